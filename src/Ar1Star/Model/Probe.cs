@@ -1,0 +1,2 @@
+namespace Ar1Star.Model;
+internal static class Probe { }
