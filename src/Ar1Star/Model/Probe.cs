@@ -1,2 +1,0 @@
-namespace Ar1Star.Model;
-internal static class Probe { }
