@@ -1,3 +1,6 @@
-using static TorchSharp.torch;
-var a = randn(3, 3);
-Console.WriteLine(a.sum().item<float>());
+using System.CommandLine;
+using Ar1Star.Cli.Commands;
+
+var root = new RootCommand("ar1: AR1* with Latent Replay (Pellegrini et al., IROS 2020) for continual learning");
+root.Subcommands.Add(RunCommand.Create());
+return root.Parse(args).Invoke();

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Globalization;
+using Ar1Star.Configuration;
+using Ar1Star.Data;
+using Ar1Star.Data.Synthetic;
+using Ar1Star.Experiment;
+
+namespace Ar1Star.Cli.Commands;
+
+/// <summary>
+/// <c>ar1 run</c>: trains on a scenario and writes results.json. Settings come, lowest first,
+/// from the spec defaults, the built-in benchmark's profile, <c>--config</c>, then options.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var configOption = new Option<FileInfo?>("--config") { Description = "INI file in the reference's params.cfg format" };
+        var nameOption = new Option<string?>("--name") { Description = "Section of --config to use (inherits DEFAULT)" };
+        var outOption = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Output folder for results.json",
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", "latest")),
+        };
+        var maxBatchesOption = new Option<int?>("--max-batches") { Description = "Stop after this many batches" };
+        var noCacheOption = new Option<bool>("--no-latent-cache")
+        {
+            Description = "Recompute lat_features every epoch and run the full network on the test set, as the reference does",
+        };
+        var imageSizeOption = new Option<int>("--image-size") { Description = "Built-in benchmark: image side (multiple of 32)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.ImageSize };
+        var framesOption = new Option<int>("--frames") { Description = "Built-in benchmark: training frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.FramesPerUnit };
+        var testFramesOption = new Option<int>("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.TestFramesPerUnit };
+
+        var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
+        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, imageSizeOption, framesOption, testFramesOption })
+            command.Options.Add(o);
+
+        // Every configuration key is also an option: --init-lr, --rm-sz, --seed, ...
+        var keyOptions = Ar1Config.Keys.Select(key => (Key: key, Option: new Option<string?>("--" + key.Replace('_', '-'), "--" + key)
+        {
+            Description = $"Overrides '{key}' (a value as in params.cfg; default {Format(new Ar1Config().Get(key))})",
+            HelpName = "value",
+        })).Where(k => k.Key != "rm").ToList();
+        foreach (var (_, option) in keyOptions) command.Options.Add(option);
+
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var synthOptions = BuiltinBenchmark.DefaultOptions with
+                {
+                    ImageSize = parse.GetValue(imageSizeOption),
+                    FramesPerUnit = parse.GetValue(framesOption),
+                    TestFramesPerUnit = parse.GetValue(testFramesOption),
+                };
+                var config = BuiltinBenchmark.Profile;
+                if (parse.GetValue(configOption) is { } file)
+                    config = ConfigFile.Apply(config, file.FullName, parse.GetValue(nameOption));
+                foreach (var (key, option) in keyOptions)
+                    if (parse.GetValue(option) is { } text) config = config.WithText(key, text);
+                config.Validate();
+                var scenario = BuiltinBenchmark.Create(synthOptions, config.Seed);
+                var outDir = parse.GetValue(outOption)!.FullName;
+                var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption));
+                Console.WriteLine($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
+                                  $"device={ExperimentRunner.ChooseDevice(config).type} out={outDir}");
+                var results = ExperimentRunner.Run(scenario, config, options, r => Console.WriteLine(
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"batch {r.Batch,3}  patterns {r.TrainPatterns,5}  test_accuracy {r.TestAccuracy:F4}  seconds {r.Seconds:F2}")));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
+                return 0;
+            }
+            catch (Exception e) when (e is ConfigException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "None",
+        string s => s,
+        bool b => b ? "True" : "False",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

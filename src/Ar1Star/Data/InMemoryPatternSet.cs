@@ -1,0 +1,33 @@
+namespace Ar1Star.Data;
+
+/// <summary>
+/// Patterns already in memory as uint8 HWC RGB bytes: how a .NET application hands its own
+/// camera frames to the learner.
+/// </summary>
+public sealed class InMemoryPatternSet : IPatternSet
+{
+    private readonly byte[] pixels;
+    private readonly int[] labels;
+
+    public InMemoryPatternSet(byte[] pixels, int[] labels, int imageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageSize);
+        long expected = (long)labels.Length * imageSize * imageSize * 3;
+        if (pixels.LongLength != expected)
+            throw new ArgumentException($"expected {expected} bytes for {labels.Length} images of {imageSize}x{imageSize}x3, got {pixels.LongLength}", nameof(pixels));
+        this.pixels = pixels;
+        this.labels = labels;
+        ImageSize = imageSize;
+    }
+
+    public int Count => labels.Length;
+    public int ImageSize { get; }
+    public IReadOnlyList<int> Labels => labels;
+
+    public void ReadImages(ReadOnlySpan<int> indices, Span<byte> destination)
+    {
+        int bytes = ImageSize * ImageSize * 3;
+        for (int j = 0; j < indices.Length; j++)
+            pixels.AsSpan(indices[j] * bytes, bytes).CopyTo(destination.Slice(j * bytes, bytes));
+    }
+}

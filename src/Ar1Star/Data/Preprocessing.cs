@@ -1,0 +1,34 @@
+using static TorchSharp.torch;
+
+namespace Ar1Star.Data;
+
+/// <summary>
+/// Turns uint8 HWC RGB images into the network's input (SPEC 9): x / 255, then per channel
+/// (x - ImageNet mean) / ImageNet std, in NCHW float32 on the requested device.
+/// </summary>
+public static class Preprocessing
+{
+    public static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
+    public static readonly float[] Std = [0.229f, 0.224f, 0.225f];
+
+    /// <summary>Loads <paramref name="indices"/> of <paramref name="set"/> and preprocesses them.</summary>
+    public static Tensor Load(IPatternSet set, ReadOnlySpan<int> indices, Device device)
+    {
+        int s = set.ImageSize;
+        var pixels = new byte[(long)indices.Length * s * s * 3];
+        set.ReadImages(indices, pixels);
+        return FromHwcBytes(pixels, indices.Length, s, device);
+    }
+
+    /// <summary>Preprocesses <paramref name="count"/> images of side <paramref name="size"/> laid out HWC.</summary>
+    public static Tensor FromHwcBytes(byte[] pixels, int count, int size, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var raw = tensor(pixels, [count, size, size, 3], ScalarType.Byte).to(device);
+        // Fold /255 into the per-channel affine map: one pass over the float data.
+        var scale = tensor(Std.Select(v => 1f / (255f * v)).ToArray(), device: device).view(1, 3, 1, 1);
+        var shift = tensor(Mean.Zip(Std, (m, v) => -m / v).ToArray(), device: device).view(1, 3, 1, 1);
+        var x = raw.permute(0, 3, 1, 2).to(ScalarType.Float32).mul_(scale).add_(shift).contiguous();
+        return x.MoveToOuterDisposeScope();
+    }
+}

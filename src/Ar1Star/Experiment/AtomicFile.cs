@@ -1,0 +1,37 @@
+using System.Text;
+
+namespace Ar1Star.Experiment;
+
+/// <summary>
+/// Writes files so a reader (or a run killed mid-write) only ever sees the old or the new
+/// content: write a temporary file beside the target, flush it to disk, rename over the target.
+/// </summary>
+public static class AtomicFile
+{
+    public static void WriteAllText(string path, string text) => Write(path, s =>
+    {
+        var bytes = new UTF8Encoding(false).GetBytes(text);
+        s.Write(bytes);
+    });
+
+    public static void Write(string path, Action<Stream> writeContent)
+    {
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string tmp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            {
+                writeContent(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
+        }
+    }
+}

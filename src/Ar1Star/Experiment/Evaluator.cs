@@ -1,0 +1,48 @@
+using Ar1Star.Data;
+using Ar1Star.Model;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Experiment;
+
+/// <summary>Test-set figures after one batch (SPEC 9).</summary>
+/// <param name="Accuracy">Correct / test size.</param>
+/// <param name="Loss">True mean cross-entropy over the test set.</param>
+/// <param name="PerClassAccuracy">Accuracy per class; NaN for a class absent from the test set.</param>
+public sealed record Evaluation(double Accuracy, double Loss, double[] PerClassAccuracy);
+
+/// <summary>Evaluates the whole model in eval mode on a fixed test set.</summary>
+public static class Evaluator
+{
+    public static Evaluation Evaluate(MobileNetV1 model, LatentEncoder encoder, IPatternSet testSet, int numClasses, int chunkSize)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        using var scope = NewDisposeScope();
+        var device = encoder.Device;
+        var correctPerClass = zeros(numClasses, ScalarType.Int64, device);
+        var totalPerClass = zeros(numClasses, ScalarType.Int64, device);
+        var lossSum = zeros(1, ScalarType.Float64, device);
+        using (no_grad())
+        {
+            var indices = Enumerable.Range(0, testSet.Count).ToArray();
+            for (int start = 0; start < indices.Length; start += chunkSize)
+            {
+                using var inner = NewDisposeScope();
+                var idx = indices.AsSpan(start, Math.Min(chunkSize, indices.Length - start));
+                var y = tensor(idx.ToArray().Select(i => (long)testSet.Labels[i]).ToArray(), device: device);
+                var logits = model.ForwardFromLatent(encoder.Encode(testSet, idx));
+                lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64));
+                var hit = logits.argmax(1).eq(y);
+                correctPerClass.add_(y.masked_select(hit).bincount(minlength: numClasses));
+                totalPerClass.add_(y.bincount(minlength: numClasses));
+            }
+        }
+        model.train(wasTraining);
+        // One read-back per evaluation, not per chunk.
+        long[] correct = correctPerClass.cpu().data<long>().ToArray();
+        long[] total = totalPerClass.cpu().data<long>().ToArray();
+        double n = total.Sum();
+        var perClass = correct.Zip(total, (c, t) => t == 0 ? double.NaN : (double)c / t).ToArray();
+        return new Evaluation(correct.Sum() / n, lossSum.item<double>() / n, perClass);
+    }
+}

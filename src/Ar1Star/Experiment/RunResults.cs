@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Ar1Star.Experiment;
+
+/// <summary>What one incremental batch produced.</summary>
+public sealed record BatchResult(
+    [property: JsonPropertyName("batch")] int Batch,
+    [property: JsonPropertyName("train_patterns")] int TrainPatterns,
+    [property: JsonPropertyName("classes")] int[] Classes,
+    [property: JsonPropertyName("test_accuracy")] double TestAccuracy,
+    [property: JsonPropertyName("test_loss")] double TestLoss,
+    // null where the test set has no pattern of the class (JSON has no NaN).
+    [property: JsonPropertyName("per_class_accuracy")] double?[] PerClassAccuracy,
+    [property: JsonPropertyName("seconds")] double Seconds);
+
+/// <summary>The content of results.json: resolved configuration, per-batch results, final accuracy.</summary>
+public sealed class RunResults
+{
+    [JsonPropertyName("scenario")] public string Scenario { get; init; } = "";
+    [JsonPropertyName("config")] public IReadOnlyDictionary<string, object?> Config { get; init; } = new Dictionary<string, object?>();
+    [JsonPropertyName("batches")] public List<BatchResult> Batches { get; init; } = [];
+    [JsonPropertyName("final_accuracy")] public double? FinalAccuracy => Batches.Count == 0 ? null : Batches[^1].TestAccuracy;
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+}

@@ -1,0 +1,45 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model;
+
+/// <summary>
+/// Convolution without bias, Batch Renormalization, ReLU: one of MobileNetV1's 27 conv layers,
+/// with the child names of pytorchcv's ConvBlock (conv, bn, activ) so parameter names match.
+/// </summary>
+public sealed class ConvBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly nn.Module<Tensor, Tensor> conv;
+    private readonly BatchRenorm2d bn;
+    private readonly nn.Module<Tensor, Tensor> activ;
+
+    public ConvBlock(long inChannels, long outChannels, long kernel, long stride, bool depthwise, Device? device = null)
+        : base(nameof(ConvBlock))
+    {
+        conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: kernel / 2,
+            groups: depthwise ? inChannels : 1, bias: false, device: device);
+        bn = new BatchRenorm2d(outChannels, device);
+        activ = nn.ReLU(inplace: true);
+        register_module("conv", conv);
+        register_module("bn", bn);
+        register_module("activ", activ);
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        Stride = stride;
+        IsDepthwise = depthwise;
+    }
+
+    public long InChannels { get; }
+    public long OutChannels { get; }
+    public long Stride { get; }
+    public bool IsDepthwise { get; }
+    public Conv2d Conv => (Conv2d)conv;
+    public BatchRenorm2d Bn => bn;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var c = conv.forward(x);
+        return activ.forward(bn.forward(c));
+    }
+}

@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+using Ar1Star.Data;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model;
+
+/// <summary>
+/// Computes latent activations (lat_features in eval mode, no graph) of patterns of a set.
+/// Because lat_features is frozen, an image's latents never change (SPEC 4), so with
+/// <see cref="Cache"/> on each set is encoded once and reused across epochs and batches
+/// (SPEC 10); without it every request runs the network again, as the reference does.
+/// </summary>
+public sealed class LatentEncoder : IDisposable
+{
+    private readonly MobileNetV1 model;
+    private readonly ConditionalWeakTable<IPatternSet, Tensor> cache = new();
+    private readonly List<Tensor> cached = [];
+
+    public LatentEncoder(MobileNetV1 model, Device device, bool cache, int chunkSize = 128)
+    {
+        this.model = model;
+        Device = device;
+        Cache = cache;
+        ChunkSize = chunkSize;
+    }
+
+    public Device Device { get; }
+    public bool Cache { get; }
+    /// <summary>Images per lat_features forward pass.</summary>
+    public int ChunkSize { get; }
+
+    /// <summary>Latents [n, C, H, W] of <paramref name="indices"/> of <paramref name="set"/>.</summary>
+    public Tensor Encode(IPatternSet set, ReadOnlySpan<int> indices)
+    {
+        if (!Cache) return Run(set, indices);
+        if (!cache.TryGetValue(set, out var all))
+        {
+            all = Run(set, Enumerable.Range(0, set.Count).ToArray());
+            cache.Add(set, all);
+            cached.Add(all);
+        }
+        var idx = new long[indices.Length];
+        bool contiguous = true;
+        for (int j = 0; j < indices.Length; j++)
+        {
+            idx[j] = indices[j];
+            contiguous &= idx[j] == idx[0] + j;
+        }
+        if (contiguous && idx.Length > 0) return all.narrow(0, idx[0], idx.Length);
+        using var index = tensor(idx, device: Device);
+        return all.index_select(0, index);
+    }
+
+    /// <summary>Drops the cached latents of a set (a training batch once it is done).</summary>
+    public void Forget(IPatternSet set)
+    {
+        if (cache.TryGetValue(set, out var all))
+        {
+            cache.Remove(set);
+            cached.Remove(all);
+            all.Dispose();
+        }
+    }
+
+    /// <summary>Drops every cached latent (lat_features changed).</summary>
+    public void Clear()
+    {
+        foreach (var t in cached) t.Dispose();
+        cached.Clear();
+        cache.Clear();
+    }
+
+    private Tensor Run(IPatternSet set, ReadOnlySpan<int> indices)
+    {
+        bool wasTraining = model.LatFeatures.training;
+        model.LatFeatures.eval();
+        try
+        {
+            var parts = new List<Tensor>();
+            using var scope = NewDisposeScope();
+            using (no_grad())
+            {
+                for (int start = 0; start < indices.Length; start += ChunkSize)
+                {
+                    var chunk = indices.Slice(start, Math.Min(ChunkSize, indices.Length - start));
+                    using var images = Preprocessing.Load(set, chunk, Device);
+                    parts.Add(model.Latent(images));
+                }
+            }
+            var result = parts.Count == 1 ? parts[0].clone() : cat(parts, 0);
+            return result.MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            model.LatFeatures.train(wasTraining);
+        }
+    }
+
+    public void Dispose() => Clear();
+}

@@ -1,0 +1,61 @@
+namespace Ar1Star.Strategy;
+
+/// <summary>
+/// How one training batch is cut into mini-batches (SPEC 6): <see cref="NewPerIteration"/> new
+/// patterns plus <see cref="Injected"/> replayed latents per iteration, <see cref="Iterations"/>
+/// iterations per epoch, over a batch of <see cref="PaddedCount"/> patterns.
+/// </summary>
+public sealed record MiniBatchPlan(int PaddedCount, int NewPerIteration, int Injected, int Iterations)
+{
+    /// <summary>
+    /// Batch 0: pad to a whole number of mini-batches by repeating the first patterns, no replay.
+    /// </summary>
+    public static MiniBatchPlan FirstBatch(int count, int mbSize)
+    {
+        RequirePositive(count, mbSize);
+        int padded = count % mbSize == 0 ? count : count + (mbSize - count % mbSize);
+        return new MiniBatchPlan(padded, mbSize, 0, padded / mbSize);
+    }
+
+    /// <summary>
+    /// Later batches: as many iterations as (new + memory) patterns fill mini-batches, each taking
+    /// an equal share of new patterns and topping up with replayed ones.
+    /// </summary>
+    public static MiniBatchPlan Incremental(int count, int rmSize, int mbSize)
+    {
+        RequirePositive(count, mbSize);
+        int fullBatches = (count + rmSize) / mbSize;
+        // The reference divides by zero here (fewer new + memory patterns than one mini-batch);
+        // one iteration over all new patterns is the evident meaning.
+        int curSz = fullBatches == 0 ? count : count / fullBatches;
+        int injected = Math.Max(0, mbSize - curSz);
+        return new MiniBatchPlan(count, mbSize - injected, injected, count / curSz);
+    }
+
+    /// <summary>Naive fine-tuning: plain mini-batches, the last one possibly short, no replay.</summary>
+    public static MiniBatchPlan Plain(int count, int mbSize)
+    {
+        RequirePositive(count, mbSize);
+        return new MiniBatchPlan(count, mbSize, 0, (count + mbSize - 1) / mbSize);
+    }
+
+    /// <summary>New patterns actually visited per epoch (the tail past it * b is not used).</summary>
+    public int UsedCount => Math.Min(PaddedCount, Iterations * NewPerIteration);
+
+    /// <summary>
+    /// The batch order after padding: the first (padded - count) patterns repeated in front.
+    /// </summary>
+    public int[] PaddedIndices(int count)
+    {
+        int extra = PaddedCount - count;
+        var order = new int[PaddedCount];
+        for (int j = 0; j < PaddedCount; j++) order[j] = j < extra ? j : j - extra;
+        return order;
+    }
+
+    private static void RequirePositive(int count, int mbSize)
+    {
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "a training batch needs at least one pattern");
+        if (mbSize <= 0) throw new ArgumentOutOfRangeException(nameof(mbSize), mbSize, "mb_size must be at least 1");
+    }
+}
