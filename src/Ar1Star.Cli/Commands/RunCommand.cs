@@ -55,7 +55,7 @@ internal static class RunCommand
                 };
                 var config = BuiltinBenchmark.Profile;
                 if (parse.GetValue(configOption) is { } file)
-                    config = ConfigFile.Apply(config, file.FullName, parse.GetValue(nameOption));
+                    config = ConfigFile.Load(file.FullName, parse.GetValue(nameOption), config);
                 foreach (var (key, option) in keyOptions)
                     if (parse.GetValue(option) is { } text) config = config.WithText(key, text);
                 config.Validate();
@@ -66,7 +66,8 @@ internal static class RunCommand
                                   $"device={ExperimentRunner.ChooseDevice(config).type} out={outDir}");
                 var results = ExperimentRunner.Run(scenario, config, options, r => Console.WriteLine(
                     string.Create(CultureInfo.InvariantCulture,
-                        $"batch {r.Batch,3}  patterns {r.TrainPatterns,5}  test_accuracy {r.TestAccuracy:F4}  seconds {r.Seconds:F2}")));
+                        $"batch {r.Batch,3}  patterns {r.TrainPatterns,5}  test_accuracy {r.TestAccuracy:F4}  seconds {r.Seconds:F2}")),
+                    Environment.GetEnvironmentVariable("AR1_DEBUG") is null ? null : t => Console.WriteLine($"  b{t.Batch} e{t.Epoch} it{t.Iteration} loss {t.Loss:F4} run_loss {t.RunningLoss:F4} run_acc {t.RunningAccuracy:F3}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
                 return 0;
             }

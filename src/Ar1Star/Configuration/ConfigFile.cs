@@ -17,10 +17,11 @@ public static class ConfigFile
     /// <param name="section">The section name (case-sensitive, as in configparser); null or
     /// "DEFAULT" for the DEFAULT section alone. A named section inherits every DEFAULT key and
     /// overrides those it sets.</param>
+    /// <param name="baseConfig">Values for the keys the file does not set (default: the spec's).</param>
     /// <exception cref="ConfigException">The file is missing or malformed, the section is not
     /// present, or a key or value is invalid; the message names the file and, where it applies,
     /// the line and key.</exception>
-    public static Ar1Config Load(string path, string? section = null)
+    public static Ar1Config Load(string path, string? section = null, Ar1Config? baseConfig = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
@@ -34,11 +35,11 @@ public static class ConfigFile
         {
             throw new ConfigException($"cannot read the file: {e.Message}", filePath: path, innerException: e);
         }
-        return Parse(text, path, section);
+        return Parse(text, path, section, baseConfig);
     }
 
     /// <summary>Like <see cref="Load"/>, on text already read; <paramref name="fileName"/> is only used in messages.</summary>
-    internal static Ar1Config Parse(string text, string fileName, string? section)
+    internal static Ar1Config Parse(string text, string fileName, string? section, Ar1Config? baseConfig = null)
     {
         var sections = ReadSections(text, fileName);
         string wanted = section ?? DefaultSection;
@@ -58,7 +59,7 @@ public static class ConfigFile
                 merged[key] = entry;
         }
 
-        var config = new Ar1Config();
+        var config = baseConfig ?? new Ar1Config();
         foreach (var (key, entry) in merged)
         {
             object? value;

@@ -33,8 +33,8 @@ public static class Evaluator
                 var logits = model.ForwardFromLatent(encoder.Encode(testSet, idx));
                 lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64));
                 var hit = logits.argmax(1).eq(y);
-                correctPerClass.add_(y.masked_select(hit).bincount(minlength: numClasses));
-                totalPerClass.add_(y.bincount(minlength: numClasses));
+                correctPerClass.add_(y.masked_select(hit).bincount(null, numClasses));
+                totalPerClass.add_(y.bincount(null, numClasses));
             }
         }
         model.train(wasTraining);

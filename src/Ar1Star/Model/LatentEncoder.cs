@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Ar1Star.Data;
 using static TorchSharp.torch;
 
@@ -13,8 +12,8 @@ namespace Ar1Star.Model;
 public sealed class LatentEncoder : IDisposable
 {
     private readonly MobileNetV1 model;
-    private readonly ConditionalWeakTable<IPatternSet, Tensor> cache = new();
-    private readonly List<Tensor> cached = [];
+    // Keyed by reference: a pattern set is cached for as long as the caller has not forgotten it.
+    private readonly Dictionary<IPatternSet, Tensor> cache = new(ReferenceEqualityComparer.Instance);
 
     public LatentEncoder(MobileNetV1 model, Device device, bool cache, int chunkSize = 128)
     {
@@ -35,9 +34,9 @@ public sealed class LatentEncoder : IDisposable
         if (!Cache) return Run(set, indices);
         if (!cache.TryGetValue(set, out var all))
         {
-            all = Run(set, Enumerable.Range(0, set.Count).ToArray());
+            // Lives until Forget/Clear, whatever dispose scope the caller is in.
+            all = Run(set, Enumerable.Range(0, set.Count).ToArray()).DetachFromDisposeScope();
             cache.Add(set, all);
-            cached.Add(all);
         }
         var idx = new long[indices.Length];
         bool contiguous = true;
@@ -54,19 +53,13 @@ public sealed class LatentEncoder : IDisposable
     /// <summary>Drops the cached latents of a set (a training batch once it is done).</summary>
     public void Forget(IPatternSet set)
     {
-        if (cache.TryGetValue(set, out var all))
-        {
-            cache.Remove(set);
-            cached.Remove(all);
-            all.Dispose();
-        }
+        if (cache.Remove(set, out var all)) all.Dispose();
     }
 
     /// <summary>Drops every cached latent (lat_features changed).</summary>
     public void Clear()
     {
-        foreach (var t in cached) t.Dispose();
-        cached.Clear();
+        foreach (var t in cache.Values) t.Dispose();
         cache.Clear();
     }
 

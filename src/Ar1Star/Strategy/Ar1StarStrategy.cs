@@ -104,7 +104,7 @@ public sealed class Ar1StarStrategy : IDisposable
                 else
                 {
                     var latents = encoder.Encode(batch, idx);
-                    if (epoch == 0) collected.Add(latents.MoveToOuterDisposeScope());
+                    if (epoch == 0) collected.Add(latents.DetachFromDisposeScope());
                     var old = replay ? Memory.Slice(it * plan.Injected, plan.Injected) : null;
                     if (old is { } o)
                     {
@@ -130,6 +130,7 @@ public sealed class Ar1StarStrategy : IDisposable
             }
         }
 
+        if (latentTrains) BatchRenormCalibration.Recalibrate(model, batch, config.MbSize, device);
         Cwr?.Consolidate(model.Output);
         Si?.EndBatch();
         if (IsAr1 && Memory.Capacity > 0) UpdateMemory(batchIndex, batch, labels, order, plan, collected, latentTrains);

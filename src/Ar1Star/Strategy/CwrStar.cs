@@ -18,7 +18,7 @@ public sealed class CwrStar : IDisposable
 
     public CwrStar(int numClasses, long features, Device device)
     {
-        saved = zeros([numClasses, features], device: device);
+        saved = zeros([numClasses, features], device: device).DetachFromDisposeScope();
         hasSaved = new bool[numClasses];
         past = new long[numClasses];
         cur = new long[numClasses];
@@ -75,11 +75,18 @@ public sealed class CwrStar : IDisposable
         }
     }
 
-    /// <summary>Puts the consolidated weights into the output layer (rows never trained are zero).</summary>
+    /// <summary>
+    /// Copies every consolidated row into the output layer. Rows of classes never consolidated
+    /// keep what training on this batch left in them, as the reference does: those rows were
+    /// pushed down by the softmax, while zeros would outscore the centred rows of the classes
+    /// seen so far whenever their logits are negative.
+    /// </summary>
     public void ApplySaved(Linear output)
     {
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
-        output.weight!.copy_(saved);
+        for (int c = 0; c < hasSaved.Length; c++)
+            if (hasSaved[c]) output.weight![c].copy_(saved[c]);
     }
 
     /// <summary>End of a batch: what was current becomes past.</summary>

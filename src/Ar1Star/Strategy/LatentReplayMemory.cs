@@ -54,9 +54,9 @@ public sealed class LatentReplayMemory : IDisposable
         {
             activations?.Dispose();
             labels?.Dispose();
-            activations = newActivations.detach().clone();
+            activations = newActivations.detach().clone().DetachFromDisposeScope();
             managedLabels = newLabels.ToArray();
-            labels = tensor(managedLabels.Select(v => (long)v).ToArray(), device: device);
+            labels = tensor(managedLabels.Select(v => (long)v).ToArray(), device: device).DetachFromDisposeScope();
             return;
         }
         // Never more slots than exist (the reference would fail when the memory is smaller).

@@ -31,7 +31,7 @@ public sealed class SynapticIntelligence : IDisposable
         var chosen = namedParameters.Where(p => !p.Name.Contains("bn") && !p.Name.Contains("output")).ToArray();
         Names = chosen.Select(p => p.Name).ToArray();
         theta = chosen.Select(p => p.Parameter).ToArray();
-        Tensor[] Zeros() => theta.Select(p => zeros_like(p).detach()).ToArray();
+        Tensor[] Zeros() => theta.Select(p => zeros_like(p).detach().DetachFromDisposeScope()).ToArray();
         thetaStart = Zeros(); before = Zeros(); trajectory = Zeros();
         cumulative = Zeros(); importance = Zeros(); thetaStar = Zeros();
     }

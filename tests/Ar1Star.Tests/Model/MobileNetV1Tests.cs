@@ -115,7 +115,7 @@ public class MobileNetV1Tests
         using var before = brn.Mu.clone();
         using var x = randn(4, 3, 32, 32);
         model.forward(x).sum().backward();
-        Assert.True(before.equal(brn.Mu));
-        Assert.False(model.BatchRenorms.Last().Mu.equal(zeros(1024)));
+        Assert.True(before.Equals(brn.Mu));
+        Assert.False(model.BatchRenorms.Last().Mu.Equals(zeros(1024)));
     }
 }

@@ -1,0 +1,41 @@
+using Ar1Star.Data;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model;
+
+/// <summary>
+/// Re-estimates the running statistics of every BRN layer as the exact average over a pattern
+/// set of what BatchNorm would see. A network whose lower layers learnt on one short batch
+/// (freeze_from_batch 1) has running statistics that still remember their initial values and
+/// its earlier weights; frozen from then on, it would be evaluated with those for the whole run.
+/// </summary>
+public static class BatchRenormCalibration
+{
+    public static void Recalibrate(MobileNetV1 model, IPatternSet set, int chunkSize, Device device)
+    {
+        var layers = model.BatchRenorms.ToList();
+        var saved = layers.Select(b => (b.Momentum, b.RMax, b.DMax, b.IncStep)).ToList();
+        bool wasTraining = model.training;
+        model.train();
+        try
+        {
+            using var _ = no_grad();
+            int chunks = (set.Count + chunkSize - 1) / chunkSize;
+            var all = Enumerable.Range(0, set.Count).ToArray();
+            for (int k = 0; k < chunks; k++)
+            {
+                using var scope = NewDisposeScope();
+                // r = 1, d = 0: the plain BatchNorm output; momentum 1/(k+1): a running average.
+                foreach (var b in layers) b.SetSchedule(1.0 / (k + 1), rMax: 1, dMax: 0, incStep: 0);
+                var idx = all.AsSpan(k * chunkSize, Math.Min(chunkSize, set.Count - k * chunkSize));
+                model.forward(Preprocessing.Load(set, idx, device));
+            }
+        }
+        finally
+        {
+            for (int i = 0; i < layers.Count; i++)
+                layers[i].SetSchedule(saved[i].Momentum, saved[i].RMax, saved[i].DMax, saved[i].IncStep);
+            model.train(wasTraining);
+        }
+    }
+}
