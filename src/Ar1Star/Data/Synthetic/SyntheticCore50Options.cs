@@ -1,0 +1,42 @@
+namespace Ar1Star.Data.Synthetic;
+
+/// <summary>
+/// Settings of the built-in, procedurally rendered CORe50-shaped benchmark. The same options
+/// always give byte-identical images.
+/// </summary>
+public sealed record SyntheticCore50Options
+{
+    /// <summary>Number of objects (= classes), as in CORe50.</summary>
+    public const int Objects = 50;
+
+    /// <summary>Number of categories; objects 5c..5c+4 belong to category c.</summary>
+    public const int Categories = 10;
+
+    /// <summary>Objects in each category.</summary>
+    public const int ObjectsPerCategory = Objects / Categories;
+
+    /// <summary>Side of the square images in pixels: at least 32 and a multiple of 32.</summary>
+    public int ImageSize { get; init; } = 32;
+
+    /// <summary>Frames of every training (session, object) unit (CORe50 has about 300).</summary>
+    public int FramesPerUnit { get; init; } = 24;
+
+    /// <summary>Frames of every test (session, object) unit.</summary>
+    public int TestFramesPerUnit { get; init; } = 8;
+
+    /// <summary>Seed of everything that is drawn: object looks, sessions, motion, noise.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the offending command-line option.</summary>
+    public void Validate()
+    {
+        // 32 is the total stride of MobileNetV1 (five stride-2 layers), so other sizes would
+        // leave a fractional feature map.
+        if (ImageSize < 32 || ImageSize % 32 != 0)
+            throw new ArgumentException($"--image-size must be at least 32 and a multiple of 32, got {ImageSize}.", nameof(ImageSize));
+        if (FramesPerUnit < 1)
+            throw new ArgumentException($"--frames must be at least 1, got {FramesPerUnit}.", nameof(FramesPerUnit));
+        if (TestFramesPerUnit < 1)
+            throw new ArgumentException($"--test-frames must be at least 1, got {TestFramesPerUnit}.", nameof(TestFramesPerUnit));
+    }
+}
