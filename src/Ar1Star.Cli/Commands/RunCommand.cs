@@ -27,12 +27,21 @@ internal static class RunCommand
         {
             Description = "Recompute lat_features every epoch and run the full network on the test set, as the reference does",
         };
+        var cacheOption = new Option<DirectoryInfo>("--cache-dir")
+        {
+            Description = "Folder for cached artefacts (the built-in benchmark's pretrained weights)",
+            DefaultValueFactory = _ => new DirectoryInfo(BuiltinBenchmark.DefaultCacheDir),
+        };
+        var noPretrainOption = new Option<bool>("--no-pretraining")
+        {
+            Description = "Built-in benchmark: start from random weights instead of the synthetic pretraining",
+        };
         var imageSizeOption = new Option<int>("--image-size") { Description = "Built-in benchmark: image side (multiple of 32)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.ImageSize };
         var framesOption = new Option<int>("--frames") { Description = "Built-in benchmark: training frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.FramesPerUnit };
         var testFramesOption = new Option<int>("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.TestFramesPerUnit };
 
         var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
-        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, imageSizeOption, framesOption, testFramesOption })
+        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, cacheOption, noPretrainOption, imageSizeOption, framesOption, testFramesOption })
             command.Options.Add(o);
 
         // Every configuration key is also an option: --init-lr, --rm-sz, --seed, ...
@@ -61,7 +70,10 @@ internal static class RunCommand
                 config.Validate();
                 var scenario = BuiltinBenchmark.Create(synthOptions, config.Seed);
                 var outDir = parse.GetValue(outOption)!.FullName;
-                var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption));
+                string cacheDir = parse.GetValue(cacheOption)!.FullName;
+                var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption),
+                    PrepareModel: parse.GetValue(noPretrainOption) ? null
+                        : (model, device) => BuiltinPretraining.LoadOrPretrain(model, cacheDir, config.Seed, device, Console.WriteLine));
                 Console.WriteLine($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
                                   $"device={ExperimentRunner.ChooseDevice(config).type} out={outDir}");
                 var results = ExperimentRunner.Run(scenario, config, options, r => Console.WriteLine(

@@ -22,10 +22,10 @@ public static class AtomicFile
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
                 writeContent(stream);
-                stream.Flush(flushToDisk: true);
-            }
+            // Some writers (TorchSharp's Module.save) close the stream themselves: sync it afresh.
+            using (var sync = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite))
+                sync.Flush(flushToDisk: true);
             File.Move(tmp, full, overwrite: true);
         }
         catch

@@ -12,14 +12,13 @@ public static class BuiltinBenchmark
 {
     public static SyntheticCore50Options DefaultOptions { get; } = new();
 
-    /// <summary>
-    /// Spec defaults, except what a network without pretrained weights needs: its lower layers
-    /// are random, so they learn on batch 0 (freeze_from_batch 1) and are frozen afterwards.
-    /// </summary>
-    public static Ar1Config Profile { get; } = new Ar1Config
-    {
-        FreezeFromBatch = 1,
-    };
+    /// <summary>The spec's defaults: the benchmark brings its own pretrained weights instead.</summary>
+    public static Ar1Config Profile { get; } = new Ar1Config();
+
+    /// <summary>Default folder for downloaded and generated artefacts: $XDG_CACHE_HOME/ar1star or ~/.cache/ar1star.</summary>
+    public static string DefaultCacheDir =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "ar1star");
 
     public static Scenario Create(SyntheticCore50Options options, int seed) =>
         SyntheticCore50.CreateNicV2(options with { Seed = seed }, protocolSeed: seed);

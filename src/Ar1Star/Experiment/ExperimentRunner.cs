@@ -12,7 +12,9 @@ namespace Ar1Star.Experiment;
 /// <param name="MaxBatches">Stop after this many batches (null: all).</param>
 /// <param name="CacheLatents">Encode each image once (SPEC 10) instead of every epoch and batch.</param>
 /// <param name="Device">Overrides the device chosen from use_cuda.</param>
-public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool CacheLatents = true, Device? Device = null);
+/// <param name="PrepareModel">Puts initial weights into the freshly built model (e.g. pretrained ones).</param>
+public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool CacheLatents = true, Device? Device = null,
+    Action<MobileNetV1, Device>? PrepareModel = null);
 
 /// <summary>The experiment loop: train on each batch, evaluate, record, write results.</summary>
 public static class ExperimentRunner
@@ -34,6 +36,7 @@ public static class ExperimentRunner
         var random = new Random(config.Seed);
 
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, scenario.ImageSize, device);
+        options.PrepareModel?.Invoke(model, device);
         using var encoder = new LatentEncoder(model, device, options.CacheLatents, config.MbSize);
         using var strategy = new Ar1StarStrategy(model, config, encoder, random) { IterationDone = iterationDone };
 

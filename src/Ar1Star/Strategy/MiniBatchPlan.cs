@@ -27,7 +27,9 @@ public sealed record MiniBatchPlan(int PaddedCount, int NewPerIteration, int Inj
         int fullBatches = (count + rmSize) / mbSize;
         // The reference divides by zero here (fewer new + memory patterns than one mini-batch);
         // one iteration over all new patterns is the evident meaning.
-        int curSz = fullBatches == 0 ? count : count / fullBatches;
+        // At least one new pattern per iteration: a tiny batch beside a large memory would
+        // otherwise get cur_sz 0.
+        int curSz = fullBatches == 0 ? count : Math.Max(1, count / fullBatches);
         int injected = Math.Max(0, mbSize - curSz);
         return new MiniBatchPlan(count, mbSize - injected, injected, count / curSz);
     }
@@ -43,13 +45,14 @@ public sealed record MiniBatchPlan(int PaddedCount, int NewPerIteration, int Inj
     public int UsedCount => Math.Min(PaddedCount, Iterations * NewPerIteration);
 
     /// <summary>
-    /// The batch order after padding: the first (padded - count) patterns repeated in front.
+    /// The batch order after padding: the first (padded - count) patterns repeated in front
+    /// (cyclically when the batch is smaller than the padding).
     /// </summary>
     public int[] PaddedIndices(int count)
     {
         int extra = PaddedCount - count;
         var order = new int[PaddedCount];
-        for (int j = 0; j < PaddedCount; j++) order[j] = j < extra ? j : j - extra;
+        for (int j = 0; j < PaddedCount; j++) order[j] = j < extra ? j % count : j - extra;
         return order;
     }
 

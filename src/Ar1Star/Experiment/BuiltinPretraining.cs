@@ -1,0 +1,80 @@
+using Ar1Star.Data;
+using Ar1Star.Data.Synthetic;
+using Ar1Star.Model;
+using Ar1Star.Strategy;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Experiment;
+
+/// <summary>
+/// The built-in benchmark's stand-in for ImageNet pretraining. AR1* freezes lat_features from
+/// the first batch, which only makes sense for features learnt elsewhere; here they are learnt
+/// on a synthetic world drawn from another seed (other object looks, other backgrounds), so
+/// nothing of the benchmark's own objects or sessions is seen. The weights are cached on disk.
+/// </summary>
+public static class BuiltinPretraining
+{
+    public const int FramesPerUnit = 4;
+    public const int Epochs = 6;
+    public const int MiniBatch = 64;
+    public const double LearningRate = 0.02;
+    private const int SeedOffset = 7919;
+
+    /// <summary>Where the weights for this image size, split and seed are kept.</summary>
+    public static string CachePath(string cacheDir, int imageSize, int latentLayerNum, int numClasses, int seed) =>
+        Path.Combine(cacheDir, $"builtin-pretrained-s{imageSize}-l{latentLayerNum}-c{numClasses}-seed{seed}.weights");
+
+    /// <summary>Loads cached weights into <paramref name="model"/>, pretraining them first if absent.</summary>
+    public static void LoadOrPretrain(MobileNetV1 model, string cacheDir, int seed, Device device, Action<string>? log = null)
+    {
+        string path = CachePath(cacheDir, model.ImageSize, model.LatentLayerNum, (int)model.Output.weight!.shape[0], seed);
+        if (!File.Exists(path))
+        {
+            log?.Invoke($"pretraining the built-in benchmark's lower layers (once; cached in {path})");
+            Pretrain(model, seed, device, log);
+            AtomicFile.Write(path, stream => model.save(stream));
+        }
+        model.load(path);
+    }
+
+    /// <summary>Trains the whole network as a plain BatchNorm classifier, then calibrates its statistics.</summary>
+    public static void Pretrain(MobileNetV1 model, int seed, Device device, Action<string>? log = null)
+    {
+        var world = new SyntheticCore50Options { ImageSize = model.ImageSize, FramesPerUnit = FramesPerUnit, Seed = seed + SeedOffset };
+        var frames = Enumerable.Range(1, SyntheticCore50.Sessions)
+            .SelectMany(s => Enumerable.Range(0, SyntheticCore50Options.Objects)
+                .SelectMany(o => Enumerable.Range(0, FramesPerUnit).Select(f => new SyntheticFrame(o, s, f))))
+            .ToList();
+        var set = new SyntheticPatternSet(world, frames);
+        var labels = set.Labels.ToArray();
+        var random = new Random(seed + SeedOffset);
+        ParameterFreezing.Unfreeze(model);
+        foreach (var brn in model.BatchRenorms) brn.SetSchedule(0.1, rMax: 1, dMax: 0, incStep: 0);
+        model.train();
+        int steps = Epochs * (set.Count / MiniBatch);
+        using var sgd = optim.SGD(model.parameters(), LearningRate, momentum: 0.9, weight_decay: 5e-4);
+        var schedule = optim.lr_scheduler.CosineAnnealingLR(sgd, steps);
+        var order = Enumerable.Range(0, set.Count).ToArray();
+        for (int epoch = 0; epoch < Epochs; epoch++)
+        {
+            Sampling.Shuffle(order, random);
+            double lossSum = 0;
+            int iterations = set.Count / MiniBatch;
+            for (int it = 0; it < iterations; it++)
+            {
+                using var scope = NewDisposeScope();
+                var idx = order.AsSpan(it * MiniBatch, MiniBatch);
+                var y = tensor(idx.ToArray().Select(i => (long)labels[i]).ToArray(), device: device);
+                var loss = nn.functional.cross_entropy(model.forward(Preprocessing.Load(set, idx, device)), y);
+                sgd.zero_grad();
+                loss.backward();
+                sgd.step();
+                schedule.step();
+                lossSum += loss.item<float>();
+            }
+            log?.Invoke($"  pretraining epoch {epoch + 1}/{Epochs}: loss {lossSum / iterations:F3}");
+        }
+        BatchRenormCalibration.Recalibrate(model, set, MiniBatch, device);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Diagnostics;
+
+namespace Ar1Star.Tests.Cli;
+
+/// <summary>Runs the real ar1 program (built beside the tests) as a separate process.</summary>
+internal static class CliProcess
+{
+    public static (int ExitCode, string Out, string Err) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ar1.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>The smallest built-in benchmark that still walks the whole pipeline.</summary>
+    public static readonly string[] Tiny = ["--frames", "2", "--test-frames", "1", "--no-pretraining", "--max-batches", "2"];
+}
