@@ -27,6 +27,7 @@ internal static class RunCommand
         {
             Description = "Recompute lat_features every epoch and run the full network on the test set, as the reference does",
         };
+        var verboseOption = new Option<bool>("--verbose") { Description = "Also print every training iteration's loss and running accuracy" };
         var cacheOption = new Option<DirectoryInfo>("--cache-dir")
         {
             Description = "Folder for cached artefacts (the built-in benchmark's pretrained weights)",
@@ -41,7 +42,7 @@ internal static class RunCommand
         var testFramesOption = new Option<int>("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.TestFramesPerUnit };
 
         var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
-        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, cacheOption, noPretrainOption, imageSizeOption, framesOption, testFramesOption })
+        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, imageSizeOption, framesOption, testFramesOption })
             command.Options.Add(o);
 
         // Every configuration key is also an option: --init-lr, --rm-sz, --seed, ...
@@ -79,7 +80,8 @@ internal static class RunCommand
                 var results = ExperimentRunner.Run(scenario, config, options, r => Console.WriteLine(
                     string.Create(CultureInfo.InvariantCulture,
                         $"batch {r.Batch,3}  patterns {r.TrainPatterns,5}  test_accuracy {r.TestAccuracy:F4}  seconds {r.Seconds:F2}")),
-                    Environment.GetEnvironmentVariable("AR1_DEBUG") is null ? null : t => Console.WriteLine($"  b{t.Batch} e{t.Epoch} it{t.Iteration} loss {t.Loss:F4} run_loss {t.RunningLoss:F4} run_acc {t.RunningAccuracy:F3}"));
+                    !parse.GetValue(verboseOption) ? null : t => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  batch {t.Batch} epoch {t.Epoch} it {t.Iteration}: loss {t.Loss:F4}, running loss {t.RunningLoss:F4}, running accuracy {t.RunningAccuracy:F3}")));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
                 return 0;
             }

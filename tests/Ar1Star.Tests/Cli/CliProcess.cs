@@ -18,5 +18,5 @@ internal static class CliProcess
     }
 
     /// <summary>The smallest built-in benchmark that still walks the whole pipeline.</summary>
-    public static readonly string[] Tiny = ["--frames", "2", "--test-frames", "1", "--no-pretraining", "--max-batches", "2"];
+    public static readonly string[] Tiny = ["--image-size", "32", "--frames", "2", "--test-frames", "1", "--no-pretraining", "--max-batches", "2"];
 }
