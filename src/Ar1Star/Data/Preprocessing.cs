@@ -20,6 +20,14 @@ public static class Preprocessing
         return FromHwcBytes(pixels, indices.Length, s, device);
     }
 
+    /// <summary>Labels of <paramref name="indices"/> as an int64 tensor, the form cross-entropy takes.</summary>
+    public static Tensor LoadLabels(IReadOnlyList<int> labels, ReadOnlySpan<int> indices, Device device)
+    {
+        var y = new long[indices.Length];
+        for (int j = 0; j < indices.Length; j++) y[j] = labels[indices[j]];
+        return tensor(y, device: device);
+    }
+
     /// <summary>Preprocesses <paramref name="count"/> images of side <paramref name="size"/> laid out HWC.</summary>
     public static Tensor FromHwcBytes(byte[] pixels, int count, int size, Device device)
     {

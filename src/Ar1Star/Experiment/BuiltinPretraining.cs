@@ -65,7 +65,7 @@ public static class BuiltinPretraining
             {
                 using var scope = NewDisposeScope();
                 var idx = order.AsSpan(it * MiniBatch, MiniBatch);
-                var y = tensor(idx.ToArray().Select(i => (long)labels[i]).ToArray(), device: device);
+                var y = Preprocessing.LoadLabels(labels, idx, device);
                 var loss = nn.functional.cross_entropy(model.forward(Preprocessing.Load(set, idx, device)), y);
                 sgd.zero_grad();
                 loss.backward();

@@ -29,7 +29,7 @@ public static class Evaluator
             {
                 using var inner = NewDisposeScope();
                 var idx = indices.AsSpan(start, Math.Min(chunkSize, indices.Length - start));
-                var y = tensor(idx.ToArray().Select(i => (long)testSet.Labels[i]).ToArray(), device: device);
+                var y = Preprocessing.LoadLabels(testSet.Labels, idx, device);
                 var logits = model.ForwardFromLatent(encoder.Encode(testSet, idx));
                 lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64));
                 var hit = logits.argmax(1).eq(y);

@@ -95,7 +95,7 @@ public sealed class Ar1StarStrategy : IDisposable
                 using var scope = NewDisposeScope();
                 int from = it * plan.NewPerIteration;
                 var idx = order.AsSpan(from, Math.Min(plan.NewPerIteration, order.Length - from));
-                var y = LabelTensor(labels, idx);
+                var y = Preprocessing.LoadLabels(labels, idx, device);
                 Tensor logits;
                 if (latentTrains)
                 {
@@ -130,7 +130,12 @@ public sealed class Ar1StarStrategy : IDisposable
             }
         }
 
-        if (latentTrains) BatchRenormCalibration.Recalibrate(model, batch, config.MbSize, device);
+        if (latentTrains)
+        {
+            BatchRenormCalibration.Recalibrate(model, batch, config.MbSize, device);
+            // lat_features just learnt on this batch: anything encoded before is stale.
+            encoder.Clear();
+        }
         Cwr?.Consolidate(model.Output);
         Si?.EndBatch();
         if (IsAr1 && Memory.Capacity > 0) UpdateMemory(batchIndex, batch, labels, order, plan, collected, latentTrains);
@@ -138,8 +143,6 @@ public sealed class Ar1StarStrategy : IDisposable
         Cwr?.EndBatch();
         foreach (var t in collected) t.Dispose();
         encoder.Forget(batch);
-        // lat_features just learnt on batch 0: anything encoded before is stale.
-        if (latentTrains) encoder.Clear();
     }
 
     /// <summary>
@@ -157,7 +160,6 @@ public sealed class Ar1StarStrategy : IDisposable
         Tensor chosen;
         if (latentTrains)
         {
-            encoder.Clear();
             chosen = encoder.Encode(batch, patterns);
         }
         else
@@ -166,13 +168,6 @@ public sealed class Ar1StarStrategy : IDisposable
             chosen = all.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: device));
         }
         Memory.Add(batchIndex, chosen, patterns.Select(p => labels[p]).ToArray(), random);
-    }
-
-    private Tensor LabelTensor(int[] labels, ReadOnlySpan<int> idx)
-    {
-        var y = new long[idx.Length];
-        for (int j = 0; j < idx.Length; j++) y[j] = labels[idx[j]];
-        return tensor(y, device: device);
     }
 
     public void Dispose()
