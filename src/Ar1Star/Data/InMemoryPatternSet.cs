@@ -20,6 +20,14 @@ public sealed class InMemoryPatternSet : IPatternSet
         ImageSize = imageSize;
     }
 
+    /// <summary>Reads every image of <paramref name="source"/> once, for sets visited many times (pretraining epochs).</summary>
+    public static InMemoryPatternSet CopyOf(IPatternSet source)
+    {
+        var pixels = new byte[(long)source.Count * source.ImageSize * source.ImageSize * 3];
+        source.ReadImages(Enumerable.Range(0, source.Count).ToArray(), pixels);
+        return new InMemoryPatternSet(pixels, source.Labels.ToArray(), source.ImageSize);
+    }
+
     public int Count => labels.Length;
     public int ImageSize { get; }
     public IReadOnlyList<int> Labels => labels;

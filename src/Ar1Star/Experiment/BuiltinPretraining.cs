@@ -46,7 +46,8 @@ public static class BuiltinPretraining
             .SelectMany(s => Enumerable.Range(0, SyntheticCore50Options.Objects)
                 .SelectMany(o => Enumerable.Range(0, FramesPerUnit).Select(f => new SyntheticFrame(o, s, f))))
             .ToList();
-        var set = new SyntheticPatternSet(world, frames);
+        // Rendered once: every epoch visits every image.
+        var set = InMemoryPatternSet.CopyOf(new SyntheticPatternSet(world, frames));
         var labels = set.Labels.ToArray();
         var random = new Random(seed + SeedOffset);
         ParameterFreezing.Unfreeze(model);
