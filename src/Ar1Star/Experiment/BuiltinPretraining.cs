@@ -15,8 +15,12 @@ namespace Ar1Star.Experiment;
 /// </summary>
 public static class BuiltinPretraining
 {
-    public const int FramesPerUnit = 4;
-    public const int Epochs = 6;
+    /// <summary>How much of the other world the pretraining sees: frames per (session, object) and epochs.</summary>
+    public sealed record Budget(int FramesPerUnit, int Epochs);
+
+    /// <summary>What <c>ar1 run</c> uses (and caches).</summary>
+    public static Budget Default { get; } = new(FramesPerUnit: 4, Epochs: 6);
+
     public const int MiniBatch = 64;
     public const double LearningRate = 0.02;
     private const int SeedOffset = 7919;
@@ -32,19 +36,20 @@ public static class BuiltinPretraining
         if (!File.Exists(path))
         {
             log?.Invoke($"pretraining the built-in benchmark's lower layers (once; cached in {path})");
-            Pretrain(model, seed, device, log);
+            Pretrain(model, seed, device, Default, log);
             AtomicFile.Write(path, stream => model.save(stream));
         }
         model.load(path);
     }
 
     /// <summary>Trains the whole network as a plain BatchNorm classifier, then calibrates its statistics.</summary>
-    public static void Pretrain(MobileNetV1 model, int seed, Device device, Action<string>? log = null)
+    public static void Pretrain(MobileNetV1 model, int seed, Device device, Budget budget, Action<string>? log = null)
     {
-        var world = new SyntheticCore50Options { ImageSize = model.ImageSize, FramesPerUnit = FramesPerUnit, Seed = seed + SeedOffset };
+        int framesPerUnit = budget.FramesPerUnit, epochs = budget.Epochs;
+        var world = new SyntheticCore50Options { ImageSize = model.ImageSize, FramesPerUnit = framesPerUnit, Seed = seed + SeedOffset };
         var frames = Enumerable.Range(1, SyntheticCore50.Sessions)
             .SelectMany(s => Enumerable.Range(0, SyntheticCore50Options.Objects)
-                .SelectMany(o => Enumerable.Range(0, FramesPerUnit).Select(f => new SyntheticFrame(o, s, f))))
+                .SelectMany(o => Enumerable.Range(0, framesPerUnit).Select(f => new SyntheticFrame(o, s, f))))
             .ToList();
         // Rendered once: every epoch visits every image.
         var set = InMemoryPatternSet.CopyOf(new SyntheticPatternSet(world, frames));
@@ -53,11 +58,11 @@ public static class BuiltinPretraining
         ParameterFreezing.Unfreeze(model);
         foreach (var brn in model.BatchRenorms) brn.SetSchedule(0.1, rMax: 1, dMax: 0, incStep: 0);
         model.train();
-        int steps = Epochs * (set.Count / MiniBatch);
+        int steps = epochs * (set.Count / MiniBatch);
         using var sgd = optim.SGD(model.parameters(), LearningRate, momentum: 0.9, weight_decay: 5e-4);
         var schedule = optim.lr_scheduler.CosineAnnealingLR(sgd, steps);
         var order = Enumerable.Range(0, set.Count).ToArray();
-        for (int epoch = 0; epoch < Epochs; epoch++)
+        for (int epoch = 0; epoch < epochs; epoch++)
         {
             Sampling.Shuffle(order, random);
             double lossSum = 0;
@@ -74,7 +79,7 @@ public static class BuiltinPretraining
                 schedule.step();
                 lossSum += loss.item<float>();
             }
-            log?.Invoke($"  pretraining epoch {epoch + 1}/{Epochs}: loss {lossSum / iterations:F3}");
+            log?.Invoke($"  pretraining epoch {epoch + 1}/{epochs}: loss {lossSum / iterations:F3}");
         }
         BatchRenormCalibration.Recalibrate(model, set, MiniBatch, device);
     }

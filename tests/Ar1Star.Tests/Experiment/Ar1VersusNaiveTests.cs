@@ -1,0 +1,50 @@
+using Ar1Star.Experiment;
+using Ar1Star.Model;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Tests.Experiment;
+
+/// <summary>
+/// The point of AR1*: on the built-in benchmark, CWR* plus latent replay keeps old classes while
+/// naive fine-tuning of the same network forgets all but the latest ones.
+/// </summary>
+public class Ar1VersusNaiveTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// The built-in stream, shortened to fit CI: 4 training and 2 test frames per unit, a quick
+    /// pretraining (2 frames, 3 epochs instead of 4 and 6), the first <see cref="Batches"/> batches,
+    /// and a memory of 124 (with 4 new patterns, (4 + 124) / 128 = one iteration per epoch, every
+    /// slot replayed).
+    /// </summary>
+    private const int Batches = 60;
+
+    [Fact]
+    public void Ar1WithLatentReplayEndsFarAboveNaiveFineTuning()
+    {
+        var options = BuiltinBenchmark.DefaultOptions with { FramesPerUnit = 4, TestFramesPerUnit = 2 };
+        var scenario = BuiltinBenchmark.Create(options, seed: 0);
+        var config = BuiltinBenchmark.Profile with { RmSz = 124 };
+
+        string weights = Path.Combine(Directory.CreateTempSubdirectory("ar1-behaviour-").FullName, "pretrained.weights");
+        manual_seed(0);
+        using (var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, CPU))
+        {
+            BuiltinPretraining.Pretrain(model, seed: 0, CPU, new BuiltinPretraining.Budget(FramesPerUnit: 2, Epochs: 3));
+            model.save(weights);
+        }
+
+        RunResults Run(string strategy) => ExperimentRunner.Run(scenario, config with { Strategy = strategy },
+            new RunOptions(Directory.CreateTempSubdirectory("ar1-behaviour-").FullName, MaxBatches: Batches,
+                Device: CPU, PrepareModel: (m, _) => m.load(weights)));
+        var ar1 = Run("ar1");
+        var naive = Run("naive");
+
+        double ar1Final = ar1.Batches[^1].TestAccuracy, naiveFinal = naive.Batches[^1].TestAccuracy;
+        output.WriteLine($"after batch {Batches - 1}: AR1* {ar1Final:F4}, naive {naiveFinal:F4}");
+        output.WriteLine("AR1*:  " + string.Join(" ", ar1.Batches.Select(b => b.TestAccuracy.ToString("F3"))));
+        output.WriteLine("naive: " + string.Join(" ", naive.Batches.Select(b => b.TestAccuracy.ToString("F3"))));
+        Assert.True(ar1Final >= naiveFinal + 0.05, $"AR1* {ar1Final:F4} should end at least 0.05 above naive {naiveFinal:F4}");
+        Assert.True(ar1Final >= 2 * naiveFinal, $"AR1* {ar1Final:F4} should end at least twice naive {naiveFinal:F4}");
+    }
+}
