@@ -1,0 +1,16 @@
+namespace Ar1Star.Weights;
+
+/// <summary>
+/// A weights file that cannot be used: unreadable, of an unknown form, or not fitting the model.
+/// The message names the file and says what was found and what was expected.
+/// </summary>
+public sealed class WeightsFileException : Exception
+{
+    public WeightsFileException(string path, string problem, Exception? inner = null)
+        : base($"{path}: {problem}", inner)
+    {
+        FilePath = path;
+    }
+
+    public string FilePath { get; }
+}
