@@ -32,27 +32,20 @@ internal static class DownloadCommand
             $"The ImageNet-pretrained MobileNetV1 (pytorchcv {weights.FileName}, sha1 checked) for ar1 run --weights imagenet");
         command.Options.Add(to);
         command.Options.Add(mirror);
-        command.SetAction(async (parse, cancel) =>
+        command.SetAction(parse => CliErrors.Guard(() =>
         {
             string directory = parse.GetValue(to)!.FullName;
-            try
+            if (weights.IsPresentIn(directory))
             {
-                using var http = new HttpClient();
-                var downloader = new Downloader(http, MirrorUri(parse.GetValue(mirror)));
-                if (weights.IsPresentIn(directory))
-                    Console.WriteLine($"already present, sha1 verified: {weights.PathIn(directory)}");
-                else
-                    Console.WriteLine($"downloaded, sha1 verified: " +
-                        await weights.DownloadAsync(downloader, directory, new DownloadProgressPrinter(), cancel));
+                Console.WriteLine($"already present, sha1 verified: {weights.PathIn(directory)}");
                 return 0;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or UnauthorizedAccessException
-                                           or ArgumentException)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
-            }
-        });
+            using var http = new HttpClient();
+            var downloader = new Downloader(http, MirrorUri(parse.GetValue(mirror)));
+            string path = weights.DownloadAsync(downloader, directory, new DownloadProgressPrinter()).GetAwaiter().GetResult();
+            Console.WriteLine($"downloaded, sha1 verified: {path}");
+            return 0;
+        }));
         return command;
     }
 

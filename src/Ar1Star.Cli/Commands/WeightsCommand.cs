@@ -21,7 +21,7 @@ internal static class WeightsCommand
         var file = new Argument<FileInfo>("FILE") { Description = "A .pth/.pt checkpoint (zip or legacy form) or a .safetensors file" };
         var command = new Command("show", "Print one line per tensor: name, shape, dtype, mean, standard deviation (6 significant digits)");
         command.Arguments.Add(file);
-        command.SetAction(parse => Guard(() =>
+        command.SetAction(parse => CliErrors.Guard(() =>
         {
             var read = WeightsFile.Read(parse.GetValue(file)!.FullName);
             foreach (var t in read.Tensors)
@@ -29,6 +29,7 @@ internal static class WeightsCommand
                 var (mean, std) = TensorStatistics.MeanStd(t);
                 Console.WriteLine($"{t.Name}  {t.ShapeText}  {t.DType.TorchName()}  mean={Format(mean)}  std={Format(std)}");
             }
+            return 0;
         }));
         return command;
     }
@@ -40,12 +41,13 @@ internal static class WeightsCommand
         var command = new Command("convert", "Write the tensors of FILE as a safetensors file: same names, same dtypes, bit-identical values");
         command.Arguments.Add(file);
         command.Options.Add(to);
-        command.SetAction(parse => Guard(() =>
+        command.SetAction(parse => CliErrors.Guard(() =>
         {
             var read = WeightsFile.Read(parse.GetValue(file)!.FullName);
             string output = parse.GetValue(to)!.FullName;
             AtomicFile.Write(output, stream => Safetensors.Write(stream, read.Tensors, new Dictionary<string, string> { ["format"] = "pt" }));
             Console.WriteLine($"wrote {output}: {read.Tensors.Count} tensors");
+            return 0;
         }));
         return command;
     }
@@ -53,17 +55,4 @@ internal static class WeightsCommand
     private static string Format(double value) =>
         double.IsNaN(value) ? "nan" : value.ToString("G6", CultureInfo.InvariantCulture).Replace('E', 'e');
 
-    private static int Guard(Action action)
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (Exception e) when (e is WeightsFileException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-    }
 }
