@@ -37,17 +37,18 @@ internal sealed class TorchUnpickler : Unpickler
         {
             return load(stream);
         }
-        catch (PickleException e)
+        catch (InvalidDataException)
         {
-            throw new InvalidDataException($"unreadable pickle: {e.Message}", e);
+            throw;
         }
         catch (IOException e)
         {
             throw new InvalidDataException($"the pickle ends early (truncated file?): {e.Message}", e);
         }
-        catch (InvalidCastException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"pickle of an unexpected structure: {e.Message}", e);
+            // Malformed opcodes surface as whatever the unpickler tripped on (a bad cast, an empty stack, ...).
+            throw new InvalidDataException($"unreadable pickle: {e.Message}", e);
         }
     }
 

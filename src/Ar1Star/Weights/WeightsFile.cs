@@ -31,7 +31,7 @@ public sealed record WeightsFile(string Path, WeightsFileFormat Format, IReadOnl
         {
             if (IsZip(bytes))
             {
-                using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+                using var zip = OpenZip(path, bytes);
                 if (TorchZipCheckpoint.FindPickle(zip) is null) throw new WeightsFileException(path, DescribeZip(zip));
                 format = WeightsFileFormat.TorchZip;
                 return new WeightsFile(path, format, TorchZipCheckpoint.Read(zip));
@@ -53,6 +53,18 @@ public sealed record WeightsFile(string Path, WeightsFileFormat Format, IReadOnl
             throw new WeightsFileException(path, $"a damaged {Name(format)}: {e.Message}", e);
         }
         throw new WeightsFileException(path, $"{DescribeUnknown(bytes)}; expected a PyTorch checkpoint (zip or legacy form) or a safetensors file");
+    }
+
+    private static ZipArchive OpenZip(string path, byte[] bytes)
+    {
+        try
+        {
+            return new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new WeightsFileException(path, $"starts like a zip archive but is damaged (truncated download?): {e.Message}", e);
+        }
     }
 
     private static bool IsZip(byte[] b) => b.Length >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] is 3 or 5 && b[3] is 4 or 6;

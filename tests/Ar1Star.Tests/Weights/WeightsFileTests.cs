@@ -115,6 +115,15 @@ public class WeightsFileTests
         File.WriteAllBytes(truncated, legacy[..^100]);
         AssertError(truncated, "legacy form", "truncated");
 
+        string cut = Path.Combine(dir, "cut.pth");
+        File.WriteAllBytes(cut, File.ReadAllBytes(WeightsFixtures.MobileNetZip)[..300_000]);
+        AssertError(cut, "starts like a zip archive but is damaged");
+
+        // A legacy file whose object pickle is garbage after a valid header.
+        string garbage = Path.Combine(dir, "garbage.pth");
+        File.WriteAllBytes(garbage, [.. legacy[..0x89], 0x80, 0x02, 0x52, 0x2e]); // the three header pickles, then REDUCE on an empty stack
+        AssertError(garbage, "legacy form", "unreadable pickle");
+
         // The zip form without one storage entry.
         string missing = Path.Combine(dir, "missing.pth");
         File.Copy(WeightsFixtures.Path("dtypes_zip.pth"), missing);
