@@ -4,6 +4,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Experiment;
+using Ar1Star.Weights;
 
 namespace Ar1Star.Cli.Commands;
 
@@ -35,14 +36,20 @@ internal static class RunCommand
         };
         var noPretrainOption = new Option<bool>("--no-pretraining")
         {
-            Description = "Built-in benchmark: start from random weights instead of the synthetic pretraining",
+            Description = "Built-in benchmark: start from random weights instead of the synthetic pretraining (same as --weights none)",
+        };
+        var weightsOption = new Option<string?>("--weights")
+        {
+            Description = "Initial weights: builtin (the built-in benchmark's synthetic pretraining; its default), imagenet " +
+                          "(pytorchcv mobilenet_w1, see `ar1 download weights`), none (random), or a file PATH with pytorchcv names",
+            HelpName = "builtin|imagenet|none|PATH",
         };
         var imageSizeOption = new Option<int>("--image-size") { Description = "Built-in benchmark: image side (multiple of 32)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.ImageSize };
         var framesOption = new Option<int>("--frames") { Description = "Built-in benchmark: training frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.FramesPerUnit };
         var testFramesOption = new Option<int>("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.TestFramesPerUnit };
 
         var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
-        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, imageSizeOption, framesOption, testFramesOption })
+        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, weightsOption, imageSizeOption, framesOption, testFramesOption })
             command.Options.Add(o);
 
         // Every configuration key is also an option: --init-lr, --rm-sz, --seed, ...
@@ -72,11 +79,11 @@ internal static class RunCommand
                 var scenario = BuiltinBenchmark.Create(synthOptions, config.Seed);
                 var outDir = parse.GetValue(outOption)!.FullName;
                 string cacheDir = parse.GetValue(cacheOption)!.FullName;
+                var weights = ChooseWeights(parse.GetValue(weightsOption), parse.GetValue(noPretrainOption), builtinBenchmark: true);
                 var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption),
-                    PrepareModel: parse.GetValue(noPretrainOption) ? null
-                        : (model, device) => BuiltinPretraining.LoadOrPretrain(model, cacheDir, config.Seed, device, Console.WriteLine));
+                    PrepareModel: weights.Prepare(cacheDir, config.Seed, Console.WriteLine));
                 Console.WriteLine($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
-                                  $"device={ExperimentRunner.ChooseDevice(config).type} out={outDir}");
+                                  $"device={ExperimentRunner.ChooseDevice(config).type} out={outDir} weights={weights}");
                 var results = ExperimentRunner.Run(scenario, config, options, r => Console.WriteLine(
                     string.Create(CultureInfo.InvariantCulture,
                         $"batch {r.Batch,3}  patterns {r.TrainPatterns,5}  test_accuracy {r.TestAccuracy:F4}  seconds {r.Seconds:F2}")),
@@ -85,13 +92,23 @@ internal static class RunCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
                 return 0;
             }
-            catch (Exception e) when (e is ConfigException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+            catch (Exception e) when (e is ConfigException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
+                                           or WeightsFileException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;
             }
         });
         return command;
+    }
+
+    /// <summary>--weights if given (--no-pretraining is its older spelling of none), else the data's default.</summary>
+    private static InitialWeights ChooseWeights(string? option, bool noPretraining, bool builtinBenchmark)
+    {
+        var chosen = option is null ? null : InitialWeights.Parse(option);
+        if (noPretraining && chosen is not null && chosen != InitialWeights.None)
+            throw new ArgumentException($"--no-pretraining contradicts --weights {option}: give one of them");
+        return chosen ?? (noPretraining ? InitialWeights.None : InitialWeights.DefaultFor(builtinBenchmark));
     }
 
     private static string Format(object? value) => value switch

@@ -1,0 +1,82 @@
+using Ar1Star.Model;
+using Ar1Star.Weights;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Experiment;
+
+/// <summary>Where the model's starting weights come from (<c>ar1 run --weights</c>).</summary>
+public enum InitialWeightsKind
+{
+    /// <summary>The built-in benchmark's synthetic pretraining (<see cref="BuiltinPretraining"/>).</summary>
+    Builtin,
+    /// <summary>pytorchcv's ImageNet-pretrained mobilenet_w1, downloaded by <c>ar1 download weights</c>.</summary>
+    ImageNet,
+    /// <summary>Random initialisation.</summary>
+    None,
+    /// <summary>A file with pytorchcv mobilenet_w1 key names (PyTorch checkpoint or safetensors).</summary>
+    File,
+}
+
+/// <summary>
+/// The <c>--weights</c> choice: <c>builtin</c>, <c>imagenet</c>, <c>none</c> or a file path; and the
+/// default, which depends on the data: the synthetic benchmark has its own pretraining, real
+/// CORe50 the ImageNet weights the paper uses.
+/// </summary>
+public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = null)
+{
+    public static InitialWeights Builtin { get; } = new(InitialWeightsKind.Builtin);
+    public static InitialWeights ImageNet { get; } = new(InitialWeightsKind.ImageNet);
+    public static InitialWeights None { get; } = new(InitialWeightsKind.None);
+
+    public static InitialWeights Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "builtin" => Builtin,
+        "imagenet" => ImageNet,
+        "none" => None,
+        "" => throw new ArgumentException("--weights needs builtin, imagenet, none or a file path"),
+        _ => new InitialWeights(InitialWeightsKind.File, text),
+    };
+
+    /// <summary><c>builtin</c> on the built-in benchmark, <c>imagenet</c> on a real dataset.</summary>
+    public static InitialWeights DefaultFor(bool builtinBenchmark) => builtinBenchmark ? Builtin : ImageNet;
+
+    public override string ToString() => Kind == InitialWeightsKind.File ? FilePath! : Kind.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// What <see cref="RunOptions.PrepareModel"/> should do (null: keep the random initialisation).
+    /// A weights file is found and read now, so a missing or unreadable one stops the run before
+    /// any work; its fit to the model is checked when the model exists, before training.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">--weights imagenet before <c>ar1 download weights</c>.</exception>
+    /// <exception cref="WeightsFileException">The file is missing, unreadable or of an unknown form.</exception>
+    public Action<MobileNetV1, Device>? Prepare(string cacheDir, int seed, Action<string>? log = null)
+    {
+        switch (Kind)
+        {
+            case InitialWeightsKind.None:
+                return null;
+            case InitialWeightsKind.Builtin:
+                return (model, device) => BuiltinPretraining.LoadOrPretrain(model, cacheDir, seed, device, log);
+            case InitialWeightsKind.ImageNet:
+                string cached = ImageNetWeights.CachedPath(cacheDir);
+                if (!System.IO.File.Exists(cached))
+                    throw new FileNotFoundException(
+                        $"--weights imagenet: the ImageNet-pretrained MobileNetV1 is not in {cached}. Run `ar1 download weights`" +
+                        (cacheDir == BuiltinBenchmark.DefaultCacheDir ? "" : $" --to {ImageNetWeights.DirectoryIn(cacheDir)}") +
+                        " first (about 17 MB), or pass a file with --weights PATH.", cached);
+                return FromFile(cached, log);
+            default:
+                return FromFile(FilePath!, log);
+        }
+    }
+
+    private static Action<MobileNetV1, Device> FromFile(string path, Action<string>? log)
+    {
+        var file = WeightsFile.Read(path);
+        return (model, _) =>
+        {
+            MobileNetWeightLoader.Load(model, file);
+            log?.Invoke($"initial weights: {file.Tensors.Count} tensors from {path}");
+        };
+    }
+}
