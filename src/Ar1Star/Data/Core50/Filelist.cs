@@ -33,9 +33,9 @@ public static class Filelist
         return new PatternList<string>(paths, labels);
     }
 
-    /// <summary>Writes the list atomically, LF line ends.</summary>
-    public static void Write(string path, PatternList<string> patterns) =>
-        Experiment.AtomicFile.WriteAllText(path, string.Concat(patterns.Keys.Zip(patterns.Labels, (p, l) => $"{p} {l.ToString(CultureInfo.InvariantCulture)}\n")));
+    /// <summary>The text of a filelist, LF line ends.</summary>
+    public static string Format(PatternList<string> patterns) =>
+        string.Concat(patterns.Keys.Zip(patterns.Labels, (p, l) => $"{p} {l.ToString(CultureInfo.InvariantCulture)}\n"));
 
     private static InvalidDataException Malformed(string path, int line, string text, string expected) =>
         new($"{path}:{line}: expected {expected} (as in 's11/o1/C_11_01_000.png 0'), got '{text.Trim()}'");

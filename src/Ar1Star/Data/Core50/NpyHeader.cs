@@ -11,7 +11,7 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public sealed partial record NpyHeader(int Count, int Side)
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     public long DataBytes => (long)Count * Side * Side * 3;
 
