@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
+using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Experiment;
 
@@ -44,6 +45,8 @@ internal static class RunCommand
         var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
         foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, imageSizeOption, framesOption, testFramesOption })
             command.Options.Add(o);
+        var core50 = new Core50Arguments();
+        core50.AddTo(command);
 
         // Every configuration key is also an option: --init-lr, --rm-sz, --seed, ...
         var keyOptions = Ar1Config.Keys.Select(key => (Key: key, Option: new Option<string?>("--" + key.Replace('_', '-'), "--" + key)
@@ -69,11 +72,12 @@ internal static class RunCommand
                 foreach (var (key, option) in keyOptions)
                     if (parse.GetValue(option) is { } text) config = config.WithText(key, text);
                 config.Validate();
-                var scenario = BuiltinBenchmark.Create(synthOptions, config.Seed);
                 var outDir = parse.GetValue(outOption)!.FullName;
                 string cacheDir = parse.GetValue(cacheOption)!.FullName;
+                var data = core50.Parse(parse);
+                var scenario = data is not null ? Core50Loader.Load(data) : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, Console.WriteLine);
                 var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption),
-                    PrepareModel: parse.GetValue(noPretrainOption) ? null
+                    PrepareModel: parse.GetValue(noPretrainOption) || data is not null ? null
                         : (model, device) => BuiltinPretraining.LoadOrPretrain(model, cacheDir, config.Seed, device, Console.WriteLine));
                 Console.WriteLine($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
                                   $"device={ExperimentRunner.ChooseDevice(config).type} out={outDir}");
@@ -85,7 +89,7 @@ internal static class RunCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
                 return 0;
             }
-            catch (Exception e) when (e is ConfigException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

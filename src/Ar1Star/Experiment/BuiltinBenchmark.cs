@@ -1,5 +1,6 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data;
+using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
 
 namespace Ar1Star.Experiment;
@@ -26,6 +27,33 @@ public static class BuiltinBenchmark
         Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "ar1star");
 
-    public static Scenario Create(SyntheticCore50Options options, int seed) =>
-        SyntheticCore50.CreateNicV2(options with { Seed = seed }, protocolSeed: seed);
+    /// <summary>
+    /// The benchmark for <paramref name="seed"/>, read through the real CORe50 loader: the twin is
+    /// written once (PNG tree and NICv2-391 filelists) into <paramref name="cacheDir"/>, keyed by
+    /// its options, and loaded as CORe50 nicv2_391 run seed mod 10 with its whole (small) test set.
+    /// </summary>
+    public static Scenario Create(SyntheticCore50Options options, int seed, string cacheDir, Action<string>? log = null)
+    {
+        var twin = options with { Seed = seed };
+        string folder = TwinFolder(cacheDir, twin);
+        if (!Directory.Exists(folder))
+        {
+            log?.Invoke($"writing the built-in benchmark's CORe50 twin (once; cached in {folder})");
+            try
+            {
+                SyntheticTwin.Write(folder, twin, new TwinContents(Png: true, Npz: false, Protocols: [Core50Protocol.NicV2_391]));
+            }
+            catch (IOException) when (Directory.Exists(folder))
+            {
+                // Another process wrote the same twin first; its copy is complete (renamed whole).
+            }
+        }
+        int run = ((seed % Core50Protocol.Runs) + Core50Protocol.Runs) % Core50Protocol.Runs;
+        var scenario = Core50Loader.Load(new Core50Options(folder, Core50Protocol.NicV2_391.Name, run, FullTest: true, Form: Core50Form.Png));
+        return scenario with { Name = "builtin" };
+    }
+
+    /// <summary>Cache folder of the twin with these options (v1: the generator's version).</summary>
+    public static string TwinFolder(string cacheDir, SyntheticCore50Options options) =>
+        Path.Combine(cacheDir, $"builtin-twin-v1-s{options.ImageSize}-f{options.FramesPerUnit}-t{options.TestFramesPerUnit}-seed{options.Seed}");
 }
