@@ -9,7 +9,7 @@ public static class PngCodec
     /// <summary>Side of a square PNG, read from its header without decoding the pixels.</summary>
     public static int ReadSide(string path)
     {
-        using var codec = Open(path);
+        using var codec = Open(path, "a square RGB image");
         var info = codec.Info;
         if (info.Width != info.Height)
             throw new InvalidDataException($"{path}: expected a square image, got {info.Width}x{info.Height}");
@@ -19,7 +19,7 @@ public static class PngCodec
     /// <summary>Decodes a square PNG of side <paramref name="side"/> into <paramref name="rgb"/> (side*side*3 bytes).</summary>
     public static void Decode(string path, int side, Span<byte> rgb)
     {
-        using var codec = Open(path);
+        using var codec = Open(path, $"a {side}x{side} RGB image");
         if (codec.Info.Width != side || codec.Info.Height != side)
             throw new InvalidDataException($"{path}: expected a {side}x{side} image like the rest of the dataset, got {codec.Info.Width}x{codec.Info.Height}");
         // Unpremultiplied RGBA keeps the stored bytes exact; the alpha channel is then dropped.
@@ -72,7 +72,7 @@ public static class PngCodec
         }
     }
 
-    private static SKCodec Open(string path)
+    private static SKCodec Open(string path, string expected)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: image not found", path);
@@ -84,6 +84,6 @@ public static class PngCodec
         }
         // SKCodec takes ownership of the stream.
         return SKCodec.Create(stream, out var result)
-            ?? throw new InvalidDataException($"{path}: not a readable PNG ({result}); expected a {Core50Layout.ImagesFolderName} RGB image");
+            ?? throw new InvalidDataException($"{path}: not a readable PNG ({result}); expected {expected}");
     }
 }
