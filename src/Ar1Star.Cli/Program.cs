@@ -5,4 +5,5 @@ var root = new RootCommand("ar1: AR1* with Latent Replay (Pellegrini et al., IRO
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ScenarioCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
+root.Subcommands.Add(DownloadCommand.Create());
 return root.Parse(args).Invoke();

@@ -66,7 +66,9 @@ internal static class RunCommand
                     FramesPerUnit = parse.GetValue(framesOption),
                     TestFramesPerUnit = parse.GetValue(testFramesOption),
                 };
-                var config = BuiltinBenchmark.Profile;
+                var data = core50.Parse(parse);
+                // The built-in profile is tuned for the synthetic twin; real data starts from the spec's defaults.
+                var config = data is null ? BuiltinBenchmark.Profile : new Ar1Config();
                 if (parse.GetValue(configOption) is { } file)
                     config = ConfigFile.Load(file.FullName, parse.GetValue(nameOption), config);
                 foreach (var (key, option) in keyOptions)
@@ -74,7 +76,6 @@ internal static class RunCommand
                 config.Validate();
                 var outDir = parse.GetValue(outOption)!.FullName;
                 string cacheDir = parse.GetValue(cacheOption)!.FullName;
-                var data = core50.Parse(parse);
                 var scenario = data is not null ? Core50Loader.Load(data) : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, Console.WriteLine);
                 var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption),
                     PrepareModel: parse.GetValue(noPretrainOption) || data is not null ? null
