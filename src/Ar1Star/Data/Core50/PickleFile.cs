@@ -17,6 +17,7 @@ public static class PickleFile
             throw new FileNotFoundException($"{path}: not found", path);
         try
         {
+            NumpyPickleSupport.Register();
             using var stream = new BufferedStream(File.OpenRead(path), 1 << 20);
             using var unpickler = new Unpickler();
             return unpickler.load(stream);

@@ -44,3 +44,12 @@ internal sealed class PythonFactAttribute : FactAttribute
         if (!Python.Available) Skip = AbsentMessage;
     }
 }
+
+/// <summary>A theory that needs python3 (its standard library only) to write its fixtures.</summary>
+internal sealed class PythonTheoryAttribute : TheoryAttribute
+{
+    public PythonTheoryAttribute()
+    {
+        if (!Python.Available) Skip = PythonFactAttribute.AbsentMessage;
+    }
+}
