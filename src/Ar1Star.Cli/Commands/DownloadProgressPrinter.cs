@@ -4,7 +4,7 @@ using Ar1Star.Downloads;
 
 namespace Ar1Star.Cli.Commands;
 
-/// <summary>Prints a transfer's progress to stderr, at most about once a second, and always its last report.</summary>
+/// <summary>Prints a transfer's progress (stdout; errors alone go to stderr), at most about once a second, and always its last report.</summary>
 internal sealed class DownloadProgressPrinter : IProgress<DownloadProgress>
 {
     private readonly Stopwatch clock = Stopwatch.StartNew();
@@ -18,6 +18,6 @@ internal sealed class DownloadProgressPrinter : IProgress<DownloadProgress>
         string amount = value.BytesTotal is long t
             ? string.Create(CultureInfo.InvariantCulture, $"{value.BytesDone / 1e6:F1} of {t / 1e6:F1} MB ({100.0 * value.BytesDone / Math.Max(t, 1):F0}%)")
             : string.Create(CultureInfo.InvariantCulture, $"{value.BytesDone / 1e6:F1} MB");
-        Console.Error.WriteLine($"{value.FileName}: {amount}");
+        Console.WriteLine($"  {value.FileName}: {amount}");
     }
 }

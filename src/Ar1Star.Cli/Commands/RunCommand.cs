@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
+using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Experiment;
-using Ar1Star.Weights;
 
 namespace Ar1Star.Cli.Commands;
 
@@ -51,6 +51,8 @@ internal static class RunCommand
         var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
         foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, weightsOption, imageSizeOption, framesOption, testFramesOption })
             command.Options.Add(o);
+        var core50 = new Core50Arguments();
+        core50.AddTo(command);
 
         // Every configuration key is also an option: --init-lr, --rm-sz, --seed, ...
         var keyOptions = Ar1Config.Keys.Select(key => (Key: key, Option: new Option<string?>("--" + key.Replace('_', '-'), "--" + key)
@@ -70,16 +72,18 @@ internal static class RunCommand
                     FramesPerUnit = parse.GetValue(framesOption),
                     TestFramesPerUnit = parse.GetValue(testFramesOption),
                 };
-                var config = BuiltinBenchmark.Profile;
+                var data = core50.Parse(parse);
+                // The built-in profile is tuned for the synthetic twin; real data starts from the spec's defaults.
+                var config = data is null ? BuiltinBenchmark.Profile : new Ar1Config();
                 if (parse.GetValue(configOption) is { } file)
                     config = ConfigFile.Load(file.FullName, parse.GetValue(nameOption), config);
                 foreach (var (key, option) in keyOptions)
                     if (parse.GetValue(option) is { } text) config = config.WithText(key, text);
                 config.Validate();
-                var scenario = BuiltinBenchmark.Create(synthOptions, config.Seed);
                 var outDir = parse.GetValue(outOption)!.FullName;
                 string cacheDir = parse.GetValue(cacheOption)!.FullName;
-                var weights = ChooseWeights(parse.GetValue(weightsOption), parse.GetValue(noPretrainOption), builtinBenchmark: true);
+                var scenario = data is not null ? Core50Loader.Load(data) : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, Console.WriteLine);
+                var weights = ChooseWeights(parse.GetValue(weightsOption), parse.GetValue(noPretrainOption), builtinBenchmark: data is null);
                 var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption),
                     PrepareModel: weights.Prepare(cacheDir, config.Seed, Console.WriteLine));
                 Console.WriteLine($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
@@ -92,8 +96,7 @@ internal static class RunCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
                 return 0;
             }
-            catch (Exception e) when (e is ConfigException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
-                                           or WeightsFileException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -66,9 +66,10 @@ public sealed class Downloader
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
-                throw new HttpRequestException(
-                    $"downloading {file.FileName} from {address} failed {attempt + 1} times (last: {e.Message}); " +
-                    $"the bytes received are kept in {part}: run the command again to resume", e);
+                string kept = File.Exists(part) && new FileInfo(part).Length > 0
+                    ? $"the {new FileInfo(part).Length} bytes received are kept in {part}: run the command again to resume"
+                    : "run the command again later, or fetch from a mirror";
+                throw new HttpRequestException($"downloading {file.FileName} from {address} failed {attempt + 1} times (last: {e.Message}); {kept}", e);
             }
         }
 

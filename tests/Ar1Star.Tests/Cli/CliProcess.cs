@@ -17,6 +17,19 @@ internal static class CliProcess
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>One cache for the whole test run, so the tiny built-in twin is written once, not into ~/.cache.</summary>
+    public static string TestCacheDir { get; } = CreateCacheDir();
+
+    private static string CreateCacheDir()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"ar1star-tests-{Environment.ProcessId}");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        };
+        return dir;
+    }
+
     /// <summary>The smallest built-in benchmark that still walks the whole pipeline.</summary>
-    public static readonly string[] Tiny = ["--image-size", "32", "--frames", "2", "--test-frames", "1", "--no-pretraining", "--max-batches", "2"];
+    public static readonly string[] Tiny = ["--image-size", "32", "--frames", "2", "--test-frames", "1", "--no-pretraining", "--max-batches", "2", "--cache-dir", TestCacheDir];
 }

@@ -74,6 +74,7 @@ public sealed class DownloaderTests : IDisposable
 
         var failure = await Assert.ThrowsAsync<HttpRequestException>(() => NewDownloader(retries: 0).DownloadAsync(file, folder));
         Assert.Contains("big.zip", failure.Message);
+        Assert.Contains("the 300000 bytes received are kept in", failure.Message);
         Assert.Contains("run the command again to resume", failure.Message);
         Assert.False(File.Exists(Path.Combine(folder, "big.zip")));
         Assert.Equal(300_000, new FileInfo(Path.Combine(folder, "big.zip.part")).Length);

@@ -34,7 +34,7 @@ public static class SyntheticCore50
     /// <summary>
     /// The NICv2-391-style scenario: batch 0 holds session 1 of one object per category
     /// (objects 0, 5, ..., 45), then every other training unit comes alone, in the order of
-    /// <see cref="NicV2Batches"/>. The test set is every test session of every object.
+    /// <see cref="NicV2Batches(int)"/>. The test set is every test session of every object.
     /// </summary>
     /// <param name="options">Image size, frame counts and the appearance seed.</param>
     /// <param name="protocolSeed">Seed of the batch order only (like CORe50's run0..run9).</param>
@@ -67,35 +67,49 @@ public static class SyntheticCore50
     /// so the stream ends exactly when every unit is used.
     /// </para>
     /// </summary>
-    public static IReadOnlyList<IReadOnlyList<SyntheticUnit>> NicV2Batches(int protocolSeed = 0)
+    public static IReadOnlyList<IReadOnlyList<SyntheticUnit>> NicV2Batches(int protocolSeed = 0) =>
+        NicV2Batches(protocolSeed, unitsPerBatch: 1, salt: 0x2100391);
+
+    /// <summary>
+    /// The NICv2 protocol with <paramref name="unitsPerBatch"/> units in every batch after the
+    /// first (1, 2, 5 for NICv2-391, -196, -79): the 390-unit stream of the one-unit protocol,
+    /// cut into consecutive groups. CORe50's NICv2-79 and -196 meet their last new class at
+    /// batches 68 and 164, where unit 340 of the stream falls (68 and 170).
+    /// </summary>
+    /// <param name="protocolSeed">Seed of the order (the run).</param>
+    /// <param name="unitsPerBatch">A divisor of 390.</param>
+    /// <param name="salt">Separates the streams of protocols that share a seed.</param>
+    internal static IReadOnlyList<IReadOnlyList<SyntheticUnit>> NicV2Batches(int protocolSeed, int unitsPerBatch, long salt)
     {
         const int perCategory = SyntheticCore50Options.ObjectsPerCategory;
-        var rng = SplitMix64.For(protocolSeed, 0x2100391);
-        var batches = new List<IReadOnlyList<SyntheticUnit>>(NicV2BatchCount)
-        {
-            Enumerable.Range(0, SyntheticCore50Options.Categories).Select(c => new SyntheticUnit(1, c * perCategory)).ToArray(),
-        };
+        const int laterUnits = NicV2BatchCount - 1;
+        if (unitsPerBatch < 1 || laterUnits % unitsPerBatch != 0)
+            throw new ArgumentOutOfRangeException(nameof(unitsPerBatch), unitsPerBatch, $"must divide {laterUnits}");
+        var rng = SplitMix64.For(protocolSeed, salt);
+        var first = Enumerable.Range(0, SyntheticCore50Options.Categories).Select(c => new SyntheticUnit(1, c * perCategory)).ToArray();
 
         var newClasses = Enumerable.Range(0, SyntheticCore50Options.Objects).Where(o => o % perCategory != 0).ToArray();
         rng.Shuffle(newClasses);
-        var introductionBatch = new int[newClasses.Length];
+        var introductionAt = new int[newClasses.Length];
         for (int j = 0; j < newClasses.Length; j++)
         {
             int at = FirstIntroduction + (int)((LastIntroduction - FirstIntroduction) * (j + rng.NextDouble()) / newClasses.Length);
-            // Stretches are over 8 batches wide, but two draws can still floor to one batch.
-            introductionBatch[j] = j > 0 ? Math.Max(at, introductionBatch[j - 1] + 1) : at;
+            // Stretches are over 8 units wide, but two draws can still floor to one place.
+            introductionAt[j] = j > 0 ? Math.Max(at, introductionAt[j - 1] + 1) : at;
         }
 
         var pool = TrainingSessions.Where(s => s != 1)
             .SelectMany(s => Enumerable.Range(0, SyntheticCore50Options.Categories).Select(c => new SyntheticUnit(s, c * perCategory)))
             .ToList();
+        var stream = new List<SyntheticUnit>(laterUnits);
         int next = 0;
-        while (batches.Count < NicV2BatchCount)
+        while (stream.Count < laterUnits)
         {
             SyntheticUnit unit;
-            // Introducing early is the fallback should the pool ever run dry; with 70 units
-            // at the start and 7 added per introduction it does not.
-            if (next < newClasses.Length && (batches.Count >= introductionBatch[next] || pool.Count == 0))
+            // Position p of the stream is batch p + 1 of the one-unit protocol. Introducing early
+            // is the fallback should the pool ever run dry; with 70 units at the start and 7
+            // added per introduction it does not.
+            if (next < newClasses.Length && (stream.Count + 1 >= introductionAt[next] || pool.Count == 0))
             {
                 int o = newClasses[next++];
                 var units = TrainingSessions.Select(s => new SyntheticUnit(s, o)).ToList();
@@ -111,9 +125,9 @@ public static class SyntheticCore50
                 pool[pick] = pool[^1];
                 pool.RemoveAt(pool.Count - 1);
             }
-            batches.Add(new[] { unit });
+            stream.Add(unit);
         }
-        return batches;
+        return stream.Chunk(unitsPerBatch).Prepend(first).ToArray();
     }
 
     /// <summary>All frames of the given units, unit by unit, frames in time order.</summary>

@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace Ar1Star.Data.Core50;
+
+/// <summary>
+/// Where each official file lives under a dataset root, as the official archives unpack:
+/// <c>core50_128x128/sS/oO/*.png</c>, <c>batches_filelists/{NI,NC,NIC}_inc/runR/</c>,
+/// <c>NIC_v2_{79,196,391}/runR/</c>, and the reference's <c>core50_imgs.npz</c> / <c>.bin</c>,
+/// <c>paths.pkl</c>, <c>LUP.pkl</c>, <c>labels.pkl</c>.
+/// </summary>
+public sealed class Core50Layout(string root)
+{
+    public const string ImagesFolderName = "core50_128x128";
+    public const string NpzFileName = "core50_imgs.npz";
+    public const string BinFileName = "core50_imgs.bin";
+    public const string PathsFileName = "paths.pkl";
+    public const string LupFileName = "LUP.pkl";
+    public const string LabelsFileName = "labels.pkl";
+    public const string TestFilelistName = "test_filelist.txt";
+
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public string ImagesFolder => Path.Combine(Root, ImagesFolderName);
+    public string Npz => Path.Combine(Root, NpzFileName);
+    public string Bin => Path.Combine(Root, BinFileName);
+    public string PathsPickle => Path.Combine(Root, PathsFileName);
+    public string LupPickle => Path.Combine(Root, LupFileName);
+    public string LabelsPickle => Path.Combine(Root, LabelsFileName);
+
+    /// <summary>The runR folder of a scenario's filelists (also accepted one level down, under batches_filelists/).</summary>
+    public string RunFolder(Core50Protocol protocol, int run)
+    {
+        string direct = Path.Combine(Root, protocol.FilelistFolder, $"run{run}");
+        string nested = Path.Combine(Root, "batches_filelists", protocol.FilelistFolder, $"run{run}");
+        return !Directory.Exists(direct) && Directory.Exists(nested) ? nested : direct;
+    }
+
+    /// <summary>train_batch_NN_filelist.txt: NN zero-padded to two digits (00..99, then 100..390).</summary>
+    public static string TrainFilelistName(int batch) =>
+        $"train_batch_{batch.ToString("00", CultureInfo.InvariantCulture)}_filelist.txt";
+
+    public bool HasPngForm(Core50Protocol protocol, int run) =>
+        Directory.Exists(ImagesFolder) && Directory.Exists(RunFolder(protocol, run));
+
+    public bool HasNpzForm => (File.Exists(Npz) || File.Exists(Bin)) && File.Exists(LupPickle) && File.Exists(LabelsPickle);
+
+    public bool HasPickles => File.Exists(LupPickle) && File.Exists(LabelsPickle);
+
+    /// <summary>The form to read: the one asked for, or for Auto the PNG form if present, else the array form.</summary>
+    public Core50Form Resolve(Core50Form form, Core50Protocol protocol, int run)
+    {
+        if (form != Core50Form.Auto) return form;
+        if (HasPngForm(protocol, run)) return Core50Form.Png;
+        if (HasNpzForm) return Core50Form.Npz;
+        throw new DirectoryNotFoundException(
+            $"--data {Root}: found neither the PNG form ({ImagesFolderName}/ and {Path.GetRelativePath(Root, RunFolder(protocol, run))}/) " +
+            $"nor the array form ({NpzFileName} or {BinFileName} with {LupFileName} and {LabelsFileName}); " +
+            "'ar1 download core50 --to DIR' fetches them, 'ar1 synth --to DIR' writes a synthetic twin");
+    }
+}

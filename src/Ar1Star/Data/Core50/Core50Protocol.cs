@@ -1,0 +1,41 @@
+namespace Ar1Star.Data.Core50;
+
+/// <summary>
+/// One of CORe50's six official scenarios: its name on the command line and in the reference's
+/// pickles, where its filelists live, and how many incremental batches a run has.
+/// </summary>
+/// <param name="Name">ni, nc, nic, nicv2_79, nicv2_196 or nicv2_391 (the keys of LUP.pkl).</param>
+/// <param name="FilelistFolder">Folder of runR/ under the dataset root, as the official zips unpack.</param>
+/// <param name="Batches">Training batches per run.</param>
+public sealed record Core50Protocol(string Name, string FilelistFolder, int Batches)
+{
+    /// <summary>Runs per scenario: run0..run9.</summary>
+    public const int Runs = 10;
+
+    /// <summary>Classes (objects) of CORe50: labels are 0..49.</summary>
+    public const int Classes = 50;
+
+    /// <summary>The reference's test set keeps every 20th pattern of the full one.</summary>
+    public const int ReducedTestStride = 20;
+
+    public static Core50Protocol Ni { get; } = new("ni", "batches_filelists/NI_inc", 8);
+    public static Core50Protocol Nc { get; } = new("nc", "batches_filelists/NC_inc", 9);
+    public static Core50Protocol Nic { get; } = new("nic", "batches_filelists/NIC_inc", 79);
+    public static Core50Protocol NicV2_79 { get; } = new("nicv2_79", "NIC_v2_79", 79);
+    public static Core50Protocol NicV2_196 { get; } = new("nicv2_196", "NIC_v2_196", 196);
+    public static Core50Protocol NicV2_391 { get; } = new("nicv2_391", "NIC_v2_391", 391);
+
+    public static IReadOnlyList<Core50Protocol> All { get; } = [Ni, Nc, Nic, NicV2_79, NicV2_196, NicV2_391];
+
+    /// <summary>The scenario called <paramref name="name"/>; an unknown name is an error listing the known ones.</summary>
+    public static Core50Protocol Find(string name) =>
+        All.FirstOrDefault(p => p.Name == name.Trim().ToLowerInvariant())
+        ?? throw new ArgumentException($"--scenario: unknown scenario '{name}'; expected one of {string.Join(", ", All.Select(p => p.Name))}");
+
+    /// <summary>Throws unless <paramref name="run"/> is one of the official runs 0..9.</summary>
+    public static void CheckRun(int run)
+    {
+        if (run is < 0 or >= Runs)
+            throw new ArgumentException($"--run: expected a run in 0..{Runs - 1}, got {run}");
+    }
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace Ar1Star.Data.Core50;
+
+/// <summary>
+/// Reads and writes CORe50's batch filelists: one <c>relative/path.png label</c> pair per line,
+/// e.g. <c>s11/o1/C_11_01_000.png 0</c>; LF or CRLF; blank lines ignored.
+/// </summary>
+public static class Filelist
+{
+    public static PatternList<string> Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: filelist not found", path);
+        var paths = new List<string>();
+        var labels = new List<int>();
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length != 2)
+                throw Malformed(path, lineNumber, line, $"2 fields separated by a space, got {fields.Length}");
+            string image = fields[0];
+            if (!image.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || Path.IsPathRooted(image) || image.Split('/', '\\').Contains(".."))
+                throw Malformed(path, lineNumber, line, "a relative path to a .png image first");
+            if (!int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int label) || label >= Core50Protocol.Classes)
+                throw Malformed(path, lineNumber, line, $"a label in 0..{Core50Protocol.Classes - 1} second, got '{fields[1]}'");
+            paths.Add(image);
+            labels.Add(label);
+        }
+        return new PatternList<string>(paths, labels);
+    }
+
+    /// <summary>The text of a filelist, LF line ends.</summary>
+    public static string Format(PatternList<string> patterns) =>
+        string.Concat(patterns.Keys.Zip(patterns.Labels, (p, l) => $"{p} {l.ToString(CultureInfo.InvariantCulture)}\n"));
+
+    private static InvalidDataException Malformed(string path, int line, string text, string expected) =>
+        new($"{path}:{line}: expected {expected} (as in 's11/o1/C_11_01_000.png 0'), got '{text.Trim()}'");
+}

@@ -1,0 +1,27 @@
+namespace Ar1Star.Data.Core50;
+
+/// <summary>Patterns of the reference's array form: indices into <see cref="ImageArray"/> (rows of LUP.pkl).</summary>
+public sealed class ImageArrayPatternSet : IPatternSet
+{
+    private readonly ImageArray images;
+    private readonly int[] indices;
+    private readonly int[] labels;
+
+    public ImageArrayPatternSet(ImageArray images, PatternList<int> patterns)
+    {
+        this.images = images;
+        indices = [.. patterns.Keys];
+        labels = [.. patterns.Labels];
+    }
+
+    public int Count => indices.Length;
+    public int ImageSize => images.Side;
+    public IReadOnlyList<int> Labels => labels;
+
+    public void ReadImages(ReadOnlySpan<int> which, Span<byte> destination)
+    {
+        int bytes = images.BytesPerImage;
+        for (int k = 0; k < which.Length; k++)
+            images.Read(indices[which[k]], destination.Slice(k * bytes, bytes));
+    }
+}

@@ -1,0 +1,10 @@
+namespace Ar1Star.Data.Core50;
+
+/// <summary>What <see cref="SyntheticTwin"/> writes.</summary>
+/// <param name="Png">The PNG tree and the batch filelists.</param>
+/// <param name="Npz">core50_imgs.npz with paths.pkl, LUP.pkl and labels.pkl.</param>
+/// <param name="Protocols">Scenarios whose runs 0..9 are written (null: all six).</param>
+public sealed record TwinContents(bool Png = true, bool Npz = true, IReadOnlyList<Core50Protocol>? Protocols = null)
+{
+    public IReadOnlyList<Core50Protocol> ProtocolsOrAll => Protocols ?? Core50Protocol.All;
+}
