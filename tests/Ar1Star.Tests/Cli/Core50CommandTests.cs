@@ -45,7 +45,7 @@ public sealed class Core50CommandTests
             Assert.True(synth.ExitCode == 0, synth.Err);
             Assert.False(Directory.Exists(Path.Combine(to, "core50_128x128")));
 
-            var run = CliProcess.Run("run", "--data", to, "--scenario", "nicv2_391", "--run", "4", "--max-batches", "2", "--out", outDir);
+            var run = CliProcess.Run("run", "--data", to, "--scenario", "nicv2_391", "--run", "4", "--max-batches", "2", "--weights", "none", "--out", outDir);
 
             Assert.True(run.ExitCode == 0, run.Err);
             Assert.Contains("scenario=nicv2_391/run4 batches=391 test=8", run.Out);
