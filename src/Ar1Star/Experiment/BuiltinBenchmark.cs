@@ -26,6 +26,13 @@ public static class BuiltinBenchmark
         Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "ar1star");
 
-    public static Scenario Create(SyntheticCore50Options options, int seed) =>
-        SyntheticCore50.CreateNicV2(options with { Seed = seed }, protocolSeed: seed);
+    /// <summary>The benchmark world drawn from <paramref name="seed"/>, in the batch order of protocol run <paramref name="run"/>.</summary>
+    /// <param name="options">Image size and frame counts.</param>
+    /// <param name="seed">Seed of the synthetic world (object looks, sessions, noise).</param>
+    /// <param name="run">The protocol run (like CORe50's run0..run9): another order of the same batches.</param>
+    public static Scenario Create(SyntheticCore50Options options, int seed, int run = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(run);
+        return SyntheticCore50.CreateNicV2(options with { Seed = seed }, protocolSeed: run) with { Name = $"builtin/run{run}" };
+    }
 }
