@@ -43,7 +43,7 @@ internal static class RunCommand
 
         var resumeOption = new Option<DirectoryInfo?>("--resume")
         {
-            Description = "Continue the run in this folder from its checkpoint (settings not given are taken from it; differing ones are refused)",
+            Description = "Continue the run in this folder from its checkpoint; settings not given (--max-batches included) are taken from it, differing ones are refused",
             HelpName = "dir",
         };
         var runOption = new Option<int?>("--run") { Description = "Protocol run (0..9 for CORe50; for the built-in benchmark, the seed of the batch order)" };
@@ -104,7 +104,9 @@ internal static class RunCommand
                     var observers = new IRunObserver[] { new TensorBoardLog(), new ResultsCsv(), new AccuracyPlotFile() };
                     try
                     {
-                        var options = new RunOptions(dir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption),
+                        // A resumed run goes as far as it was asked to go, unless told otherwise.
+                        int? maxBatches = IsGiven(parse, maxBatchesOption) || checkpoint is null ? parse.GetValue(maxBatchesOption) : checkpoint.MaxBatches;
+                        var options = new RunOptions(dir, maxBatches, CacheLatents: !parse.GetValue(noCacheOption),
                             PrepareModel: !pretraining ? null
                                 : (model, device) => BuiltinPretraining.LoadOrPretrain(model, cacheDir, config.Seed, device, reporter.Log))
                         {

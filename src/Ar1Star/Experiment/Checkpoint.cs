@@ -29,6 +29,8 @@ public sealed class Checkpoint
     /// <summary>The configuration keys and the run settings (scenario, sizes...) the run was started with.</summary>
     [JsonPropertyName("settings")] public Dictionary<string, JsonElement> Settings { get; init; } = [];
     [JsonPropertyName("batches_done")] public int BatchesDone { get; init; }
+    /// <summary>The --max-batches the run was started or last resumed with (null: all); a resume without one keeps it.</summary>
+    [JsonPropertyName("max_batches")] public int? MaxBatches { get; init; }
     [JsonPropertyName("results")] public RunResults Results { get; init; } = new();
     /// <summary>The strategy generator's state, in hex (JSON numbers lose 64-bit precision).</summary>
     [JsonPropertyName("random_state")] public string RandomState { get; init; } = "";
@@ -75,7 +77,7 @@ public sealed class Checkpoint
 
     /// <summary>Captures the live run into a checkpoint object and its tensors (views into live state).</summary>
     public static (Checkpoint Meta, List<(string Name, Tensor Value)> Tensors) Capture(
-        Dictionary<string, JsonElement> settings, RunResults results, MobileNetV1 model, Ar1StarStrategy strategy,
+        Dictionary<string, JsonElement> settings, RunResults results, int? maxBatches, MobileNetV1 model, Ar1StarStrategy strategy,
         SplitMixRandom random, Dictionary<string, string> observers)
     {
         var tensors = new List<(string, Tensor)> { ("torch.rng_state", get_rng_state()) };
@@ -100,6 +102,7 @@ public sealed class Checkpoint
         {
             Settings = settings,
             BatchesDone = results.Batches.Count,
+            MaxBatches = maxBatches,
             Results = results,
             RandomState = random.State.ToString("x16", CultureInfo.InvariantCulture),
             GlobalStep = strategy.GlobalStep,

@@ -114,7 +114,7 @@ public static class ExperimentRunner
             Step(i, "observed");
             results.Save(resultsPath);
             Step(i, "results");
-            if (options.Checkpoints) SaveCheckpoint(options.OutDir, settings, results, model, strategy, random, observerStates, name => Step(i, name));
+            if (options.Checkpoints) SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, model, strategy, random, observerStates, name => Step(i, name));
             batchDone?.Invoke(result);
             Step(i, "done");
         }
@@ -131,11 +131,11 @@ public static class ExperimentRunner
             ["test_patterns"] = scenario.TestSet.Count,
         });
 
-    private static void SaveCheckpoint(string outDir, Dictionary<string, JsonElement> settings, RunResults results, MobileNetV1 model,
+    private static void SaveCheckpoint(string outDir, Dictionary<string, JsonElement> settings, RunResults results, int? maxBatches, MobileNetV1 model,
         Ar1StarStrategy strategy, SplitMixRandom random, Dictionary<string, string> observerStates, Action<string> step)
     {
         using var scope = NewDisposeScope();
-        var (meta, tensors) = Checkpoint.Capture(settings, results, model, strategy, random, observerStates);
+        var (meta, tensors) = Checkpoint.Capture(settings, results, maxBatches, model, strategy, random, observerStates);
         CheckpointStore.Save(outDir, $"batches-{results.Batches.Count:D4}",
             folder => meta.WriteFiles(folder, model, tensors, name => step("checkpoint." + name)),
             name => step("checkpoint." + name));
