@@ -49,6 +49,10 @@ public static class AccuracyPlot
             plot.ShowLegend(Edge.Bottom);
             plot.Legend.FontSize = 14;
         }
+        else
+        {
+            plot.HideLegend();
+        }
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 

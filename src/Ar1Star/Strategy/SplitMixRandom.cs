@@ -37,18 +37,9 @@ public sealed class SplitMixRandom : Random
 
     public override int Next() => (int)Below(int.MaxValue);
 
-    public override int Next(int maxValue)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxValue);
-        return maxValue <= 1 ? 0 : (int)Below((ulong)maxValue);
-    }
+    public override int Next(int maxValue) => (int)NextInt64(maxValue);
 
-    public override int Next(int minValue, int maxValue)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
-        ulong range = (ulong)((long)maxValue - minValue);
-        return range <= 1 ? minValue : (int)(minValue + (long)Below(range));
-    }
+    public override int Next(int minValue, int maxValue) => (int)NextInt64(minValue, maxValue);
 
     public override long NextInt64() => (long)Below(long.MaxValue);
 
