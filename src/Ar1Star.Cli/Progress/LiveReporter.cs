@@ -14,12 +14,13 @@ internal sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunRepo
     private ProgressTask? task;
     private string title = "";
     private int total;
-    private readonly Eta eta = new();
+    private Eta eta = new();
 
     public override T Track<T>(string runTitle, int done, int batches, Func<T> work)
     {
         title = runTitle;
         total = batches;
+        eta = new Eta(); // each run of --runs is timed on its own
         return console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
