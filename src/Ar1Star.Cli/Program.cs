@@ -7,4 +7,6 @@ root.Subcommands.Add(WeightsCommand.Create());
 root.Subcommands.Add(ScenarioCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(DownloadCommand.Create());
+root.Subcommands.Add(PlotCommand.Create());
+root.Subcommands.Add(SummaryCommand.Create());
 return root.Parse(args).Invoke();

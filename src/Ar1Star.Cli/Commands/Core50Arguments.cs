@@ -17,12 +17,15 @@ internal sealed class Core50Arguments
     public Option<bool> FullTest { get; } = new("--full-test") { Description = "Evaluate on the whole test set instead of every 20th pattern" };
     public Option<Core50Form> Form { get; } = new("--form") { Description = "Which form to read: Auto (PNG if present), Png or Npz" };
 
-    public void AddTo(Command command)
+    /// <param name="command">The command to add the options to.</param>
+    /// <param name="withRun">False where the command has a --run of its own.</param>
+    public void AddTo(Command command, bool withRun = true)
     {
-        foreach (var o in new Option[] { Data, Scenario, Run, Cumulative, FullTest, Form }) command.Options.Add(o);
+        foreach (var o in new Option[] { Data, Scenario, Run, Cumulative, FullTest, Form })
+            if (withRun || o != Run) command.Options.Add(o);
     }
 
-    /// <summary>The chosen scenario run, or null when --data is absent.</summary>
-    public Core50Options? Parse(ParseResult parse) => parse.GetValue(Data) is not { } root ? null
-        : new Core50Options(root.FullName, parse.GetValue(Scenario)!, parse.GetValue(Run), parse.GetValue(Cumulative), parse.GetValue(FullTest), parse.GetValue(Form));
+    /// <summary>The chosen scenario run (<paramref name="run"/> if given, else --run), or null when --data is absent.</summary>
+    public Core50Options? Parse(ParseResult parse, int? run = null) => parse.GetValue(Data) is not { } root ? null
+        : new Core50Options(root.FullName, parse.GetValue(Scenario)!, run ?? parse.GetValue(Run), parse.GetValue(Cumulative), parse.GetValue(FullTest), parse.GetValue(Form));
 }

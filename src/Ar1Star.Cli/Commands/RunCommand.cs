@@ -1,10 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
+using Ar1Star.Cli.Progress;
 using Ar1Star.Experiment;
+using Ar1Star.Outputs;
 
 namespace Ar1Star.Cli.Commands;
 
@@ -48,11 +51,23 @@ internal static class RunCommand
         var framesOption = new Option<int>("--frames") { Description = "Built-in benchmark: training frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.FramesPerUnit };
         var testFramesOption = new Option<int>("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.TestFramesPerUnit };
 
+        var resumeOption = new Option<DirectoryInfo?>("--resume")
+        {
+            Description = "Continue the run in this folder from its checkpoint; settings not given (--max-batches included) are taken from it, differing ones are refused",
+            HelpName = "dir",
+        };
+        var runOption = new Option<int?>("--run") { Description = "Protocol run (0..9 for CORe50; for the built-in benchmark, the seed of the batch order)" };
+        var runsOption = new Option<string?>("--runs")
+        {
+            Description = "Several runs in sequence, e.g. 0-9 or 0,3,5: each in <out>/run<R>/, then summary.json and a table",
+            HelpName = "list",
+        };
+
         var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
-        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, weightsOption, imageSizeOption, framesOption, testFramesOption })
+        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, weightsOption, imageSizeOption, framesOption, testFramesOption, resumeOption, runOption, runsOption })
             command.Options.Add(o);
         var core50 = new Core50Arguments();
-        core50.AddTo(command);
+        core50.AddTo(command, withRun: false); // --run below serves the built-in benchmark too
 
         // Every configuration key is also an option: --init-lr, --rm-sz, --seed, ...
         var keyOptions = Ar1Config.Keys.Select(key => (Key: key, Option: new Option<string?>("--" + key.Replace('_', '-'), "--" + key)
@@ -66,37 +81,103 @@ internal static class RunCommand
         {
             try
             {
-                var synthOptions = BuiltinBenchmark.DefaultOptions with
+                var reporter = RunReporter.ForConsole(parse.GetValue(verboseOption));
+                string? resumeDir = parse.GetValue(resumeOption)?.FullName;
+                string outDir = resumeDir ?? parse.GetValue(outOption)!.FullName;
+                if (resumeDir is not null && IsGiven(parse, outOption) && parse.GetValue(outOption)!.FullName != resumeDir)
+                    throw new ArgumentException("--out and --resume name different folders; --resume DIR continues the run in DIR");
+
+                // One run: the unit a batch scheduler spreads over machines (one process, one folder).
+                RunResults RunOne(string dir, int? run, bool resume)
                 {
-                    ImageSize = parse.GetValue(imageSizeOption),
-                    FramesPerUnit = parse.GetValue(framesOption),
-                    TestFramesPerUnit = parse.GetValue(testFramesOption),
-                };
-                var data = core50.Parse(parse);
-                // The built-in profile is tuned for the synthetic twin; real data starts from the spec's defaults.
-                var config = data is null ? BuiltinBenchmark.Profile : new Ar1Config();
-                if (parse.GetValue(configOption) is { } file)
-                    config = ConfigFile.Load(file.FullName, parse.GetValue(nameOption), config);
-                foreach (var (key, option) in keyOptions)
-                    if (parse.GetValue(option) is { } text) config = config.WithText(key, text);
-                config.Validate();
-                var outDir = parse.GetValue(outOption)!.FullName;
-                string cacheDir = parse.GetValue(cacheOption)!.FullName;
-                var scenario = data is not null ? Core50Loader.Load(data) : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, Console.WriteLine);
-                var weights = ChooseWeights(parse.GetValue(weightsOption), parse.GetValue(noPretrainOption), builtinBenchmark: data is null);
-                var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption),
-                    PrepareModel: weights.Prepare(cacheDir, config.Seed, Console.WriteLine));
-                Console.WriteLine($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
-                                  $"device={ExperimentRunner.ChooseDevice(config).type} out={outDir} weights={weights}");
-                var results = ExperimentRunner.Run(scenario, config, options, r => Console.WriteLine(
-                    string.Create(CultureInfo.InvariantCulture,
-                        $"batch {r.Batch,3}  patterns {r.TrainPatterns,5}  test_accuracy {r.TestAccuracy:F4}  seconds {r.Seconds:F2}")),
-                    !parse.GetValue(verboseOption) ? null : t => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  batch {t.Batch} epoch {t.Epoch} it {t.Iteration}: loss {t.Loss:F4}, running loss {t.RunningLoss:F4}, running accuracy {t.RunningAccuracy:F3}")));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
+                    var checkpoint = resume
+                        ? Checkpoint.Load(dir) ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(dir)}")
+                        : null;
+                    // On resume, what is not given again comes from the checkpoint; what is given must match it.
+                    int protocolRun = run ?? (checkpoint?.Setting("run") is { } r ? r.GetValue<int>() : 0);
+                    var data = core50.Parse(parse, protocolRun);
+                    if (data is null && !IsGiven(parse, core50.Data) && checkpoint?.Setting("data") is { } savedData)
+                        data = savedData.Deserialize<Core50Options>();
+                    // The built-in profile is tuned for the synthetic twin; real data starts from the spec's defaults.
+                    var config = checkpoint?.Config() ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config());
+                    if (parse.GetValue(configOption) is { } file)
+                        config = ConfigFile.Load(file.FullName, parse.GetValue(nameOption), config);
+                    foreach (var (key, option) in keyOptions)
+                        if (parse.GetValue(option) is { } text) config = config.WithText(key, text);
+                    config.Validate();
+                    T Pick<T>(Option<T> option, string key) =>
+                        !IsGiven(parse, option) && checkpoint?.Setting(key) is { } saved ? saved.GetValue<T>() : parse.GetValue(option)!;
+                    var synthOptions = BuiltinBenchmark.DefaultOptions with
+                    {
+                        ImageSize = Pick(imageSizeOption, "image_size"),
+                        FramesPerUnit = Pick(framesOption, "frames"),
+                        TestFramesPerUnit = Pick(testFramesOption, "test_frames"),
+                    };
+                    var weights = !IsGiven(parse, weightsOption) && !IsGiven(parse, noPretrainOption) && checkpoint?.Setting("weights") is { } w
+                        ? InitialWeights.Parse(w.GetValue<string>())
+                        : ChooseWeights(parse.GetValue(weightsOption), parse.GetValue(noPretrainOption), builtinBenchmark: data is null);
+                    string cacheDir = parse.GetValue(cacheOption)!.FullName;
+                    var scenario = data is not null ? Core50Loader.Load(data)
+                        : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, protocolRun, reporter.Log);
+                    var observers = new IRunObserver[] { new TensorBoardLog(), new ResultsCsv(), new AccuracyPlotFile() };
+                    try
+                    {
+                        // A resumed run goes as far as it was asked to go, unless told otherwise.
+                        int? maxBatches = IsGiven(parse, maxBatchesOption) || checkpoint is null ? parse.GetValue(maxBatchesOption) : checkpoint.MaxBatches;
+                        var options = new RunOptions(dir, maxBatches, CacheLatents: !parse.GetValue(noCacheOption),
+                            PrepareModel: weights.Prepare(cacheDir, config.Seed, reporter.Log))
+                        {
+                            Resume = checkpoint is not null,
+                            Observers = observers,
+                            Settings = new Dictionary<string, object?>
+                            {
+                                ["image_size"] = synthOptions.ImageSize,
+                                ["frames"] = synthOptions.FramesPerUnit,
+                                ["test_frames"] = synthOptions.TestFramesPerUnit,
+                                ["weights"] = weights.ToString(),
+                                ["run"] = protocolRun,
+                                ["data"] = data,
+                            },
+                        };
+                        int total = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
+                        int done = checkpoint?.BatchesDone ?? 0;
+                        checkpoint?.RequireSettings(ExperimentRunner.SettingsOf(scenario, config, options), $"the checkpoint in {checkpoint.Folder}");
+                        reporter.Log($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
+                                     $"device={ExperimentRunner.ChooseDevice(config).type} out={dir} weights={weights}");
+                        if (checkpoint is not null) reporter.Log($"resuming after {done} batches from {checkpoint.Folder}");
+                        return reporter.Track(scenario.Name, Math.Min(done, total), Math.Max(done, total),
+                            () => ExperimentRunner.Run(scenario, config, options, reporter.BatchDone, reporter.IterationDone));
+                    }
+                    finally
+                    {
+                        foreach (var o in observers) o.Dispose();
+                    }
+                }
+
+                if (parse.GetValue(runsOption) is not { } runsText)
+                {
+                    var results = RunOne(outDir, parse.GetValue(runOption), resumeDir is not null);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
+                    return 0;
+                }
+                if (IsGiven(parse, runOption)) throw new ArgumentException("--run and --runs exclude each other; --runs 3 runs run 3 alone");
+                var runs = RunList.Parse(runsText);
+                var all = new List<(string, RunResults)>();
+                foreach (int run in runs)
+                {
+                    string dir = Path.Combine(outDir, $"run{run}");
+                    // Resuming a set of runs: runs never started (no checkpoint) start afresh.
+                    bool resume = resumeDir is not null && CheckpointStore.Current(dir) is not null;
+                    var results = RunOne(dir, run, resume);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run{run} final_accuracy={results.FinalAccuracy ?? double.NaN:F4}"));
+                    all.Add(($"run{run}", results));
+                }
+                var summary = MultiRunSummary.Of(all);
+                summary.Save(Path.Combine(outDir, MultiRunSummary.FileName));
+                Console.Write(summary.FormatTable());
                 return 0;
             }
-            catch (Exception e) when (CliErrors.IsUserError(e))
+            catch (Exception e) when (CliErrors.IsUserError(e) || e is CheckpointException or FormatException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;
@@ -113,6 +194,9 @@ internal static class RunCommand
             throw new ArgumentException($"--no-pretraining contradicts --weights {option}: give one of them");
         return chosen ?? (noPretraining ? InitialWeights.None : InitialWeights.DefaultFor(builtinBenchmark));
     }
+
+    /// <summary>Whether the option was on the command line (not just its default).</summary>
+    private static bool IsGiven(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     private static string Format(object? value) => value switch
     {

@@ -6,13 +6,27 @@ namespace Ar1Star.Experiment;
 /// Writes files so a reader (or a run killed mid-write) only ever sees the old or the new
 /// content: write a temporary file beside the target, flush it to disk, rename over the target.
 /// </summary>
-public static class AtomicFile
+public static partial class AtomicFile
 {
     public static void WriteAllText(string path, string text) => Write(path, s =>
     {
         var bytes = new UTF8Encoding(false).GetBytes(text);
         s.Write(bytes);
     });
+
+    /// <summary>
+    /// Deletes the temporary files a killed writer left in <paramref name="dir"/> (never the targets:
+    /// they hold the last complete content).
+    /// </summary>
+    public static void RemoveLeftovers(string dir)
+    {
+        if (!Directory.Exists(dir)) return;
+        foreach (string file in Directory.GetFiles(dir, "*.tmp"))
+            if (LeftoverName().IsMatch(Path.GetFileName(file))) File.Delete(file);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^.+\.\d+\.[0-9a-f]{32}\.tmp$")]
+    private static partial System.Text.RegularExpressions.Regex LeftoverName();
 
     public static void Write(string path, Action<Stream> writeContent)
     {

@@ -33,11 +33,17 @@ public static class BuiltinBenchmark
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "ar1star");
 
     /// <summary>
-    /// The benchmark for <paramref name="seed"/>, read through the real CORe50 loader: the twin is
-    /// written once (PNG tree and NICv2-391 filelists) into <paramref name="cacheDir"/>, keyed by
-    /// its options, and loaded as CORe50 nicv2_391 run seed mod 10 with its whole (small) test set.
+    /// The benchmark world drawn from <paramref name="seed"/>, in the batch order of protocol run
+    /// <paramref name="run"/>, read through the real CORe50 loader: the twin is written once (PNG
+    /// tree and NICv2-391 filelists of runs 0..9) into <paramref name="cacheDir"/>, keyed by its
+    /// options, and loaded as CORe50 nicv2_391 with its whole (small) test set.
     /// </summary>
-    public static Scenario Create(SyntheticCore50Options options, int seed, string cacheDir, Action<string>? log = null)
+    /// <param name="options">Image size and frame counts.</param>
+    /// <param name="seed">Seed of the synthetic world (object looks, sessions, noise).</param>
+    /// <param name="cacheDir">Where the twin is written once.</param>
+    /// <param name="run">The protocol run (like CORe50's run0..run9): another order of the same batches.</param>
+    /// <param name="log">Told when the twin is being written.</param>
+    public static Scenario Create(SyntheticCore50Options options, int seed, string cacheDir, int run = 0, Action<string>? log = null)
     {
         var twin = options with { Seed = seed };
         string folder = TwinFolder(cacheDir, twin);
@@ -53,9 +59,8 @@ public static class BuiltinBenchmark
                 // Another process wrote the same twin first; its copy is complete (renamed whole).
             }
         }
-        int run = ((seed % Core50Protocol.Runs) + Core50Protocol.Runs) % Core50Protocol.Runs;
         var scenario = Core50Loader.Load(new Core50Options(folder, Core50Protocol.NicV2_391.Name, run, FullTest: true, Form: Core50Form.Png));
-        return scenario with { Name = "builtin" };
+        return scenario with { Name = $"builtin/run{run}" };
     }
 
     /// <summary>Cache folder of the twin with these options (v1: the generator's version).</summary>

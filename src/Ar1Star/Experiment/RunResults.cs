@@ -27,4 +27,19 @@ public sealed class RunResults
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+
+    /// <summary>Reads a results.json back.</summary>
+    /// <exception cref="FormatException">The file is not a results.json; names it.</exception>
+    public static RunResults Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunResults>(File.ReadAllText(path), Json)
+                ?? throw new FormatException($"{path}: empty results file");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{path}: not a results.json ({e.Message})", e);
+        }
+    }
 }

@@ -14,7 +14,7 @@ public sealed record TrainingIteration(int Batch, int Epoch, int Iteration, long
 /// <see cref="TrainOnBatch"/>. With strategy "naive" the same loop runs without CWR* and
 /// without replay, which is the plain fine-tuning baseline.
 /// </summary>
-public sealed class Ar1StarStrategy : IDisposable
+public sealed partial class Ar1StarStrategy : IDisposable
 {
     private readonly MobileNetV1 model;
     private readonly Ar1Config config;

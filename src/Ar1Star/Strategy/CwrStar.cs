@@ -95,5 +95,25 @@ public sealed class CwrStar : IDisposable
         for (int c = 0; c < cur.Length; c++) past[c] += cur[c];
     }
 
+    /// <summary>All consolidated weights [classes, features] (for checkpoints; valid while this object lives).</summary>
+    public Tensor ConsolidatedWeights => saved;
+
+    /// <summary>
+    /// Puts back what carries over from one batch to the next (a checkpoint's content): the
+    /// consolidated weights, which classes have them, and the past pattern counts.
+    /// </summary>
+    public void Restore(Tensor consolidated, IReadOnlyList<bool> consolidatedClasses, IReadOnlyList<long> pastCounts)
+    {
+        if (consolidatedClasses.Count != hasSaved.Length || pastCounts.Count != past.Length)
+            throw new ArgumentException($"CWR* state for {consolidatedClasses.Count} classes does not fit {hasSaved.Length}");
+        using var _ = no_grad();
+        saved.copy_(consolidated);
+        for (int c = 0; c < hasSaved.Length; c++)
+        {
+            hasSaved[c] = consolidatedClasses[c];
+            past[c] = pastCounts[c];
+        }
+    }
+
     public void Dispose() => saved.Dispose();
 }

@@ -77,6 +77,21 @@ public sealed class LatentReplayMemory : IDisposable
         return counts;
     }
 
+    /// <summary>Replaces the content with saved entries (a checkpoint's), moved to <paramref name="device"/>.</summary>
+    public void Restore(Tensor? savedActivations, IReadOnlyList<int> savedLabels, Device device)
+    {
+        if ((savedActivations?.shape[0] ?? 0) != savedLabels.Count)
+            throw new ArgumentException($"replay memory: {savedActivations?.shape[0] ?? 0} activations but {savedLabels.Count} labels");
+        if (savedLabels.Count > Capacity)
+            throw new ArgumentException($"replay memory: {savedLabels.Count} entries exceed rm_sz {Capacity}");
+        activations?.Dispose();
+        labels?.Dispose();
+        activations = savedActivations?.to(device).detach().clone().DetachFromDisposeScope();
+        managedLabels = savedLabels.ToArray();
+        labels = savedActivations is null ? null
+            : tensor(managedLabels.Select(v => (long)v).ToArray(), device: device).DetachFromDisposeScope();
+    }
+
     public void Dispose()
     {
         activations?.Dispose();

@@ -98,6 +98,25 @@ public sealed class SynapticIntelligence : IDisposable
         return sum! * (Lambda / 2);
     }
 
+    /// <summary>What carries over between batches: accumulated importance, its capped form, theta*.</summary>
+    public (IReadOnlyList<Tensor> Cumulative, IReadOnlyList<Tensor> Importance, IReadOnlyList<Tensor> ThetaStar, bool HasImportance) State =>
+        (cumulative, importance, thetaStar, hasImportance);
+
+    /// <summary>Puts back a saved <see cref="State"/> (tensors in <see cref="Names"/> order).</summary>
+    public void Restore(IReadOnlyList<Tensor> savedCumulative, IReadOnlyList<Tensor> savedImportance, IReadOnlyList<Tensor> savedThetaStar, bool savedHasImportance)
+    {
+        if (savedCumulative.Count != theta.Length || savedImportance.Count != theta.Length || savedThetaStar.Count != theta.Length)
+            throw new ArgumentException($"SI state has {savedCumulative.Count} tensors, expected {theta.Length}");
+        using var _ = no_grad();
+        for (int k = 0; k < theta.Length; k++)
+        {
+            cumulative[k].copy_(savedCumulative[k]);
+            importance[k].copy_(savedImportance[k]);
+            thetaStar[k].copy_(savedThetaStar[k]);
+        }
+        hasImportance = savedHasImportance;
+    }
+
     public void Dispose()
     {
         foreach (var t in thetaStart.Concat(before).Concat(trajectory).Concat(cumulative).Concat(importance).Concat(thetaStar)) t.Dispose();

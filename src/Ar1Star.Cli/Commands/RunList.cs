@@ -1,0 +1,28 @@
+using System.Globalization;
+
+namespace Ar1Star.Cli.Commands;
+
+/// <summary>The value of <c>--runs</c>: a range <c>0-9</c>, a list <c>0,3,5</c>, or both <c>0-2,7</c>.</summary>
+internal static class RunList
+{
+    public static int[] Parse(string text)
+    {
+        var runs = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            string[] ends = part.Split('-', StringSplitOptions.TrimEntries);
+            if (ends.Length is 1 or 2 && ends.All(e => int.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            {
+                int from = int.Parse(ends[0], CultureInfo.InvariantCulture);
+                int to = int.Parse(ends[^1], CultureInfo.InvariantCulture);
+                if (to < from) throw new ArgumentException($"--runs: range '{part}' goes backwards; expected FROM-TO with FROM <= TO");
+                for (int r = from; r <= to; r++) runs.Add(r);
+                continue;
+            }
+            throw new ArgumentException($"--runs: '{part}' is not a run number or range; expected e.g. 0-9 or 0,3,5");
+        }
+        var duplicate = runs.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"--runs: run {duplicate.Key} is listed twice");
+        return runs.ToArray();
+    }
+}

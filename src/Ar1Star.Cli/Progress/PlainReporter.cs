@@ -1,0 +1,22 @@
+using System.Globalization;
+using Ar1Star.Experiment;
+using Ar1Star.Strategy;
+
+namespace Ar1Star.Cli.Progress;
+
+/// <summary>Line output for logs and CI: one line per batch (batch, patterns, test accuracy, seconds).</summary>
+internal sealed class PlainReporter(TextWriter output, bool verbose) : RunReporter
+{
+    public override T Track<T>(string title, int done, int total, Func<T> work) => work();
+
+    public override void Log(string line) => output.WriteLine(line);
+
+    public override void BatchDone(BatchResult r) => output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"batch {r.Batch,3}  patterns {r.TrainPatterns,5}  test_accuracy {r.TestAccuracy:F4}  seconds {r.Seconds:F2}"));
+
+    public override void IterationDone(TrainingIteration t)
+    {
+        if (verbose) output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  batch {t.Batch} epoch {t.Epoch} it {t.Iteration}: loss {t.Loss:F4}, running loss {t.RunningLoss:F4}, running accuracy {t.RunningAccuracy:F3}"));
+    }
+}

@@ -1,0 +1,4 @@
+namespace Ar1Star.Experiment;
+
+/// <summary>A checkpoint that is missing, unreadable, or from another configuration; the message names the file or keys.</summary>
+public sealed class CheckpointException(string message, Exception? innerException = null) : Exception(message, innerException);

@@ -1,0 +1,52 @@
+using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Experiment;
+
+/// <summary>
+/// Named tensors in one file: a magic tag, the count, then per tensor its name and TorchSharp's
+/// own tensor encoding (dtype, shape, raw bytes), so values come back bit for bit.
+/// </summary>
+public static class TensorArchive
+{
+    private const string Magic = "AR1TENSORS1";
+
+    public static void Write(Stream stream, IReadOnlyList<(string Name, Tensor Value)> tensors)
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        writer.Write(tensors.Count);
+        foreach (var (name, value) in tensors)
+        {
+            writer.Write(name);
+            using var cpu = value.detach().cpu();
+            cpu.Save(writer);
+        }
+    }
+
+    /// <summary>Reads every tensor onto the CPU; the caller owns (and disposes) them.</summary>
+    public static Dictionary<string, Tensor> Read(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
+        string magic;
+        try
+        {
+            magic = reader.ReadString();
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new CheckpointException($"{path}: empty or truncated tensor archive", e);
+        }
+        if (magic != Magic) throw new CheckpointException($"{path}: not a tensor archive (expected tag {Magic})");
+        int count = reader.ReadInt32();
+        var result = new Dictionary<string, Tensor>(count);
+        for (int i = 0; i < count; i++)
+        {
+            string name = reader.ReadString();
+            result[name] = Tensor.Load(reader).DetachFromDisposeScope();
+        }
+        return result;
+    }
+}

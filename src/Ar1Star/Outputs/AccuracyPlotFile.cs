@@ -1,0 +1,21 @@
+using System.Globalization;
+using Ar1Star.Experiment;
+
+namespace Ar1Star.Outputs;
+
+/// <summary><c>&lt;out&gt;/accuracy.png</c>: the run's test accuracy after each batch, redrawn after every batch.</summary>
+public sealed class AccuracyPlotFile : IRunObserver
+{
+    public const string FileName = "accuracy.png";
+
+    public string Name => "accuracy_png";
+
+    public void BatchDone(RunContext run, BatchResult result)
+    {
+        string title = string.Create(CultureInfo.InvariantCulture,
+            $"{run.Results.Scenario}, {run.Config.Strategy}: {result.TestAccuracy * 100:F2}% after {run.Results.Batches.Count}/{run.TotalBatches} batches");
+        AccuracyPlot.Save(Path.Combine(run.OutDir, FileName), [AccuracyCurve.FromRun(run.Config.Strategy, run.Results)], title);
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ar1Star.Experiment;
+
+namespace Ar1Star.Outputs;
+
+/// <summary>One run's line of a summary: its final accuracy and its accuracy averaged over batches.</summary>
+public sealed record RunSummary(
+    [property: JsonPropertyName("run")] string Run,
+    [property: JsonPropertyName("batches")] int Batches,
+    [property: JsonPropertyName("final_accuracy")] double FinalAccuracy,
+    [property: JsonPropertyName("average_accuracy")] double AverageAccuracy);
+
+/// <summary>Mean and standard deviation of one figure over runs.</summary>
+public sealed record MeanStd(
+    [property: JsonPropertyName("mean")] double Mean,
+    [property: JsonPropertyName("std")] double? Std);
+
+/// <summary>
+/// <c>summary.json</c> of several runs of one experiment, in the shape of the papers' tables:
+/// final accuracy per run, their mean and standard deviation, and the same for the accuracy
+/// averaged over all batches of a run. Std is the sample one (n - 1); null for a single run.
+/// </summary>
+public sealed class MultiRunSummary
+{
+    public const string FileName = "summary.json";
+
+    [JsonPropertyName("runs")] public IReadOnlyList<RunSummary> Runs { get; init; } = [];
+    [JsonPropertyName("final_accuracy")] public MeanStd FinalAccuracy { get; init; } = new(double.NaN, null);
+    [JsonPropertyName("average_accuracy")] public MeanStd AverageAccuracy { get; init; } = new(double.NaN, null);
+    [JsonPropertyName("std")] public string StdConvention { get; init; } = RunStatistics.StdConvention;
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Summarises named runs; a run without any batch is an error naming it.</summary>
+    public static MultiRunSummary Of(IEnumerable<(string Run, RunResults Results)> runs)
+    {
+        var rows = runs.Select(r => r.Results.Batches.Count == 0
+                ? throw new ArgumentException($"run {r.Run} has no batch in its results")
+                : new RunSummary(r.Run, r.Results.Batches.Count, r.Results.Batches[^1].TestAccuracy,
+                    r.Results.Batches.Average(b => b.TestAccuracy)))
+            .ToList();
+        if (rows.Count == 0) throw new ArgumentException("no runs to summarise");
+        return new MultiRunSummary
+        {
+            Runs = rows,
+            FinalAccuracy = Stats(rows.Select(r => r.FinalAccuracy).ToList()),
+            AverageAccuracy = Stats(rows.Select(r => r.AverageAccuracy).ToList()),
+        };
+
+        static MeanStd Stats(IReadOnlyList<double> v) =>
+            new(RunStatistics.Mean(v), v.Count > 1 ? RunStatistics.SampleStd(v) : null);
+    }
+
+    /// <summary>Reads results.json of each run folder (named after the folder).</summary>
+    public static MultiRunSummary OfFolders(IEnumerable<string> runDirs) =>
+        Of(runDirs.Select(d => (Path.GetFileName(Path.TrimEndingDirectorySeparator(d)),
+            RunResults.Load(Path.Combine(d, ExperimentRunner.ResultsFileName)))));
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
+
+    /// <summary>The terminal table: accuracies in percent, two decimals, "mean ± std" last.</summary>
+    public string FormatTable()
+    {
+        int nameWidth = Math.Max(8, Runs.Max(r => r.Run.Length));
+        var table = new StringBuilder();
+        void Row(string a, string b, string c, string d) =>
+            table.Append(CultureInfo.InvariantCulture, $"{a.PadRight(nameWidth)}  {b,7}  {c,18}  {d,20}\n");
+        Row("run", "batches", "final accuracy %", "average accuracy %");
+        foreach (var r in Runs)
+            Row(r.Run, r.Batches.ToString(CultureInfo.InvariantCulture), Percent(r.FinalAccuracy), Percent(r.AverageAccuracy));
+        Row("mean", "", Percent(FinalAccuracy.Mean), Percent(AverageAccuracy.Mean));
+        Row("std", "", FinalAccuracy.Std is { } fs ? Percent(fs) : "n/a", AverageAccuracy.Std is { } avs ? Percent(avs) : "n/a");
+        table.Append(CultureInfo.InvariantCulture,
+            $"{Runs.Count} runs: final {Percent(FinalAccuracy.Mean)} ± {(FinalAccuracy.Std is { } f ? Percent(f) : "n/a")}, " +
+            $"average {Percent(AverageAccuracy.Mean)} ± {(AverageAccuracy.Std is { } a ? Percent(a) : "n/a")} (std: {StdConvention})\n");
+        return table.ToString();
+
+        static string Percent(double v) => (v * 100).ToString("F2", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Text;
+using Ar1Star.Experiment;
+
+namespace Ar1Star.Outputs;
+
+/// <summary>
+/// <c>results.csv</c> beside results.json, for spreadsheets and pandas: one row per batch
+/// (batch, train_patterns, classes as space-separated labels, test_accuracy, test_loss,
+/// seconds, then one accuracy column per class, empty where the test set lacks the class),
+/// rewritten atomically after every batch.
+/// </summary>
+public sealed class ResultsCsv : IRunObserver
+{
+    public const string FileName = "results.csv";
+
+    public string Name => "results_csv";
+
+    public void BatchDone(RunContext run, BatchResult result) =>
+        AtomicFile.WriteAllText(Path.Combine(run.OutDir, FileName), Format(run.Results));
+
+    public static string Format(RunResults results)
+    {
+        int classes = results.Batches.Count == 0 ? 0 : results.Batches.Max(b => b.PerClassAccuracy.Length);
+        var csv = new StringBuilder("batch,train_patterns,classes,test_accuracy,test_loss,seconds");
+        for (int c = 0; c < classes; c++) csv.Append(CultureInfo.InvariantCulture, $",class_{c}_accuracy");
+        csv.Append('\n');
+        foreach (var b in results.Batches)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{b.Batch},{b.TrainPatterns},{string.Join(' ', b.Classes)},");
+            csv.Append(CultureInfo.InvariantCulture, $"{b.TestAccuracy:R},{b.TestLoss:R},{b.Seconds:R}");
+            for (int c = 0; c < classes; c++)
+                csv.Append(c < b.PerClassAccuracy.Length && b.PerClassAccuracy[c] is { } a
+                    ? string.Create(CultureInfo.InvariantCulture, $",{a:R}") : ",");
+            csv.Append('\n');
+        }
+        return csv.ToString();
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,19 @@
+namespace Ar1Star.Outputs;
+
+/// <summary>
+/// Mean and standard deviation over runs. The deviation is the sample one (divided by n - 1,
+/// as pandas' std and spreadsheets' STDEV compute it); undefined (NaN) for a single run.
+/// </summary>
+public static class RunStatistics
+{
+    public const string StdConvention = "sample (n - 1)";
+
+    public static double Mean(IReadOnlyList<double> values) => values.Count == 0 ? double.NaN : values.Average();
+
+    public static double SampleStd(IReadOnlyList<double> values)
+    {
+        if (values.Count < 2) return double.NaN;
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+    }
+}

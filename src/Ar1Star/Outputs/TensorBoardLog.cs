@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.Json;
+using Ar1Star.Experiment;
+using Ar1Star.Strategy;
+
+namespace Ar1Star.Outputs;
+
+/// <summary>
+/// The run's TensorBoard log in <c>&lt;out&gt;/</c>, with the reference's tags (SPEC 11):
+/// <c>train_loss</c> and <c>train_accuracy</c> per iteration (running means over the epoch,
+/// global step), <c>test_loss</c> and <c>test_accuracy</c> per batch index, the configuration as
+/// text under <c>parameters</c>; and ours: <c>batch_seconds</c> (wall time of the batch) and
+/// <c>replay_memory_classes</c> (how many stored patterns each class has, one bucket per class).
+/// </summary>
+public sealed class TensorBoardLog : IRunObserver
+{
+    public const string TrainLoss = "train_loss";
+    public const string TrainAccuracy = "train_accuracy";
+    public const string TestLoss = "test_loss";
+    public const string TestAccuracy = "test_accuracy";
+    public const string Parameters = "parameters";
+    public const string BatchSeconds = "batch_seconds";
+    public const string ReplayMemoryClasses = "replay_memory_classes";
+
+    private TensorBoardWriter? writer;
+
+    public string Name => "tensorboard";
+
+    public string? FilePath => writer?.FilePath;
+
+    public void Started(RunContext run, string? resumeState)
+    {
+        // Resume state: "<file name>:<length>" of the event file as the checkpoint saw it.
+        if (resumeState?.LastIndexOf(':') is int colon and > 0
+            && long.TryParse(resumeState[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out long length)
+            && Path.Combine(run.OutDir, resumeState[..colon]) is var path && File.Exists(path))
+        {
+            writer = TensorBoardWriter.Continue(path, length);
+            return;
+        }
+        // A fresh run replaces the previous run's log in this folder (TensorBoard would merge the two).
+        if (Directory.Exists(run.OutDir))
+            foreach (string old in Directory.GetFiles(run.OutDir, TensorBoardWriter.FilePrefix + "*" + TensorBoardWriter.FileSuffix))
+                File.Delete(old);
+        writer = TensorBoardWriter.Create(run.OutDir);
+        writer.AddText(Parameters, JsonSerializer.Serialize(run.Config.ToDictionary()), 0);
+    }
+
+    public void IterationDone(TrainingIteration iteration)
+    {
+        writer!.AddScalar(TrainLoss, iteration.RunningLoss, iteration.GlobalStep);
+        writer.AddScalar(TrainAccuracy, iteration.RunningAccuracy, iteration.GlobalStep);
+    }
+
+    public void BatchDone(RunContext run, BatchResult result)
+    {
+        writer!.AddScalar(TestLoss, result.TestLoss, result.Batch);
+        writer.AddScalar(TestAccuracy, result.TestAccuracy, result.Batch);
+        writer.AddScalar(BatchSeconds, result.Seconds, result.Batch);
+        writer.AddCountHistogram(ReplayMemoryClasses, run.Strategy.Memory.ClassHistogram(run.Config.NumClasses), result.Batch);
+    }
+
+    public string? Commit()
+    {
+        long length = writer!.Flush();
+        return string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(writer.FilePath)}:{length}");
+    }
+
+    public void Dispose() => writer?.Dispose();
+}

@@ -1,0 +1,71 @@
+using Ar1Star.Data.Synthetic;
+
+namespace Ar1Star.Strategy;
+
+/// <summary>
+/// The strategy's random generator: a <see cref="Random"/> whose whole state is one 64-bit
+/// number (SplitMix64), so a checkpoint can save it and a resumed run draws exactly the numbers
+/// the uninterrupted run would have drawn. System.Random's own state cannot be read or set.
+/// Every public member of <see cref="Random"/> is overridden so none falls back on the base
+/// class's hidden generator.
+/// </summary>
+public sealed class SplitMixRandom : Random
+{
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    public SplitMixRandom(int seed) => State = SplitMix64.Hash((ulong)(uint)seed, 0x5EED_A51);
+
+    /// <summary>The whole generator state; setting it rewinds or advances the stream.</summary>
+    public ulong State { get; set; }
+
+    private ulong NextUInt64()
+    {
+        State += Golden;
+        return SplitMix64.Mix(State);
+    }
+
+    /// <summary>Uniform in [0, n) without modulo bias (rejects the short top range).</summary>
+    private ulong Below(ulong n)
+    {
+        ulong threshold = (0 - n) % n;
+        while (true)
+        {
+            ulong r = NextUInt64();
+            if (r >= threshold) return r % n;
+        }
+    }
+
+    public override int Next() => (int)Below(int.MaxValue);
+
+    public override int Next(int maxValue) => (int)NextInt64(maxValue);
+
+    public override int Next(int minValue, int maxValue) => (int)NextInt64(minValue, maxValue);
+
+    public override long NextInt64() => (long)Below(long.MaxValue);
+
+    public override long NextInt64(long maxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxValue);
+        return maxValue <= 1 ? 0 : (long)Below((ulong)maxValue);
+    }
+
+    public override long NextInt64(long minValue, long maxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
+        ulong range = (ulong)maxValue - (ulong)minValue;
+        return range <= 1 ? minValue : (long)((ulong)minValue + Below(range));
+    }
+
+    public override double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    public override float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1U << 24));
+
+    protected override double Sample() => NextDouble();
+
+    public override void NextBytes(byte[] buffer) => NextBytes(buffer.AsSpan());
+
+    public override void NextBytes(Span<byte> buffer)
+    {
+        for (int i = 0; i < buffer.Length; i++) buffer[i] = (byte)(NextUInt64() >> 56);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Ar1Star.Experiment;
+using Ar1Star.Outputs;
+
+namespace Ar1Star.Tests.Outputs;
+
+/// <summary>summary.json arithmetic, checked against values worked out by hand.</summary>
+public class MultiRunSummaryTests
+{
+    private static RunResults Results(params double[] accuracies) => new()
+    {
+        Batches = accuracies.Select((a, i) => new BatchResult(i, 10, [0], a, 1.0, [a], 1.0)).ToList(),
+    };
+
+    [Fact]
+    public void FinalAndAverageAccuracyWithTheirMeanAndSampleStd()
+    {
+        // final: 0.5, 0.6, 0.7 -> mean 0.6; deviations -0.1, 0, 0.1 -> sample variance 0.02 / 2 = 0.01, std 0.1
+        // average over batches: (0.1 + 0.5) / 2 = 0.3, (0.2 + 0.4 + 0.6) / 3 = 0.4, (0.2 + 0.7) / 2 = 0.45
+        //   -> mean 1.15 / 3 = 0.38333..., deviations -0.08333, 0.01667, 0.06667 -> sum of squares
+        //      0.0069444 + 0.0002778 + 0.0044444 = 0.0116667, / 2 = 0.0058333, std 0.0763763
+        var summary = MultiRunSummary.Of([("run0", Results(0.1, 0.5)), ("run1", Results(0.2, 0.4, 0.6)), ("run2", Results(0.2, 0.7))]);
+        Assert.Equal([0.5, 0.6, 0.7], summary.Runs.Select(r => r.FinalAccuracy));
+        Assert.Equal([2, 3, 2], summary.Runs.Select(r => r.Batches));
+        Assert.Equal(0.3, summary.Runs[0].AverageAccuracy, 12);
+        Assert.Equal(0.4, summary.Runs[1].AverageAccuracy, 12);
+        Assert.Equal(0.45, summary.Runs[2].AverageAccuracy, 12);
+        Assert.Equal(0.6, summary.FinalAccuracy.Mean, 12);
+        Assert.Equal(0.1, summary.FinalAccuracy.Std!.Value, 12);
+        Assert.Equal(1.15 / 3, summary.AverageAccuracy.Mean, 12);
+        Assert.Equal(0.0763763, summary.AverageAccuracy.Std!.Value, 6);
+
+        using var json = JsonDocument.Parse(summary.ToJson());
+        Assert.Equal(0.1, json.RootElement.GetProperty("final_accuracy").GetProperty("std").GetDouble(), 12);
+        Assert.Equal("sample (n - 1)", json.RootElement.GetProperty("std").GetString());
+        Assert.Equal("run1", json.RootElement.GetProperty("runs")[1].GetProperty("run").GetString());
+
+        string table = summary.FormatTable();
+        Assert.Contains("final 60.00 ± 10.00, average 38.33 ± 7.64", table);
+        Assert.Matches(@"run2\s+2\s+70\.00\s+45\.00", table);
+    }
+
+    [Fact]
+    public void OneRunHasNoStd()
+    {
+        var summary = MultiRunSummary.Of([("run3", Results(0.25))]);
+        Assert.Equal(0.25, summary.FinalAccuracy.Mean);
+        Assert.Null(summary.FinalAccuracy.Std);
+        Assert.Contains("n/a", summary.FormatTable());
+    }
+
+    [Fact]
+    public void ARunWithoutBatchesIsAnErrorNamingIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => MultiRunSummary.Of([("run0", Results(0.5)), ("run7", Results())]));
+        Assert.Contains("run7", e.Message);
+    }
+}
