@@ -1,3 +1,4 @@
+using Ar1Star.Tests.Data.Core50;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -57,7 +58,7 @@ public class ExperimentToolingCliTests
 
         // ar1 plot: one run, a folder of runs (mean and band), the published curves.
         string png = Path.Combine(root, "plot.png");
-        var compare = PublishedTableFactAttribute.Path391 is { } tsv ? new[] { "--compare", tsv } : [];
+        var compare = SharedCore50.Root is { } shared ? new[] { "--compare", Path.Combine(shared, "results_391_multirun.tsv") } : [];
         (code, _, stderr) = CliProcess.Run(["plot", Path.Combine(multi, "run0"), multi, .. compare, "--out", png]);
         Assert.True(code == 0, stderr);
         var (width, height, _) = PngFile.Check(File.ReadAllBytes(png));

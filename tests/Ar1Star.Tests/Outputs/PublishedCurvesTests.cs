@@ -1,3 +1,4 @@
+using Ar1Star.Tests.Data.Core50;
 using Ar1Star.Outputs;
 
 namespace Ar1Star.Tests.Outputs;
@@ -5,10 +6,10 @@ namespace Ar1Star.Tests.Outputs;
 /// <summary>Reading results_*_multirun.tsv: the real file, a hand fixture, and bad input.</summary>
 public class PublishedCurvesTests
 {
-    [PublishedTableFact]
+    [SharedCore50Fact]
     public void TheRealNicV2TableHasSixStrategiesOfTenRunsWith392Values()
     {
-        var blocks = PublishedCurves.Read(PublishedTableFactAttribute.Path391!);
+        var blocks = PublishedCurves.Read(Path.Combine(SharedCore50.Root!, "results_391_multirun.tsv"));
         Assert.Equal(["AR1*", "CWR*", "LWF", "NAIVE", "EWC", "AR1*_BN"], blocks.Select(b => b.Strategy));
         Assert.All(blocks, b => Assert.Equal(10, b.Runs.Count));
         Assert.All(blocks.SelectMany(b => b.Runs), r => Assert.Equal(392, r.Count));
