@@ -10,7 +10,11 @@ namespace Ar1Star.Experiment;
 /// <param name="PerClassAccuracy">Accuracy per class; NaN for a class absent from the test set.</param>
 public sealed record Evaluation(double Accuracy, double Loss, double[] PerClassAccuracy);
 
-/// <summary>Evaluates the whole model in eval mode on a fixed test set.</summary>
+/// <summary>
+/// Evaluates the whole model in eval mode on a fixed test set. end_features runs with its BRN
+/// layers folded into the convolutions (the same outputs up to float rounding, one pass fewer
+/// per layer), refolded at every evaluation since it learns between them.
+/// </summary>
 public static class Evaluator
 {
     public static Evaluation Evaluate(MobileNetV1 model, LatentEncoder encoder, IPatternSet testSet, int numClasses, int chunkSize)
@@ -22,6 +26,7 @@ public static class Evaluator
         var correctPerClass = zeros(numClasses, ScalarType.Int64, device);
         var totalPerClass = zeros(numClasses, ScalarType.Int64, device);
         var lossSum = zeros(1, ScalarType.Float64, device);
+        using var endFeatures = new FoldedConvStack(model.EndFeatures);
         using (no_grad())
         {
             var indices = Enumerable.Range(0, testSet.Count).ToArray();
@@ -30,7 +35,8 @@ public static class Evaluator
                 using var inner = NewDisposeScope();
                 var idx = indices.AsSpan(start, Math.Min(chunkSize, indices.Length - start));
                 var y = Preprocessing.LoadLabels(testSet.Labels, idx, device);
-                var logits = model.ForwardFromLatent(encoder.Encode(testSet, idx));
+                var features = endFeatures.Forward(encoder.Encode(testSet, idx));
+                var logits = model.Output.forward(features.flatten(1));
                 lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64));
                 var hit = logits.argmax(1).eq(y);
                 correctPerClass.add_(y.masked_select(hit).bincount(null, numClasses));

@@ -13,8 +13,9 @@ namespace Ar1Star.Experiment;
 /// <param name="CacheLatents">Encode each image once (SPEC 10) instead of every epoch and batch.</param>
 /// <param name="Device">Overrides the device chosen from use_cuda.</param>
 /// <param name="PrepareModel">Puts initial weights into the freshly built model (e.g. pretrained ones).</param>
+/// <param name="Precision">Opt-in reduced precision of the training step and the replay memory (null: fp32).</param>
 public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool CacheLatents = true, Device? Device = null,
-    Action<MobileNetV1, Device>? PrepareModel = null);
+    Action<MobileNetV1, Device>? PrepareModel = null, PrecisionOptions? Precision = null);
 
 /// <summary>The experiment loop: train on each batch, evaluate, record, write results.</summary>
 public static class ExperimentRunner
@@ -38,7 +39,7 @@ public static class ExperimentRunner
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, scenario.ImageSize, device);
         options.PrepareModel?.Invoke(model, device);
         using var encoder = new LatentEncoder(model, device, options.CacheLatents, config.MbSize);
-        using var strategy = new Ar1StarStrategy(model, config, encoder, random) { IterationDone = iterationDone };
+        using var strategy = new Ar1StarStrategy(model, config, encoder, random, options.Precision) { IterationDone = iterationDone };
 
         var results = new RunResults { Scenario = scenario.Name, Config = config.ToDictionary() };
         string resultsPath = Path.Combine(options.OutDir, ResultsFileName);
