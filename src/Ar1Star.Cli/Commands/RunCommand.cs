@@ -4,6 +4,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Experiment;
+using Ar1Star.Strategy;
 
 namespace Ar1Star.Cli.Commands;
 
@@ -39,10 +40,20 @@ internal static class RunCommand
         };
         var imageSizeOption = new Option<int>("--image-size") { Description = "Built-in benchmark: image side (multiple of 32)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.ImageSize };
         var framesOption = new Option<int>("--frames") { Description = "Built-in benchmark: training frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.FramesPerUnit };
+        var trainPrecisionOption = new Option<string>("--train-precision")
+        {
+            Description = "Number format of the end_features training step: fp32 (default) or bf16 (opt-in; see README, Performance)",
+            DefaultValueFactory = _ => "fp32",
+        };
+        var memoryPrecisionOption = new Option<string>("--memory-precision")
+        {
+            Description = "Number format of the latent replay memory: fp32 (default), fp16 or uint8 (per-channel scales)",
+            DefaultValueFactory = _ => "fp32",
+        };
         var testFramesOption = new Option<int>("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.TestFramesPerUnit };
 
         var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
-        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, imageSizeOption, framesOption, testFramesOption })
+        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, imageSizeOption, framesOption, testFramesOption, trainPrecisionOption, memoryPrecisionOption })
             command.Options.Add(o);
 
         // Every configuration key is also an option: --init-lr, --rm-sz, --seed, ...
@@ -72,7 +83,10 @@ internal static class RunCommand
                 var scenario = BuiltinBenchmark.Create(synthOptions, config.Seed);
                 var outDir = parse.GetValue(outOption)!.FullName;
                 string cacheDir = parse.GetValue(cacheOption)!.FullName;
-                var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption),
+                var precision = new PrecisionOptions(
+                    Choice<TrainPrecision>("--train-precision", parse.GetValue(trainPrecisionOption)),
+                    Choice<MemoryPrecision>("--memory-precision", parse.GetValue(memoryPrecisionOption)));
+                var options = new RunOptions(outDir, parse.GetValue(maxBatchesOption), CacheLatents: !parse.GetValue(noCacheOption), Precision: precision,
                     PrepareModel: parse.GetValue(noPretrainOption) ? null
                         : (model, device) => BuiltinPretraining.LoadOrPretrain(model, cacheDir, config.Seed, device, Console.WriteLine));
                 Console.WriteLine($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
@@ -92,6 +106,15 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>An enum value by its lower-case name, or an error naming the option and the choices.</summary>
+    private static T Choice<T>(string option, string? text) where T : struct, Enum
+    {
+        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        int at = Array.IndexOf(names, text?.ToLowerInvariant());
+        if (at < 0) throw new ArgumentException($"{option}: expected one of {string.Join(", ", names)}, got '{text}'");
+        return Enum.GetValues<T>()[at];
     }
 
     private static string Format(object? value) => value switch
