@@ -50,6 +50,20 @@ public static class PerformanceBenchmark
         }
         double bf16StepSeconds = TrainingStepSeconds(options, config, device, TrainPrecision.Bf16);
         Report("train_step_ms_bf16", bf16StepSeconds * 1000, "F1");
+        Report("pointwise_gemm_gflops", PointwiseGemmGflops(options, config, device), "F1");
+        int threads = get_num_threads();
+        if (threads > 1)
+        {
+            set_num_threads(1);
+            try
+            {
+                Report("train_step_ms_1_thread", TrainingStepSeconds(options, config, device, TrainPrecision.Fp32) * 1000, "F1");
+            }
+            finally
+            {
+                set_num_threads(threads);
+            }
+        }
 
         progress("images: rendering the test set and writing the new batch as PNG files");
         var testSet = RenderTestSet(options);
@@ -181,6 +195,38 @@ public static class PerformanceBenchmark
             loss.backward();
             sgd.step();
         }, warmUp: 3, repeats: options.StepRepeats);
+    }
+
+    /// <summary>
+    /// The step's 1x1 convolutions (nearly all its FLOPs) as bare matrix products of the same
+    /// shapes: forward, weight gradient, input gradient (none for the first). What the training
+    /// step could reach if everything else cost nothing: a bound on its peak ratio.
+    /// </summary>
+    private static double PointwiseGemmGflops(BenchmarkOptions options, Ar1Config config, Device device)
+    {
+        using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize);
+        using var scope = NewDisposeScope();
+        long side = model.LatentShape[1];
+        var products = new List<(Tensor X, Tensor W, Tensor G, bool InputGradient)>();
+        foreach (var block in model.EndFeatures.children().OfType<ConvBlock>())
+        {
+            side = (side + 2 * (block.Conv.weight!.shape[2] / 2) - block.Conv.weight!.shape[2]) / block.Stride + 1;
+            if (block.IsDepthwise) continue;
+            long rows = options.MiniBatch * side * side;
+            products.Add((randn(rows, block.InChannels, device: device), randn(block.OutChannels, block.InChannels, device: device),
+                randn(rows, block.OutChannels, device: device), products.Count > 0));
+        }
+        double flops = products.Sum(p => 2.0 * p.X.shape[0] * p.X.shape[1] * p.W.shape[0] * (p.InputGradient ? 3 : 2));
+        double seconds = Timing.MedianSeconds(() =>
+        {
+            foreach (var (x, w, g, inputGradient) in products)
+            {
+                x.mm(w.t()).Dispose();
+                g.t().mm(x).Dispose();
+                if (inputGradient) g.mm(w).Dispose();
+            }
+        }, warmUp: 2, repeats: options.StepRepeats);
+        return flops / seconds / 1e9;
     }
 
     /// <summary>ReLU outputs of a plausible scale, stored channels last as the encoder stores them.</summary>
