@@ -55,6 +55,7 @@ public static class ExperimentRunner
                 clock.Elapsed.TotalSeconds);
             results.Batches.Add(result);
             results.Save(resultsPath);
+            NativeHeap.Trim();
             batchDone?.Invoke(result);
         }
         if (batches == 0) results.Save(resultsPath);

@@ -31,6 +31,13 @@ public static class ChannelsLast
         return nhwc.permute(0, 3, 1, 2);
     }
 
+    /// <summary>An uninitialised NHWC tensor of NCHW shape <paramref name="shape"/>.</summary>
+    public static Tensor Empty(long[] shape, Device device)
+    {
+        using var nhwc = empty([shape[0], shape[2], shape[3], shape[1]], device: device);
+        return nhwc.permute(0, 3, 1, 2);
+    }
+
     /// <summary>Rows <paramref name="index"/> of an NHWC tensor, still NHWC (index_select alone would return NCHW).</summary>
     public static Tensor SelectRows(Tensor x, Tensor index)
     {

@@ -39,15 +39,25 @@ public sealed class FoldedConvStack : IDisposable
     public Tensor Forward(Tensor x)
     {
         using var _ = no_grad();
-        using var scope = NewDisposeScope();
+        // Each activation is freed as soon as the next exists: a dispose scope would hold all
+        // of them to the end (for lat_features on 128 images of 128x128, about 0.75 GB).
         var h = ChannelsLast.From(x);
         foreach (var layer in layers)
         {
-            h = layer.Module is { } module
-                ? module.forward(h)
-                : nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups).relu_();
+            Tensor next;
+            if (layer.Module is { } module)
+            {
+                next = module.forward(h);
+            }
+            else
+            {
+                next = nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups);
+                next.relu_();
+            }
+            h.Dispose();
+            h = next;
         }
-        return h.MoveToOuterDisposeScope();
+        return h;
     }
 
     public void Dispose()

@@ -78,19 +78,24 @@ public sealed class LatentEncoder : IDisposable
         model.LatFeatures.eval();
         try
         {
-            var parts = new List<Tensor>();
-            using var scope = NewDisposeScope();
-            using (no_grad())
+            using var _ = no_grad();
+            Tensor? result = null;
+            for (int start = 0; start < indices.Length; start += ChunkSize)
             {
-                for (int start = 0; start < indices.Length; start += ChunkSize)
+                using var scope = NewDisposeScope();
+                var chunk = indices.Slice(start, Math.Min(ChunkSize, indices.Length - start));
+                var images = Preprocessing.Load(set, chunk, Device);
+                var latents = Fold ? (folded ??= new FoldedConvStack(model.LatFeatures)).Forward(images) : ChannelsLast.From(model.Latent(images));
+                if (chunk.Length == indices.Length)
                 {
-                    var chunk = indices.Slice(start, Math.Min(ChunkSize, indices.Length - start));
-                    using var images = Preprocessing.Load(set, chunk, Device);
-                    parts.Add(Fold ? (folded ??= new FoldedConvStack(model.LatFeatures)).Forward(images) : model.Latent(images));
+                    result = latents.MoveToOuterDisposeScope();
+                    break;
                 }
+                // Written into place chunk by chunk: no list of parts and no concatenated copy.
+                result ??= ChannelsLast.Empty([indices.Length, .. latents.shape.Skip(1)], Device).MoveToOuterDisposeScope();
+                result.narrow(0, start, chunk.Length).copy_(latents);
             }
-            var result = parts.Count == 1 ? parts[0].clone() : cat(parts, 0);
-            return result.MoveToOuterDisposeScope();
+            return result ?? ChannelsLast.Empty([0, .. model.LatentShape], Device);
         }
         finally
         {

@@ -28,10 +28,12 @@ public sealed record BenchmarkOptions
     public int RssBatches { get; init; } = 100;
     /// <summary>Image side of the memory-growth run (small, so 100 batches take about a minute).</summary>
     public int RssImageSize { get; init; } = 32;
+    /// <summary>rm_sz of the memory-growth run.</summary>
+    public int RssReplayMemory { get; init; } = 100;
 
     public static BenchmarkOptions Quick { get; } = new()
     {
         ImageSize = 32, NewImages = 24, TestImages = 20, FirstBatchImages = 40, IncrementalBatches = 3, MiniBatch = 16,
-        ReplayMemory = 40, MatmulSize = 64, StepRepeats = 2, RssBatches = 3,
+        ReplayMemory = 40, MatmulSize = 64, StepRepeats = 2, RssBatches = 3, RssReplayMemory = 20,
     };
 }

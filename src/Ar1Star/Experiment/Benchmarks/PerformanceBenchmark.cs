@@ -23,13 +23,14 @@ public static class PerformanceBenchmark
     public static void Run(BenchmarkOptions options, Device device, Action<string, string> report, Action<string>? progress = null)
     {
         void Report(string key, double value, string format) => report(key, value.ToString(format, CultureInfo.InvariantCulture));
-        progress ??= _ => { };
+        var log = progress ?? (_ => { });
+        progress = step => log($"{step} (resident {ProcessMemory.ResidentMb():F0} MB, peak {ProcessMemory.PeakMb():F0} MB)");
         report("threads", get_num_threads().ToString(CultureInfo.InvariantCulture));
         report("device", device.type.ToString().ToLowerInvariant());
         manual_seed(Seed);
 
         // First, while the heap is small: a peak measured later would keep what earlier parts freed.
-        progress($"memory growth over a {options.RssBatches}-batch run of the built-in benchmark at {options.RssImageSize}x{options.RssImageSize}");
+        progress($"memory growth over a {options.RssBatches}-batch run of the built-in benchmark at {options.RssImageSize}x{options.RssImageSize}, rm_sz {options.RssReplayMemory}");
         var (peak, growth) = MeasureMemoryGrowth(options, device);
         Report("peak_rss_mb", peak, "F0");
         Report("rss_growth_mb_per_100_batches", growth, "F1");
@@ -104,6 +105,7 @@ public static class PerformanceBenchmark
             Report("reference_schedule_batch_s", reference.Total, "F2");
             Report("speedup_vs_reference_schedule", reference.Total / ours[0].Total, "F2");
             Report("full_size_peak_rss_mb", ProcessMemory.PeakMb(), "F0");
+            progress("done with full-size batches");
 
             var plan = MiniBatchPlan.Incremental(options.NewImages, options.ReplayMemory, options.MiniBatch);
             int iterations = plan.Iterations * config.IncTrainEp;
@@ -140,9 +142,11 @@ public static class PerformanceBenchmark
 
     private static (double Peak, double Growth) MeasureMemoryGrowth(BenchmarkOptions options, Device device)
     {
-        var synth = BuiltinBenchmark.DefaultOptions with { ImageSize = options.RssImageSize, TestFramesPerUnit = 2 };
+        // Small on purpose (one mini-batch per epoch: 24 new patterns and 104 replayed ones), so
+        // 100 batches take about a minute; a leak per batch or per iteration would still show.
+        var synth = BuiltinBenchmark.DefaultOptions with { ImageSize = options.RssImageSize, TestFramesPerUnit = 1 };
         var scenario = BuiltinBenchmark.Create(synth, Seed);
-        var config = BuiltinBenchmark.Profile with { UseCuda = device.type == DeviceType.CUDA };
+        var config = BuiltinBenchmark.Profile with { UseCuda = device.type == DeviceType.CUDA, RmSz = options.RssReplayMemory };
         string outDir = Directory.CreateTempSubdirectory("ar1-bench-rss-").FullName;
         // Growth is counted from the end of the warm-up (caches and pools fill in the first batches).
         int warmUp = Math.Max(1, options.RssBatches / 10);
@@ -288,10 +292,12 @@ public static class PerformanceBenchmark
         model.eval();
         using var folded = new FoldedConvStack(model.LatFeatures);
         double foldedSeconds = Timing.MedianSeconds(() => folded.Forward(input).Dispose(), warmUp: 1, repeats: 3);
+        NativeHeap.Trim();
         double unfoldedSeconds = Timing.MedianSeconds(() =>
         {
+            using var scope = NewDisposeScope();
             using var _ = no_grad();
-            model.Latent(input).Dispose();
+            model.Latent(input);
         }, warmUp: 1, repeats: 3);
         return (n / foldedSeconds, n / unfoldedSeconds);
     }
