@@ -8,11 +8,13 @@ public class BenchCommandTests
     [Fact]
     public void QuickBenchPrintsEveryFigureAsKeyValueLines()
     {
-        var (code, stdout, stderr) = CliProcess.Run("bench", "--quick", "--threads", "1");
+        // A wait policy the user set is kept (ours is only a default).
+        var (code, stdout, stderr) = CliProcess.Run(new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "active" }, "bench", "--quick", "--threads", "1");
         Assert.True(code == 0, stderr);
         var figures = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Trim().Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         Assert.Equal("1", figures["threads"]);
+        Assert.Equal("active", figures["omp_wait_policy"]);
         double Get(string key) => double.Parse(figures[key], CultureInfo.InvariantCulture);
         foreach (var key in new[] { "matmul_gflops", "train_step_ms", "train_step_gflops", "latent_forward_images_per_s",
                      "incremental_batch_s", "reference_schedule_batch_s", "full_run_projection_min", "full_run_projection_min_bf16",
@@ -32,5 +34,14 @@ public class BenchCommandTests
         var (code, _, stderr) = CliProcess.Run("bench", "--threads", "0");
         Assert.Equal(2, code);
         Assert.Contains("--threads", stderr);
+    }
+
+    [Fact]
+    public void WithoutAWaitPolicyOpenMpThreadsAreToldToSleep()
+    {
+        var environment = new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null };
+        var (code, stdout, stderr) = CliProcess.Run(environment, "bench", "--quick", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("omp_wait_policy=PASSIVE", stdout);
     }
 }
