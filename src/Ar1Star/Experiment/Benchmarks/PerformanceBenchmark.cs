@@ -113,8 +113,8 @@ public static class PerformanceBenchmark
 
             var plan = MiniBatchPlan.Incremental(options.NewImages, options.ReplayMemory, options.MiniBatch);
             int iterations = plan.Iterations * config.IncTrainEp;
-            Report("full_run_projection_min", Projection(options, config, ours[0], iterations) / 60, "F1");
-            Report("full_run_projection_min_bf16", Projection(options, config, ours[1], iterations) / 60, "F1");
+            Report("full_run_projection_min", Projection(options, config, ours[0], iterations) / 60, "F2");
+            Report("full_run_projection_min_bf16", Projection(options, config, ours[1], iterations) / 60, "F2");
         }
         finally
         {
