@@ -8,6 +8,7 @@ using Ar1Star.Data.Synthetic;
 using Ar1Star.Cli.Progress;
 using Ar1Star.Experiment;
 using Ar1Star.Outputs;
+using Ar1Star.Strategy;
 
 namespace Ar1Star.Cli.Commands;
 
@@ -49,6 +50,16 @@ internal static class RunCommand
         };
         var imageSizeOption = new Option<int>("--image-size") { Description = "Built-in benchmark: image side (multiple of 32)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.ImageSize };
         var framesOption = new Option<int>("--frames") { Description = "Built-in benchmark: training frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.FramesPerUnit };
+        var trainPrecisionOption = new Option<string>("--train-precision")
+        {
+            Description = "Number format of the end_features training step: fp32 (default) or bf16 (opt-in; see README, Performance)",
+            DefaultValueFactory = _ => "fp32",
+        };
+        var memoryPrecisionOption = new Option<string>("--memory-precision")
+        {
+            Description = "Number format of the latent replay memory: fp32 (default), fp16 or uint8 (per-channel scales)",
+            DefaultValueFactory = _ => "fp32",
+        };
         var testFramesOption = new Option<int>("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.TestFramesPerUnit };
 
         var resumeOption = new Option<DirectoryInfo?>("--resume")
@@ -64,7 +75,7 @@ internal static class RunCommand
         };
 
         var command = new Command("run", "Train AR1* on a scenario (the built-in CORe50-shaped benchmark by default) and evaluate after every batch");
-        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, weightsOption, imageSizeOption, framesOption, testFramesOption, resumeOption, runOption, runsOption })
+        foreach (var o in new Option[] { configOption, nameOption, outOption, maxBatchesOption, noCacheOption, verboseOption, cacheOption, noPretrainOption, weightsOption, imageSizeOption, framesOption, testFramesOption, resumeOption, runOption, runsOption, trainPrecisionOption, memoryPrecisionOption })
             command.Options.Add(o);
         var core50 = new Core50Arguments();
         core50.AddTo(command, withRun: false); // --run below serves the built-in benchmark too
@@ -117,6 +128,9 @@ internal static class RunCommand
                         ? InitialWeights.Parse(w.GetValue<string>())
                         : ChooseWeights(parse.GetValue(weightsOption), parse.GetValue(noPretrainOption), builtinBenchmark: data is null);
                     string cacheDir = parse.GetValue(cacheOption)!.FullName;
+                    var precision = new PrecisionOptions(
+                        Choice<TrainPrecision>("--train-precision", Pick(trainPrecisionOption, "train_precision")),
+                        Choice<MemoryPrecision>("--memory-precision", Pick(memoryPrecisionOption, "memory_precision")));
                     var scenario = data is not null ? Core50Loader.Load(data)
                         : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, protocolRun, reporter.Log);
                     var observers = new IRunObserver[] { new TensorBoardLog(), new ResultsCsv(), new AccuracyPlotFile() };
@@ -124,7 +138,7 @@ internal static class RunCommand
                     {
                         // A resumed run goes as far as it was asked to go, unless told otherwise.
                         int? maxBatches = IsGiven(parse, maxBatchesOption) || checkpoint is null ? parse.GetValue(maxBatchesOption) : checkpoint.MaxBatches;
-                        var options = new RunOptions(dir, maxBatches, CacheLatents: !parse.GetValue(noCacheOption),
+                        var options = new RunOptions(dir, maxBatches, CacheLatents: !parse.GetValue(noCacheOption), Precision: precision,
                             PrepareModel: weights.Prepare(cacheDir, config.Seed, reporter.Log))
                         {
                             Resume = checkpoint is not null,
@@ -137,6 +151,8 @@ internal static class RunCommand
                                 ["weights"] = weights.ToString(),
                                 ["run"] = protocolRun,
                                 ["data"] = data,
+                                ["train_precision"] = precision.Train.ToString().ToLowerInvariant(),
+                                ["memory_precision"] = precision.Memory.ToString().ToLowerInvariant(),
                             },
                         };
                         int total = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
@@ -197,6 +213,15 @@ internal static class RunCommand
 
     /// <summary>Whether the option was on the command line (not just its default).</summary>
     private static bool IsGiven(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>An enum value by its lower-case name, or an error naming the option and the choices.</summary>
+    private static T Choice<T>(string option, string? text) where T : struct, Enum
+    {
+        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        int at = Array.IndexOf(names, text?.ToLowerInvariant());
+        if (at < 0) throw new ArgumentException($"{option}: expected one of {string.Join(", ", names)}, got '{text}'");
+        return Enum.GetValues<T>()[at];
+    }
 
     private static string Format(object? value) => value switch
     {

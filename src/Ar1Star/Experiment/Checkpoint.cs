@@ -83,6 +83,7 @@ public sealed class Checkpoint
         var tensors = new List<(string, Tensor)> { ("torch.rng_state", get_rng_state()) };
         if (strategy.Cwr is { } cwr) tensors.Add(("cwr.consolidated", cwr.ConsolidatedWeights));
         if (strategy.Memory.Activations is { } activations) tensors.Add(("memory.activations", activations));
+        if (strategy.Memory.Scales is { } scales) tensors.Add(("memory.scales", scales));
         if (strategy.Si is { } si)
         {
             var (cumulative, importance, thetaStar, _) = si.State;
@@ -186,7 +187,7 @@ public sealed class Checkpoint
             set_rng_state(Get("torch.rng_state"));
             if (strategy.Cwr is { } cwr)
                 cwr.Restore(Get("cwr.consolidated").to(device), CwrConsolidated ?? [], CwrPast ?? []);
-            strategy.Memory.Restore(tensors.GetValueOrDefault("memory.activations"), MemoryLabels, device);
+            strategy.Memory.Restore(tensors.GetValueOrDefault("memory.activations"), tensors.GetValueOrDefault("memory.scales"), MemoryLabels, device);
             if (strategy.Si is { } si)
             {
                 Tensor[] Of(string part) => si.Names.Select(n => Get($"si.{part}.{n}").to(device)).ToArray();

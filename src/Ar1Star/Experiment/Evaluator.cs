@@ -10,10 +10,21 @@ namespace Ar1Star.Experiment;
 /// <param name="PerClassAccuracy">Accuracy per class; NaN for a class absent from the test set.</param>
 public sealed record Evaluation(double Accuracy, double Loss, double[] PerClassAccuracy);
 
-/// <summary>Evaluates the whole model in eval mode on a fixed test set.</summary>
+/// <summary>
+/// Evaluates the whole model in eval mode on a fixed test set. end_features runs with its BRN
+/// layers folded into the convolutions (the same outputs up to float rounding, one pass fewer
+/// per layer), refolded at every evaluation since it learns between them.
+/// </summary>
 public static class Evaluator
 {
-    public static Evaluation Evaluate(MobileNetV1 model, LatentEncoder encoder, IPatternSet testSet, int numClasses, int chunkSize)
+    /// <param name="model">The network, evaluated in eval mode.</param>
+    /// <param name="encoder">Gives the test set's latents (cached or recomputed, folded or not).</param>
+    /// <param name="testSet">The fixed test set.</param>
+    /// <param name="numClasses">Output classes.</param>
+    /// <param name="chunkSize">Test patterns per forward pass.</param>
+    /// <param name="foldEndFeatures">Fold end_features' BRN into its convolutions (false: run the layers as they are).</param>
+    public static Evaluation Evaluate(MobileNetV1 model, LatentEncoder encoder, IPatternSet testSet, int numClasses, int chunkSize,
+        bool foldEndFeatures = true)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -22,6 +33,7 @@ public static class Evaluator
         var correctPerClass = zeros(numClasses, ScalarType.Int64, device);
         var totalPerClass = zeros(numClasses, ScalarType.Int64, device);
         var lossSum = zeros(1, ScalarType.Float64, device);
+        using var endFeatures = foldEndFeatures ? new FoldedConvStack(model.EndFeatures) : null;
         using (no_grad())
         {
             var indices = Enumerable.Range(0, testSet.Count).ToArray();
@@ -30,7 +42,8 @@ public static class Evaluator
                 using var inner = NewDisposeScope();
                 var idx = indices.AsSpan(start, Math.Min(chunkSize, indices.Length - start));
                 var y = Preprocessing.LoadLabels(testSet.Labels, idx, device);
-                var logits = model.ForwardFromLatent(encoder.Encode(testSet, idx));
+                var latents = encoder.Encode(testSet, idx);
+                var logits = endFeatures is null ? model.ForwardFromLatent(latents) : model.Output.forward(endFeatures.Forward(latents).flatten(1));
                 lossSum.add_(nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).to(ScalarType.Float64));
                 var hit = logits.argmax(1).eq(y);
                 correctPerClass.add_(y.masked_select(hit).bincount(null, numClasses));

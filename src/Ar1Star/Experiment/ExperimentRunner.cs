@@ -14,8 +14,9 @@ namespace Ar1Star.Experiment;
 /// <param name="CacheLatents">Encode each image once (SPEC 10) instead of every epoch and batch.</param>
 /// <param name="Device">Overrides the device chosen from use_cuda.</param>
 /// <param name="PrepareModel">Puts initial weights into the freshly built model (e.g. pretrained ones).</param>
+/// <param name="Precision">Opt-in reduced precision of the training step and the replay memory (null: fp32).</param>
 public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool CacheLatents = true, Device? Device = null,
-    Action<MobileNetV1, Device>? PrepareModel = null)
+    Action<MobileNetV1, Device>? PrepareModel = null, PrecisionOptions? Precision = null)
 {
     /// <summary>Continue from the checkpoint in <see cref="OutDir"/> (an error when there is none).</summary>
     public bool Resume { get; init; }
@@ -77,7 +78,7 @@ public static class ExperimentRunner
         // A resumed model gets its weights from the checkpoint: no need to prepare (e.g. pretrain) them.
         if (resumed is null) options.PrepareModel?.Invoke(model, device);
         using var encoder = new LatentEncoder(model, device, options.CacheLatents, config.MbSize);
-        using var strategy = new Ar1StarStrategy(model, config, encoder, random);
+        using var strategy = new Ar1StarStrategy(model, config, encoder, random, options.Precision);
         resumed?.Restore(model, strategy, random);
         var observers = options.Observers;
         strategy.IterationDone = it =>
@@ -115,6 +116,8 @@ public static class ExperimentRunner
             results.Save(resultsPath);
             Step(i, "results");
             if (options.Checkpoints) SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, model, strategy, random, observerStates, name => Step(i, name));
+            // Native memory freed by this batch goes back to the system, so RSS stays flat.
+            NativeHeap.Trim();
             batchDone?.Invoke(result);
             Step(i, "done");
         }

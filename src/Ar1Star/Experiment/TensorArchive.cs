@@ -21,7 +21,9 @@ public static class TensorArchive
         {
             writer.Write(name);
             using var cpu = value.detach().cpu();
-            cpu.Save(writer);
+            // Channels-last tensors (replay memory, momentum of conv weights) are written dense.
+            using var dense = cpu.contiguous();
+            dense.Save(writer);
         }
     }
 

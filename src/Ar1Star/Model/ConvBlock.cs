@@ -39,7 +39,21 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var c = conv.forward(x);
+        using var c = Convolve(x);
         return activ.forward(bn.forward(c));
+    }
+
+    /// <summary>
+    /// The convolution in the input's precision: a bfloat16 input (the opt-in reduced-precision
+    /// training step) meets a bfloat16 copy of the fp32 weight, and the cast passes gradients
+    /// back to the fp32 master weight.
+    /// </summary>
+    private Tensor Convolve(Tensor x)
+    {
+        var weight = Conv.weight!;
+        if (x.dtype == weight.dtype) return conv.forward(x);
+        using var cast = weight.to(x.dtype);
+        long padding = weight.shape[2] / 2;
+        return nn.functional.conv2d(x, cast, null, [Stride, Stride], [padding, padding], [1, 1], IsDepthwise ? InChannels : 1);
     }
 }

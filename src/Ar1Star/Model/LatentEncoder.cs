@@ -8,23 +8,30 @@ namespace Ar1Star.Model;
 /// Because lat_features is frozen, an image's latents never change (SPEC 4), so with
 /// <see cref="Cache"/> on each set is encoded once and reused across epochs and batches
 /// (SPEC 10); without it every request runs the network again, as the reference does.
+/// With <see cref="Fold"/> on (the default) lat_features runs with its BRN layers folded into
+/// the convolutions (<see cref="FoldedConvStack"/>), which gives the same latents up to float
+/// rounding and runs faster. Latents come back stored channels last (<see cref="ChannelsLast"/>).
 /// </summary>
 public sealed class LatentEncoder : IDisposable
 {
     private readonly MobileNetV1 model;
     // Keyed by reference: a pattern set is cached for as long as the caller has not forgotten it.
     private readonly Dictionary<IPatternSet, Tensor> cache = new(ReferenceEqualityComparer.Instance);
+    private FoldedConvStack? folded;
 
-    public LatentEncoder(MobileNetV1 model, Device device, bool cache, int chunkSize = 128)
+    public LatentEncoder(MobileNetV1 model, Device device, bool cache, int chunkSize = 128, bool fold = true)
     {
         this.model = model;
         Device = device;
         Cache = cache;
         ChunkSize = chunkSize;
+        Fold = fold;
     }
 
     public Device Device { get; }
     public bool Cache { get; }
+    /// <summary>Runs lat_features with BRN folded into the convolutions.</summary>
+    public bool Fold { get; }
     /// <summary>Images per lat_features forward pass.</summary>
     public int ChunkSize { get; }
 
@@ -47,7 +54,7 @@ public sealed class LatentEncoder : IDisposable
         }
         if (contiguous && idx.Length > 0) return all.narrow(0, idx[0], idx.Length);
         using var index = tensor(idx, device: Device);
-        return all.index_select(0, index);
+        return ChannelsLast.SelectRows(all, index);
     }
 
     /// <summary>Drops the cached latents of a set (a training batch once it is done).</summary>
@@ -56,11 +63,13 @@ public sealed class LatentEncoder : IDisposable
         if (cache.Remove(set, out var all)) all.Dispose();
     }
 
-    /// <summary>Drops every cached latent (lat_features changed).</summary>
+    /// <summary>Drops every cached latent and the folded weights: call it whenever lat_features changed.</summary>
     public void Clear()
     {
         foreach (var t in cache.Values) t.Dispose();
         cache.Clear();
+        folded?.Dispose();
+        folded = null;
     }
 
     private Tensor Run(IPatternSet set, ReadOnlySpan<int> indices)
@@ -69,19 +78,24 @@ public sealed class LatentEncoder : IDisposable
         model.LatFeatures.eval();
         try
         {
-            var parts = new List<Tensor>();
-            using var scope = NewDisposeScope();
-            using (no_grad())
+            using var _ = no_grad();
+            Tensor? result = null;
+            for (int start = 0; start < indices.Length; start += ChunkSize)
             {
-                for (int start = 0; start < indices.Length; start += ChunkSize)
+                using var scope = NewDisposeScope();
+                var chunk = indices.Slice(start, Math.Min(ChunkSize, indices.Length - start));
+                var images = Preprocessing.Load(set, chunk, Device);
+                var latents = Fold ? (folded ??= new FoldedConvStack(model.LatFeatures)).Forward(images) : ChannelsLast.From(model.Latent(images));
+                if (chunk.Length == indices.Length)
                 {
-                    var chunk = indices.Slice(start, Math.Min(ChunkSize, indices.Length - start));
-                    using var images = Preprocessing.Load(set, chunk, Device);
-                    parts.Add(model.Latent(images));
+                    result = latents.MoveToOuterDisposeScope();
+                    break;
                 }
+                // Written into place chunk by chunk: no list of parts and no concatenated copy.
+                result ??= ChannelsLast.Empty([indices.Length, .. latents.shape.Skip(1)], Device).MoveToOuterDisposeScope();
+                result.narrow(0, start, chunk.Length).copy_(latents);
             }
-            var result = parts.Count == 1 ? parts[0].clone() : cat(parts, 0);
-            return result.MoveToOuterDisposeScope();
+            return result ?? ChannelsLast.Empty([0, .. model.LatentShape], Device);
         }
         finally
         {

@@ -64,17 +64,32 @@ public sealed class MobileNetV1 : nn.Module<Tensor, Tensor>
     /// <summary>The 27 conv blocks of the network in order (for weight loading and folding).</summary>
     public IEnumerable<ConvBlock> ConvBlocks => latFeatures.children().Concat(endFeatures.children()).OfType<ConvBlock>();
 
-    public override Tensor forward(Tensor images) => ForwardFromLatent(latFeatures.forward(images));
+    public override Tensor forward(Tensor images)
+    {
+        using var latents = Latent(images);
+        return ForwardFromLatent(latents);
+    }
 
-    /// <summary>Latent activations of preprocessed images (lat_features alone).</summary>
-    public Tensor Latent(Tensor images) => latFeatures.forward(images);
+    /// <summary>Latent activations of preprocessed images (lat_features alone), stored channels last.</summary>
+    public Tensor Latent(Tensor images)
+    {
+        using var input = ChannelsLast.From(images);
+        return latFeatures.forward(input);
+    }
 
-    /// <summary>Logits from latent activations: end_features, flatten, output.</summary>
+    /// <summary>
+    /// Logits from latent activations: end_features, flatten, output. end_features runs in the
+    /// latents' precision; the output layer always in its own (fp32).
+    /// </summary>
     public Tensor ForwardFromLatent(Tensor latents)
     {
-        using var features = endFeatures.forward(latents);
+        // A no-op for latents from LatentEncoder and the replay memory, which are stored so.
+        using var input = ChannelsLast.From(latents);
+        using var features = endFeatures.forward(input);
         using var flat = features.flatten(1);
-        return output.forward(flat);
+        if (flat.dtype == output.weight!.dtype) return output.forward(flat);
+        using var cast = flat.to(output.weight.dtype);
+        return output.forward(cast);
     }
 
     /// <summary>

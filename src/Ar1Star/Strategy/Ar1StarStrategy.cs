@@ -24,12 +24,13 @@ public sealed partial class Ar1StarStrategy : IDisposable
     private optim.Optimizer? optimizer;
     private long globalStep;
 
-    public Ar1StarStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random)
+    public Ar1StarStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null)
     {
         this.model = model;
         this.config = config;
         this.encoder = encoder;
         this.random = random;
+        Precision = precision ?? PrecisionOptions.Default;
         device = encoder.Device;
         IsAr1 = config.Strategy == "ar1";
         foreach (var brn in model.BatchRenorms)
@@ -39,12 +40,13 @@ public sealed partial class Ar1StarStrategy : IDisposable
             brn.SetSchedule(config.InitUpdateRate, rMax: 1, dMax: 0, config.IncStep);
         }
         Cwr = IsAr1 ? new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device) : null;
-        Memory = new LatentReplayMemory(IsAr1 ? config.RmSz : 0);
+        Memory = new LatentReplayMemory(IsAr1 ? config.RmSz : 0, Precision.Memory);
         var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
         Si = config.RegLambda != 0 ? new SynapticIntelligence(trainable, config.RegLambda) : null;
     }
 
     public bool IsAr1 { get; }
+    public PrecisionOptions Precision { get; }
     public CwrStar? Cwr { get; }
     public LatentReplayMemory Memory { get; }
     public SynapticIntelligence? Si { get; }
@@ -86,6 +88,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
         else model.TrainAboveLatentLayer();
         var collected = new List<Tensor>();
         int epochs = batchIndex == 0 ? config.InitTrainEp : config.IncTrainEp;
+        var stepType = Precision.Train == TrainPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             double lossSum = 0;
@@ -111,6 +114,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
                         latents = cat([latents, o.Activations], 0);
                         y = cat([y, o.Labels], 0);
                     }
+                    if (latents.dtype != stepType) latents = latents.to(stepType);
                     logits = model.ForwardFromLatent(latents);
                 }
                 var loss = nn.functional.cross_entropy(logits, y);
@@ -121,12 +125,17 @@ public sealed partial class Ar1StarStrategy : IDisposable
                 optimizer.step();
                 Si?.AfterStep();
 
-                double lossValue = loss.item<float>();
-                lossSum += lossValue;
-                correct += logits.argmax(1).eq(y).sum().item<long>();
-                seen += y.shape[0];
                 globalStep++;
-                IterationDone?.Invoke(new TrainingIteration(batchIndex, epoch, it, globalStep, lossValue, lossSum / (it + 1), (double)correct / seen));
+                // Figures for the log only: reading them back costs a synchronisation per
+                // iteration, so only when someone listens.
+                if (IterationDone is { } listener)
+                {
+                    double lossValue = loss.item<float>();
+                    lossSum += lossValue;
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    seen += y.shape[0];
+                    listener(new TrainingIteration(batchIndex, epoch, it, globalStep, lossValue, lossSum / (it + 1), (double)correct / seen));
+                }
             }
         }
 
@@ -165,7 +174,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
         else
         {
             var all = collected.Count == 1 ? collected[0] : cat(collected, 0);
-            chosen = all.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: device));
+            chosen = ChannelsLast.SelectRows(all, tensor(rows.Select(r => (long)r).ToArray(), device: device));
         }
         Memory.Add(batchIndex, chosen, patterns.Select(p => labels[p]).ToArray(), random);
     }

@@ -1,40 +1,70 @@
+using Ar1Star.Model;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Strategy;
 
 /// <summary>
 /// The external memory of latent replay (SPEC 6): activations of the latent layer for a few
-/// past patterns, with their labels, mixed into every mini-batch of later batches.
+/// past patterns, with their labels, mixed into every mini-batch of later batches. The
+/// activations are kept channels last (as the training step wants them) in the chosen
+/// <see cref="MemoryPrecision"/>; float32 (the default) stores them exactly.
 /// </summary>
 public sealed class LatentReplayMemory : IDisposable
 {
+    /// <summary>The largest finite float16.</summary>
+    private const double Float16Max = 65504;
+
     private Tensor? activations;
+    private Tensor? scales;
     private Tensor? labels;
     private int[] managedLabels = [];
 
-    public LatentReplayMemory(int capacity)
+    public LatentReplayMemory(int capacity, MemoryPrecision precision = MemoryPrecision.Fp32)
     {
         if (capacity < 0) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "rm_sz must not be negative");
         Capacity = capacity;
+        Precision = precision;
     }
 
     /// <summary>rm_sz: the most patterns the memory keeps.</summary>
     public int Capacity { get; }
+    public MemoryPrecision Precision { get; }
     public int Count => managedLabels.Length;
     public IReadOnlyList<int> Labels => managedLabels;
+
+    /// <summary>
+    /// The stored activations [Count, C, H, W] in <see cref="Precision"/>: the values themselves
+    /// for float32 and float16; for uint8, multiply by <see cref="Scales"/> (or use <see cref="Slice"/>).
+    /// </summary>
     public Tensor? Activations => activations;
+
+    /// <summary>uint8 storage only: the step of each stored pattern and channel, [Count, C, 1, 1].</summary>
+    public Tensor? Scales => scales;
+
+    /// <summary>Bytes held by the stored activations and scales.</summary>
+    public long ActivationBytes =>
+        (activations is null ? 0 : activations.NumberOfElements * activations.ElementSize)
+        + (scales is null ? 0 : scales.NumberOfElements * scales.ElementSize);
 
     /// <summary>How many new patterns batch <paramref name="batchIndex"/> may put in: rm_sz div (i + 1).</summary>
     public int QuotaFor(int batchIndex, int available) => Math.Min(Capacity / (batchIndex + 1), available);
 
     /// <summary>
-    /// Entries [start, start + count) in memory order, clipped at the end; empty when none.
+    /// Entries [start, start + count) in memory order as float32 activations, clipped at the
+    /// end; empty when none. For float32 storage the activations are a view, else a decoded copy.
     /// </summary>
     public (Tensor Activations, Tensor Labels)? Slice(int start, int count)
     {
         if (activations is null || labels is null || count <= 0 || start >= Count) return null;
         long n = Math.Min(count, Count - start);
-        return (activations.narrow(0, start, n), labels.narrow(0, start, n));
+        var stored = activations.narrow(0, start, n);
+        var values = Precision switch
+        {
+            MemoryPrecision.Fp32 => stored,
+            MemoryPrecision.Fp16 => Decode(stored, null),
+            _ => Decode(stored, scales!.narrow(0, start, n)),
+        };
+        return (values, labels.narrow(0, start, n));
     }
 
     /// <summary>
@@ -42,7 +72,7 @@ public sealed class LatentReplayMemory : IDisposable
     /// overwrite as many randomly chosen slots.
     /// </summary>
     /// <param name="batchIndex">Index of the batch just trained.</param>
-    /// <param name="newActivations">[h, C, H, W] latents of the chosen patterns (copied).</param>
+    /// <param name="newActivations">[h, C, H, W] float32 latents of the chosen patterns (copied).</param>
     /// <param name="newLabels">Their labels.</param>
     /// <param name="random">Source of the slot choice.</param>
     public void Add(int batchIndex, Tensor newActivations, IReadOnlyList<int> newLabels, Random random)
@@ -50,11 +80,16 @@ public sealed class LatentReplayMemory : IDisposable
         int h = newLabels.Count;
         if (h == 0) return;
         var device = newActivations.device;
+        using var scope = NewDisposeScope();
+        var (encoded, newScales) = Encode(newActivations.detach());
         if (batchIndex == 0 || activations is null)
         {
             activations?.Dispose();
+            scales?.Dispose();
             labels?.Dispose();
-            activations = newActivations.detach().clone().DetachFromDisposeScope();
+            // Copied: for float32 the encoded tensor is the caller's.
+            activations = (ChannelsLast.Is(encoded) ? encoded.clone() : ChannelsLast.From(encoded)).DetachFromDisposeScope();
+            scales = newScales?.clone().DetachFromDisposeScope();
             managedLabels = newLabels.ToArray();
             labels = tensor(managedLabels.Select(v => (long)v).ToArray(), device: device).DetachFromDisposeScope();
             return;
@@ -62,9 +97,9 @@ public sealed class LatentReplayMemory : IDisposable
         // Never more slots than exist (the reference would fail when the memory is smaller).
         h = Math.Min(h, Count);
         int[] slots = Sampling.Distinct(Count, h, random);
-        using var scope = NewDisposeScope();
         var slotTensor = tensor(slots.Select(v => (long)v).ToArray(), device: device);
-        activations.index_copy_(0, slotTensor, newActivations.narrow(0, 0, h));
+        activations.index_copy_(0, slotTensor, encoded.narrow(0, 0, h));
+        scales?.index_copy_(0, slotTensor, newScales!.narrow(0, 0, h));
         for (int j = 0; j < h; j++) managedLabels[slots[j]] = newLabels[j];
         labels!.index_copy_(0, slotTensor, tensor(newLabels.Take(h).Select(v => (long)v).ToArray(), device: device));
     }
@@ -77,24 +112,62 @@ public sealed class LatentReplayMemory : IDisposable
         return counts;
     }
 
-    /// <summary>Replaces the content with saved entries (a checkpoint's), moved to <paramref name="device"/>.</summary>
-    public void Restore(Tensor? savedActivations, IReadOnlyList<int> savedLabels, Device device)
+    /// <summary>
+    /// Replaces the content with saved entries (a checkpoint's: <see cref="Activations"/> and
+    /// <see cref="Scales"/> as stored), moved to <paramref name="device"/>.
+    /// </summary>
+    public void Restore(Tensor? savedActivations, Tensor? savedScales, IReadOnlyList<int> savedLabels, Device device)
     {
         if ((savedActivations?.shape[0] ?? 0) != savedLabels.Count)
             throw new ArgumentException($"replay memory: {savedActivations?.shape[0] ?? 0} activations but {savedLabels.Count} labels");
         if (savedLabels.Count > Capacity)
             throw new ArgumentException($"replay memory: {savedLabels.Count} entries exceed rm_sz {Capacity}");
+        if (savedActivations is not null && (savedScales is not null) != (Precision == MemoryPrecision.Uint8))
+            throw new ArgumentException($"replay memory: the checkpoint's activations were not stored as --memory-precision {Precision}");
         activations?.Dispose();
+        scales?.Dispose();
         labels?.Dispose();
-        activations = savedActivations?.to(device).detach().clone().DetachFromDisposeScope();
+        activations = savedActivations is null ? null : ChannelsLast.From(savedActivations.to(device)).DetachFromDisposeScope();
+        scales = savedScales?.to(device).clone().DetachFromDisposeScope();
         managedLabels = savedLabels.ToArray();
         labels = savedActivations is null ? null
             : tensor(managedLabels.Select(v => (long)v).ToArray(), device: device).DetachFromDisposeScope();
     }
 
+    /// <summary>
+    /// float32 activations in the storage format, with the uint8 scales. Values the format cannot
+    /// hold are an error rather than a silent clamp.
+    /// </summary>
+    private (Tensor Encoded, Tensor? Scales) Encode(Tensor x)
+    {
+        switch (Precision)
+        {
+            case MemoryPrecision.Fp32:
+                return (x, null);
+            case MemoryPrecision.Fp16:
+                if (x.abs().max().item<float>() > Float16Max)
+                    throw new InvalidOperationException($"--memory-precision fp16: a latent activation exceeds {Float16Max}, the largest float16");
+                return (x.to(ScalarType.Float16), null);
+            default:
+                if (x.min().item<float>() < 0)
+                    throw new InvalidOperationException("--memory-precision uint8 needs non-negative latent activations (the output of a ReLU)");
+                // One step per pattern and channel, so one bright channel does not coarsen the others.
+                var max = x.amax([2, 3], keepdim: true);
+                var step = max.div(255.0).where(max.gt(0), 1.0f);
+                return (x.div(step).round_().to(ScalarType.Byte), step);
+        }
+    }
+
+    private static Tensor Decode(Tensor stored, Tensor? step)
+    {
+        var values = stored.to(ScalarType.Float32);
+        return step is null ? values : values.mul_(step);
+    }
+
     public void Dispose()
     {
         activations?.Dispose();
+        scales?.Dispose();
         labels?.Dispose();
     }
 }

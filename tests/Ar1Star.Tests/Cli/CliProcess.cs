@@ -5,9 +5,18 @@ namespace Ar1Star.Tests.Cli;
 /// <summary>Runs the real ar1 program (built beside the tests) as a separate process.</summary>
 internal static class CliProcess
 {
-    public static (int ExitCode, string Out, string Err) Run(params string[] args)
+    public static (int ExitCode, string Out, string Err) Run(params string[] args) => Run(new Dictionary<string, string?>(), args);
+
+    /// <param name="environment">Variables to set for the child; a null value removes one.</param>
+    /// <param name="args">The command line after <c>ar1</c>.</param>
+    public static (int ExitCode, string Out, string Err) Run(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ar1.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;

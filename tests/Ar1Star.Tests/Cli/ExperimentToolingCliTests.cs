@@ -1,3 +1,4 @@
+using Ar1Star.Experiment;
 using Ar1Star.Tests.Data.Core50;
 using System.Diagnostics;
 using System.Text.Json;
@@ -85,6 +86,6 @@ public class ExperimentToolingCliTests
         // Resuming with another value of a setting is refused, naming it.
         (code, _, stderr) = CliProcess.Run(["run", "--resume", killed, "--max-batches", "3", "--rm-sz", "9", "--frames", "3"]);
         Assert.Equal(2, code);
-        Assert.Contains("differing keys: frames (checkpoint 2, now 3), rm_sz (checkpoint 500, now 9)", stderr);
+        Assert.Contains($"differing keys: frames (checkpoint 2, now 3), rm_sz (checkpoint {BuiltinBenchmark.Profile.RmSz}, now 9)", stderr);
     }
 }

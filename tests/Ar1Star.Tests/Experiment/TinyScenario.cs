@@ -19,6 +19,14 @@ internal static class TinyScenario
         return new Scenario("tiny", train, Make(18, j => j % classes), classes);
     }
 
+    /// <summary>Random images of any size, labels 0, 1, 2, ... modulo 6.</summary>
+    public static IPatternSet Images(int count, int size, int seed)
+    {
+        var pixels = new byte[count * size * size * 3];
+        new Random(seed).NextBytes(pixels);
+        return new InMemoryPatternSet(pixels, Enumerable.Range(0, count).Select(j => j % 6).ToArray(), size);
+    }
+
     public static Ar1Config Config => new()
     {
         NumClasses = 6,

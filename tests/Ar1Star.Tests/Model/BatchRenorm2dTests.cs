@@ -127,4 +127,43 @@ public class BatchRenorm2dTests
             }
         }
     }
+
+    [Fact]
+    public void OneValuePerChannelGivesBetaPlusGammaDAndNoGradient()
+    {
+        // N = 1, H = W = 1: m = x, the variance is 0, s = sqrt(eps), so y = gamma * d + beta.
+        using var brn = Make(rMax: 1.1, dMax: 0.3);
+        brn.train();
+        using var x = tensor(new[] { 1.1f, -0.5f }, [1, 2, 1, 1]).requires_grad_();
+        using var y = brn.forward(x);
+        double[] gamma = [1.5, 0.5], beta = [0.1, -0.2], mu = [1.0, 0.0], sigma = [1.2, 2.0], xs = [1.1, -0.5];
+        for (int c = 0; c < 2; c++)
+        {
+            double d = Math.Clamp((xs[c] - mu[c]) / sigma[c], -0.3, 0.3);
+            Assert.Equal(gamma[c] * d + beta[c], y[0, c, 0, 0].item<float>(), 5);
+            Assert.Equal(sigma[c] + 0.1 * (Math.Sqrt(1e-5) - sigma[c]), brn.Sigma[c].item<float>(), 5);
+        }
+        y.sum().backward();
+        Assert.All(x.grad!.data<float>().ToArray(), g => Assert.Equal(0f, g));
+    }
+
+    [Fact]
+    public void ChannelsLastInputGivesTheSameOutputAndGradient()
+    {
+        using var a = Make(rMax: 1.1, dMax: 0.3);
+        using var b = Make(rMax: 1.1, dMax: 0.3);
+        a.train();
+        b.train();
+        using var x = randn(3, 2, 4, 5);
+        using var xa = x.clone().requires_grad_();
+        using var xb = ChannelsLast.From(x).requires_grad_();
+        using var w = randn(3, 2, 4, 5);
+        using var ya = a.forward(xa);
+        using var yb = b.forward(xb);
+        (ya * w).sum().backward();
+        (yb * w).sum().backward();
+        Assert.InRange((ya - yb).abs().max().item<float>(), 0, 1e-5);
+        Assert.InRange((xa.grad! - xb.grad!).abs().max().item<float>(), 0, 1e-5);
+        Assert.InRange((a.Gamma.grad! - b.Gamma.grad!).abs().max().item<float>(), 0, 1e-4);
+    }
 }

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Ar1Star.Experiment;
+using Ar1Star.Experiment.Benchmarks;
+using Ar1Star.Configuration;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Cli.Commands;
+
+/// <summary><c>ar1 bench</c>: speed and memory figures as key=value lines (see README, Performance).</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var threadsOption = new Option<int?>("--threads") { Description = "LibTorch intra-op threads (default: LibTorch's, one per core)" };
+        var quickOption = new Option<bool>("--quick") { Description = "Tiny sizes: checks that every measurement runs; the figures mean nothing" };
+        var command = new Command("bench", "Measure training-step efficiency, batch and full-run times, and memory, on synthetic data (a few minutes)");
+        command.Options.Add(threadsOption);
+        command.Options.Add(quickOption);
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(threadsOption) is { } threads)
+            {
+                if (threads < 1)
+                {
+                    Console.Error.WriteLine($"error: --threads must be at least 1, got {threads}");
+                    return 2;
+                }
+                set_num_threads(threads);
+            }
+            var options = parse.GetValue(quickOption) ? BenchmarkOptions.Quick : new BenchmarkOptions();
+            var device = ExperimentRunner.ChooseDevice(new Ar1Config());
+            PerformanceBenchmark.Run(options, device, (key, value) => Console.WriteLine($"{key}={value}"),
+                step => Console.Error.WriteLine($"# {step}"));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,39 @@
+namespace Ar1Star.Experiment.Benchmarks;
+
+/// <summary>
+/// Sizes of <c>ar1 bench</c>. The defaults are CORe50 NICv2-391's with the spec's configuration;
+/// <see cref="Quick"/> only checks that every measurement runs (its figures mean nothing).
+/// </summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>Side of the images (CORe50: 128).</summary>
+    public int ImageSize { get; init; } = 128;
+    /// <summary>New images of one incremental batch (a NICv2-391 unit: about 300).</summary>
+    public int NewImages { get; init; } = 300;
+    /// <summary>Test images (the reference keeps every 20th of the 44,972: 2,249).</summary>
+    public int TestImages { get; init; } = 2249;
+    /// <summary>Images of batch 0 (NICv2-391: 2,999), for the full-run projection.</summary>
+    public int FirstBatchImages { get; init; } = 2999;
+    /// <summary>Incremental batches after batch 0 (NICv2-391: 390).</summary>
+    public int IncrementalBatches { get; init; } = 390;
+    /// <summary>mb_size.</summary>
+    public int MiniBatch { get; init; } = 128;
+    /// <summary>rm_sz.</summary>
+    public int ReplayMemory { get; init; } = 1500;
+    /// <summary>Side of the matrices of the peak measurement.</summary>
+    public int MatmulSize { get; init; } = 2048;
+    /// <summary>Timed repetitions of the training step (after warm-up).</summary>
+    public int StepRepeats { get; init; } = 10;
+    /// <summary>Batches of the memory-growth run.</summary>
+    public int RssBatches { get; init; } = 100;
+    /// <summary>Image side of the memory-growth run (small, so 100 batches take about a minute).</summary>
+    public int RssImageSize { get; init; } = 32;
+    /// <summary>rm_sz of the memory-growth run.</summary>
+    public int RssReplayMemory { get; init; } = 100;
+
+    public static BenchmarkOptions Quick { get; } = new()
+    {
+        ImageSize = 32, NewImages = 24, TestImages = 20, FirstBatchImages = 40, IncrementalBatches = 3, MiniBatch = 16,
+        ReplayMemory = 40, MatmulSize = 64, StepRepeats = 2, RssBatches = 3, RssReplayMemory = 20,
+    };
+}

@@ -1,0 +1,346 @@
+using System.Globalization;
+using Ar1Star.Configuration;
+using Ar1Star.Data;
+using Ar1Star.Data.Synthetic;
+using Ar1Star.Model;
+using Ar1Star.Strategy;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Experiment.Benchmarks;
+
+/// <summary>
+/// <c>ar1 bench</c>: how fast AR1* runs here, measured in one process so that ratios hold on a
+/// busy machine. Needs no dataset: images come from the synthetic CORe50 twin (the new ones of
+/// the incremental batch through PNG files), weights are random with calibrated BRN statistics
+/// (speed does not depend on what the weights learnt). Each figure is reported as soon as it
+/// is measured, as a key and a value.
+/// </summary>
+public static class PerformanceBenchmark
+{
+    private const int Seed = 0;
+
+    public static void Run(BenchmarkOptions options, Device device, Action<string, string> report, Action<string>? progress = null)
+    {
+        void Report(string key, double value, string format) => report(key, value.ToString(format, CultureInfo.InvariantCulture));
+        var log = progress ?? (_ => { });
+        progress = step => log($"{step} (resident {ProcessMemory.ResidentMb():F0} MB, peak {ProcessMemory.PeakMb():F0} MB)");
+        report("threads", get_num_threads().ToString(CultureInfo.InvariantCulture));
+        report("device", device.type.ToString().ToLowerInvariant());
+        report("omp_wait_policy", OpenMpWaitPolicy.Requested ?? "default");
+        manual_seed(Seed);
+
+        // First, while the heap is small: a peak measured later would keep what earlier parts freed.
+        progress($"memory growth over a {options.RssBatches}-batch run of the built-in benchmark at {options.RssImageSize}x{options.RssImageSize}, rm_sz {options.RssReplayMemory}");
+        var (peak, growth) = MeasureMemoryGrowth(options, device);
+        Report("peak_rss_mb", peak, "F0");
+        Report("rss_growth_mb_per_100_batches", growth, "F1");
+
+        progress("matrix product");
+        double peakGflops = MatmulGflops(options.MatmulSize, device);
+        Report("matmul_gflops", peakGflops, "F1");
+
+        var config = new Ar1Config { UseCuda = device.type == DeviceType.CUDA, MbSize = options.MiniBatch, RmSz = options.ReplayMemory };
+        progress("training step");
+        double stepSeconds = TrainingStepSeconds(options, config, device, TrainPrecision.Fp32);
+        using (var shapeOnly = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize))
+        {
+            double gflops = TrainingStepFlops.Count(shapeOnly, options.MiniBatch) / stepSeconds / 1e9;
+            Report("train_step_ms", stepSeconds * 1000, "F1");
+            Report("train_step_gflops", gflops, "F1");
+            Report("train_step_peak_ratio", gflops / peakGflops, "F3");
+        }
+        double bf16StepSeconds = TrainingStepSeconds(options, config, device, TrainPrecision.Bf16);
+        Report("train_step_ms_bf16", bf16StepSeconds * 1000, "F1");
+        Report("pointwise_gemm_gflops", PointwiseGemmGflops(options, config, device), "F1");
+        int threads = get_num_threads();
+        if (threads > 1)
+        {
+            set_num_threads(1);
+            try
+            {
+                Report("train_step_ms_1_thread", TrainingStepSeconds(options, config, device, TrainPrecision.Fp32) * 1000, "F1");
+            }
+            finally
+            {
+                set_num_threads(threads);
+            }
+        }
+
+        progress("images: rendering the test set and writing the new batch as PNG files");
+        var testSet = RenderTestSet(options);
+        string pngFolder = Directory.CreateTempSubdirectory("ar1-bench-png-").FullName;
+        try
+        {
+            var unit = new SyntheticCore50Options { ImageSize = options.ImageSize, FramesPerUnit = options.NewImages, Seed = Seed };
+            var source = new SyntheticPatternSet(unit, Enumerable.Range(0, options.NewImages).Select(f => new SyntheticFrame(7, 2, f)));
+            var newBatch = BenchmarkPngFiles.Open(BenchmarkPngFiles.Write(source, pngFolder), source.Labels, options.ImageSize);
+            var pixels = new byte[(long)newBatch.Count * options.ImageSize * options.ImageSize * 3];
+            double decode = Timing.Seconds(() => newBatch.ReadImages(Enumerable.Range(0, newBatch.Count).ToArray(), pixels));
+            Report("png_decode_ms_per_image", decode * 1000 / newBatch.Count, "F3");
+
+            progress("calibrating BRN statistics of a random network");
+            var weights = CalibratedWeights(options, config, testSet, device);
+
+            progress("lat_features forward");
+            using (var model = Load(weights, options, config, device))
+            {
+                var (folded, unfolded) = LatentForwardImagesPerSecond(model, testSet, options.MiniBatch, device);
+                Report("latent_forward_images_per_s", folded, "F1");
+                Report("latent_forward_images_per_s_unfolded", unfolded, "F1");
+            }
+
+            ProcessMemory.ResetPeak();
+            progress("one incremental batch, latents cached (fp32, then bf16)");
+            var ours = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: true,
+                [PrecisionOptions.Default, new PrecisionOptions(TrainPrecision.Bf16)]);
+            Report("test_latents_s", ours[0].TestLatents, "F2");
+            Report("incremental_encode_s", ours[0].Encode, "F2");
+            Report("incremental_train_s", ours[0].Train, "F2");
+            Report("incremental_eval_s", ours[0].Evaluate, "F2");
+            Report("incremental_batch_s", ours[0].Total, "F2");
+            Report("incremental_batch_s_bf16", ours[1].Total, "F2");
+
+            progress("the same batch as the reference computes it (lat_features unfolded, latents every epoch, full network on the test set)");
+            var reference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default], fold: false)[0];
+            Report("reference_schedule_batch_s", reference.Total, "F2");
+            Report("speedup_vs_reference_schedule", reference.Total / ours[0].Total, "F2");
+            progress("the reference's schedule with BRN folded (how much of the speedup is the schedule alone)");
+            var foldedReference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default])[0];
+            Report("reference_schedule_folded_batch_s", foldedReference.Total, "F2");
+            Report("full_size_peak_rss_mb", ProcessMemory.PeakMb(), "F0");
+            progress("done with full-size batches");
+
+            var plan = MiniBatchPlan.Incremental(options.NewImages, options.ReplayMemory, options.MiniBatch);
+            int iterations = plan.Iterations * config.IncTrainEp;
+            Report("full_run_projection_min", Projection(options, config, ours[0], iterations) / 60, "F2");
+            Report("full_run_projection_min_bf16", Projection(options, config, ours[1], iterations) / 60, "F2");
+        }
+        finally
+        {
+            Directory.Delete(pngFolder, recursive: true);
+        }
+
+        foreach (var precision in new[] { MemoryPrecision.Fp32, MemoryPrecision.Fp16, MemoryPrecision.Uint8 })
+            Report($"replay_memory_mb_{precision.ToString().ToLowerInvariant()}", ReplayMemoryBytes(options, precision, device) / 1048576.0, "F1");
+    }
+
+    /// <summary>Seconds of one incremental batch, in parts, and of encoding the test set once.</summary>
+    public sealed record BatchTimes(double TestLatents, double Encode, double Train, double Evaluate)
+    {
+        public double Total => Encode + Train + Evaluate;
+    }
+
+    /// <summary>
+    /// A whole run: batch 0 (encode the test set once, encode its images, train its padded
+    /// mini-batches without replay, evaluate) and the incremental batches, from the measured parts.
+    /// </summary>
+    public static double Projection(BenchmarkOptions options, Ar1Config config, BatchTimes batch, int incrementalIterations)
+    {
+        var first = MiniBatchPlan.FirstBatch(options.FirstBatchImages, options.MiniBatch);
+        double perIteration = batch.Train / incrementalIterations;
+        double batch0 = batch.TestLatents + batch.Encode / options.NewImages * options.FirstBatchImages
+                        + perIteration * first.Iterations * config.InitTrainEp + batch.Evaluate;
+        return batch0 + options.IncrementalBatches * batch.Total;
+    }
+
+    private static (double Peak, double Growth) MeasureMemoryGrowth(BenchmarkOptions options, Device device)
+    {
+        // Small on purpose (about one mini-batch per epoch of new and replayed patterns), so 100
+        // batches take about a minute; a leak per batch or per iteration would still show.
+        var synth = BuiltinBenchmark.DefaultOptions with { ImageSize = options.RssImageSize, TestFramesPerUnit = 1 };
+        var config = BuiltinBenchmark.Profile with { UseCuda = device.type == DeviceType.CUDA, RmSz = options.RssReplayMemory };
+        string outDir = Directory.CreateTempSubdirectory("ar1-bench-rss-").FullName;
+        var scenario = BuiltinBenchmark.Create(synth, Seed, cacheDir: outDir);
+        // Growth is counted from the end of the warm-up (caches and pools fill in the first batches).
+        int warmUp = Math.Max(1, options.RssBatches / 10);
+        double start = double.NaN, end = double.NaN;
+        try
+        {
+            ProcessMemory.ResetPeak();
+            // Calibrated on batch 0 for the reason CalibratedWeights gives.
+            var run = new RunOptions(outDir, options.RssBatches, Device: device, PrepareModel: (model, d) =>
+                BatchRenormCalibration.Recalibrate(model, scenario.TrainBatches[0], config.MbSize, d));
+            ExperimentRunner.Run(scenario, config, run, batch =>
+            {
+                if (batch.Batch == warmUp - 1) start = ProcessMemory.ResidentMb();
+                if (batch.Batch == options.RssBatches - 1) end = ProcessMemory.ResidentMb();
+            });
+        }
+        finally
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
+        return (ProcessMemory.PeakMb(), (end - start) / (options.RssBatches - warmUp) * 100);
+    }
+
+    private static double MatmulGflops(int n, Device device)
+    {
+        using var a = randn(n, n, device: device);
+        using var b = randn(n, n, device: device);
+        double seconds = Timing.MedianSeconds(() => a.matmul(b).Dispose(), warmUp: 2, repeats: 7);
+        return 2.0 * n * n * n / seconds / 1e9;
+    }
+
+    /// <summary>One latent-replay iteration as the strategy runs it on batches after 0.</summary>
+    private static double TrainingStepSeconds(BenchmarkOptions options, Ar1Config config, Device device, TrainPrecision precision)
+    {
+        using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
+        ParameterFreezing.FreezeUpTo(model, config.FreezeBelowLayer);
+        foreach (var brn in model.BatchRenorms)
+            brn.SetSchedule(config.IncUpdateRate, config.MaxRMax, config.MaxDMax, incStep: 0);
+        model.TrainAboveLatentLayer();
+        using var latents = RandomLatents(options.MiniBatch, model.LatentShape, device);
+        using var labels = randint(0, config.NumClasses, options.MiniBatch, device: device);
+        using var sgd = optim.SGD(ParameterFreezing.Trainable(model), config.IncLr, momentum: config.Momentum, weight_decay: config.L2);
+        var type = precision == TrainPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        return Timing.MedianSeconds(() =>
+        {
+            using var scope = NewDisposeScope();
+            var input = latents.dtype == type ? latents : latents.to(type);
+            var loss = nn.functional.cross_entropy(model.ForwardFromLatent(input), labels);
+            sgd.zero_grad();
+            loss.backward();
+            sgd.step();
+        }, warmUp: 3, repeats: options.StepRepeats);
+    }
+
+    /// <summary>
+    /// The step's 1x1 convolutions (nearly all its FLOPs) as bare matrix products of the same
+    /// shapes: forward, weight gradient, input gradient (none for the first). What the training
+    /// step could reach if everything else cost nothing: a bound on its peak ratio.
+    /// </summary>
+    private static double PointwiseGemmGflops(BenchmarkOptions options, Ar1Config config, Device device)
+    {
+        using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize);
+        using var scope = NewDisposeScope();
+        long side = model.LatentShape[1];
+        var products = new List<(Tensor X, Tensor W, Tensor G, bool InputGradient)>();
+        foreach (var block in model.EndFeatures.children().OfType<ConvBlock>())
+        {
+            side = (side + 2 * (block.Conv.weight!.shape[2] / 2) - block.Conv.weight!.shape[2]) / block.Stride + 1;
+            if (block.IsDepthwise) continue;
+            long rows = options.MiniBatch * side * side;
+            products.Add((randn(rows, block.InChannels, device: device), randn(block.OutChannels, block.InChannels, device: device),
+                randn(rows, block.OutChannels, device: device), products.Count > 0));
+        }
+        double flops = products.Sum(p => 2.0 * p.X.shape[0] * p.X.shape[1] * p.W.shape[0] * (p.InputGradient ? 3 : 2));
+        double seconds = Timing.MedianSeconds(() =>
+        {
+            foreach (var (x, w, g, inputGradient) in products)
+            {
+                x.mm(w.t()).Dispose();
+                g.t().mm(x).Dispose();
+                if (inputGradient) g.mm(w).Dispose();
+            }
+        }, warmUp: 2, repeats: options.StepRepeats);
+        return flops / seconds / 1e9;
+    }
+
+    /// <summary>ReLU outputs of a plausible scale, stored channels last as the encoder stores them.</summary>
+    private static Tensor RandomLatents(long n, long[] shape, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var values = randn([n, .. shape], device: device).relu_();
+        return ChannelsLast.From(values).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The test set rendered once into memory, as the reference holds its test images.</summary>
+    private static IPatternSet RenderTestSet(BenchmarkOptions options)
+    {
+        int perUnit = (options.TestImages + 149) / 150;
+        var synth = new SyntheticCore50Options { ImageSize = options.ImageSize, TestFramesPerUnit = perUnit, Seed = Seed };
+        var frames = SyntheticCore50.TestUnits()
+            .SelectMany(u => Enumerable.Range(0, perUnit).Select(f => new SyntheticFrame(u.Object, u.Session, f)))
+            .Take(options.TestImages).ToArray();
+        var rendered = new SyntheticPatternSet(synth, frames);
+        var pixels = new byte[(long)frames.Length * options.ImageSize * options.ImageSize * 3];
+        rendered.ReadImages(Enumerable.Range(0, frames.Length).ToArray(), pixels);
+        return new InMemoryPatternSet(pixels, [.. rendered.Labels], options.ImageSize);
+    }
+
+    /// <summary>
+    /// Random weights whose BRN statistics are estimated on images, so activations keep their
+    /// scale through the network (with the initial statistics they shrink layer after layer
+    /// into denormal floats, which are far slower than real features).
+    /// </summary>
+    private static byte[] CalibratedWeights(BenchmarkOptions options, Ar1Config config, IPatternSet images, Device device)
+    {
+        using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
+        BatchRenormCalibration.Recalibrate(model, First(images, 2 * options.MiniBatch), options.MiniBatch, device);
+        using var stream = new MemoryStream();
+        model.save(stream);
+        return stream.ToArray();
+    }
+
+    private static IPatternSet First(IPatternSet set, int count)
+    {
+        int n = Math.Min(count, set.Count);
+        var pixels = new byte[(long)n * set.ImageSize * set.ImageSize * 3];
+        set.ReadImages(Enumerable.Range(0, n).ToArray(), pixels);
+        return new InMemoryPatternSet(pixels, [.. set.Labels.Take(n)], set.ImageSize);
+    }
+
+    private static MobileNetV1 Load(byte[] weights, BenchmarkOptions options, Ar1Config config, Device device)
+    {
+        var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
+        using var stream = new MemoryStream(weights);
+        model.load(stream);
+        return model;
+    }
+
+    private static (double Folded, double Unfolded) LatentForwardImagesPerSecond(MobileNetV1 model, IPatternSet images, int batch, Device device)
+    {
+        int n = Math.Min(batch, images.Count);
+        using var input = Preprocessing.Load(images, Enumerable.Range(0, n).ToArray(), device);
+        model.eval();
+        using var folded = new FoldedConvStack(model.LatFeatures);
+        double foldedSeconds = Timing.MedianSeconds(() => folded.Forward(input).Dispose(), warmUp: 1, repeats: 3);
+        NativeHeap.Trim();
+        double unfoldedSeconds = Timing.MedianSeconds(() =>
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            model.Latent(input);
+        }, warmUp: 1, repeats: 3);
+        return (n / foldedSeconds, n / unfoldedSeconds);
+    }
+
+    /// <summary>
+    /// One incremental batch (index 1: past batch 0, a full memory) per precision, as the runner
+    /// does it: encode the new images, train with replay, consolidate, update the memory, evaluate.
+    /// With <paramref name="cache"/> the test set is encoded once beforehand (in a run, at batch 0);
+    /// with <paramref name="fold"/> off, inference runs the BRN layers as they are, as the reference does.
+    /// </summary>
+    private static List<BatchTimes> MeasureBatch(byte[] weights, BenchmarkOptions options, Ar1Config config, Device device,
+        IPatternSet newBatch, IPatternSet testSet, bool cache, IReadOnlyList<PrecisionOptions> precisions, bool fold = true)
+    {
+        using var model = Load(weights, options, config, device);
+        ParameterFreezing.FreezeUpTo(model, config.FreezeBelowLayer);
+        using var encoder = new LatentEncoder(model, device, cache, options.MiniBatch, fold);
+        double testLatents = cache ? Timing.Seconds(() => encoder.Encode(testSet, [0]).Dispose()) : 0;
+        var times = new List<BatchTimes>();
+        foreach (var precision in precisions)
+        {
+            var random = new Random(Seed);
+            using var strategy = new Ar1StarStrategy(model, config, encoder, random, precision);
+            using (var latents = RandomLatents(options.ReplayMemory, model.LatentShape, device))
+                strategy.Memory.Add(0, latents, Enumerable.Range(0, options.ReplayMemory).Select(i => i % 10 * 5).ToArray(), random);
+            // TrainOnBatch would encode the new images at its first iteration; done first to time it apart.
+            double encode = cache ? Timing.Seconds(() => encoder.Encode(newBatch, [0]).Dispose()) : 0;
+            double train = Timing.Seconds(() => strategy.TrainOnBatch(1, newBatch));
+            double evaluate = Timing.Seconds(() => Evaluator.Evaluate(model, encoder, testSet, config.NumClasses, options.MiniBatch, fold));
+            times.Add(new BatchTimes(testLatents, encode, train, evaluate));
+        }
+        return times;
+    }
+
+    private static long ReplayMemoryBytes(BenchmarkOptions options, MemoryPrecision precision, Device device)
+    {
+        using var memory = new LatentReplayMemory(options.ReplayMemory, precision);
+        using var shapeOnly = new MobileNetV1(imageSize: options.ImageSize);
+        using var latents = RandomLatents(options.ReplayMemory, shapeOnly.LatentShape, device);
+        memory.Add(0, latents, new int[options.ReplayMemory], new Random(Seed));
+        return memory.ActivationBytes;
+    }
+}

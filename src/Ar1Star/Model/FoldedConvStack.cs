@@ -1,0 +1,73 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model;
+
+/// <summary>
+/// An eval-mode copy of a run of conv blocks with each Batch Renormalization folded into its
+/// convolution: in eval mode BRN is the per-channel affine map a x + b (a = gamma / sigma,
+/// b = beta - mu a), so conv(x, W) a + b = conv(x, W a) + b, one pass over the activations fewer
+/// per layer. It snapshots the weights: build a new one whenever they change.
+/// </summary>
+public sealed class FoldedConvStack : IDisposable
+{
+    private readonly List<Layer> layers = [];
+
+    /// <param name="stack">lat_features or end_features; blocks other than <see cref="ConvBlock"/> (the pool) run as they are.</param>
+    public FoldedConvStack(Sequential stack)
+    {
+        using var _ = no_grad();
+        foreach (var child in stack.children())
+        {
+            if (child is ConvBlock block)
+            {
+                var bn = block.Bn;
+                using var scale = bn.Gamma / bn.Sigma;
+                var weight = (block.Conv.weight! * scale.view(-1, 1, 1, 1)).DetachFromDisposeScope();
+                var bias = (bn.Beta - bn.Mu * scale).DetachFromDisposeScope();
+                layers.Add(new Layer(weight, bias, block.Stride, block.Conv.weight!.shape[2] / 2, block.IsDepthwise ? block.InChannels : 1, null));
+            }
+            else
+            {
+                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child));
+            }
+        }
+    }
+
+    /// <summary>The stack's eval-mode output, without a graph, stored channels last.</summary>
+    public Tensor Forward(Tensor x)
+    {
+        using var _ = no_grad();
+        // Each activation is freed as soon as the next exists: a dispose scope would hold all
+        // of them to the end (for lat_features on 128 images of 128x128, about 0.75 GB).
+        var h = ChannelsLast.From(x);
+        foreach (var layer in layers)
+        {
+            Tensor next;
+            if (layer.Module is { } module)
+            {
+                next = module.forward(h);
+            }
+            else
+            {
+                next = nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups);
+                next.relu_();
+            }
+            h.Dispose();
+            h = next;
+        }
+        return h;
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in layers)
+        {
+            layer.Weight?.Dispose();
+            layer.Bias?.Dispose();
+        }
+    }
+
+    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module);
+}

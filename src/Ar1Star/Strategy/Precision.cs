@@ -1,0 +1,36 @@
+namespace Ar1Star.Strategy;
+
+/// <summary>Number format of the end_features training step (forward and backward).</summary>
+public enum TrainPrecision
+{
+    /// <summary>float32 throughout (the default, as the reference).</summary>
+    Fp32,
+    /// <summary>
+    /// bfloat16 activations and weight copies in end_features; the master weights, the optimizer,
+    /// BRN statistics, the output layer and the loss stay float32.
+    /// </summary>
+    Bf16,
+}
+
+/// <summary>Number format of the latent replay memory's stored activations.</summary>
+public enum MemoryPrecision
+{
+    /// <summary>float32 (the default, as the reference).</summary>
+    Fp32,
+    /// <summary>float16: half the memory, relative error at most 2^-11 for values above 2^-14.</summary>
+    Fp16,
+    /// <summary>
+    /// uint8 with one scale per stored pattern and channel (the channel's maximum / 255): a
+    /// quarter of the memory, absolute error at most half a step. Needs non-negative activations,
+    /// which the latent layer's ReLU guarantees.
+    /// </summary>
+    Uint8,
+}
+
+/// <summary>Opt-in reduced precision (run options, not configuration keys: fp32 reproduces the spec).</summary>
+/// <param name="Train">The end_features training step.</param>
+/// <param name="Memory">The latent replay memory.</param>
+public sealed record PrecisionOptions(TrainPrecision Train = TrainPrecision.Fp32, MemoryPrecision Memory = MemoryPrecision.Fp32)
+{
+    public static PrecisionOptions Default { get; } = new();
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace Ar1Star.Tests.Cli;
+
+/// <summary>ar1 bench at its quick sizes: every figure of the issue printed, ratios consistent.</summary>
+public class BenchCommandTests
+{
+    [Fact]
+    public void QuickBenchPrintsEveryFigureAsKeyValueLines()
+    {
+        // A wait policy the user set is kept (ours is only a default).
+        var (code, stdout, stderr) = CliProcess.Run(new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "active" }, "bench", "--quick", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        var figures = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Trim().Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal("1", figures["threads"]);
+        Assert.Equal("active", figures["omp_wait_policy"]);
+        double Get(string key) => double.Parse(figures[key], CultureInfo.InvariantCulture);
+        foreach (var key in new[] { "matmul_gflops", "train_step_ms", "train_step_gflops", "latent_forward_images_per_s",
+                     "incremental_batch_s", "reference_schedule_batch_s", "full_run_projection_min", "full_run_projection_min_bf16",
+                     "peak_rss_mb", "train_step_ms_bf16" })
+            Assert.True(Get(key) > 0, key);
+        Assert.True(figures.ContainsKey("rss_growth_mb_per_100_batches"));
+        Assert.Equal(Get("train_step_gflops") / Get("matmul_gflops"), Get("train_step_peak_ratio"), 0.01 * Get("train_step_peak_ratio") + 0.002);
+        Assert.Equal(Get("reference_schedule_batch_s") / Get("incremental_batch_s"), Get("speedup_vs_reference_schedule"), 0.05 * Get("speedup_vs_reference_schedule") + 0.01);
+        Assert.Equal(Get("incremental_encode_s") + Get("incremental_train_s") + Get("incremental_eval_s"), Get("incremental_batch_s"), 0.02);
+        // fp16 halves the float32 memory; uint8 quarters it plus its scales
+        Assert.Equal(Get("replay_memory_mb_fp32") / 2, Get("replay_memory_mb_fp16"), 0.1);
+    }
+
+    [Fact]
+    public void ThreadsBelowOneIsAnError()
+    {
+        var (code, _, stderr) = CliProcess.Run("bench", "--threads", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--threads", stderr);
+    }
+
+    [Fact]
+    public void WithoutAWaitPolicyOpenMpThreadsAreToldToSleep()
+    {
+        var environment = new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null };
+        var (code, stdout, stderr) = CliProcess.Run(environment, "bench", "--quick", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("omp_wait_policy=PASSIVE", stdout);
+    }
+}

@@ -1,0 +1,43 @@
+using Ar1Star.Configuration;
+using Ar1Star.Data;
+using Ar1Star.Experiment.Benchmarks;
+
+namespace Ar1Star.Tests.Experiment.Benchmarks;
+
+public class PerformanceBenchmarkTests
+{
+    [Fact]
+    public void TheProjectionIsBatch0PlusThe390IncrementalBatches()
+    {
+        // test latents 20 s, encode 300 images 2 s, train 56 iterations 14 s, evaluate 1.5 s
+        var times = new PerformanceBenchmark.BatchTimes(20, 2, 14, 1.5);
+        // batch 0: 2,999 images padded to 3,072 = 24 mini-batches x 4 epochs = 96 iterations of 0.25 s
+        double batch0 = 20 + 2.0 / 300 * 2999 + 0.25 * 96 + 1.5;
+        double expected = batch0 + 390 * (2 + 14 + 1.5);
+        Assert.Equal(expected, PerformanceBenchmark.Projection(new BenchmarkOptions(), new Ar1Config(), times, 56), 9);
+    }
+
+    [Fact]
+    public void PngFilesGiveBackTheImagesThatWereWritten()
+    {
+        var random = new Random(5);
+        var pixels = new byte[3 * 32 * 32 * 3];
+        random.NextBytes(pixels);
+        var source = new InMemoryPatternSet(pixels, [4, 1, 2], 32);
+        string folder = Directory.CreateTempSubdirectory("ar1-png-").FullName;
+        try
+        {
+            var paths = BenchmarkPngFiles.Write(source, folder);
+            Assert.All(paths, p => Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(p).Take(4)));
+            var set = BenchmarkPngFiles.Open(paths, source.Labels, 32);
+            var back = new byte[pixels.Length];
+            set.ReadImages([0, 1, 2], back);
+            Assert.Equal(pixels, back);
+            Assert.Equal([4, 1, 2], set.Labels);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Ar1Star.Model;
+using Ar1Star.Tests.Experiment;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Tests.Model;
+
+/// <summary>Folding eval-mode BRN into the convolutions changes nothing beyond float rounding.</summary>
+public class FoldedConvStackTests
+{
+    /// <summary>
+    /// A network whose activations keep unit scale (statistics estimated on images) and whose
+    /// BRN affine maps are far from identity, so a wrong fold would show.
+    /// </summary>
+    private static MobileNetV1 Network()
+    {
+        manual_seed(11);
+        var model = new MobileNetV1(latentLayerNum: 19, numClasses: 6, imageSize: 64);
+        var images = TinyScenario.Images(24, 64, seed: 3);
+        BatchRenormCalibration.Recalibrate(model, images, 12, CPU);
+        using (no_grad())
+        {
+            foreach (var brn in model.BatchRenorms)
+            {
+                brn.Gamma.copy_(rand(brn.Gamma.shape).mul_(0.8).add_(0.6));
+                brn.Beta.copy_(randn(brn.Beta.shape).mul_(0.3));
+            }
+        }
+        model.eval();
+        return model;
+    }
+
+    [Fact]
+    public void FoldedLatFeaturesAgreeWithTheUnfoldedOnesTo1e5()
+    {
+        using var model = Network();
+        using var images = randn(4, 3, 64, 64);
+        using var _ = no_grad();
+        using var unfolded = model.Latent(images);
+        using var stack = new FoldedConvStack(model.LatFeatures);
+        using var folded = stack.Forward(images);
+        Assert.Equal(unfolded.shape, folded.shape);
+        double scale = unfolded.abs().max().item<float>();
+        Assert.InRange(scale, 0.5, 1000); // activations of a meaningful size, not vanishing
+        Assert.InRange((folded - unfolded).abs().max().item<float>(), 0, 1e-5 * scale);
+        Assert.True(ChannelsLast.Is(folded));
+    }
+
+    [Fact]
+    public void FoldedEndFeaturesAgreeWithTheEvalModeForward()
+    {
+        using var model = Network();
+        using var _ = no_grad();
+        using var latents = model.Latent(randn(4, 3, 64, 64));
+        using var logits = model.ForwardFromLatent(latents);
+        using var stack = new FoldedConvStack(model.EndFeatures);
+        using var features = stack.Forward(latents);
+        using var folded = model.Output.forward(features.flatten(1));
+        double scale = logits.abs().max().item<float>();
+        Assert.InRange((folded - logits).abs().max().item<float>(), 0, 1e-5 * Math.Max(scale, 1));
+    }
+
+    [Fact]
+    public void TheFoldIsGammaOverSigmaTimesTheWeightAndBetaMinusMuGammaOverSigma()
+    {
+        // One 1x1 conv block, 2 channels in and out: values checked by hand.
+        using var model = new MobileNetV1(latentLayerNum: 0, numClasses: 2, imageSize: 32);
+        var block = (ConvBlock)model.LatFeatures.children().First();
+        using (no_grad())
+        {
+            block.Bn.Gamma[0] = 2f; block.Bn.Sigma[0] = 4f; block.Bn.Mu[0] = 1f; block.Bn.Beta[0] = 3f;
+        }
+        using var x = randn(1, 3, 32, 32);
+        using var stack = new FoldedConvStack(model.LatFeatures);
+        using var y = stack.Forward(x);
+        using var _ = no_grad();
+        // channel 0: relu(conv(x) * 2/4 + (3 - 1 * 2/4)) = relu(0.5 conv(x) + 2.5)
+        using var conv = block.Conv.forward(x);
+        using var expected = (conv[.., 0] * 0.5 + 2.5).relu();
+        Assert.InRange((y[.., 0] - expected).abs().max().item<float>(), 0, 1e-5);
+    }
+}
