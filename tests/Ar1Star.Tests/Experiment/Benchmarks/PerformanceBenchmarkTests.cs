@@ -18,6 +18,15 @@ public class PerformanceBenchmarkTests
     }
 
     [Fact]
+    public void GrowthIsTheLeastSquaresSlope()
+    {
+        Assert.Equal(2.0, PerformanceBenchmark.Slope([(0, 1), (1, 3), (2, 5)]), 12);
+        // mean (15, 0.5): sxy = 7.5 - 2.5 - 2.5 + 7.5 = 10, sxx = 225 + 25 + 25 + 225 = 500
+        Assert.Equal(0.02, PerformanceBenchmark.Slope([(0, 0), (10, 1), (20, 0), (30, 1)]), 12);
+        Assert.Equal(0.0, PerformanceBenchmark.Slope([(5, 7)]));
+    }
+
+    [Fact]
     public void PngFilesGiveBackTheImagesThatWereWritten()
     {
         var random = new Random(5);
