@@ -6,6 +6,7 @@ using Ar1Star.Model;
 using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
+using Ar1Star.Runtime;
 
 namespace Ar1Star.Experiment.Benchmarks;
 
