@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Ar1Star.Experiment;
+using Ar1Star.Runtime;
 
 namespace Ar1Star.Tests;
 

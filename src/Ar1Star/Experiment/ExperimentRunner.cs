@@ -5,6 +5,7 @@ using Ar1Star.Data;
 using Ar1Star.Model;
 using Ar1Star.Strategy;
 using static TorchSharp.torch;
+using Ar1Star.Runtime;
 
 namespace Ar1Star.Experiment;
 

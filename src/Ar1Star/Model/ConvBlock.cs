@@ -44,15 +44,17 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The convolution in the input's precision: a bfloat16 input (the opt-in reduced-precision
+    /// The convolution (1x1 ones as a matrix product) in the input's precision: a bfloat16 input (the opt-in reduced-precision
     /// training step) meets a bfloat16 copy of the fp32 weight, and the cast passes gradients
     /// back to the fp32 master weight.
     /// </summary>
     private Tensor Convolve(Tensor x)
     {
         var weight = Conv.weight!;
-        if (x.dtype == weight.dtype) return conv.forward(x);
+        bool pointwise = PointwiseConvolution.Applies(this);
+        if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
+        if (pointwise) return PointwiseConvolution.Forward(x, cast);
         long padding = weight.shape[2] / 2;
         return nn.functional.conv2d(x, cast, null, [Stride, Stride], [padding, padding], [1, 1], IsDepthwise ? InChannels : 1);
     }

@@ -1,6 +1,7 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Model;
+using Ar1Star.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -137,6 +138,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
                     listener(new TrainingIteration(batchIndex, epoch, it, globalStep, lossValue, lossSum / (it + 1), (double)correct / seen));
                 }
             }
+            NativeHeap.Trim();
         }
 
         if (latentTrains)

@@ -6,6 +6,7 @@ using Ar1Star.Model;
 using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
+using Ar1Star.Runtime;
 
 namespace Ar1Star.Experiment.Benchmarks;
 
@@ -37,8 +38,9 @@ public static class PerformanceBenchmark
         Report("rss_growth_mb_per_100_batches", growth, "F1");
 
         progress("matrix product");
-        double peakGflops = MatmulGflops(options.MatmulSize, device);
+        double peakGflops = MatmulGflops(options.MatmulSize, device, ScalarType.Float32);
         Report("matmul_gflops", peakGflops, "F1");
+        Report("matmul_gflops_bf16", MatmulGflops(options.MatmulSize, device, ScalarType.BFloat16), "F1");
 
         var config = new Ar1Config { UseCuda = device.type == DeviceType.CUDA, MbSize = options.MiniBatch, RmSz = options.ReplayMemory };
         progress("training step");
@@ -188,10 +190,10 @@ public static class PerformanceBenchmark
         return sxx == 0 ? 0 : sxy / sxx;
     }
 
-    private static double MatmulGflops(int n, Device device)
+    private static double MatmulGflops(int n, Device device, ScalarType type)
     {
-        using var a = randn(n, n, device: device);
-        using var b = randn(n, n, device: device);
+        using var a = randn(n, n, dtype: type, device: device);
+        using var b = randn(n, n, dtype: type, device: device);
         double seconds = Timing.MedianSeconds(() => a.matmul(b).Dispose(), warmUp: 2, repeats: 7);
         return 2.0 * n * n * n / seconds / 1e9;
     }

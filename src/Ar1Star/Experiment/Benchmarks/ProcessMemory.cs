@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ar1Star.Runtime;
 
 namespace Ar1Star.Experiment.Benchmarks;
 

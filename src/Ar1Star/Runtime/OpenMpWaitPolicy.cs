@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Runtime;
 
 /// <summary>
 /// Makes LibTorch's OpenMP threads sleep, rather than spin, while they wait for work, unless
