@@ -118,7 +118,7 @@ public static class ExperimentRunner
             Step(i, "results");
             if (options.Checkpoints) SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, model, strategy, random, observerStates, name => Step(i, name));
             // Native memory freed by this batch goes back to the system, so RSS stays flat.
-            NativeHeap.Trim();
+            NativeHeap.TrimIfGrown();
             batchDone?.Invoke(result);
             Step(i, "done");
         }

@@ -138,7 +138,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
                     listener(new TrainingIteration(batchIndex, epoch, it, globalStep, lossValue, lossSum / (it + 1), (double)correct / seen));
                 }
             }
-            NativeHeap.Trim();
+            NativeHeap.TrimIfGrown();
         }
 
         if (latentTrains)

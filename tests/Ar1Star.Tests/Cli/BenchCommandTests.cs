@@ -18,9 +18,10 @@ public class BenchCommandTests
         double Get(string key) => double.Parse(figures[key], CultureInfo.InvariantCulture);
         foreach (var key in new[] { "matmul_gflops", "train_step_ms", "train_step_gflops", "latent_forward_images_per_s",
                      "incremental_batch_s", "reference_schedule_batch_s", "full_run_projection_min", "full_run_projection_min_bf16",
-                     "peak_rss_mb", "train_step_ms_bf16" })
+                     "peak_rss_mb", "train_step_ms_bf16", "pointwise_gemm_ms" })
             Assert.True(Get(key) > 0, key);
         Assert.True(figures.ContainsKey("rss_growth_mb_per_100_batches"));
+        if (OperatingSystem.IsLinux()) Assert.Equal("32", figures["malloc_mmap_threshold_mb"]);
         Assert.Equal(Get("train_step_gflops") / Get("matmul_gflops"), Get("train_step_peak_ratio"), 0.01 * Get("train_step_peak_ratio") + 0.002);
         Assert.Equal(Get("reference_schedule_batch_s") / Get("incremental_batch_s"), Get("speedup_vs_reference_schedule"), 0.05 * Get("speedup_vs_reference_schedule") + 0.01);
         Assert.Equal(Get("incremental_encode_s") + Get("incremental_train_s") + Get("incremental_eval_s"), Get("incremental_batch_s"), 0.02);

@@ -29,6 +29,7 @@ public static class PerformanceBenchmark
         report("threads", get_num_threads().ToString(CultureInfo.InvariantCulture));
         report("device", device.type.ToString().ToLowerInvariant());
         report("omp_wait_policy", OpenMpWaitPolicy.Requested ?? "default");
+        report("malloc_mmap_threshold_mb", NativeHeap.Configured ? (NativeHeap.MmapThreshold >> 20).ToString(CultureInfo.InvariantCulture) : "default");
         manual_seed(Seed);
 
         // First, while the heap is small: a peak measured later would keep what earlier parts freed.
@@ -54,7 +55,9 @@ public static class PerformanceBenchmark
         }
         double bf16StepSeconds = TrainingStepSeconds(options, config, device, TrainPrecision.Bf16);
         Report("train_step_ms_bf16", bf16StepSeconds * 1000, "F1");
-        Report("pointwise_gemm_gflops", PointwiseGemmGflops(options, config, device), "F1");
+        var (gemmSeconds, gemmGflops) = PointwiseGemms(options, config, device);
+        Report("pointwise_gemm_ms", gemmSeconds * 1000, "F1");
+        Report("pointwise_gemm_gflops", gemmGflops, "F1");
         int threads = get_num_threads();
         if (threads > 1)
         {
@@ -224,9 +227,10 @@ public static class PerformanceBenchmark
     /// <summary>
     /// The step's 1x1 convolutions (nearly all its FLOPs) as bare matrix products of the same
     /// shapes: forward, weight gradient, input gradient (none for the first). What the training
-    /// step could reach if everything else cost nothing: a bound on its peak ratio.
+    /// step could reach if everything else cost nothing: a bound on its peak ratio. Returns their
+    /// seconds and GFLOP/s.
     /// </summary>
-    private static double PointwiseGemmGflops(BenchmarkOptions options, Ar1Config config, Device device)
+    private static (double Seconds, double Gflops) PointwiseGemms(BenchmarkOptions options, Ar1Config config, Device device)
     {
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize);
         using var scope = NewDisposeScope();
@@ -250,7 +254,7 @@ public static class PerformanceBenchmark
                 if (inputGradient) g.mm(w).Dispose();
             }
         }, warmUp: 2, repeats: options.StepRepeats);
-        return flops / seconds / 1e9;
+        return (seconds, flops / seconds / 1e9);
     }
 
     /// <summary>ReLU outputs of a plausible scale, stored channels last as the encoder stores them.</summary>
