@@ -51,7 +51,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private Tensor Convolve(Tensor x)
     {
         var weight = Conv.weight!;
-        bool pointwise = PointwiseConvolution.Applies(this);
+        bool pointwise = PointwiseConvolution.Applies(this, x);
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);

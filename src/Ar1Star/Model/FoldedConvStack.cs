@@ -26,12 +26,11 @@ public sealed class FoldedConvStack : IDisposable
                 using var scale = bn.Gamma / bn.Sigma;
                 var weight = (block.Conv.weight! * scale.view(-1, 1, 1, 1)).DetachFromDisposeScope();
                 var bias = (bn.Beta - bn.Mu * scale).DetachFromDisposeScope();
-                layers.Add(new Layer(weight, bias, block.Stride, block.Conv.weight!.shape[2] / 2, block.IsDepthwise ? block.InChannels : 1, null,
-                    PointwiseConvolution.Applies(block)));
+                layers.Add(new Layer(weight, bias, block.Stride, block.Conv.weight!.shape[2] / 2, block.IsDepthwise ? block.InChannels : 1, null));
             }
             else
             {
-                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false));
+                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child));
             }
         }
     }
@@ -52,9 +51,7 @@ public sealed class FoldedConvStack : IDisposable
             }
             else
             {
-                next = layer.Pointwise
-                    ? PointwiseConvolution.Forward(h, layer.Weight!, layer.Bias)
-                    : nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups);
+                next = nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups);
                 next.relu_();
             }
             h.Dispose();
@@ -72,5 +69,5 @@ public sealed class FoldedConvStack : IDisposable
         }
     }
 
-    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module, bool Pointwise);
+    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module);
 }
