@@ -44,9 +44,10 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The convolution (1x1 ones as a matrix product) in the input's precision: a bfloat16 input (the opt-in reduced-precision
-    /// training step) meets a bfloat16 copy of the fp32 weight, and the cast passes gradients
-    /// back to the fp32 master weight.
+    /// The convolution (1x1 ones on small maps as a matrix product, see PointwiseConvolution) in
+    /// the input's precision: a bfloat16 input (the opt-in reduced-precision training step) meets
+    /// a bfloat16 copy of the fp32 weight, and the cast passes gradients back to the fp32 master
+    /// weight.
     /// </summary>
     private Tensor Convolve(Tensor x)
     {

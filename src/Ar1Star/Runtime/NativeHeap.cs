@@ -11,8 +11,8 @@ namespace Ar1Star.Runtime;
 /// within one CORe50-sized batch the heap grew by about 50 MB per iteration although no tensor
 /// outlived its iteration (peak 4.4 GB untrimmed). Trimming has a price, though: the pages
 /// fault in again when reused (trimming after every iteration made a batch 15% slower; once per
-/// epoch and batch, the built-in benchmark's batches took 0.66 s instead of 0.58). So the loops call
-/// <see cref="TrimIfGrown"/>, which trims only once the resident set has grown by
+/// epoch and batch, the built-in benchmark's batches took 0.66 s instead of 0.58). So the loops
+/// call <see cref="TrimIfGrown"/>, which trims only once the resident set has grown by
 /// <see cref="GrowthAllowance"/> since the last trim. Elsewhere than glibc all of it does nothing.
 /// </summary>
 public static class NativeHeap
@@ -39,7 +39,7 @@ public static class NativeHeap
     /// heap instead of fresh mmap'd pages, and leaves giving pages back to <see cref="Trim"/>.
     /// glibc raises its mmap threshold only as blocks are freed and lowers the trim threshold with
     /// it, so a training step kept faulting in new zeroed pages for its activations and gradients:
-    /// measured, one training step took 250-267 ms with glibc's defaults and 223-229 ms with these
+    /// measured, one training step took 249-267 ms with glibc's defaults and 223-235 ms with these
     /// (medians of 41 steps, four processes each way).
     /// </summary>
 #pragma warning disable CA2255 // Deliberate: before the first tensor, whoever calls first.
