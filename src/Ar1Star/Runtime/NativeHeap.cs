@@ -12,8 +12,8 @@ namespace Ar1Star.Runtime;
 /// outlived its iteration (peak 4.4 GB untrimmed). Trimming has a price, though: the pages
 /// fault in again when reused (trimming after every iteration made a batch 15% slower; once per
 /// epoch and batch, the built-in benchmark's batches took 0.66 s instead of 0.58). So the loops
-/// call <see cref="TrimIfGrown"/>, which trims only once the resident set has grown by
-/// <see cref="GrowthAllowance"/> since the last trim. Elsewhere than glibc all of it does nothing.
+/// call <see cref="TrimIfGrown"/>, which trims only once the resident set has outgrown the loop's
+/// working set by <see cref="GrowthAllowance"/>. Elsewhere than glibc all of it does nothing.
 /// </summary>
 public static class NativeHeap
 {
@@ -27,7 +27,8 @@ public static class NativeHeap
     private const int MTrimThreshold = -1;
     private const int MMmapThreshold = -3;
     private static bool unavailable = !OperatingSystem.IsLinux();
-    private static long residentAfterTrim;
+    // The resident set at the first check after a trim: the working set faulted back in (-1: not yet seen).
+    private static long workingSet = -1;
 
     /// <summary>
     /// Whether <see cref="Configure"/> fixed the thresholds (false off glibc).
@@ -65,7 +66,7 @@ public static class NativeHeap
         try
         {
             MallocTrim(0);
-            residentAfterTrim = ResidentBytes();
+            workingSet = -1;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -74,11 +75,18 @@ public static class NativeHeap
         }
     }
 
-    /// <summary>Trims when the resident set has grown by more than <see cref="GrowthAllowance"/> since the last trim.</summary>
+    /// <summary>
+    /// Trims when the resident set exceeds the working set by more than <see cref="GrowthAllowance"/>.
+    /// The working set is what the first call after a trim finds: the loop's activations faulted
+    /// back in. Measuring from the trim itself would trim again at every call of a loop whose
+    /// working set exceeds the allowance (the built-in pretraining's: every iteration, 14 s of 60).
+    /// </summary>
     public static void TrimIfGrown()
     {
         if (unavailable) return;
-        if (ResidentBytes() > residentAfterTrim + GrowthAllowance) Trim();
+        long resident = ResidentBytes();
+        if (workingSet < 0) workingSet = resident;
+        else if (resident > workingSet + GrowthAllowance) Trim();
     }
 
     /// <summary>Resident bytes: the second field of /proc/self/statm, in pages (0 where unreadable).</summary>
