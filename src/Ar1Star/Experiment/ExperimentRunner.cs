@@ -3,9 +3,9 @@ using System.Text.Json;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Model;
+using Ar1Star.Runtime;
 using Ar1Star.Strategy;
 using static TorchSharp.torch;
-using Ar1Star.Runtime;
 
 namespace Ar1Star.Experiment;
 
@@ -117,7 +117,7 @@ public static class ExperimentRunner
             results.Save(resultsPath);
             Step(i, "results");
             if (options.Checkpoints) SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, model, strategy, random, observerStates, name => Step(i, name));
-            // Native memory freed by this batch goes back to the system, so RSS stays flat.
+            // Native memory freed by this batch goes back to the system once it outgrows the working set, so RSS stays flat.
             NativeHeap.TrimIfGrown();
             batchDone?.Invoke(result);
             Step(i, "done");

@@ -23,7 +23,6 @@ public static class NativeHeap
     /// <summary>Growth of the resident set since the last trim that triggers the next.</summary>
     public const long GrowthAllowance = 256L << 20;
 
-    private const string Statm = "/proc/self/statm";
     private const int MTrimThreshold = -1;
     private const int MMmapThreshold = -3;
     private static bool unavailable = !OperatingSystem.IsLinux();
@@ -84,24 +83,9 @@ public static class NativeHeap
     public static void TrimIfGrown()
     {
         if (unavailable) return;
-        long resident = ResidentBytes();
+        long resident = ProcessMemory.ResidentBytes();
         if (workingSet < 0) workingSet = resident;
         else if (resident > workingSet + GrowthAllowance) Trim();
-    }
-
-    /// <summary>Resident bytes: the second field of /proc/self/statm, in pages (0 where unreadable).</summary>
-    private static long ResidentBytes()
-    {
-        try
-        {
-            var fields = File.ReadAllText(Statm).Split(' ');
-            return long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            unavailable = true;
-            return 0;
-        }
     }
 
     [DllImport("libc", EntryPoint = "mallopt")]

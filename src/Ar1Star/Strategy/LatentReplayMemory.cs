@@ -123,7 +123,7 @@ public sealed class LatentReplayMemory : IDisposable
         if (savedLabels.Count > Capacity)
             throw new ArgumentException($"replay memory: {savedLabels.Count} entries exceed rm_sz {Capacity}");
         if (savedActivations is not null && (savedScales is not null) != (Precision == MemoryPrecision.Uint8))
-            throw new ArgumentException($"replay memory: the checkpoint's activations were not stored as --memory-precision {Precision}");
+            throw new ArgumentException($"replay memory: the checkpoint's activations were not stored as --memory-precision {Precision.ToString().ToLowerInvariant()}");
         activations?.Dispose();
         scales?.Dispose();
         labels?.Dispose();

@@ -3,10 +3,10 @@ using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Model;
+using Ar1Star.Runtime;
 using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
-using Ar1Star.Runtime;
 
 namespace Ar1Star.Experiment.Benchmarks;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Ar1Star.Runtime;
 
-namespace Ar1Star.Experiment.Benchmarks;
+namespace Ar1Star.Runtime;
 
 /// <summary>
 /// Resident set size of this process, native allocations (LibTorch's tensors) included, which
@@ -21,8 +20,12 @@ public static class ProcessMemory
         GC.WaitForPendingFinalizers();
         GC.Collect();
         NativeHeap.Trim();
-        return File.Exists(Status) ? ReadKb("VmRSS:") / 1024.0 : Process.GetCurrentProcess().WorkingSet64 / 1048576.0;
+        return ResidentBytes() / 1048576.0;
     }
+
+    /// <summary>Current resident set, bytes, as it stands (nothing collected or trimmed first).</summary>
+    public static long ResidentBytes() =>
+        File.Exists(Status) ? ReadKb("VmRSS:") * 1024 : Process.GetCurrentProcess().WorkingSet64;
 
     /// <summary>Highest resident set since the start or the last <see cref="ResetPeak"/>, MiB.</summary>
     public static double PeakMb() =>
