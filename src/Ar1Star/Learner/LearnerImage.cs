@@ -1,0 +1,121 @@
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace Ar1Star.Learner;
+
+/// <summary>
+/// One RGB image as a .NET application has it (encoded PNG/JPEG bytes, a SkiaSharp bitmap or raw
+/// HWC RGB bytes), decoded once into the uint8 HWC RGB layout the learner reads.
+/// </summary>
+public sealed class LearnerImage
+{
+    private LearnerImage(byte[] rgb, int width, int height)
+    {
+        Rgb = rgb;
+        Width = width;
+        Height = height;
+    }
+
+    /// <summary>Pixels, row after row, 3 bytes (R, G, B) each.</summary>
+    public byte[] Rgb { get; }
+    public int Width { get; }
+    public int Height { get; }
+
+    /// <summary>Raw HWC RGB bytes (width * height * 3); the array is used as it is, not copied.</summary>
+    /// <exception cref="ArgumentException">The byte count does not match the size.</exception>
+    public static LearnerImage FromRgb(byte[] rgb, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(rgb);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (rgb.LongLength != (long)width * height * 3)
+            throw new ArgumentException($"expected {(long)width * height * 3} bytes of RGB for {width}x{height}, got {rgb.LongLength}", nameof(rgb));
+        return new LearnerImage(rgb, width, height);
+    }
+
+    /// <summary>An encoded image (PNG, JPEG, or any format SkiaSharp decodes).</summary>
+    /// <param name="encoded">The file's bytes.</param>
+    /// <param name="name">How errors name the image (a file name, an upload's field...).</param>
+    /// <exception cref="InvalidDataException">The bytes are not a readable image.</exception>
+    public static LearnerImage FromEncoded(ReadOnlySpan<byte> encoded, string name = "image")
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
+            ?? throw new InvalidDataException($"{name}: not a readable image; expected PNG or JPEG bytes");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            throw new InvalidDataException($"{name}: corrupt image ({result}); expected PNG or JPEG bytes");
+        return FromBitmap(bitmap);
+    }
+
+    /// <summary>An encoded image file.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable image.</exception>
+    public static LearnerImage FromFile(string path) =>
+        File.Exists(path) ? FromEncoded(File.ReadAllBytes(path), path) : throw new FileNotFoundException($"{path}: image not found", path);
+
+    /// <summary>A SkiaSharp bitmap of any colour type (converted to RGB; alpha is dropped).</summary>
+    public static LearnerImage FromBitmap(SKBitmap bitmap)
+    {
+        ArgumentNullException.ThrowIfNull(bitmap);
+        var info = new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = new byte[info.BytesSize];
+        var pin = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        try
+        {
+            using var pixmap = bitmap.PeekPixels();
+            if (pixmap is null || !pixmap.ReadPixels(info, pin.AddrOfPinnedObject(), info.RowBytes, 0, 0))
+                throw new InvalidDataException($"cannot read the pixels of a {bitmap.Width}x{bitmap.Height} {bitmap.ColorType} bitmap");
+        }
+        finally
+        {
+            pin.Free();
+        }
+        var rgb = new byte[(long)bitmap.Width * bitmap.Height * 3];
+        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+        {
+            rgb[j] = rgba[i];
+            rgb[j + 1] = rgba[i + 1];
+            rgb[j + 2] = rgba[i + 2];
+        }
+        return new LearnerImage(rgb, bitmap.Width, bitmap.Height);
+    }
+
+    /// <summary>
+    /// The largest centred square, scaled to <paramref name="side"/> x <paramref name="side"/>
+    /// (camera frames into the learner's input size); this image when it already is that.
+    /// </summary>
+    public LearnerImage CenterSquare(int side)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(side);
+        if (Width == side && Height == side) return this;
+        int crop = Math.Min(Width, Height);
+        using var source = ToBitmap();
+        using var target = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using (var canvas = new SKCanvas(target))
+        using (var image = SKImage.FromBitmap(source))
+        {
+            var from = SKRect.Create((Width - crop) / 2f, (Height - crop) / 2f, crop, crop);
+            canvas.DrawImage(image, from, SKRect.Create(0, 0, side, side), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        }
+        return FromBitmap(target);
+    }
+
+    private SKBitmap ToBitmap()
+    {
+        var info = new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = new byte[info.BytesSize];
+        for (int i = 0, j = 0; j < Rgb.Length; i += 4, j += 3)
+        {
+            rgba[i] = Rgb[j];
+            rgba[i + 1] = Rgb[j + 1];
+            rgba[i + 2] = Rgb[j + 2];
+            rgba[i + 3] = 255;
+        }
+        var bitmap = new SKBitmap(info);
+        Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        return bitmap;
+    }
+}

@@ -1,0 +1,31 @@
+using Ar1Star.Configuration;
+using Ar1Star.Experiment;
+using Ar1Star.Strategy;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Learner;
+
+/// <summary>What a <see cref="ContinualLearner"/> is built from.</summary>
+public sealed record LearnerOptions
+{
+    /// <summary>The algorithm's settings (the spec's keys; the spec's defaults unless changed).</summary>
+    public Ar1Config Config { get; init; } = new();
+
+    /// <summary>Where the starting weights come from (builtin, imagenet, none or a file).</summary>
+    public InitialWeights Weights { get; init; } = InitialWeights.None;
+
+    /// <summary>Side of the square RGB images the learner takes (a multiple of 32).</summary>
+    public int ImageSize { get; init; } = 128;
+
+    /// <summary>Where tensors live; null: CUDA when use_cuda is set and present, else the CPU.</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>Folder of downloaded and generated artefacts (ImageNet weights, built-in pretraining).</summary>
+    public string CacheDir { get; init; } = BuiltinBenchmark.DefaultCacheDir;
+
+    /// <summary>Opt-in reduced precision of the training step and the replay memory.</summary>
+    public PrecisionOptions Precision { get; init; } = PrecisionOptions.Default;
+
+    /// <summary>Encode each image of a batch once (SPEC 10) instead of every epoch.</summary>
+    public bool CacheLatents { get; init; } = true;
+}
