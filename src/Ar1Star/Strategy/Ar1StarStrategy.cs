@@ -40,7 +40,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
             brn.MaxDMax = config.MaxDMax;
             brn.SetSchedule(config.InitUpdateRate, rMax: 1, dMax: 0, config.IncStep);
         }
-        Cwr = IsAr1 ? new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device) : null;
+        Cwr = IsAr1 ? new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device, config.CwrUniqueClasses) : null;
         Memory = new LatentReplayMemory(IsAr1 ? config.RmSz : 0, Precision.Memory);
         var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
         Si = config.RegLambda != 0 ? new SynapticIntelligence(trainable, config.RegLambda) : null;
@@ -77,7 +77,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
 
         int[] labels = batch.Labels.ToArray();
         bool replay = IsAr1 && batchIndex > 0;
-        Cwr?.BeginBatch(model.Output, replay ? labels.Concat(Memory.Labels) : labels);
+        Cwr?.BeginBatch(model.Output, labels, replay ? Memory.Labels : []);
 
         var plan = batchIndex == 0 ? MiniBatchPlan.FirstBatch(batch.Count, config.MbSize)
             : IsAr1 ? MiniBatchPlan.Incremental(batch.Count, config.RmSz, config.MbSize)
