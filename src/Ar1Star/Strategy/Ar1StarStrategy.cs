@@ -56,6 +56,9 @@ public sealed partial class Ar1StarStrategy : IDisposable
     /// <summary>Called after every optimizer step.</summary>
     public Action<TrainingIteration>? IterationDone { get; set; }
 
+    /// <summary>Test hook: told what each iteration feeds the network, before its forward pass.</summary>
+    internal Action<MiniBatchComposition>? MiniBatchComposed { get; set; }
+
     /// <summary>Trains on incremental batch <paramref name="batchIndex"/> and consolidates.</summary>
     public void TrainOnBatch(int batchIndex, IPatternSet batch)
     {
@@ -115,6 +118,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
                         latents = cat([latents, o.Activations], 0);
                         y = cat([y, o.Labels], 0);
                     }
+                    MiniBatchComposed?.Invoke(new(batchIndex, epoch, it, idx.ToArray(), it * plan.Injected, (int)(old?.Labels.shape[0] ?? 0), y.data<long>().ToArray()));
                     if (latents.dtype != stepType) latents = latents.to(stepType);
                     logits = model.ForwardFromLatent(latents);
                 }
