@@ -89,6 +89,13 @@ public sealed record Ar1Config
     /// <summary>num_classes (extension): number of output classes (50 for CORe50).</summary>
     public int NumClasses { get; init; } = 50;
 
+    /// <summary>
+    /// cwr_unique_classes (extension): true merges each class of a batch into CWR*'s consolidated
+    /// weights once, as the paper describes; false (the default) reproduces the reference, which
+    /// counts a class once per replayed pattern of it (SPEC 5, "What the reference actually computes").
+    /// </summary>
+    public bool CwrUniqueClasses { get; init; }
+
     /// <summary>The key names, in table order: the SPEC section 1 keys, then the extensions.</summary>
     public static IReadOnlyList<string> Keys { get; } = Array.AsReadOnly(Table.Select(d => d.Name).ToArray());
 
@@ -214,6 +221,7 @@ public sealed record Ar1Config
                 v => v is Ar1Strategy or NaiveStrategy, $"'{Ar1Strategy}' or '{NaiveStrategy}'"),
             Integer("seed", c => c.Seed, (c, v) => c with { Seed = v }),
             Integer("num_classes", c => c.NumClasses, (c, v) => c with { NumClasses = v }, v => v >= 1, "an int >= 1"),
+            Boolean("cwr_unique_classes", c => c.CwrUniqueClasses, (c, v) => c with { CwrUniqueClasses = v }),
         ];
     }
 

@@ -40,7 +40,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
             brn.MaxDMax = config.MaxDMax;
             brn.SetSchedule(config.InitUpdateRate, rMax: 1, dMax: 0, config.IncStep);
         }
-        Cwr = IsAr1 ? new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device) : null;
+        Cwr = IsAr1 ? new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device, config.CwrUniqueClasses) : null;
         Memory = new LatentReplayMemory(IsAr1 ? config.RmSz : 0, Precision.Memory);
         var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
         Si = config.RegLambda != 0 ? new SynapticIntelligence(trainable, config.RegLambda) : null;
@@ -55,6 +55,9 @@ public sealed partial class Ar1StarStrategy : IDisposable
 
     /// <summary>Called after every optimizer step.</summary>
     public Action<TrainingIteration>? IterationDone { get; set; }
+
+    /// <summary>Test hook: told what each iteration feeds the network, before its forward pass.</summary>
+    internal Action<MiniBatchComposition>? MiniBatchComposed { get; set; }
 
     /// <summary>Trains on incremental batch <paramref name="batchIndex"/> and consolidates.</summary>
     public void TrainOnBatch(int batchIndex, IPatternSet batch)
@@ -77,7 +80,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
 
         int[] labels = batch.Labels.ToArray();
         bool replay = IsAr1 && batchIndex > 0;
-        Cwr?.BeginBatch(model.Output, replay ? labels.Concat(Memory.Labels) : labels);
+        Cwr?.BeginBatch(model.Output, labels, replay ? Memory.Labels : []);
 
         var plan = batchIndex == 0 ? MiniBatchPlan.FirstBatch(batch.Count, config.MbSize)
             : IsAr1 ? MiniBatchPlan.Incremental(batch.Count, config.RmSz, config.MbSize)
@@ -115,6 +118,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
                         latents = cat([latents, o.Activations], 0);
                         y = cat([y, o.Labels], 0);
                     }
+                    MiniBatchComposed?.Invoke(new(batchIndex, epoch, it, idx.ToArray(), it * plan.Injected, (int)(old?.Labels.shape[0] ?? 0), y.data<long>().ToArray()));
                     if (latents.dtype != stepType) latents = latents.to(stepType);
                     logits = model.ForwardFromLatent(latents);
                 }

@@ -8,16 +8,31 @@ namespace Ar1Star.Strategy;
 /// the classes present, then merged into per-class consolidated weights, weighted by how many
 /// patterns of the class were seen before, so old classes are not overwritten by new batches.
 /// </summary>
+/// <remarks>
+/// Two readings of "the classes of the batch" (SPEC 5). The reference's (the default) counts a
+/// class once for being among the new patterns plus once per replayed pattern of it, because it
+/// builds the set from a torch tensor, whose elements hash by identity: the global mean is then
+/// weighted by those occurrences and the merge is applied once per occurrence. The paper's
+/// (<c>cwr_unique_classes</c>) counts every class once.
+/// </remarks>
 public sealed class CwrStar : IDisposable
 {
     private readonly Tensor saved;
     private readonly bool[] hasSaved;
     private readonly long[] past;
     private readonly long[] cur;
+    private readonly int[] occurrences;
     private int[] curClasses = [];
 
-    public CwrStar(int numClasses, long features, Device device)
+    /// <param name="numClasses">Rows of the output layer.</param>
+    /// <param name="features">Inputs of the output layer.</param>
+    /// <param name="device">Where the consolidated weights live.</param>
+    /// <param name="uniqueClasses">True for the paper's set semantics (each class of the batch
+    /// merged once); false for what the reference computes (see the remarks).</param>
+    public CwrStar(int numClasses, long features, Device device, bool uniqueClasses = false)
     {
+        UniqueClasses = uniqueClasses;
+        occurrences = new int[numClasses];
         saved = zeros([numClasses, features], device: device).DetachFromDisposeScope();
         hasSaved = new bool[numClasses];
         past = new long[numClasses];
@@ -28,6 +43,14 @@ public sealed class CwrStar : IDisposable
     public IReadOnlyList<int> CurrentClasses => curClasses;
     public IReadOnlyList<long> PastCounts => past;
     public IReadOnlyList<long> CurrentCounts => cur;
+    public bool UniqueClasses { get; }
+
+    /// <summary>
+    /// How many times each class enters this batch's global mean and merge: 1 per current class
+    /// with <see cref="UniqueClasses"/>; otherwise 1 if among the new patterns plus the number of
+    /// its replayed patterns.
+    /// </summary>
+    public IReadOnlyList<int> Occurrences => occurrences;
     public bool HasSaved(int c) => hasSaved[c];
 
     /// <summary>Consolidated weights of one class (a view; valid while this object lives).</summary>
@@ -37,10 +60,23 @@ public sealed class CwrStar : IDisposable
     /// Start of a batch: counts the patterns per class (memory included) and resets the output
     /// layer to zero except the consolidated rows of the classes about to be trained.
     /// </summary>
-    public void BeginBatch(Linear output, IEnumerable<int> labels)
+    /// <param name="output">The output layer, reset in place.</param>
+    /// <param name="newLabels">Labels of the batch's own training patterns.</param>
+    /// <param name="replayedLabels">Labels of the replay memory's patterns (none on batch 0).</param>
+    public void BeginBatch(Linear output, IEnumerable<int> newLabels, IEnumerable<int> replayedLabels)
     {
         Array.Clear(cur);
-        foreach (int y in labels) cur[y]++;
+        Array.Clear(occurrences);
+        foreach (int y in newLabels)
+        {
+            cur[y]++;
+            occurrences[y] = 1;
+        }
+        foreach (int y in replayedLabels)
+        {
+            cur[y]++;
+            occurrences[y] = UniqueClasses ? 1 : occurrences[y] + 1;
+        }
         curClasses = Enumerable.Range(0, cur.Length).Where(c => cur[c] > 0).ToArray();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -50,28 +86,34 @@ public sealed class CwrStar : IDisposable
     }
 
     /// <summary>
-    /// After training: mean-shift the trained rows by their global average and merge them into
-    /// the consolidated weights, old knowledge weighted by sqrt(past / cur).
+    /// After training: mean-shift the trained rows by their global average (each row counted
+    /// <see cref="Occurrences"/> times) and merge them into the consolidated weights, old knowledge
+    /// weighted by a = sqrt(past / cur), once per occurrence.
     /// </summary>
     public void Consolidate(Linear output)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var rows = output.weight!.index_select(0, tensor(curClasses.Select(c => (long)c).ToArray(), device: saved.device));
-        var centred = rows - rows.mean();
+        var weights = tensor(curClasses.Select(c => (float)occurrences[c]).ToArray(), device: saved.device);
+        var g = (rows * weights.unsqueeze(1)).sum() / (weights.sum() * rows.shape[1]);
+        var centred = rows - g;
         for (int j = 0; j < curClasses.Length; j++)
         {
             int c = curClasses[j];
-            if (hasSaved[c])
-            {
-                double a = Math.Sqrt((double)past[c] / cur[c]);
-                saved[c].mul_(a).add_(centred[j]).div_(a + 1);
-            }
-            else
+            int merges = occurrences[c];
+            if (!hasSaved[c])
             {
                 saved[c].copy_(centred[j]);
                 hasSaved[c] = true;
+                merges--;
             }
+            if (merges == 0) continue;
+            // k merges with the same w and a: saved <- (saved * a + w) / (a + 1), k times, which
+            // keeps (a / (a + 1))^k of the old row.
+            double a = Math.Sqrt((double)past[c] / cur[c]);
+            double keep = Math.Pow(a / (a + 1), merges);
+            saved[c].mul_(keep).add_(centred[j], alpha: 1 - keep);
         }
     }
 

@@ -6,7 +6,8 @@ namespace Ar1Star.Tests.Weights;
 
 /// <summary>
 /// Reading checkpoints: both torch.save forms and safetensors, every dtype and layout case,
-/// against values recorded by the Python script that wrote the fixtures.
+/// against values recorded by the Python scripts that wrote the fixtures (torch.save itself for
+/// the mobilenet_w1 files).
 /// </summary>
 public class WeightsFileTests
 {
@@ -44,7 +45,7 @@ public class WeightsFileTests
     {
         var tensors = WeightsFile.Read(WeightsFixtures.MobileNetLegacy).Tensors.ToDictionary(t => t.Name);
         const string layer19 = "features.stage4.unit5.dw_conv";
-        foreach (var suffix in new[] { ".conv.weight", ".bn.weight", ".bn.bias", ".bn.running_mean", ".bn.running_var" })
+        foreach (var suffix in new[] { ".bn.weight", ".bn.bias", ".bn.running_mean", ".bn.running_var" })
             Assert.Equal(WeightsFixtures.MobileNetFull(layer19 + suffix), tensors[layer19 + suffix].ToDoubles());
         foreach (var name in new[] { "features.stage4.unit5.pw_conv.conv.weight", "features.stage5.unit2.pw_conv.conv.weight" })
         {
@@ -116,7 +117,8 @@ public class WeightsFileTests
         AssertError(truncated, "legacy form", "truncated");
 
         string cut = Path.Combine(dir, "cut.pth");
-        File.WriteAllBytes(cut, File.ReadAllBytes(WeightsFixtures.MobileNetZip)[..300_000]);
+        var whole = File.ReadAllBytes(WeightsFixtures.MobileNetZip);
+        File.WriteAllBytes(cut, whole[..(whole.Length / 2)]);
         AssertError(cut, "starts like a zip archive but is damaged");
 
         // A legacy file whose object pickle is garbage after a valid header.

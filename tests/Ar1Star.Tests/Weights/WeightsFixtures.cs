@@ -1,10 +1,14 @@
 using System.Text.Json;
+using Ar1Star.Tests.TorchFixtures;
 
 namespace Ar1Star.Tests.Weights;
 
 /// <summary>
-/// The checkpoint fixtures written by Fixtures/weights/make_fixtures.py (CPython's pickle and
-/// zipfile laid out as torch.save does) and the values that script recorded beside them.
+/// The checkpoint fixtures: mobilenet_w1_* written by torch.save itself
+/// (tools/torch-fixtures/make_torch_fixtures.py), dtypes* by Fixtures/weights/make_fixtures.py
+/// (CPython's pickle and zipfile laid out as torch.save does, for layouts torch 1.13 no longer
+/// writes), and the values each script recorded beside them. Tensor values are written as the
+/// shortest text of their float32 value, so they are read back rounded to float32.
 /// </summary>
 internal static class WeightsFixtures
 {
@@ -22,17 +26,18 @@ internal static class WeightsFixtures
             k.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray(),
             k.GetProperty("dtype").GetString()!,
             k.GetProperty("mean").GetDouble(),
-            k.GetProperty("std").ValueKind == JsonValueKind.Null ? double.NaN : k.GetProperty("std").GetDouble()))
+            k.GetProperty("std").ValueKind == JsonValueKind.Null ? double.NaN : k.GetProperty("std").GetDouble(),
+            Fingerprint.FromJson(k.GetProperty("fingerprint"))))
         .ToList();
 
     /// <summary>All values (row-major) of one of the tensors the script wrote out in full.</summary>
     public static double[] MobileNetFull(string name) =>
-        MobileNetJson.Value.RootElement.GetProperty("full").GetProperty(name).EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        MobileNetJson.Value.RootElement.GetProperty("full").GetProperty(name).EnumerateArray().Select(v => (double)(float)v.GetDouble()).ToArray();
 
     /// <summary>Sampled (index, value) pairs of a large strided tensor.</summary>
     public static IReadOnlyList<(long[] Index, double Value)> MobileNetSamples(string name) =>
         MobileNetJson.Value.RootElement.GetProperty("samples").GetProperty(name).EnumerateArray()
-            .Select(s => (s.GetProperty("index").EnumerateArray().Select(i => i.GetInt64()).ToArray(), s.GetProperty("value").GetDouble()))
+            .Select(s => (s.GetProperty("index").EnumerateArray().Select(i => i.GetInt64()).ToArray(), (double)(float)s.GetProperty("value").GetDouble()))
             .ToList();
 
     public static IReadOnlyDictionary<string, (long[] Shape, string DType, double[] Values)> DTypeCases =>
@@ -44,4 +49,4 @@ internal static class WeightsFixtures
     public static string TempDir() => Directory.CreateTempSubdirectory("ar1-weights-").FullName;
 }
 
-internal sealed record ExpectedKey(string Name, long[] Shape, string DType, double Mean, double Std);
+internal sealed record ExpectedKey(string Name, long[] Shape, string DType, double Mean, double Std, Fingerprint Print);

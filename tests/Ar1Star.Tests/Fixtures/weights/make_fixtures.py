@@ -1,33 +1,24 @@
 #!/usr/bin/env python3
-"""Writes the checkpoint fixtures of the weights tests, with CPython's own pickle and zipfile.
+"""Writes the dtype and layout fixtures of the weights tests, with CPython's own pickle and zipfile.
 
 No torch here: the script stands in for torch.save by laying the bytes out the way
-torch/serialization.py does (read from its source), so the C# readers are tested against
-files they did not write. Deterministic: running it again gives byte-identical outputs.
+torch/serialization.py does (read from its source), because one case, the legacy form's
+storage views (view_metadata), is no longer written by the PyTorch 1.13 of Debian 12. The
+mobilenet_w1 fixtures beside these files are written by torch.save itself:
+tools/torch-fixtures/make_torch_fixtures.py. Deterministic: running it again gives
+byte-identical outputs.
 
     python3 make_fixtures.py            # writes the files beside this script
 
 Outputs
-  mobilenet_w1_legacy.pth   pytorchcv mobilenet_w1 state dict, every key and shape, in the
-                            legacy form (torch < 1.6: magic, protocol, sys_info pickles, the
-                            pickled object with persistent ids, the storage keys, the raw
-                            storages each preceded by its element count)
-  mobilenet_w1_zip.pth      the same tensors in the zip form (torch >= 1.6)
-  mobilenet_w1_expected.json  every key with shape and dtype, mean and std of every tensor, full
-                            values of stage4.unit5.dw_conv (layer 19) and samples of two views
   dtypes_legacy.pth, dtypes_zip.pth, dtypes.safetensors, dtypes_expected.json
                             float16 / bfloat16 / int64 / float32 tensors, a transposed view, a
                             storage offset, two tensors sharing one storage, a 0-dim counter,
                             a legacy storage view (view_metadata); the JSON lists every value
-
-Keeping the full-shape fixture small: BN vectors, depthwise and small 1x1 convs have their own
-contiguous storages; the large 1x1 convs and the classifier are overlapping strided views
-(row stride a few elements) into one shared storage, a layout torch.save preserves as it is.
 """
 
 import collections
 import json
-import math
 import os
 import pickle
 import struct
@@ -241,22 +232,7 @@ def save_safetensors(tensors, path):
             f.write(blob)
 
 
-# --- mobilenet_w1 with the real key set and shapes ------------------------------------------
-
-STAGES = [[64], [128, 128], [256, 256], [512] * 6, [1024, 1024]]
-
-
-def conv_blocks():
-    """(pytorchcv prefix, conv weight shape, output channels) in network order."""
-    yield "features.init_block", (32, 3, 3, 3), 32
-    channels = 32
-    for s, stage in enumerate(STAGES, start=1):
-        for u, out in enumerate(stage, start=1):
-            prefix = f"features.stage{s}.unit{u}"
-            yield prefix + ".dw_conv", (channels, 1, 3, 3), channels
-            yield prefix + ".pw_conv", (out, channels, 1, 1), out
-            channels = out
-
+# --- dtypes and layouts -------------------------------------------------------------------
 
 class PointerSource:
     """Fake storage addresses, handed out so their string order differs from creation order."""
@@ -269,93 +245,9 @@ class PointerSource:
         return 94000000000000 + (self.next * 7919 % 1000) * 1000003 + self.next
 
 
-def mobilenet_w1():
-    pointer = PointerSource()
-    bank = Storage("float32", values("bank", 20000, -0.06, 0.06), pointer())
-    bank_next_offset = [0]
-
-    def view_into_bank(shape):
-        rows, cols = shape[0], shape[1]
-        row_stride = 2 + bank_next_offset[0] % 5  # 2..6: rows overlap, never contiguous
-        needed = (rows - 1) * row_stride + cols
-        offset = (bank_next_offset[0] * 977) % (len(bank.values) - needed + 1)
-        bank_next_offset[0] += 1
-        return Tensor(bank, offset, shape, (row_stride,) + (1,) * (len(shape) - 1))
-
-    def own(name, shape, low, high, dtype="float32"):
-        count = math.prod(shape)
-        stride = tuple(math.prod(shape[i + 1:]) for i in range(len(shape)))
-        return Tensor(Storage(dtype, values(name, count, low, high, dtype), pointer()), 0, shape, stride)
-
-    items = []
-    for layer, (prefix, shape, out) in enumerate(conv_blocks()):
-        fan_in = shape[1] * shape[2] * shape[3]
-        bound = math.sqrt(6.0 / fan_in)
-        weight = view_into_bank(shape) if shape[0] * shape[1] > 128 * 128 and shape[2] == 1 \
-            else own(prefix + ".conv.weight", shape, -bound, bound)
-        items.append((prefix + ".conv.weight", weight))
-        items.append((prefix + ".bn.weight", own(prefix + ".bn.weight", (out,), 0.8, 1.2)))
-        items.append((prefix + ".bn.bias", own(prefix + ".bn.bias", (out,), 0.0, 0.2)))
-        items.append((prefix + ".bn.running_mean", own(prefix + ".bn.running_mean", (out,), -0.1, 0.1)))
-        items.append((prefix + ".bn.running_var", own(prefix + ".bn.running_var", (out,), 0.25, 1.0)))
-        counter = Storage("int64", [562500 + layer], pointer())
-        items.append((prefix + ".bn.num_batches_tracked", Tensor(counter, 0, (), ())))
-    items.append(("output.weight", view_into_bank((1000, 1024))))
-    items.append(("output.bias", own("output.bias", (1000,), -0.03, 0.03)))
-    return state_dict(items)
-
-
 def dtype_of(tensor):
     return tensor.storage.dtype
 
-
-def mean_std(vals):
-    n = len(vals)
-    mean = math.fsum(vals) / n
-    std = math.sqrt(math.fsum((v - mean) ** 2 for v in vals) / (n - 1)) if n > 1 else float("nan")
-    return mean, std
-
-
-def describe(sd):
-    keys = []
-    for name, t in sd.items():
-        mean, std = mean_std(t.values())
-        keys.append({"name": name, "shape": list(t.shape), "dtype": dtype_of(t),
-                     "mean": mean, "std": None if math.isnan(std) else std})
-    return keys
-
-
-def samples(tensor, count, seed):
-    rng = Lcg(seed)
-    vals = tensor.values()
-    picked = []
-    for _ in range(count):
-        index = tuple(int(rng.uniform(0, n)) for n in tensor.shape)
-        flat = 0
-        for i, n in zip(index, tensor.shape):
-            flat = flat * n + i
-        picked.append({"index": list(index), "value": vals[flat]})
-    return picked
-
-
-def write_mobilenet():
-    sd = mobilenet_w1()
-    save_legacy(sd, os.path.join(HERE, "mobilenet_w1_legacy.pth"))
-    save_zip(sd, os.path.join(HERE, "mobilenet_w1_zip.pth"), "archive")
-    layer19 = "features.stage4.unit5.dw_conv"
-    expected = {
-        "keys": describe(sd),
-        "full": {name: sd[name].values() for name in
-                 [layer19 + ".conv.weight", layer19 + ".bn.weight", layer19 + ".bn.bias",
-                  layer19 + ".bn.running_mean", layer19 + ".bn.running_var"]},
-        "samples": {name: samples(sd[name], 16, 7) for name in
-                    ["features.stage4.unit5.pw_conv.conv.weight", "features.stage5.unit2.pw_conv.conv.weight"]},
-    }
-    with open(os.path.join(HERE, "mobilenet_w1_expected.json"), "w") as f:
-        json.dump(expected, f, indent=0)
-
-
-# --- the dtype / layout cases ---------------------------------------------------------------
 
 def dtype_cases():
     pointer = PointerSource()
@@ -396,5 +288,4 @@ def write_dtypes():
 
 
 if __name__ == "__main__":
-    write_mobilenet()
     write_dtypes()
