@@ -40,7 +40,8 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var c = Convolve(x);
-        return activ.forward(bn.forward(c));
+        // The registered ReLU keeps pytorchcv's module names; the BRN layer applies it, fused where it can.
+        return bn.ForwardRelu(c);
     }
 
     /// <summary>

@@ -1,0 +1,207 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+
+namespace Ar1Star.Model.Kernels;
+
+/// <summary>
+/// The loops of Batch Renormalization + ReLU over channels-last float32 memory: rows of
+/// <c>channels</c> contiguous values, one row per pixel of every image. With r and d constant
+/// the layer is y = max(x * a + b, 0) per channel, so the forward pass is one read and one write
+/// per element after the statistics' read, and the backward pass is one read of x and dy for the
+/// two per-channel sums and one more for the input gradient (the ReLU mask is recomputed from x,
+/// bit for bit as the forward pass computed it, instead of being stored). Sums run in double;
+/// 8 channels at a time in AVX registers, the remainder one by one.
+/// </summary>
+internal static unsafe class BatchRenormReluKernel
+{
+    /// <summary>Per-channel mean and biased variance of the <paramref name="rows"/> x <paramref name="channels"/> values at <paramref name="x"/>.</summary>
+    public static void Statistics(float* x, long rows, int channels, double[] mean, double[] variance)
+    {
+        int workers = KernelParallel.Workers(rows * channels);
+        var partial = ArrayPool<double>.Shared.Rent(2 * channels * workers);
+        try
+        {
+            Array.Clear(partial, 0, 2 * channels * workers);
+            nint input = (nint)x;
+            fixed (double* sums = partial)
+            {
+                nint slots = (nint)sums;
+                KernelParallel.For(rows, workers, (w, first, end) =>
+                {
+                    double* sum = (double*)slots + 2L * channels * w;
+                    SumAndSquares((float*)input + first * channels, end - first, channels, sum, sum + channels);
+                });
+                for (int c = 0; c < channels; c++)
+                {
+                    double s = 0, q = 0;
+                    for (int w = 0; w < workers; w++)
+                    {
+                        s += sums[2L * channels * w + c];
+                        q += sums[2L * channels * w + channels + c];
+                    }
+                    mean[c] = s / rows;
+                    // Sums of squares in double keep E[x^2] - E[x]^2 exact enough at these sizes.
+                    variance[c] = Math.Max(0, q / rows - mean[c] * mean[c]);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(partial);
+        }
+    }
+
+    /// <summary>y = max(x * a + b, 0), channel by channel; <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    public static void Forward(float* x, float* y, long rows, int channels, float[] a, float[] b)
+    {
+        nint input = (nint)x, output = (nint)y;
+        KernelParallel.For(rows, KernelParallel.Workers(rows * channels), (_, first, end) =>
+        {
+            fixed (float* scale = a, shift = b)
+            {
+                for (long row = first; row < end; row++)
+                {
+                    float* xr = (float*)input + row * channels, yr = (float*)output + row * channels;
+                    int c = 0;
+                    for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+                    {
+                        var pre = Vector256.FusedMultiplyAdd(Vector256.Load(xr + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
+                        Vector256.Max(pre, Vector256<float>.Zero).Store(yr + c);
+                    }
+                    for (; c < channels; c++) yr[c] = MathF.Max(MathF.FusedMultiplyAdd(xr[c], scale[c], shift[c]), 0);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Per channel, with g = dy where x * a + b &gt; 0 (else 0): the sum of g and the sum of
+    /// g * (x - mean).
+    /// </summary>
+    public static void BackwardSums(float* x, float* dy, long rows, int channels, float[] a, float[] b, float[] mean,
+        double[] sumG, double[] sumGCentered)
+    {
+        int workers = KernelParallel.Workers(rows * channels);
+        var partial = ArrayPool<double>.Shared.Rent(2 * channels * workers);
+        try
+        {
+            Array.Clear(partial, 0, 2 * channels * workers);
+            nint input = (nint)x, gradient = (nint)dy;
+            fixed (double* sums = partial)
+            {
+                nint slots = (nint)sums;
+                KernelParallel.For(rows, workers, (w, first, end) =>
+                {
+                    double* sum = (double*)slots + 2L * channels * w;
+                    MaskedSums((float*)input + first * channels, (float*)gradient + first * channels, end - first, channels, a, b, mean, sum, sum + channels);
+                });
+                for (int c = 0; c < channels; c++)
+                {
+                    double g = 0, gx = 0;
+                    for (int w = 0; w < workers; w++)
+                    {
+                        g += sums[2L * channels * w + c];
+                        gx += sums[2L * channels * w + channels + c];
+                    }
+                    sumG[c] = g;
+                    sumGCentered[c] = gx;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(partial);
+        }
+    }
+
+    /// <summary>dx = k * g + (x * c1 + c0), g the masked dy as in <see cref="BackwardSums"/>.</summary>
+    public static void BackwardInput(float* x, float* dy, float* dx, long rows, int channels, float[] a, float[] b,
+        float[] k, float[] c1, float[] c0)
+    {
+        nint input = (nint)x, gradient = (nint)dy, result = (nint)dx;
+        KernelParallel.For(rows, KernelParallel.Workers(rows * channels), (_, first, end) =>
+        {
+            fixed (float* scale = a, shift = b, gain = k, slope = c1, offset = c0)
+            {
+                for (long row = first; row < end; row++)
+                {
+                    float* xr = (float*)input + row * channels, gr = (float*)gradient + row * channels, dr = (float*)result + row * channels;
+                    int c = 0;
+                    for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+                    {
+                        var v = Vector256.Load(xr + c);
+                        var g = Masked(v, Vector256.Load(gr + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
+                        var affine = Vector256.FusedMultiplyAdd(v, Vector256.Load(slope + c), Vector256.Load(offset + c));
+                        Vector256.FusedMultiplyAdd(Vector256.Load(gain + c), g, affine).Store(dr + c);
+                    }
+                    for (; c < channels; c++)
+                    {
+                        float g = MathF.FusedMultiplyAdd(xr[c], scale[c], shift[c]) > 0 ? gr[c] : 0;
+                        dr[c] = MathF.FusedMultiplyAdd(gain[c], g, MathF.FusedMultiplyAdd(xr[c], slope[c], offset[c]));
+                    }
+                }
+            }
+        });
+    }
+
+    private static void SumAndSquares(float* x, long rows, int channels, double* sum, double* squares)
+    {
+        for (long row = 0; row < rows; row++)
+        {
+            float* xr = x + row * channels;
+            int c = 0;
+            for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Load(xr + c));
+                Accumulate(sum + c, squares + c, lo, lo);
+                Accumulate(sum + c + 4, squares + c + 4, hi, hi);
+            }
+            for (; c < channels; c++)
+            {
+                sum[c] += xr[c];
+                squares[c] += (double)xr[c] * xr[c];
+            }
+        }
+    }
+
+    private static void MaskedSums(float* x, float* dy, long rows, int channels, float[] a, float[] b, float[] mean, double* sumG, double* sumGx)
+    {
+        fixed (float* scale = a, shift = b, centre = mean)
+        {
+            for (long row = 0; row < rows; row++)
+            {
+                float* xr = x + row * channels, gr = dy + row * channels;
+                int c = 0;
+                for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+                {
+                    var v = Vector256.Load(xr + c);
+                    var g = Masked(v, Vector256.Load(gr + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
+                    var (glo, ghi) = Vector256.Widen(g);
+                    var (clo, chi) = Vector256.Widen(v - Vector256.Load(centre + c));
+                    Accumulate(sumG + c, sumGx + c, glo, clo);
+                    Accumulate(sumG + c + 4, sumGx + c + 4, ghi, chi);
+                }
+                for (; c < channels; c++)
+                {
+                    float g = MathF.FusedMultiplyAdd(xr[c], scale[c], shift[c]) > 0 ? gr[c] : 0;
+                    sumG[c] += g;
+                    sumGx[c] += (double)g * (xr[c] - centre[c]);
+                }
+            }
+        }
+    }
+
+    /// <summary>sum += u; product += u * v (four doubles).</summary>
+    private static void Accumulate(double* sum, double* product, Vector256<double> u, Vector256<double> v)
+    {
+        (Vector256.Load(sum) + u).Store(sum);
+        Vector256.FusedMultiplyAdd(u, v, Vector256.Load(product)).Store(product);
+    }
+
+    /// <summary>dy where the pre-activation x * a + b is positive, else 0: ReLU's gradient.</summary>
+    private static Vector256<float> Masked(Vector256<float> x, Vector256<float> dy, Vector256<float> a, Vector256<float> b)
+    {
+        var pre = Vector256.FusedMultiplyAdd(x, a, b);
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(pre, Vector256<float>.Zero), dy, Vector256<float>.Zero);
+    }
+}
