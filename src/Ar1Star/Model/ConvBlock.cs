@@ -1,3 +1,4 @@
+using Ar1Star.Model.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -53,7 +54,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private Tensor Convolve(Tensor x)
     {
         var weight = Conv.weight!;
-        bool pointwise = PointwiseConvolution.Applies(this, x);
+        bool pointwise = PointwiseConvolution.Applies(this, x) && ProductRoute.PrefersMatrixProduct(x.device);
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);
