@@ -125,8 +125,10 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
         // One value per channel: BatchNorm refuses it; the variance is 0 and x - m is 0.
         if (n <= 1)
             return (x.mean([0, 2, 3]).to(ScalarType.Float32), full(c, Math.Sqrt(Eps), device: x.device));
-        var mean = zeros(c, device: x.device);
-        var variance = ones(c, device: x.device);
+        // float32 statistics for float32 and bfloat16 inputs (batch_norm accepts that mix), float64 for float64.
+        var type = x.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var mean = zeros(c, type, device: x.device);
+        var variance = ones(c, type, device: x.device);
         nn.functional.batch_norm(x, mean, variance, null, null, training: true, momentum: 1.0, eps: Eps).Dispose();
         var std = variance.mul_((n - 1.0) / n).add_(Eps).sqrt_();
         return (mean, std);

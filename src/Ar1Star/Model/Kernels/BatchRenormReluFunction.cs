@@ -5,7 +5,7 @@ namespace Ar1Star.Model.Kernels;
 /// <summary>
 /// One training-mode Batch Renormalization + ReLU layer's per-channel constants: batch mean m and
 /// standard deviation s, the clipped corrections r and d (constants to autograd, as in the paper),
-/// and the affine map y = max(x * a + b, 0) they make with gamma and beta.
+/// and the map y = max((x - m) * a + b, 0) they make with gamma and beta.
 /// </summary>
 internal sealed class BatchRenormReluStep
 {
@@ -18,9 +18,8 @@ internal sealed class BatchRenormReluStep
         MeanF = new float[channels];
         for (int c = 0; c < channels; c++)
         {
-            double a = gamma[c] * r[c] / std[c];
-            Scale[c] = (float)a;
-            Shift[c] = (float)(beta[c] + gamma[c] * d[c] - a * mean[c]);
+            Scale[c] = (float)(gamma[c] * r[c] / std[c]);
+            Shift[c] = (float)(beta[c] + gamma[c] * d[c]);
             MeanF[c] = (float)mean[c];
         }
     }
@@ -51,7 +50,7 @@ internal sealed class BatchRenormReluFunction : autograd.SingleTensorFunction<Ba
         var step = (BatchRenormReluStep)vars[3];
         ctx.save_for_backward([x]);
         ctx.save_data(nameof(BatchRenormReluStep), step);
-        return Apply(x, step.Scale, step.Shift);
+        return Apply(x, step.MeanF, step.Scale, step.Shift);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
@@ -74,31 +73,30 @@ internal sealed class BatchRenormReluFunction : autograd.SingleTensorFunction<Ba
             BatchRenormReluKernel.BackwardSums(input, gradient, rows, (int)channels, step.Scale, step.Shift, step.MeanF, sumG, sumGCentered);
             for (int c = 0; c < channels; c++)
             {
-                // BatchNorm's input gradient, w/s * (g - mean(g) - xhat * mean(g * xhat)), as k*g + c1*x + c0.
+                // BatchNorm's input gradient, w/s * (g - mean(g) - xhat * mean(g * xhat)), as k*g + c1*(x - m) + c0.
                 double inv = 1 / step.Std[c], gain = step.Scale[c];
                 double meanG = sumG[c] / rows, meanGXhat = sumGCentered[c] * inv / rows;
-                double slope = -gain * meanGXhat * inv;
                 k[c] = (float)gain;
-                c1[c] = (float)slope;
-                c0[c] = (float)(-gain * meanG - slope * step.Mean[c]);
+                c1[c] = (float)(-gain * meanGXhat * inv);
+                c0[c] = (float)(-gain * meanG);
                 // gamma enters through w = gamma * r and bias = beta + gamma * d.
                 gamma[c] = (float)(step.R[c] * sumGCentered[c] * inv + step.D[c] * sumG[c]);
                 beta[c] = (float)sumG[c];
             }
-            BatchRenormReluKernel.BackwardInput(input, gradient, TensorMemory.ChannelsLastFloats(dx), rows, (int)channels, step.Scale, step.Shift, k, c1, c0);
+            BatchRenormReluKernel.BackwardInput(input, gradient, TensorMemory.ChannelsLastFloats(dx), rows, (int)channels, step.MeanF, step.Scale, step.Shift, k, c1, c0);
         }
         // One entry per argument of apply, the step included (which has none).
         return [dx, tensor(gamma, device: x.device), tensor(beta, device: x.device), null!];
     }
 
-    /// <summary>max(x * a + b, 0) per channel, into a new channels-last tensor.</summary>
-    public static Tensor Apply(Tensor x, float[] a, float[] b)
+    /// <summary>max((x - m) * a + b, 0) per channel, into a new channels-last tensor.</summary>
+    public static Tensor Apply(Tensor x, float[] m, float[] a, float[] b)
     {
         long channels = x.shape[1];
         var y = ChannelsLast.Empty(x.shape, x.device);
         unsafe
         {
-            BatchRenormReluKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(y), x.numel() / channels, (int)channels, a, b);
+            BatchRenormReluKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(y), x.numel() / channels, (int)channels, m, a, b);
         }
         return y;
     }

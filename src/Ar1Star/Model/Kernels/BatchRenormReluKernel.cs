@@ -6,7 +6,8 @@ namespace Ar1Star.Model.Kernels;
 /// <summary>
 /// The loops of Batch Renormalization + ReLU over channels-last float32 memory: rows of
 /// <c>channels</c> contiguous values, one row per pixel of every image. With r and d constant
-/// the layer is y = max(x * a + b, 0) per channel, so the forward pass is one read and one write
+/// the layer is y = max((x - m) * a + b, 0) per channel (centred first, so
+/// a large mean costs no precision), so the forward pass is one read and one write
 /// per element after the statistics' read, and the backward pass is one read of x and dy for the
 /// two per-channel sums and one more for the input gradient (the ReLU mask is recomputed from x,
 /// bit for bit as the forward pass computed it, instead of being stored). Sums run in float
@@ -55,13 +56,13 @@ internal static unsafe class BatchRenormReluKernel
         }
     }
 
-    /// <summary>y = max(x * a + b, 0), channel by channel; <paramref name="y"/> may be <paramref name="x"/>.</summary>
-    public static void Forward(float* x, float* y, long rows, int channels, float[] a, float[] b)
+    /// <summary>y = max((x - m) * a + b, 0), channel by channel; <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    public static void Forward(float* x, float* y, long rows, int channels, float[] m, float[] a, float[] b)
     {
         nint input = (nint)x, output = (nint)y;
         KernelParallel.For(rows, KernelParallel.Workers(rows * channels), (_, first, end) =>
         {
-            fixed (float* scale = a, shift = b)
+            fixed (float* centre = m, scale = a, shift = b)
             {
                 for (long row = first; row < end; row++)
                 {
@@ -69,18 +70,18 @@ internal static unsafe class BatchRenormReluKernel
                     int c = 0;
                     for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
                     {
-                        var pre = Vector256.FusedMultiplyAdd(Vector256.Load(xr + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
+                        var pre = Vector256.FusedMultiplyAdd(Vector256.Load(xr + c) - Vector256.Load(centre + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
                         Vector256.Max(pre, Vector256<float>.Zero).Store(yr + c);
                     }
-                    for (; c < channels; c++) yr[c] = MathF.Max(MathF.FusedMultiplyAdd(xr[c], scale[c], shift[c]), 0);
+                    for (; c < channels; c++) yr[c] = MathF.Max(MathF.FusedMultiplyAdd(xr[c] - centre[c], scale[c], shift[c]), 0);
                 }
             }
         });
     }
 
     /// <summary>
-    /// Per channel, with g = dy where x * a + b &gt; 0 (else 0): the sum of g and the sum of
-    /// g * (x - mean).
+    /// Per channel, with g = dy where (x - mean) * a + b &gt; 0 (else 0): the sum of g and the
+    /// sum of g * (x - mean).
     /// </summary>
     public static void BackwardSums(float* x, float* dy, long rows, int channels, float[] a, float[] b, float[] mean,
         double[] sumG, double[] sumGCentered)
@@ -118,14 +119,14 @@ internal static unsafe class BatchRenormReluKernel
         }
     }
 
-    /// <summary>dx = k * g + (x * c1 + c0), g the masked dy as in <see cref="BackwardSums"/>.</summary>
-    public static void BackwardInput(float* x, float* dy, float* dx, long rows, int channels, float[] a, float[] b,
+    /// <summary>dx = k * g + ((x - m) * c1 + c0), g the masked dy as in <see cref="BackwardSums"/>.</summary>
+    public static void BackwardInput(float* x, float* dy, float* dx, long rows, int channels, float[] m, float[] a, float[] b,
         float[] k, float[] c1, float[] c0)
     {
         nint input = (nint)x, gradient = (nint)dy, result = (nint)dx;
         KernelParallel.For(rows, KernelParallel.Workers(rows * channels), (_, first, end) =>
         {
-            fixed (float* scale = a, shift = b, gain = k, slope = c1, offset = c0)
+            fixed (float* centre = m, scale = a, shift = b, gain = k, slope = c1, offset = c0)
             {
                 for (long row = first; row < end; row++)
                 {
@@ -133,15 +134,16 @@ internal static unsafe class BatchRenormReluKernel
                     int c = 0;
                     for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
                     {
-                        var v = Vector256.Load(xr + c);
+                        var v = Vector256.Load(xr + c) - Vector256.Load(centre + c);
                         var g = Masked(v, Vector256.Load(gr + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
                         var affine = Vector256.FusedMultiplyAdd(v, Vector256.Load(slope + c), Vector256.Load(offset + c));
                         Vector256.FusedMultiplyAdd(Vector256.Load(gain + c), g, affine).Store(dr + c);
                     }
                     for (; c < channels; c++)
                     {
-                        float g = MathF.FusedMultiplyAdd(xr[c], scale[c], shift[c]) > 0 ? gr[c] : 0;
-                        dr[c] = MathF.FusedMultiplyAdd(gain[c], g, MathF.FusedMultiplyAdd(xr[c], slope[c], offset[c]));
+                        float v = xr[c] - centre[c];
+                        float g = MathF.FusedMultiplyAdd(v, scale[c], shift[c]) > 0 ? gr[c] : 0;
+                        dr[c] = MathF.FusedMultiplyAdd(gain[c], g, MathF.FusedMultiplyAdd(v, slope[c], offset[c]));
                     }
                 }
             }
@@ -203,16 +205,17 @@ internal static unsafe class BatchRenormReluKernel
                     int c = 0;
                     for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
                     {
-                        var v = Vector256.Load(xr + c);
+                        var v = Vector256.Load(xr + c) - Vector256.Load(centre + c);
                         var g = Masked(v, Vector256.Load(gr + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
                         (Vector256.Load(s + c) + g).Store(s + c);
-                        Vector256.FusedMultiplyAdd(g, v - Vector256.Load(centre + c), Vector256.Load(q + c)).Store(q + c);
+                        Vector256.FusedMultiplyAdd(g, v, Vector256.Load(q + c)).Store(q + c);
                     }
                     for (; c < channels; c++)
                     {
-                        float g = MathF.FusedMultiplyAdd(xr[c], scale[c], shift[c]) > 0 ? gr[c] : 0;
+                        float v = xr[c] - centre[c];
+                        float g = MathF.FusedMultiplyAdd(v, scale[c], shift[c]) > 0 ? gr[c] : 0;
                         s[c] += g;
-                        q[c] = MathF.FusedMultiplyAdd(g, xr[c] - centre[c], q[c]);
+                        q[c] = MathF.FusedMultiplyAdd(g, v, q[c]);
                     }
                 }
                 Flush(s, q, sumG, sumGx, channels);
@@ -230,7 +233,7 @@ internal static unsafe class BatchRenormReluKernel
         }
     }
 
-    /// <summary>dy where the pre-activation x * a + b is positive, else 0: ReLU's gradient.</summary>
+    /// <summary>dy where the pre-activation (x - m) * a + b is positive (x - m given), else 0: ReLU's gradient.</summary>
     private static Vector256<float> Masked(Vector256<float> x, Vector256<float> dy, Vector256<float> a, Vector256<float> b)
     {
         var pre = Vector256.FusedMultiplyAdd(x, a, b);

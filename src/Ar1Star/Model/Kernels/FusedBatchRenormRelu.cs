@@ -29,19 +29,14 @@ internal static class FusedBatchRenormRelu
         if (!bn.training)
         {
             var a = new float[channels];
-            var b = new float[channels];
-            for (int c = 0; c < channels; c++)
-            {
-                a[c] = gamma[c] / sigma[c];
-                b[c] = beta[c] - mu[c] * a[c];
-            }
-            return BatchRenormReluFunction.Apply(x, a, b);
+            for (int c = 0; c < channels; c++) a[c] = gamma[c] / sigma[c];
+            return BatchRenormReluFunction.Apply(x, mu.ToArray(), a, beta.ToArray());
         }
 
         var step = Step(bn, x, gamma, beta, mu, sigma);
         var y = NeedsGraph(bn, x)
             ? BatchRenormReluFunction.apply(x, bn.Gamma, bn.Beta, step)
-            : BatchRenormReluFunction.Apply(x, step.Scale, step.Shift);
+            : BatchRenormReluFunction.Apply(x, step.MeanF, step.Scale, step.Shift);
         bn.AdvanceSchedule(x.shape[0]);
         for (int c = 0; c < channels; c++)
         {
