@@ -1,3 +1,4 @@
+using Ar1Star.Model.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -84,15 +85,33 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
                 : torch.addcmul(bias.view(shape), x - x.mean([0, 2, 3], keepdim: true), (weight / s).view(shape), 1.0);
         }
 
-        long samples = x.shape[0];
-        if (RMax < MaxRMax) RMax += IncStep * samples;
-        if (DMax < MaxDMax) DMax += IncStep * samples;
+        AdvanceSchedule(x.shape[0]);
         using (no_grad())
         {
             mu.add_((m - mu) * Momentum);
             sigma.add_((s - sigma) * Momentum);
         }
         return y;
+    }
+
+    /// <summary>
+    /// Whether <see cref="ForwardRelu"/> runs the fused CPU kernels where they apply (the
+    /// default); off, it is LibTorch's composition, which tests and the bench compare against.
+    /// </summary>
+    public bool FusedKernels { get; set; } = true;
+
+    /// <summary>relu(forward(x)), in one fused kernel where it applies (<see cref="FusedBatchRenormRelu"/>).</summary>
+    public Tensor ForwardRelu(Tensor x)
+    {
+        if (FusedKernels && FusedBatchRenormRelu.Applies(this, x)) return FusedBatchRenormRelu.Forward(this, x);
+        return forward(x).relu_();
+    }
+
+    /// <summary>r_max and d_max grow with the samples seen, up to their limits (SPEC 3).</summary>
+    internal void AdvanceSchedule(long samples)
+    {
+        if (RMax < MaxRMax) RMax += IncStep * samples;
+        if (DMax < MaxDMax) DMax += IncStep * samples;
     }
 
     /// <summary>
@@ -106,8 +125,10 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
         // One value per channel: BatchNorm refuses it; the variance is 0 and x - m is 0.
         if (n <= 1)
             return (x.mean([0, 2, 3]).to(ScalarType.Float32), full(c, Math.Sqrt(Eps), device: x.device));
-        var mean = zeros(c, device: x.device);
-        var variance = ones(c, device: x.device);
+        // float32 statistics for float32 and bfloat16 inputs (batch_norm accepts that mix), float64 for float64.
+        var type = x.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var mean = zeros(c, type, device: x.device);
+        var variance = ones(c, type, device: x.device);
         nn.functional.batch_norm(x, mean, variance, null, null, training: true, momentum: 1.0, eps: Eps).Dispose();
         var std = variance.mul_((n - 1.0) / n).add_(Eps).sqrt_();
         return (mean, std);

@@ -1,3 +1,4 @@
+using Ar1Star.Model.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,7 +41,8 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var c = Convolve(x);
-        return activ.forward(bn.forward(c));
+        // The registered ReLU keeps pytorchcv's module names; the BRN layer applies it, fused where it can.
+        return bn.ForwardRelu(c);
     }
 
     /// <summary>
@@ -52,7 +54,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private Tensor Convolve(Tensor x)
     {
         var weight = Conv.weight!;
-        bool pointwise = PointwiseConvolution.Applies(this, x);
+        bool pointwise = PointwiseConvolution.Applies(this, x) && ProductRoute.PrefersMatrixProduct(x.device);
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);

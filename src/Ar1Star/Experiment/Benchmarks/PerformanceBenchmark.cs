@@ -3,6 +3,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Model;
+using Ar1Star.Model.Kernels;
 using Ar1Star.Runtime;
 using Ar1Star.Strategy;
 using TorchSharp;
@@ -39,8 +40,19 @@ public static class PerformanceBenchmark
         Report("rss_growth_mb_per_100_batches", growth, "F1");
 
         progress("matrix product");
-        double peakGflops = MatmulGflops(options.MatmulSize, device, ScalarType.Float32);
+        // The best fp32 product the CPU offers through any path reachable here: BLAS or oneDNN.
+        double blasGflops = MatmulGflops(options.MatmulSize, device, ScalarType.Float32);
+        double onednnGflops = device.type == DeviceType.CPU ? ConvolutionProductGflops(options.MatmulSize, device) : 0;
+        double peakGflops = Math.Max(blasGflops, onednnGflops);
         Report("matmul_gflops", peakGflops, "F1");
+        Report("matmul_gflops_blas", blasGflops, "F1");
+        Report("matmul_gflops_onednn", onednnGflops, "F1");
+        report("matmul_path", blasGflops >= onednnGflops ? "blas" : "onednn");
+        report("cpu_vector_bits", FusedKernelInfo.VectorBits.ToString(CultureInfo.InvariantCulture));
+        var route = ProductRoute.Choice;
+        report("pointwise_route", route.Path);
+        Report("pointwise_route_gflops_product", route.ProductGflops, "F1");
+        Report("pointwise_route_gflops_onednn", route.ConvolutionGflops, "F1");
         Report("matmul_gflops_bf16", MatmulGflops(options.MatmulSize, device, ScalarType.BFloat16), "F1");
 
         var config = new Ar1Config { UseCuda = device.type == DeviceType.CUDA, MbSize = options.MiniBatch, RmSz = options.ReplayMemory };
@@ -53,6 +65,7 @@ public static class PerformanceBenchmark
             Report("train_step_gflops", gflops, "F1");
             Report("train_step_peak_ratio", gflops / peakGflops, "F3");
         }
+        Report("train_step_ms_unfused", TrainingStepSeconds(options, config, device, TrainPrecision.Fp32, fused: false) * 1000, "F1");
         double bf16StepSeconds = TrainingStepSeconds(options, config, device, TrainPrecision.Bf16);
         Report("train_step_ms_bf16", bf16StepSeconds * 1000, "F1");
         var (gemmSeconds, gemmGflops) = PointwiseGemms(options, config, device);
@@ -118,7 +131,11 @@ public static class PerformanceBenchmark
 
             var plan = MiniBatchPlan.Incremental(options.NewImages, options.ReplayMemory, options.MiniBatch);
             int iterations = plan.Iterations * config.IncTrainEp;
-            Report("full_run_projection_min", Projection(options, config, ours[0], iterations) / 60, "F2");
+            double projection = Projection(options, config, ours[0], iterations) / 60;
+            Report("full_run_projection_min", projection, "F2");
+            double floor = TrainingFloorMinutes(options, config, iterations, peakGflops);
+            Report("training_floor_min", floor, "F2");
+            Report("full_run_vs_floor", projection / floor, "F2");
             Report("full_run_projection_min_bf16", Projection(options, config, ours[1], iterations) / 60, "F2");
         }
         finally
@@ -193,6 +210,29 @@ public static class PerformanceBenchmark
         return sxx == 0 ? 0 : sxy / sxx;
     }
 
+    /// <summary>
+    /// Minutes a whole NICv2-391 run's training FLOPs (batch 0's iterations and every incremental
+    /// batch's, <see cref="TrainingStepFlops"/> each) take at <paramref name="gflops"/>: what the
+    /// run would cost if training ran at the peak and nothing else cost anything.
+    /// </summary>
+    public static double TrainingFloorMinutes(BenchmarkOptions options, Ar1Config config, int incrementalIterations, double gflops)
+    {
+        using var shapeOnly = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize);
+        double perStep = TrainingStepFlops.Count(shapeOnly, options.MiniBatch);
+        int first = MiniBatchPlan.FirstBatch(options.FirstBatchImages, options.MiniBatch).Iterations * config.InitTrainEp;
+        return perStep * (first + (double)options.IncrementalBatches * incrementalIterations) / (gflops * 1e9) / 60;
+    }
+
+    /// <summary>The same n^3 product as a 1x1 convolution of channels-last data: oneDNN's route.</summary>
+    private static double ConvolutionProductGflops(int n, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var rows = ChannelsLast.From(randn(1, n, 1, n, device: device));
+        var weight = randn(n, n, 1, 1, device: device);
+        double seconds = Timing.MedianSeconds(() => nn.functional.conv2d(rows, weight).Dispose(), warmUp: 2, repeats: 7);
+        return 2.0 * n * n * n / seconds / 1e9;
+    }
+
     private static double MatmulGflops(int n, Device device, ScalarType type)
     {
         using var a = randn(n, n, dtype: type, device: device);
@@ -202,9 +242,10 @@ public static class PerformanceBenchmark
     }
 
     /// <summary>One latent-replay iteration as the strategy runs it on batches after 0.</summary>
-    private static double TrainingStepSeconds(BenchmarkOptions options, Ar1Config config, Device device, TrainPrecision precision)
+    private static double TrainingStepSeconds(BenchmarkOptions options, Ar1Config config, Device device, TrainPrecision precision, bool fused = true)
     {
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
+        foreach (var brn in model.BatchRenorms) brn.FusedKernels = fused;
         ParameterFreezing.FreezeUpTo(model, config.FreezeBelowLayer);
         foreach (var brn in model.BatchRenorms)
             brn.SetSchedule(config.IncUpdateRate, config.MaxRMax, config.MaxDMax, incStep: 0);

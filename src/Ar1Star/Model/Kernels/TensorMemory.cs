@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model.Kernels;
+
+/// <summary>
+/// The address of a CPU tensor's first element, for kernels that read and write it directly.
+/// TorchSharp 0.107 exposes a tensor's memory only as the byte span of a contiguous tensor, so a
+/// channels-last tensor is viewed in its storage order (NHWC, which is contiguous) first.
+/// </summary>
+internal static unsafe class TensorMemory
+{
+    /// <summary>Address of a contiguous float32 CPU tensor's elements.</summary>
+    public static float* Floats(Tensor contiguous)
+    {
+        if (contiguous.device_type != DeviceType.CPU || contiguous.dtype != ScalarType.Float32 || !contiguous.is_contiguous())
+            throw new ArgumentException("a fused kernel needs a contiguous float32 CPU tensor", nameof(contiguous));
+        if (contiguous.numel() == 0) return null;
+        fixed (byte* first = contiguous.bytes) return (float*)first;
+    }
+
+    /// <summary>Address of a channels-last tensor's elements (stored N, H, W, C).</summary>
+    public static float* ChannelsLastFloats(Tensor x)
+    {
+        using var nhwc = x.permute(0, 2, 3, 1);
+        return Floats(nhwc);
+    }
+}
