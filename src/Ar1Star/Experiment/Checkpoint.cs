@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ar1Star.Configuration;
 using Ar1Star.Model;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -119,7 +120,7 @@ public sealed class Checkpoint
         return (meta, tensors);
     }
 
-    /// <summary>Writes the checkpoint's three files into <paramref name="folder"/>, each flushed to disk.</summary>
+    /// <summary>Writes the checkpoint's three files into <paramref name="folder"/>, each flushed to disk, then their manifest.</summary>
     public void WriteFiles(string folder, MobileNetV1 model, IReadOnlyList<(string Name, Tensor Value)> tensors, Action<string>? step = null)
     {
         AtomicFile.Write(Path.Combine(folder, ModelName), s => model.save(s));
@@ -128,13 +129,26 @@ public sealed class Checkpoint
         step?.Invoke("tensors");
         AtomicFile.WriteAllText(Path.Combine(folder, JsonName), JsonSerializer.Serialize(this, Json));
         step?.Invoke("json");
+        // Last: a folder whose files all match it is complete and undamaged.
+        FolderManifest.Write(folder);
     }
+
+    /// <summary>What to do about a checkpoint that fails verification.</summary>
+    public const string DamagedRemedy = "nothing was loaded; start the run afresh (without --resume) or restore the folder from a backup";
 
     /// <summary>The current checkpoint of a run folder, or null when it has none.</summary>
     public static Checkpoint? Load(string outDir)
     {
         string? folder = CheckpointStore.Current(outDir);
         if (folder is null) return null;
+        try
+        {
+            FolderManifest.Verify(folder, DamagedRemedy);
+        }
+        catch (IntegrityException e)
+        {
+            throw new CheckpointException($"damaged checkpoint: {e.Message}", e);
+        }
         string path = Path.Combine(folder, JsonName);
         try
         {
