@@ -10,4 +10,12 @@ root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
-return root.Parse(args).Invoke();
+try
+{
+    // Failures the commands do not handle come here, not to System.CommandLine's stack-trace printer.
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    return CliErrors.Report(e, verbose: args.Contains("--verbose"));
+}

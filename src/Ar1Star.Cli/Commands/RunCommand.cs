@@ -101,6 +101,9 @@ internal static class RunCommand
                 // One run: the unit a batch scheduler spreads over machines (one process, one folder).
                 RunResults RunOne(string dir, int? run, bool resume)
                 {
+                    var observers = new IRunObserver[] { new TensorBoardLog(), new ResultsCsv(), new AccuracyPlotFile() };
+                    // Held from before the checkpoint is read: a second run or resume into the folder is refused.
+                    using var folder = RunFolder.Open(dir, observers.SelectMany(o => o.FilePatterns));
                     var checkpoint = resume
                         ? Checkpoint.Load(dir) ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(dir)}")
                         : null;
@@ -131,9 +134,8 @@ internal static class RunCommand
                     var precision = new PrecisionOptions(
                         Choice<TrainPrecision>("--train-precision", Pick(trainPrecisionOption, "train_precision")),
                         Choice<MemoryPrecision>("--memory-precision", Pick(memoryPrecisionOption, "memory_precision")));
-                    var scenario = data is not null ? Core50Loader.Load(data)
+                    var scenario = data is not null ? Core50Loader.Load(data, reporter.Log)
                         : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, protocolRun, reporter.Log);
-                    var observers = new IRunObserver[] { new TensorBoardLog(), new ResultsCsv(), new AccuracyPlotFile() };
                     try
                     {
                         // A resumed run goes as far as it was asked to go, unless told otherwise.
@@ -142,6 +144,7 @@ internal static class RunCommand
                             PrepareModel: weights.Prepare(cacheDir, config.Seed, reporter.Log))
                         {
                             Resume = checkpoint is not null,
+                            Folder = folder,
                             Observers = observers,
                             Settings = new Dictionary<string, object?>
                             {
@@ -193,10 +196,9 @@ internal static class RunCommand
                 Console.Write(summary.FormatTable());
                 return 0;
             }
-            catch (Exception e) when (CliErrors.IsUserError(e) || e is CheckpointException or FormatException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
+                return CliErrors.Report(e, parse.GetValue(verboseOption));
             }
         });
         return command;
