@@ -34,12 +34,19 @@ internal static class CliErrors
     public static int Report(Exception e, bool verbose)
     {
         bool user = IsUserError(e);
-        Console.Error.WriteLine(user ? $"error: {OneLine(e.Message)}" : $"error: internal error ({e.GetType().Name}): {OneLine(e.Message)}");
+        Console.Error.WriteLine(user ? $"error: {OneLine(e)}" : $"error: internal error ({e.GetType().Name}): {OneLine(e)}");
         if (verbose) Console.Error.WriteLine(e);
         else if (!user) Console.Error.WriteLine("hint: this is a bug in ar1; add --verbose to see where it happened, and please report it");
         return user ? BadInput : Bug;
     }
 
-    // Native libraries (LibTorch) put whole traces into their messages: their first line says what went wrong.
-    private static string OneLine(string message) => message.Split('\n', 2)[0].TrimEnd();
+    /// <summary>
+    /// The first line (native libraries such as LibTorch put whole traces into their messages),
+    /// without the " (Parameter 'name')" .NET appends to argument errors.
+    /// </summary>
+    private static string OneLine(Exception e)
+    {
+        string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+        return message.Split('\n', 2)[0].TrimEnd();
+    }
 }
