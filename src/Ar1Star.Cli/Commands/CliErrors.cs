@@ -40,6 +40,17 @@ internal static class CliErrors
         return user ? BadInput : Bug;
     }
 
+    /// <summary>A command line that does not parse (unknown or repeated option, bad number...): exit code 2.</summary>
+    public static int ReportUsage(string message, string command)
+    {
+        // System.CommandLine names .NET types ('System.Nullable`1[System.Int32]'): say what a user types.
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '[^']*(Int32|Int64)[^']*'", "as a whole number");
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '[^']*(Double|Single)[^']*'", "as a number");
+        Console.Error.WriteLine($"error: {message}");
+        Console.Error.WriteLine($"hint: `{command} --help` lists the options");
+        return BadInput;
+    }
+
     /// <summary>
     /// The first line (native libraries such as LibTorch put whole traces into their messages),
     /// without the " (Parameter 'name')" .NET appends to argument errors.

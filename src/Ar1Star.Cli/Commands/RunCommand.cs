@@ -116,6 +116,8 @@ internal static class RunCommand
                     var config = checkpoint?.Config() ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config());
                     if (parse.GetValue(configOption) is { } file)
                         config = ConfigFile.Load(file.FullName, parse.GetValue(nameOption), config);
+                    else if (parse.GetValue(nameOption) is { } name)
+                        throw new ArgumentException($"--name {name} names a section of --config, and no --config was given");
                     foreach (var (key, option) in keyOptions)
                         if (parse.GetValue(option) is { } text) config = config.WithText(key, text);
                     config.Validate();
