@@ -132,10 +132,26 @@ internal static class RunCommand
                     var weights = !IsGiven(parse, weightsOption) && !IsGiven(parse, noPretrainOption) && checkpoint?.Setting("weights") is { } w
                         ? InitialWeights.Parse(w.GetValue<string>())
                         : ChooseWeights(parse.GetValue(weightsOption), parse.GetValue(noPretrainOption), builtinBenchmark: data is null);
-                    string cacheDir = parse.GetValue(cacheOption)!.FullName;
+                    // A resume finds the caches where the run was started unless told otherwise.
+                    string cacheDir = !IsGiven(parse, cacheOption) && checkpoint?.Setting("cache_dir") is { } savedCache
+                        ? savedCache.GetValue<string>() : parse.GetValue(cacheOption)!.FullName;
                     var precision = new PrecisionOptions(
                         Choice<TrainPrecision>("--train-precision", Pick(trainPrecisionOption, "train_precision")),
                         Choice<MemoryPrecision>("--memory-precision", Pick(memoryPrecisionOption, "memory_precision")));
+                    var runSettings = new Dictionary<string, object?>
+                    {
+                        ["image_size"] = synthOptions.ImageSize,
+                        ["frames"] = synthOptions.FramesPerUnit,
+                        ["test_frames"] = synthOptions.TestFramesPerUnit,
+                        ["weights"] = weights.ToString(),
+                        ["run"] = protocolRun,
+                        ["data"] = data,
+                        ["train_precision"] = precision.Train.ToString().ToLowerInvariant(),
+                        ["memory_precision"] = precision.Memory.ToString().ToLowerInvariant(),
+                        ["cache_dir"] = cacheDir,
+                    };
+                    // A differing option is refused before the data is loaded (or the built-in twin written).
+                    checkpoint?.RequireSettings(Checkpoint.SettingsOf(config, runSettings), $"the checkpoint in {checkpoint.Folder}", onlyThese: true);
                     var scenario = data is not null ? Core50Loader.Load(data, reporter.Log)
                         : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, protocolRun, reporter.Log);
                     try
@@ -148,17 +164,7 @@ internal static class RunCommand
                             Resume = checkpoint is not null,
                             Folder = folder,
                             Observers = observers,
-                            Settings = new Dictionary<string, object?>
-                            {
-                                ["image_size"] = synthOptions.ImageSize,
-                                ["frames"] = synthOptions.FramesPerUnit,
-                                ["test_frames"] = synthOptions.TestFramesPerUnit,
-                                ["weights"] = weights.ToString(),
-                                ["run"] = protocolRun,
-                                ["data"] = data,
-                                ["train_precision"] = precision.Train.ToString().ToLowerInvariant(),
-                                ["memory_precision"] = precision.Memory.ToString().ToLowerInvariant(),
-                            },
+                            Settings = runSettings,
                         };
                         int total = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
                         int done = checkpoint?.BatchesDone ?? 0;

@@ -58,13 +58,19 @@ public sealed class Checkpoint
         return all;
     }
 
+    /// <summary>Settings recorded for a resume to reuse that do not change what is learnt (e.g. where caches are), never compared.</summary>
+    public static readonly IReadOnlySet<string> Informational = new HashSet<string> { "cache_dir" };
+
     /// <summary>
     /// Refuses a checkpoint made with other settings, naming each key that differs
     /// (and its value in the checkpoint and now).
     /// </summary>
-    public void RequireSettings(IReadOnlyDictionary<string, JsonElement> now, string where)
+    /// <param name="now">The settings of the run about to continue.</param>
+    /// <param name="where">The checkpoint, for the message.</param>
+    /// <param name="onlyThese">Compare only the keys of <paramref name="now"/> (an early check, before the data is loaded).</param>
+    public void RequireSettings(IReadOnlyDictionary<string, JsonElement> now, string where, bool onlyThese = false)
     {
-        var differing = Settings.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
+        var differing = (onlyThese ? now.Keys : Settings.Keys.Union(now.Keys)).Except(Informational).Order(StringComparer.Ordinal)
             .Where(k => Text(Settings, k) != Text(now, k))
             .Select(k => $"{k} (checkpoint {Text(Settings, k)}, now {Text(now, k)})")
             .ToList();
