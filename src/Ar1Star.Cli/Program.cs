@@ -10,4 +10,19 @@ root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
-return root.Parse(args).Invoke();
+var parsed = root.Parse(args);
+bool helpAsked = args.Any(a => a is "-h" or "--help" or "-?");
+if (parsed.Errors.Count > 0 && !helpAsked && args.Length > 0)
+    return CliErrors.ReportUsage(parsed.Errors[0].Message, string.Join(' ', CommandPath(parsed.CommandResult)));
+try
+{
+    // Failures the commands do not handle come here, not to System.CommandLine's stack-trace printer.
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    return CliErrors.Report(e, verbose: args.Contains("--verbose"));
+}
+
+static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult? result) =>
+    result is null ? [] : CommandPath(result.Parent as System.CommandLine.Parsing.CommandResult).Append(result.Command is RootCommand ? "ar1" : result.Command.Name);

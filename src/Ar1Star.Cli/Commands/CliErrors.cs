@@ -1,10 +1,18 @@
 using Ar1Star.Configuration;
+using Ar1Star.Experiment;
 
 namespace Ar1Star.Cli.Commands;
 
-/// <summary>Bad input becomes <c>error: ...</c> on stderr and exit code 2, as every command does.</summary>
+/// <summary>
+/// How failures reach the user: bad input is one <c>error: ...</c> line on stderr (plus at most
+/// a <c>hint:</c> line) and exit code 2; anything else is a bug in ar1, reported the same way
+/// with exit code 1. Stack traces only with <c>--verbose</c>.
+/// </summary>
 internal static class CliErrors
 {
+    public const int BadInput = 2;
+    public const int Bug = 1;
+
     public static int Guard(Func<int> action)
     {
         try
@@ -13,12 +21,43 @@ internal static class CliErrors
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
+            return Report(e, verbose: false);
         }
     }
 
     /// <summary>Errors caused by the input (options, files, data), as opposed to bugs.</summary>
     public static bool IsUserError(Exception e) =>
-        e is ConfigException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or HttpRequestException;
+        e is ConfigException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException
+            or HttpRequestException or CheckpointException or FormatException;
+
+    /// <summary>Prints the failure and returns the exit code: 2 for bad input, 1 for a bug.</summary>
+    public static int Report(Exception e, bool verbose)
+    {
+        bool user = IsUserError(e);
+        Console.Error.WriteLine(user ? $"error: {OneLine(e)}" : $"error: internal error ({e.GetType().Name}): {OneLine(e)}");
+        if (verbose) Console.Error.WriteLine(e);
+        else if (!user) Console.Error.WriteLine("hint: this is a bug in ar1; add --verbose to see where it happened, and please report it");
+        return user ? BadInput : Bug;
+    }
+
+    /// <summary>A command line that does not parse (unknown or repeated option, bad number...): exit code 2.</summary>
+    public static int ReportUsage(string message, string command)
+    {
+        // System.CommandLine names .NET types ('System.Nullable`1[System.Int32]'): say what a user types.
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '[^']*(Int32|Int64)[^']*'", "as a whole number");
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '[^']*(Double|Single)[^']*'", "as a number");
+        Console.Error.WriteLine($"error: {message}");
+        Console.Error.WriteLine($"hint: `{command} --help` lists the options");
+        return BadInput;
+    }
+
+    /// <summary>
+    /// The first line (native libraries such as LibTorch put whole traces into their messages),
+    /// without the " (Parameter 'name')" .NET appends to argument errors.
+    /// </summary>
+    private static string OneLine(Exception e)
+    {
+        string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+        return message.Split('\n', 2)[0].TrimEnd();
+    }
 }

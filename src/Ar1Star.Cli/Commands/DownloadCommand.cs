@@ -34,7 +34,7 @@ internal static class DownloadCommand
             var mirror = MirrorUri(parse.GetValue(mirrorOption));
             string root = parse.GetValue(toOption)!.FullName;
             using var http = NewHttpClient();
-            var downloader = new Downloader(http, mirror);
+            var downloader = new Downloader(http, mirror) { RetryNotice = Console.Error.WriteLine };
             Core50Download.RunAsync(files, root, downloader, Console.WriteLine, new DownloadProgressPrinter()).GetAwaiter().GetResult();
             Console.WriteLine($"done: {root}");
             return 0;
@@ -64,7 +64,7 @@ internal static class DownloadCommand
                 return 0;
             }
             using var http = NewHttpClient();
-            var downloader = new Downloader(http, MirrorUri(parse.GetValue(mirror)));
+            var downloader = new Downloader(http, MirrorUri(parse.GetValue(mirror))) { RetryNotice = Console.Error.WriteLine };
             string path = weights.DownloadAsync(downloader, directory, new DownloadProgressPrinter()).GetAwaiter().GetResult();
             Console.WriteLine($"downloaded, sha1 verified: {path}");
             return 0;

@@ -45,14 +45,15 @@ internal static class PlotCommand
                     curves.Add(CurveOf(dir.FullName));
                 if (curves.Count == 0) throw new ArgumentException("nothing to plot: give run folders and/or --compare FILE");
                 string outPath = parse.GetValue(outOption)!.FullName;
+                if (Directory.Exists(outPath))
+                    throw new ArgumentException($"--out {outPath} is a folder; give the image's file name, e.g. {Path.Combine(outPath, "accuracy.png")}");
                 AccuracyPlot.Save(outPath, curves, parse.GetValue(titleOption) ?? "Test accuracy");
                 Console.WriteLine($"wrote {outPath} ({curves.Count} curves)");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or FormatException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
+                return CliErrors.Report(e, verbose: false);
             }
         });
         return command;

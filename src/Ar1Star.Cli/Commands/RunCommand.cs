@@ -101,6 +101,9 @@ internal static class RunCommand
                 // One run: the unit a batch scheduler spreads over machines (one process, one folder).
                 RunResults RunOne(string dir, int? run, bool resume)
                 {
+                    var observers = new IRunObserver[] { new TensorBoardLog(), new ResultsCsv(), new AccuracyPlotFile() };
+                    // Held from before the checkpoint is read: a second run or resume into the folder is refused.
+                    using var folder = RunFolder.Open(dir, observers.SelectMany(o => o.FilePatterns));
                     var checkpoint = resume
                         ? Checkpoint.Load(dir) ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(dir)}")
                         : null;
@@ -113,6 +116,8 @@ internal static class RunCommand
                     var config = checkpoint?.Config() ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config());
                     if (parse.GetValue(configOption) is { } file)
                         config = ConfigFile.Load(file.FullName, parse.GetValue(nameOption), config);
+                    else if (parse.GetValue(nameOption) is { } name)
+                        throw new ArgumentException($"--name {name} names a section of --config, and no --config was given");
                     foreach (var (key, option) in keyOptions)
                         if (parse.GetValue(option) is { } text) config = config.WithText(key, text);
                     config.Validate();
@@ -127,13 +132,28 @@ internal static class RunCommand
                     var weights = !IsGiven(parse, weightsOption) && !IsGiven(parse, noPretrainOption) && checkpoint?.Setting("weights") is { } w
                         ? InitialWeights.Parse(w.GetValue<string>())
                         : ChooseWeights(parse.GetValue(weightsOption), parse.GetValue(noPretrainOption), builtinBenchmark: data is null);
-                    string cacheDir = parse.GetValue(cacheOption)!.FullName;
+                    // A resume finds the caches where the run was started unless told otherwise.
+                    string cacheDir = !IsGiven(parse, cacheOption) && checkpoint?.Setting("cache_dir") is { } savedCache
+                        ? savedCache.GetValue<string>() : parse.GetValue(cacheOption)!.FullName;
                     var precision = new PrecisionOptions(
                         Choice<TrainPrecision>("--train-precision", Pick(trainPrecisionOption, "train_precision")),
                         Choice<MemoryPrecision>("--memory-precision", Pick(memoryPrecisionOption, "memory_precision")));
-                    var scenario = data is not null ? Core50Loader.Load(data)
+                    var runSettings = new Dictionary<string, object?>
+                    {
+                        ["image_size"] = synthOptions.ImageSize,
+                        ["frames"] = synthOptions.FramesPerUnit,
+                        ["test_frames"] = synthOptions.TestFramesPerUnit,
+                        ["weights"] = weights.ToString(),
+                        ["run"] = protocolRun,
+                        ["data"] = data,
+                        ["train_precision"] = precision.Train.ToString().ToLowerInvariant(),
+                        ["memory_precision"] = precision.Memory.ToString().ToLowerInvariant(),
+                        ["cache_dir"] = cacheDir,
+                    };
+                    // A differing option is refused before the data is loaded (or the built-in twin written).
+                    checkpoint?.RequireSettings(Checkpoint.SettingsOf(config, runSettings), $"the checkpoint in {checkpoint.Folder}", onlyThese: true);
+                    var scenario = data is not null ? Core50Loader.Load(data, reporter.Log)
                         : BuiltinBenchmark.Create(synthOptions, config.Seed, cacheDir, protocolRun, reporter.Log);
-                    var observers = new IRunObserver[] { new TensorBoardLog(), new ResultsCsv(), new AccuracyPlotFile() };
                     try
                     {
                         // A resumed run goes as far as it was asked to go, unless told otherwise.
@@ -142,18 +162,9 @@ internal static class RunCommand
                             PrepareModel: weights.Prepare(cacheDir, config.Seed, reporter.Log))
                         {
                             Resume = checkpoint is not null,
+                            Folder = folder,
                             Observers = observers,
-                            Settings = new Dictionary<string, object?>
-                            {
-                                ["image_size"] = synthOptions.ImageSize,
-                                ["frames"] = synthOptions.FramesPerUnit,
-                                ["test_frames"] = synthOptions.TestFramesPerUnit,
-                                ["weights"] = weights.ToString(),
-                                ["run"] = protocolRun,
-                                ["data"] = data,
-                                ["train_precision"] = precision.Train.ToString().ToLowerInvariant(),
-                                ["memory_precision"] = precision.Memory.ToString().ToLowerInvariant(),
-                            },
+                            Settings = runSettings,
                         };
                         int total = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
                         int done = checkpoint?.BatchesDone ?? 0;
@@ -193,10 +204,9 @@ internal static class RunCommand
                 Console.Write(summary.FormatTable());
                 return 0;
             }
-            catch (Exception e) when (CliErrors.IsUserError(e) || e is CheckpointException or FormatException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
+                return CliErrors.Report(e, parse.GetValue(verboseOption));
             }
         });
         return command;

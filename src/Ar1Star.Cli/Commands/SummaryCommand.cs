@@ -27,10 +27,9 @@ internal static class SummaryCommand
                 Console.Write(summary.FormatTable());
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or FormatException)
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
+                return CliErrors.Report(e, verbose: false);
             }
         });
         return command;

@@ -41,7 +41,13 @@ public static class ConfigFile
     /// <summary>Like <see cref="Load"/>, on text already read; <paramref name="fileName"/> is only used in messages.</summary>
     internal static Ar1Config Parse(string text, string fileName, string? section, Ar1Config? baseConfig = null)
     {
+        // Binary content would otherwise be echoed back in the message about its first line.
+        int binary = text.IndexOfAny(['\0', '\uFFFD']);
+        if (binary >= 0)
+            throw new ConfigException($"not a text file (binary content on line {text.AsSpan(0, binary).Count('\n') + 1}); expected an INI file like params.cfg", filePath: fileName);
         var sections = ReadSections(text, fileName);
+        if (sections.Count == 1 && sections[DefaultSection].Count == 0)
+            throw new ConfigException("no [SECTION] and no key in it; expected an INI file like params.cfg", filePath: fileName);
         string wanted = section ?? DefaultSection;
         if (!sections.TryGetValue(wanted, out var chosen))
         {

@@ -27,6 +27,9 @@ public sealed class Downloader
     /// <summary>Pause before the first retry; doubled for each further one.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Told about each failed attempt before the pause that precedes the next (so a dead server is not a silent minute).</summary>
+    public Action<string>? RetryNotice { get; init; }
+
     /// <summary>A transfer that receives nothing for this long counts as dropped.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -62,6 +65,8 @@ public sealed class Downloader
             }
             catch (Exception e) when (attempt < Retries && IsTransient(e, cancellationToken))
             {
+                var delay = RetryDelay * (1 << attempt);
+                RetryNotice?.Invoke($"{file.FileName}: attempt {attempt + 1} of {Retries + 1} failed ({e.Message}); trying {address} again in {delay.TotalSeconds:0.#} s");
                 await Task.Delay(RetryDelay * (1 << attempt), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))

@@ -2,6 +2,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
+using Ar1Star.Storage;
 
 namespace Ar1Star.Experiment;
 
@@ -46,7 +47,20 @@ public static class BuiltinBenchmark
     public static Scenario Create(SyntheticCore50Options options, int seed, string cacheDir, int run = 0, Action<string>? log = null)
     {
         var twin = options with { Seed = seed };
+        twin.Validate();
         string folder = TwinFolder(cacheDir, twin);
+        if (Directory.Exists(folder) && !FolderManifest.IsIntact(folder, out string? why))
+        {
+            log?.Invoke($"rebuilding the built-in benchmark's CORe50 twin, which failed verification: {why}");
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Another process is rebuilding it too.
+            }
+        }
         if (!Directory.Exists(folder))
         {
             log?.Invoke($"writing the built-in benchmark's CORe50 twin (once; cached in {folder})");
@@ -63,7 +77,7 @@ public static class BuiltinBenchmark
         return scenario with { Name = $"builtin/run{run}" };
     }
 
-    /// <summary>Cache folder of the twin with these options (v1: the generator's version).</summary>
+    /// <summary>Cache folder of the twin with these options (v2: the generator's version 1, with a manifest).</summary>
     public static string TwinFolder(string cacheDir, SyntheticCore50Options options) =>
-        Path.Combine(cacheDir, $"builtin-twin-v1-s{options.ImageSize}-f{options.FramesPerUnit}-t{options.TestFramesPerUnit}-seed{options.Seed}");
+        Path.Combine(cacheDir, $"builtin-twin-v2-s{options.ImageSize}-f{options.FramesPerUnit}-t{options.TestFramesPerUnit}-seed{options.Seed}");
 }

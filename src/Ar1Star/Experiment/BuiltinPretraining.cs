@@ -2,6 +2,7 @@ using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Model;
 using Ar1Star.Runtime;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,13 +35,23 @@ public static class BuiltinPretraining
     public static void LoadOrPretrain(MobileNetV1 model, string cacheDir, int seed, Device device, Action<string>? log = null)
     {
         string path = CachePath(cacheDir, model.ImageSize, model.LatentLayerNum, (int)model.Output.weight!.shape[0], seed);
-        if (!File.Exists(path))
+        string? problem = File.Exists(path) ? FileManifest.Problem(path) : null;
+        if (problem is not null) log?.Invoke($"pretraining again, the cached weights failed verification: {problem}");
+        if (!File.Exists(path) || problem is not null)
         {
-            log?.Invoke($"pretraining the built-in benchmark's lower layers (once; cached in {path})");
+            if (problem is null) log?.Invoke($"pretraining the built-in benchmark's lower layers (once; cached in {path})");
             Pretrain(model, seed, device, Default, log);
             AtomicFile.Write(path, stream => model.save(stream));
+            FileManifest.Write(path);
         }
-        model.load(path);
+        try
+        {
+            model.load(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{path}: cannot load the cached pretrained weights ({e.Message}); delete it and it is pretrained again", e);
+        }
     }
 
     /// <summary>Trains the whole network as a plain BatchNorm classifier, then calibrates its statistics.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ar1Star.Configuration;
 using Ar1Star.Model;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -57,13 +58,19 @@ public sealed class Checkpoint
         return all;
     }
 
+    /// <summary>Settings recorded for a resume to reuse that do not change what is learnt (e.g. where caches are), never compared.</summary>
+    public static readonly IReadOnlySet<string> Informational = new HashSet<string> { "cache_dir" };
+
     /// <summary>
     /// Refuses a checkpoint made with other settings, naming each key that differs
     /// (and its value in the checkpoint and now).
     /// </summary>
-    public void RequireSettings(IReadOnlyDictionary<string, JsonElement> now, string where)
+    /// <param name="now">The settings of the run about to continue.</param>
+    /// <param name="where">The checkpoint, for the message.</param>
+    /// <param name="onlyThese">Compare only the keys of <paramref name="now"/> (an early check, before the data is loaded).</param>
+    public void RequireSettings(IReadOnlyDictionary<string, JsonElement> now, string where, bool onlyThese = false)
     {
-        var differing = Settings.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
+        var differing = (onlyThese ? now.Keys : Settings.Keys.Union(now.Keys)).Except(Informational).Order(StringComparer.Ordinal)
             .Where(k => Text(Settings, k) != Text(now, k))
             .Select(k => $"{k} (checkpoint {Text(Settings, k)}, now {Text(now, k)})")
             .ToList();
@@ -119,7 +126,7 @@ public sealed class Checkpoint
         return (meta, tensors);
     }
 
-    /// <summary>Writes the checkpoint's three files into <paramref name="folder"/>, each flushed to disk.</summary>
+    /// <summary>Writes the checkpoint's three files into <paramref name="folder"/>, each flushed to disk, then their manifest.</summary>
     public void WriteFiles(string folder, MobileNetV1 model, IReadOnlyList<(string Name, Tensor Value)> tensors, Action<string>? step = null)
     {
         AtomicFile.Write(Path.Combine(folder, ModelName), s => model.save(s));
@@ -128,13 +135,26 @@ public sealed class Checkpoint
         step?.Invoke("tensors");
         AtomicFile.WriteAllText(Path.Combine(folder, JsonName), JsonSerializer.Serialize(this, Json));
         step?.Invoke("json");
+        // Last: a folder whose files all match it is complete and undamaged.
+        FolderManifest.Write(folder);
     }
+
+    /// <summary>What to do about a checkpoint that fails verification.</summary>
+    public const string DamagedRemedy = "nothing was loaded; start the run afresh (without --resume) or restore the folder from a backup";
 
     /// <summary>The current checkpoint of a run folder, or null when it has none.</summary>
     public static Checkpoint? Load(string outDir)
     {
         string? folder = CheckpointStore.Current(outDir);
         if (folder is null) return null;
+        try
+        {
+            FolderManifest.Verify(folder, DamagedRemedy);
+        }
+        catch (IntegrityException e)
+        {
+            throw new CheckpointException($"damaged checkpoint: {e.Message}", e);
+        }
         string path = Path.Combine(folder, JsonName);
         try
         {

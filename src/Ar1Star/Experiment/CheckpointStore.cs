@@ -7,7 +7,7 @@ namespace Ar1Star.Experiment;
 /// the pointer file <c>LATEST</c> (replaced atomically) name it; then older folders go.
 /// A folder the pointer does not name is never read, whatever state it was left in.
 /// </summary>
-public static class CheckpointStore
+public static partial class CheckpointStore
 {
     public const string FolderName = "checkpoint";
     public const string PointerName = "LATEST";
@@ -50,21 +50,40 @@ public static class CheckpointStore
         step?.Invoke("cleanup");
     }
 
-    /// <summary>Removes every checkpoint of the folder (a fresh run replaces the previous one there).</summary>
-    public static void Clear(string outDir)
-    {
-        if (Directory.Exists(Root(outDir))) Directory.Delete(Root(outDir), recursive: true);
-    }
+    /// <summary>Whether the run folder has a checkpoint pointer (complete or not).</summary>
+    public static bool HasPointer(string outDir) => File.Exists(Path.Combine(Root(outDir), PointerName));
 
-    /// <summary>Removes every checkpoint folder and temporary file but the current one (left by a killed run).</summary>
+    /// <summary>Removes every checkpoint folder and temporary file but the current one (left by a killed run); never anything else.</summary>
     public static void RemoveStale(string outDir, string? keep = null)
     {
         string root = Root(outDir);
         if (!Directory.Exists(root)) return;
         keep ??= Current(outDir) is { } current ? Path.GetFileName(current) : null;
         foreach (var dir in Directory.GetDirectories(root))
-            if (Path.GetFileName(dir) != keep) Directory.Delete(dir, recursive: true);
-        foreach (var file in Directory.GetFiles(root))
-            if (Path.GetFileName(file) != PointerName) File.Delete(file);
+            if (Path.GetFileName(dir) != keep && FolderPattern().IsMatch(Path.GetFileName(dir))) Directory.Delete(dir, recursive: true);
+        AtomicFile.RemoveLeftovers(root);
     }
+
+    /// <summary>
+    /// Refuses a checkpoint folder holding anything ar1 does not write there (a user's file would
+    /// otherwise go with the run it sits in).
+    /// </summary>
+    /// <exception cref="IOException">It holds a foreign entry, named in the message.</exception>
+    public static void RequireOwnEntries(string outDir)
+    {
+        string root = Root(outDir);
+        if (Directory.Exists(outDir) && File.Exists(root))
+            throw new IOException($"{root} is a file ar1 did not write (it keeps checkpoints in a folder of that name): move it away or choose another --out");
+        if (!Directory.Exists(root)) return;
+        foreach (string entry in Directory.EnumerateFileSystemEntries(root))
+        {
+            string name = Path.GetFileName(entry);
+            bool own = Directory.Exists(entry) ? FolderPattern().IsMatch(name) : name == PointerName || name.EndsWith(".tmp", StringComparison.Ordinal);
+            if (!own)
+                throw new IOException($"{root} holds {name}, which ar1 did not write: move it away (ar1 deletes old checkpoints there) or choose another --out");
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z]+-\d+\.[0-9a-f]{8}$")]
+    private static partial System.Text.RegularExpressions.Regex FolderPattern();
 }

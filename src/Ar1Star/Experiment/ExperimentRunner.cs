@@ -34,6 +34,9 @@ public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool Cach
     /// <summary>Logs, tables and plots kept in step with the run and its checkpoints (owned by the caller).</summary>
     public IReadOnlyList<IRunObserver> Observers { get; init; } = [];
 
+    /// <summary>The output folder, already opened (locked) by the caller, e.g. before reading its checkpoint; null: the runner opens it.</summary>
+    public RunFolder? Folder { get; init; }
+
     /// <summary>Called at each named step of each batch (tests inject failures here to simulate a kill).</summary>
     public Action<RunStep>? StepHook { get; init; }
 }
@@ -54,33 +57,35 @@ public static class ExperimentRunner
         Action<BatchResult>? batchDone = null, Action<TrainingIteration>? iterationDone = null)
     {
         config.Validate();
-        if (options.MaxBatches is < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatches, "--max-batches must not be negative");
+        if (options.MaxBatches is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatches, $"--max-batches must be at least 1, got {options.MaxBatches}");
         var device = options.Device ?? ChooseDevice(config);
         var settings = SettingsOf(scenario, config, options);
+        // Locked before anything is read, so that no other run or resume interleaves with this one.
+        using var ownFolder = options.Folder is null ? RunFolder.Open(options.OutDir, options.Observers.SelectMany(o => o.FilePatterns)) : null;
+        var folder = options.Folder ?? ownFolder!;
         Checkpoint? resumed = null;
         if (options.Resume)
         {
             resumed = Checkpoint.Load(options.OutDir)
                 ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(options.OutDir)}");
             resumed.RequireSettings(settings, $"the checkpoint in {resumed.Folder}");
-            CheckpointStore.RemoveStale(options.OutDir);
         }
-        else if (options.Checkpoints)
-        {
-            // A fresh run replaces whatever run this folder held: a later --resume must not find the old one.
-            CheckpointStore.Clear(options.OutDir);
-        }
-        AtomicFile.RemoveLeftovers(options.OutDir);
         manual_seed(config.Seed);
         var random = new SplitMixRandom(config.Seed);
 
+        // Everything that bad input can break is built and checked before the output folder is touched.
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, scenario.ImageSize, device);
         // A resumed model gets its weights from the checkpoint: no need to prepare (e.g. pretrain) them.
         if (resumed is null) options.PrepareModel?.Invoke(model, device);
         using var encoder = new LatentEncoder(model, device, options.CacheLatents, config.MbSize);
         using var strategy = new Ar1StarStrategy(model, config, encoder, random, options.Precision);
         resumed?.Restore(model, strategy, random);
+        RunInputs.Validate(scenario, config, resumed?.BatchesDone ?? 0);
+
+        if (resumed is not null) CheckpointStore.RemoveStale(options.OutDir);
+        else folder.BeginReplacement();
+        AtomicFile.RemoveLeftovers(options.OutDir);
         var observers = options.Observers;
         strategy.IterationDone = it =>
         {
@@ -116,13 +121,18 @@ public static class ExperimentRunner
             Step(i, "observed");
             results.Save(resultsPath);
             Step(i, "results");
-            if (options.Checkpoints) SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, model, strategy, random, observerStates, name => Step(i, name));
+            if (options.Checkpoints)
+            {
+                SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, model, strategy, random, observerStates, name => Step(i, name));
+                folder.CommitReplacement();
+            }
             // Native memory freed by this batch goes back to the system once it outgrows the working set, so RSS stays flat.
             NativeHeap.TrimIfGrown();
             batchDone?.Invoke(result);
             Step(i, "done");
         }
         if (results.Batches.Count == first) results.Save(resultsPath);
+        folder.CommitReplacement();
         return results;
     }
 

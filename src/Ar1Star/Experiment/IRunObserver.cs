@@ -21,6 +21,9 @@ public interface IRunObserver : IDisposable
     /// <summary>Key of this observer's state in the checkpoint.</summary>
     string Name { get; }
 
+    /// <summary>Name patterns (<c>*</c> wildcards) of the files it writes into the run folder: ar1's own, replaced by a fresh run.</summary>
+    IEnumerable<string> FilePatterns => [];
+
     /// <summary>Before the first batch of this invocation; <paramref name="resumeState"/> is null on a fresh run.</summary>
     void Started(RunContext run, string? resumeState) { }
 

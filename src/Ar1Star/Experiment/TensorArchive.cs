@@ -42,13 +42,21 @@ public static class TensorArchive
             throw new CheckpointException($"{path}: empty or truncated tensor archive", e);
         }
         if (magic != Magic) throw new CheckpointException($"{path}: not a tensor archive (expected tag {Magic})");
-        int count = reader.ReadInt32();
-        var result = new Dictionary<string, Tensor>(count);
-        for (int i = 0; i < count; i++)
+        var result = new Dictionary<string, Tensor>();
+        try
         {
-            string name = reader.ReadString();
-            result[name] = Tensor.Load(reader).DetachFromDisposeScope();
+            int count = reader.ReadInt32();
+            for (int i = 0; i < count; i++)
+            {
+                string name = reader.ReadString();
+                result[name] = Tensor.Load(reader).DetachFromDisposeScope();
+            }
+            return result;
         }
-        return result;
+        catch (EndOfStreamException e)
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw new CheckpointException($"{path}: truncated tensor archive (after {result.Count} tensors)", e);
+        }
     }
 }

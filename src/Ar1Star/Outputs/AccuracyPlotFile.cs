@@ -10,6 +10,8 @@ public sealed class AccuracyPlotFile : IRunObserver
 
     public string Name => "accuracy_png";
 
+    public IEnumerable<string> FilePatterns => [FileName];
+
     public void BatchDone(RunContext run, BatchResult result)
     {
         string title = string.Create(CultureInfo.InvariantCulture,

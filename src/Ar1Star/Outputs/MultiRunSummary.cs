@@ -31,6 +31,10 @@ public sealed class MultiRunSummary
     [JsonPropertyName("final_accuracy")] public MeanStd FinalAccuracy { get; init; } = new(double.NaN, null);
     [JsonPropertyName("average_accuracy")] public MeanStd AverageAccuracy { get; init; } = new(double.NaN, null);
     [JsonPropertyName("std")] public string StdConvention { get; init; } = RunStatistics.StdConvention;
+    /// <summary>Set when the runs did not all do the same number of batches (their final accuracies are then not comparable).</summary>
+    [JsonPropertyName("warning")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Warning { get; init; }
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -43,8 +47,12 @@ public sealed class MultiRunSummary
                     r.Results.Batches.Average(b => b.TestAccuracy)))
             .ToList();
         if (rows.Count == 0) throw new ArgumentException("no runs to summarise");
+        var lengths = rows.Select(r => r.Batches).Distinct().Order().ToList();
         return new MultiRunSummary
         {
+            Warning = lengths.Count == 1 ? null
+                : $"the runs did not do the same number of batches ({string.Join(", ", rows.Select(r => $"{r.Run}: {r.Batches}"))}): " +
+                  "their means mix unfinished and finished runs; resume the shorter ones (ar1 run --resume DIR)",
             Runs = rows,
             FinalAccuracy = Stats(rows.Select(r => r.FinalAccuracy).ToList()),
             AverageAccuracy = Stats(rows.Select(r => r.AverageAccuracy).ToList()),
@@ -78,6 +86,7 @@ public sealed class MultiRunSummary
         table.Append(CultureInfo.InvariantCulture,
             $"{Runs.Count} runs: final {Percent(FinalAccuracy.Mean)} ± {(FinalAccuracy.Std is { } f ? Percent(f) : "n/a")}, " +
             $"average {Percent(AverageAccuracy.Mean)} ± {(AverageAccuracy.Std is { } a ? Percent(a) : "n/a")} (std: {StdConvention})\n");
+        if (Warning is not null) table.Append(CultureInfo.InvariantCulture, $"warning: {Warning}\n");
         return table.ToString();
 
         static string Percent(double v) => (v * 100).ToString("F2", CultureInfo.InvariantCulture);

@@ -16,6 +16,8 @@ public sealed class ResultsCsv : IRunObserver
 
     public string Name => "results_csv";
 
+    public IEnumerable<string> FilePatterns => [FileName];
+
     public void BatchDone(RunContext run, BatchResult result) =>
         AtomicFile.WriteAllText(Path.Combine(run.OutDir, FileName), Format(run.Results));
 

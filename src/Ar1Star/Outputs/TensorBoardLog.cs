@@ -26,6 +26,8 @@ public sealed class TensorBoardLog : IRunObserver
 
     public string Name => "tensorboard";
 
+    public IEnumerable<string> FilePatterns => [TensorBoardWriter.FilePrefix + "*" + TensorBoardWriter.FileSuffix];
+
     public string? FilePath => writer?.FilePath;
 
     public void Started(RunContext run, string? resumeState)

@@ -52,7 +52,7 @@ public class RunCommandTests
         string dir = TempDir();
         string cfg = Path.Combine(dir, "bad.cfg");
         File.WriteAllText(cfg, "[DEFAULT]\ninit_lr = 0.001\nlearning_rate = 0.1\n");
-        var (code, _, stderr) = CliProcess.Run(["run", "--config", cfg, "--out", dir, .. CliProcess.Tiny]);
+        var (code, _, stderr) = CliProcess.Run(["run", "--config", cfg, "--out", Path.Combine(dir, "out"), .. CliProcess.Tiny]);
         Assert.Equal(2, code);
         Assert.Contains("learning_rate", stderr);
         Assert.Contains("bad.cfg", stderr);

@@ -37,6 +37,23 @@ public sealed class DownloaderTests : IDisposable
         new(http, mirror) { Retries = retries, RetryDelay = TimeSpan.Zero, StallTimeout = TimeSpan.FromSeconds(20) };
 
     [Fact]
+    public async Task NothingListening_EachFailedAttemptIsToldBeforeTheRetry()
+    {
+        // A port that was just free: connections to it are refused.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var notices = new List<string>();
+        var downloader = new Downloader(http) { Retries = 2, RetryDelay = TimeSpan.Zero, RetryNotice = notices.Add };
+        var file = new RemoteFile("x.bin", new Uri($"http://127.0.0.1:{port}/x.bin"), null);
+        await Assert.ThrowsAsync<HttpRequestException>(() => downloader.DownloadAsync(file, folder));
+        Assert.Equal(2, notices.Count);
+        Assert.All(notices, n => Assert.Contains($"127.0.0.1:{port}", n));
+        Assert.StartsWith("x.bin: attempt 1 of 3 failed", notices[0]);
+    }
+
+    [Fact]
     public async Task Download_WritesTheServedBytesUnderTheFinalName_AndReportsProgressToTheTotal()
     {
         var content = Payload(3_000_000, 1);

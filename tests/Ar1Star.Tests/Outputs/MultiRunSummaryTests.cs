@@ -41,6 +41,16 @@ public class MultiRunSummaryTests
     }
 
     [Fact]
+    public void RunsOfDifferentLengthsAreSummarisedWithAWarningNamingTheirLengths()
+    {
+        Assert.Null(MultiRunSummary.Of([("run0", Results(0.1, 0.5)), ("run1", Results(0.2, 0.4))]).Warning);
+        var summary = MultiRunSummary.Of([("run0", Results(0.1, 0.5)), ("run1", Results(0.2, 0.4, 0.6))]);
+        Assert.Contains("run0: 2, run1: 3", summary.Warning);
+        Assert.Contains("warning: the runs did not do the same number of batches", summary.FormatTable());
+        Assert.Contains("\"warning\"", summary.ToJson());
+    }
+
+    [Fact]
     public void OneRunHasNoStd()
     {
         var summary = MultiRunSummary.Of([("run3", Results(0.25))]);

@@ -6,14 +6,16 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public static class Core50Loader
 {
-    public static Scenario Load(Core50Options options)
+    /// <param name="options">Where the dataset is and which protocol run to load.</param>
+    /// <param name="log">Told when the npz's image array is (re)unpacked.</param>
+    public static Scenario Load(Core50Options options, Action<string>? log = null)
     {
         var protocol = Core50Protocol.Find(options.Scenario);
         Core50Protocol.CheckRun(options.Run);
         var layout = new Core50Layout(options.Root);
         var form = layout.Resolve(options.Form, protocol, options.Run);
         string name = $"{protocol.Name}/run{options.Run}";
-        var scenario = form == Core50Form.Png ? LoadPng(layout, protocol, options, name) : LoadArray(layout, protocol, options, name);
+        var scenario = form == Core50Form.Png ? LoadPng(layout, protocol, options, name) : LoadArray(layout, protocol, options, name, log);
         return Prefetching.Wrap(scenario);
     }
 
@@ -34,7 +36,7 @@ public static class Core50Loader
         return new Scenario(name, arranged.TrainBatches.Select(Set).ToArray(), Set(arranged.Test), Core50Protocol.Classes);
     }
 
-    private static Scenario LoadArray(Core50Layout layout, Core50Protocol protocol, Core50Options options, string name)
+    private static Scenario LoadArray(Core50Layout layout, Core50Protocol protocol, Core50Options options, string name, Action<string>? log)
     {
         var listing = PickleListing.Read(layout, protocol, options.Run);
         int count = PickleListing.ImageCount(layout);
@@ -42,7 +44,7 @@ public static class Core50Loader
             foreach (int index in list.Keys)
                 if (index >= count)
                     throw new InvalidDataException($"{layout.LupPickle}: image index {index} in [{protocol.Name}][{options.Run}] is beyond the {count} images of {layout.PathsPickle}");
-        NpzImages.EnsureBin(layout.Npz, layout.Bin);
+        NpzImages.EnsureBin(layout.Npz, layout.Bin, log);
         var images = ImageArray.Open(layout.Bin, count);
         var arranged = listing.Arrange(options);
         IPatternSet Set(PatternList<int> list) => new ImageArrayPatternSet(images, list);

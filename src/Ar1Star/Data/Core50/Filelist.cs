@@ -21,12 +21,12 @@ public static class Filelist
             if (string.IsNullOrWhiteSpace(line)) continue;
             var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length != 2)
-                throw Malformed(path, lineNumber, line, $"2 fields separated by a space, got {fields.Length}");
+                throw Malformed(path, lineNumber, line, $"{fields.Length} fields instead of 2 (image path, space, label)");
             string image = fields[0];
             if (!image.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || Path.IsPathRooted(image) || image.Split('/', '\\').Contains(".."))
-                throw Malformed(path, lineNumber, line, "a relative path to a .png image first");
+                throw Malformed(path, lineNumber, line, $"the image '{image}' is not a relative path to a .png file");
             if (!int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int label) || label >= Core50Protocol.Classes)
-                throw Malformed(path, lineNumber, line, $"a label in 0..{Core50Protocol.Classes - 1} second, got '{fields[1]}'");
+                throw Malformed(path, lineNumber, line, $"the label '{fields[1]}' is not a whole number in 0..{Core50Protocol.Classes - 1}");
             paths.Add(image);
             labels.Add(label);
         }
@@ -37,6 +37,6 @@ public static class Filelist
     public static string Format(PatternList<string> patterns) =>
         string.Concat(patterns.Keys.Zip(patterns.Labels, (p, l) => $"{p} {l.ToString(CultureInfo.InvariantCulture)}\n"));
 
-    private static InvalidDataException Malformed(string path, int line, string text, string expected) =>
-        new($"{path}:{line}: expected {expected} (as in 's11/o1/C_11_01_000.png 0'), got '{text.Trim()}'");
+    private static InvalidDataException Malformed(string path, int line, string text, string problem) =>
+        new($"{path}:{line}: {problem} in '{text.Trim()}'; each line is an image and its label, as in 's11/o1/C_11_01_000.png 0'");
 }

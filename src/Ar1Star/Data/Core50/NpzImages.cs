@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Ar1Star.Storage;
 
 namespace Ar1Star.Data.Core50;
 
@@ -11,10 +12,24 @@ public static class NpzImages
 {
     public const string ArrayEntry = "x.npy";
 
-    /// <summary>Unpacks <paramref name="npzPath"/>'s x.npy into <paramref name="binPath"/> unless it is already there.</summary>
-    public static void EnsureBin(string npzPath, string binPath)
+    /// <summary>
+    /// Unpacks <paramref name="npzPath"/>'s x.npy into <paramref name="binPath"/> unless it is already
+    /// there and matches the checksum recorded when it was unpacked (from an npz of the same size);
+    /// a damaged or stale one is unpacked again, with a notice to <paramref name="log"/>.
+    /// </summary>
+    public static void EnsureBin(string npzPath, string binPath, Action<string>? log = null)
     {
-        if (File.Exists(binPath)) return;
+        if (File.Exists(binPath))
+        {
+            bool recorded = File.Exists(FileManifest.PathFor(binPath));
+            // Without the npz there is nothing to rebuild from: an unrecorded one (an older ar1's) is used as it is.
+            if (!File.Exists(npzPath) && !recorded) return;
+            if (FileManifest.Problem(binPath, npzPath) is not { } why) return;
+            if (!File.Exists(npzPath))
+                throw new IntegrityException(binPath, $"{why}, and {npzPath} to unpack it again is missing: download the dataset again");
+            log?.Invoke($"unpacking {npzPath} again: {why}");
+            File.Delete(binPath);
+        }
         if (!File.Exists(npzPath))
             throw new FileNotFoundException($"{npzPath}: not found, and neither is {Path.GetFileName(binPath)}", npzPath);
         string tmp = $"{binPath}.{Environment.ProcessId}.tmp";
@@ -36,6 +51,7 @@ public static class NpzImages
                     throw new InvalidDataException($"{npzPath}: truncated: {ArrayEntry} declares {header.Count} images of {header.Side}x{header.Side}x3 ({header.DataBytes} bytes), holds {copied}; download it again");
             }
             File.Move(tmp, binPath);
+            FileManifest.Write(binPath, npzPath);
         }
         finally
         {

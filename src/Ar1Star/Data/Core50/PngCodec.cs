@@ -83,7 +83,15 @@ public static class PngCodec
             throw new FileNotFoundException($"{path}: image cannot be opened", path);
         }
         // SKCodec takes ownership of the stream.
-        return SKCodec.Create(stream, out var result)
+        var codec = SKCodec.Create(stream, out var result)
             ?? throw new InvalidDataException($"{path}: not a readable PNG ({result}); expected {expected}");
+        if (codec.EncodedFormat != SKEncodedImageFormat.Png)
+        {
+            // CORe50 is PNG; another format under a .png name is a sign of a damaged or mixed-up copy.
+            var format = codec.EncodedFormat;
+            codec.Dispose();
+            throw new InvalidDataException($"{path}: a {format} image, not a PNG; expected {expected}");
+        }
+        return codec;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ar1Star.Data.Synthetic;
+using Ar1Star.Storage;
 
 namespace Ar1Star.Data.Core50;
 
@@ -37,6 +38,8 @@ public static class SyntheticTwin
         try
         {
             WriteInto(building, options, contents, log);
+            // Inside the folder before it appears: a twin is complete and undamaged when its files match.
+            FolderManifest.Write(building);
             if (Directory.Exists(target)) Directory.Delete(target);
             Directory.Move(building, target);
         }

@@ -27,13 +27,16 @@ public sealed record SyntheticCore50Options
     /// <summary>Seed of everything that is drawn: object looks, sessions, motion, noise.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Largest image side: 4x CORe50's 128, far beyond what the benchmark needs; larger sides overflow image buffers.</summary>
+    public const int MaxImageSize = 512;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the offending command-line option.</summary>
     public void Validate()
     {
         // 32 is the total stride of MobileNetV1 (five stride-2 layers), so other sizes would
         // leave a fractional feature map.
-        if (ImageSize < 32 || ImageSize % 32 != 0)
-            throw new ArgumentException($"--image-size must be at least 32 and a multiple of 32, got {ImageSize}.", nameof(ImageSize));
+        if (ImageSize < 32 || ImageSize % 32 != 0 || ImageSize > MaxImageSize)
+            throw new ArgumentException($"--image-size must be a multiple of 32 from 32 to {MaxImageSize}, got {ImageSize}.", nameof(ImageSize));
         if (FramesPerUnit < 1)
             throw new ArgumentException($"--frames must be at least 1, got {FramesPerUnit}.", nameof(FramesPerUnit));
         if (TestFramesPerUnit < 1)

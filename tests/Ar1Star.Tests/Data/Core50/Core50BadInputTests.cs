@@ -64,13 +64,13 @@ public sealed class Core50BadInputTests : IDisposable
     }
 
     [Theory]
-    [InlineData("s1/o1/C_01_01_000.png", "2 fields")]
-    [InlineData("s1/o1/C_01_01_000.png 0 extra", "2 fields")]
-    [InlineData("s1/o1/C_01_01_000.png zero", "a label in 0..49")]
-    [InlineData("s1/o1/C_01_01_000.png 50", "a label in 0..49 second, got '50'")]
-    [InlineData("s1/o1/C_01_01_000.png -1", "a label in 0..49 second, got '-1'")]
-    [InlineData("s1/o1/C_01_01_000.jpg 0", "a relative path to a .png image")]
-    [InlineData("../../etc/x.png 0", "a relative path to a .png image")]
+    [InlineData("s1/o1/C_01_01_000.png", "1 fields instead of 2")]
+    [InlineData("s1/o1/C_01_01_000.png 0 extra", "3 fields instead of 2")]
+    [InlineData("s1/o1/C_01_01_000.png zero", "the label 'zero' is not a whole number in 0..49 in 's1/o1/C_01_01_000.png zero'; each line is")]
+    [InlineData("s1/o1/C_01_01_000.png 50", "the label '50' is not a whole number in 0..49 in 's1/o1/C_01_01_000.png 50'; each line is")]
+    [InlineData("s1/o1/C_01_01_000.png -1", "the label '-1' is not a whole number in 0..49")]
+    [InlineData("s1/o1/C_01_01_000.jpg 0", "the image 's1/o1/C_01_01_000.jpg' is not a relative path to a .png file")]
+    [InlineData("../../etc/x.png 0", "the image '../../etc/x.png' is not a relative path")]
     public void MalformedFilelistLine_NamesFileAndLine(string line, string expected)
     {
         string root = PngForm();
@@ -78,7 +78,7 @@ public sealed class Core50BadInputTests : IDisposable
 
         var e = Assert.Throws<InvalidDataException>(() => Core50Loader.Load(new Core50Options(root, "ni")));
 
-        Assert.Contains("train_batch_01_filelist.txt:2: expected " + expected, e.Message);
+        Assert.Contains("train_batch_01_filelist.txt:2: " + expected, e.Message);
     }
 
     [Theory]

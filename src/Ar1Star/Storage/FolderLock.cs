@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace Ar1Star.Storage;
+
+/// <summary>
+/// An exclusive lock on a folder held by one process: the lock file <see cref="LockName"/> opened
+/// without sharing, which .NET on Linux and macOS turns into an advisory <c>flock</c> (Windows: a
+/// sharing mode) that every other process sees and that the kernel drops when the process dies,
+/// kill -9 included. The holder's process id goes into <see cref="OwnerName"/> beside it (the
+/// locked file itself cannot be read by the others) for the refusal's message.
+/// </summary>
+public sealed class FolderLock : IDisposable
+{
+    public const string LockName = ".ar1-lock";
+    public const string OwnerName = ".ar1-lock-owner";
+
+    private readonly FileStream stream;
+
+    private FolderLock(FileStream stream) => this.stream = stream;
+
+    /// <summary>Takes the lock, creating the folder if needed.</summary>
+    /// <param name="folder">The folder to lock.</param>
+    /// <param name="purpose">What the folder is, for the message (e.g. "the run folder").</param>
+    /// <exception cref="FolderLockedException">Another process holds it.</exception>
+    public static FolderLock Acquire(string folder, string purpose = "the output folder")
+    {
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, LockName);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            string owner = ReadOwner(folder);
+            throw new FolderLockedException(folder,
+                $"{folder} is in use by ar1 process {owner} (a run or resume writing into it; {purpose} takes one at a time): " +
+                "wait for it to end, or choose another --out");
+        }
+        File.WriteAllText(Path.Combine(folder, OwnerName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        return new FolderLock(stream);
+    }
+
+    private static string ReadOwner(string folder)
+    {
+        try
+        {
+            string text = File.ReadAllText(Path.Combine(folder, OwnerName)).Trim();
+            return text.Length > 0 ? text : "(unknown id)";
+        }
+        catch (IOException)
+        {
+            return "(unknown id)";
+        }
+    }
+
+    public void Dispose()
+    {
+        // The owner file goes first: a process that then takes the lock writes its own.
+        try { File.Delete(Path.Combine(Path.GetDirectoryName(stream.Name)!, OwnerName)); } catch (IOException) { }
+        stream.Dispose();
+    }
+}
+
+/// <summary>A folder locked by another process; the message names the holder's process id.</summary>
+public sealed class FolderLockedException(string folder, string message) : IOException(message)
+{
+    public string Folder { get; } = folder;
+}

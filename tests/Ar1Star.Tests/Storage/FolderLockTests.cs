@@ -1,0 +1,33 @@
+using Ar1Star.Storage;
+using Ar1Star.Tests.Cli;
+
+namespace Ar1Star.Tests.Storage;
+
+public class FolderLockTests
+{
+    [Fact]
+    public void ASecondHolderIsRefusedWithTheHoldersProcessIdUntilTheFirstLetsGo()
+    {
+        string dir = Directory.CreateTempSubdirectory("ar1-lock-").FullName;
+        using (FolderLock.Acquire(dir))
+        {
+            var e = Assert.Throws<FolderLockedException>(() => FolderLock.Acquire(dir));
+            Assert.Contains($"process {Environment.ProcessId}", e.Message);
+        }
+        using (FolderLock.Acquire(dir)) { }
+    }
+
+    [Fact]
+    public void AnotherProcessSeesTheLock()
+    {
+        // The lock is an OS lock (flock on Linux), not a file whose presence counts: ar1, started as its own process, is refused.
+        string dir = Directory.CreateTempSubdirectory("ar1-lock-").FullName;
+        using (FolderLock.Acquire(dir))
+        {
+            var (code, _, err) = CliProcess.Run(["run", .. CliProcess.Tiny, "--out", dir]);
+            Assert.Equal(2, code);
+            Assert.Contains($"in use by ar1 process {Environment.ProcessId}", err);
+            Assert.Single(err.Trim().Split('\n'));
+        }
+    }
+}
