@@ -90,6 +90,9 @@ public static class ExperimentRunner
         using var learner = resumed is null
             ? ContinualLearner.CreateWith(learnerOptions, options.PrepareModel)
             : ContinualLearner.Load(resumed.Folder, learnerOptions);
+        // The process's memory policy, not the algorithm's: native memory freed by an epoch goes back
+        // to the system once it outgrows the working set, so the resident set stays flat.
+        learner.Strategy.EpochDone = NativeHeap.TrimIfGrown;
         var observers = options.Observers;
         learner.Strategy.IterationDone = it =>
         {

@@ -18,7 +18,7 @@ public sealed partial class ContinualLearner : IDisposable
 {
     private readonly MobileNetV1 model;
     private readonly LatentEncoder encoder;
-    private readonly Ar1StarStrategy strategy;
+    private readonly IncrementalStrategy strategy;
     private readonly string?[] classNames;
     private readonly bool[] seen;
 
@@ -37,7 +37,7 @@ public sealed partial class ContinualLearner : IDisposable
         {
             prepare()?.Invoke(model, Device);
             encoder = new LatentEncoder(model, Device, options.CacheLatents, config.MbSize);
-            strategy = new Ar1StarStrategy(model, config, encoder, Random, options.Precision);
+            strategy = IncrementalStrategy.Create(model, config, encoder, Random, options.Precision);
         }
         catch
         {
@@ -76,8 +76,8 @@ public sealed partial class ContinualLearner : IDisposable
     /// <summary>The network (for evaluation, export and the experiment runner).</summary>
     public MobileNetV1 Model => model;
 
-    /// <summary>The AR1* strategy: CWR*, the replay memory, SI and the optimizer.</summary>
-    public Ar1StarStrategy Strategy => strategy;
+    /// <summary>The strategy (AR1*: CWR*, the replay memory, SI and the optimizer; or naive fine-tuning).</summary>
+    public IncrementalStrategy Strategy => strategy;
 
     /// <summary>Computes (and, with <see cref="LearnerOptions.CacheLatents"/>, caches) latent activations.</summary>
     public LatentEncoder Encoder => encoder;

@@ -55,7 +55,7 @@ public class LearnerSaveLoadTests
         Assert.Equal(original.Logits(scenario.TestSet), reloaded.Logits(scenario.TestSet));
         Assert.Equal(original.Strategy.Memory.Labels, reloaded.Strategy.Memory.Labels);
         Assert.True(original.Strategy.Memory.Activations!.eq(reloaded.Strategy.Memory.Activations!).all().item<bool>());
-        Assert.Equal(original.Strategy.Cwr!.PastCounts, reloaded.Strategy.Cwr!.PastCounts);
+        Assert.Equal(((Ar1StarStrategy)original.Strategy).Cwr.PastCounts, ((Ar1StarStrategy)reloaded.Strategy).Cwr.PastCounts);
         Assert.Equal(original.Random.State, reloaded.Random.State);
         Assert.Equal(original.Strategy.GlobalStep, reloaded.Strategy.GlobalStep);
         Assert.True(original.Strategy.GlobalStep > 0);

@@ -5,12 +5,12 @@ using static TorchSharp.torch;
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// What the strategy carries from one batch to the next, as one state dict of its components:
-/// CWR*, the replay memory and SI each give their own; the strategy adds the optimizer (SGD's
-/// learning rate and momentum buffers, by parameter name) and the step counter. The model's
-/// weights are the model's.
+/// What a strategy carries from one batch to the next, as one state dict of its components:
+/// the replay memory and SI each give their own (AR1* adds CWR*'s); the strategy adds the
+/// optimizer (SGD's learning rate and momentum buffers, by parameter name) and the step counter.
+/// The model's weights are the model's.
 /// </summary>
-public sealed partial class Ar1StarStrategy
+public abstract partial class IncrementalStrategy
 {
     /// <summary>Optimizer steps taken so far (the step of train_loss and train_accuracy).</summary>
     public long GlobalStep
@@ -20,11 +20,10 @@ public sealed partial class Ar1StarStrategy
     }
 
     /// <summary>The strategy's state (tensors are views into live state, valid until the next step).</summary>
-    public StateDict StateDict()
+    public virtual StateDict StateDict()
     {
         var state = new StateDict();
         state.Set("global_step", globalStep);
-        if (Cwr is not null) state.Add("cwr", Cwr.StateDict());
         state.Add("memory", Memory.StateDict());
         if (Si is not null) state.Add("si", Si.StateDict());
         if (OptimizerState() is { } sgd) state.Add("optimizer", sgd);
@@ -37,10 +36,9 @@ public sealed partial class Ar1StarStrategy
     /// part-way is to be discarded.
     /// </summary>
     /// <exception cref="StateException">A part is missing or does not fit.</exception>
-    public void LoadStateDict(StateDict state)
+    public virtual void LoadStateDict(StateDict state)
     {
         long step = state.Value<long>("global_step");
-        Cwr?.LoadStateDict(state.Child("cwr"));
         Memory.LoadStateDict(state.Child("memory"), device);
         Si?.LoadStateDict(state.Child("si"));
         LoadOptimizerState(state.Has("optimizer") ? state.Child("optimizer") : null);
