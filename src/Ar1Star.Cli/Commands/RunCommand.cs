@@ -142,6 +142,7 @@ internal static class RunCommand
                             PrepareModel: weights.Prepare(cacheDir, config.Seed, reporter.Log))
                         {
                             Resume = checkpoint is not null,
+                            Weights = weights,
                             Observers = observers,
                             Settings = new Dictionary<string, object?>
                             {

@@ -62,6 +62,20 @@ public class LearnerSaveLoadTests
     }
 
     [Fact]
+    public void ANaiveLearnerReloadsAsNaiveAndContinuesBitForBit()
+    {
+        var scenario = TinyScenario.Create();
+        var options = Options with { Config = Options.Config with { Strategy = "naive" } };
+        var (original, dir) = SavedAfterTwoBatches(options);
+        using var _ = original;
+        using var reloaded = ContinualLearner.Load(dir);
+        Assert.IsType<NaiveStrategy>(reloaded.Strategy);
+        Assert.Equal(0, reloaded.Strategy.Memory.Count);
+        foreach (var learner in new[] { original, reloaded }) learner.Learn(scenario.TrainBatches[2]);
+        Assert.Equal(original.Logits(scenario.TestSet), reloaded.Logits(scenario.TestSet));
+    }
+
+    [Fact]
     public void SavingAgainReplacesTheSaveAndLeavesOneState()
     {
         var scenario = TinyScenario.Create();
