@@ -28,7 +28,7 @@ internal static class CliErrors
     /// <summary>Errors caused by the input (options, files, data), as opposed to bugs.</summary>
     public static bool IsUserError(Exception e) =>
         e is ConfigException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException
-            or HttpRequestException or CheckpointException or FormatException;
+            or HttpRequestException or CheckpointException or Ar1Star.State.StateException or FormatException;
 
     /// <summary>Prints the failure and returns the exit code: 2 for bad input, 1 for a bug.</summary>
     public static int Report(Exception e, bool verbose)

@@ -163,6 +163,7 @@ internal static class RunCommand
                         {
                             Resume = checkpoint is not null,
                             Folder = folder,
+                            Weights = weights,
                             Observers = observers,
                             Settings = runSettings,
                         };

@@ -241,27 +241,22 @@ public static class PerformanceBenchmark
         return 2.0 * n * n * n / seconds / 1e9;
     }
 
-    /// <summary>One latent-replay iteration as the strategy runs it on batches after 0.</summary>
+    /// <summary>One latent-replay iteration: the strategy's own training step, set up as on batches after 0.</summary>
     private static double TrainingStepSeconds(BenchmarkOptions options, Ar1Config config, Device device, TrainPrecision precision, bool fused = true)
     {
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
         foreach (var brn in model.BatchRenorms) brn.FusedKernels = fused;
-        ParameterFreezing.FreezeUpTo(model, config.FreezeBelowLayer);
-        foreach (var brn in model.BatchRenorms)
-            brn.SetSchedule(config.IncUpdateRate, config.MaxRMax, config.MaxDMax, incStep: 0);
-        model.TrainAboveLatentLayer();
+        using var encoder = new LatentEncoder(model, device, true, config.MbSize);
+        using var strategy = new Ar1StarStrategy(model, config, encoder, new SplitMixRandom(Seed), new PrecisionOptions(precision));
         using var latents = RandomLatents(options.MiniBatch, model.LatentShape, device);
         using var labels = randint(0, config.NumClasses, options.MiniBatch, device: device);
-        using var sgd = optim.SGD(ParameterFreezing.Trainable(model), config.IncLr, momentum: config.Momentum, weight_decay: config.L2);
-        var type = precision == TrainPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        // Batch 1's begin phase: lat_features frozen, the incremental BRN schedule and learning rate, CWR* reset.
+        using (var cpuLabels = labels.cpu())
+            strategy.BeginBatch(1, cpuLabels.data<long>().Select(l => (int)l).ToArray());
         return Timing.MedianSeconds(() =>
         {
             using var scope = NewDisposeScope();
-            var input = latents.dtype == type ? latents : latents.to(type);
-            var loss = nn.functional.cross_entropy(model.ForwardFromLatent(input), labels);
-            sgd.zero_grad();
-            loss.backward();
-            sgd.step();
+            strategy.TrainStep(latents, labels);
         }, warmUp: 3, repeats: options.StepRepeats);
     }
 

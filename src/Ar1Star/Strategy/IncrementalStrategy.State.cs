@@ -1,0 +1,90 @@
+using Ar1Star.State;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Strategy;
+
+/// <summary>
+/// What a strategy carries from one batch to the next, as one state dict of its components:
+/// the replay memory and SI each give their own (AR1* adds CWR*'s); the strategy adds the
+/// optimizer (SGD's learning rate and momentum buffers, by parameter name) and the step counter.
+/// The model's weights are the model's.
+/// </summary>
+public abstract partial class IncrementalStrategy
+{
+    /// <summary>Optimizer steps taken so far (the step of train_loss and train_accuracy).</summary>
+    public long GlobalStep
+    {
+        get => globalStep;
+        set => globalStep = value;
+    }
+
+    /// <summary>The strategy's state (tensors are views into live state, valid until the next step).</summary>
+    public virtual StateDict StateDict()
+    {
+        var state = new StateDict();
+        state.Set("global_step", globalStep);
+        state.Add("memory", Memory.StateDict());
+        if (Si is not null) state.Add("si", Si.StateDict());
+        if (OptimizerState() is { } sgd) state.Add("optimizer", sgd);
+        return state;
+    }
+
+    /// <summary>
+    /// Puts back a saved <see cref="StateDict"/> into a strategy built with the same configuration.
+    /// Each component checks its part before changing anything; a strategy that refused a state
+    /// part-way is to be discarded.
+    /// </summary>
+    /// <exception cref="StateException">A part is missing or does not fit.</exception>
+    public virtual void LoadStateDict(StateDict state)
+    {
+        long step = state.Value<long>("global_step");
+        Memory.LoadStateDict(state.Child("memory"), device);
+        Si?.LoadStateDict(state.Child("si"));
+        LoadOptimizerState(state.Has("optimizer") ? state.Child("optimizer") : null);
+        globalStep = step;
+    }
+
+    /// <summary>SGD's learning rate and momentum buffers (views); null before batch 0.</summary>
+    private StateDict? OptimizerState()
+    {
+        if (optimizer is null) return null;
+        if (optimizer is not TorchSharp.Modules.SGD sgd)
+            throw new InvalidOperationException($"cannot capture a {optimizer.GetType().Name} optimizer");
+        var names = model.named_parameters().ToDictionary(p => p.parameter.Handle, p => p.name);
+        var parameterNames = sgd.ParamGroups.Cast<TorchSharp.Modules.ParamGroup>().SelectMany(g => g.Parameters).Select(p => names[p.Handle]).ToArray();
+        var buffers = sgd.state_dict().State.Select(s => ((TorchSharp.Modules.SGD.State)s).momentum_buffer).ToArray();
+        var state = new StateDict();
+        state.Set("lr", sgd.ParamGroups.First().LearningRate);
+        state.Set("parameters", parameterNames);
+        for (int i = 0; i < parameterNames.Length; i++)
+            if (buffers[i] is { } buffer) state.Set($"momentum.{parameterNames[i]}", buffer);
+        return state;
+    }
+
+    /// <summary>Builds the optimizer a state describes, over the same parameters, with its momentum buffers (none: no optimizer yet).</summary>
+    private void LoadOptimizerState(StateDict? state)
+    {
+        if (state is null)
+        {
+            optimizer?.Dispose();
+            optimizer = null;
+            return;
+        }
+        double lr = state.Value<double>("lr");
+        var byName = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var names = state.Value<string[]>("parameters");
+        var parameters = names.Select(n => byName.TryGetValue(n, out var p) ? p
+            : throw state.Invalid("parameters", $"name '{n}', which the model does not have")).ToList();
+        var buffers = names.Select((n, i) => state.TensorOrNull($"momentum.{n}") is { } b && !b.shape.SequenceEqual(parameters[i].shape)
+            ? throw state.Invalid($"momentum.{n}", $"has shape [{string.Join(", ", b.shape)}], expected [{string.Join(", ", parameters[i].shape)}]")
+            : state.TensorOrNull($"momentum.{n}")).ToList();
+        optimizer?.Dispose();
+        var sgd = optim.SGD(parameters, lr, momentum: config.Momentum, weight_decay: config.L2);
+        var states = sgd.state_dict().State;
+        for (int i = 0; i < parameters.Count; i++)
+            ((TorchSharp.Modules.SGD.State)states[i]).momentum_buffer =
+                buffers[i]?.to(device).detach().clone().DetachFromDisposeScope()!;
+        optimizer = sgd;
+    }
+}

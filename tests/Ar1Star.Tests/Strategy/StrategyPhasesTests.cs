@@ -1,0 +1,52 @@
+using Ar1Star.Learner;
+using Ar1Star.Strategy;
+using Ar1Star.Tests.Experiment;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Tests.Strategy;
+
+/// <summary>The strategy as the reference's loop: chosen by the configuration, its epochs reported to the caller, its step callable alone.</summary>
+public class StrategyPhasesTests
+{
+    private static LearnerOptions Tiny(string strategy) => new()
+    {
+        Config = TinyScenario.Config with { Strategy = strategy, InitTrainEp = 2, IncTrainEp = 3 },
+        ImageSize = 32,
+    };
+
+    [Theory]
+    [InlineData("ar1", typeof(Ar1StarStrategy), 10)]
+    [InlineData("naive", typeof(NaiveStrategy), 0)]
+    public void TheConfigurationPicksTheStrategyAndEachEpochEndIsTheCallersToHandle(string name, Type type, int memory)
+    {
+        var scenario = TinyScenario.Create();
+        using var learner = ContinualLearner.Create(Tiny(name));
+        Assert.IsType(type, learner.Strategy);
+        int epochs = 0;
+        learner.Strategy.EpochDone = () => epochs++;
+        learner.Learn(scenario.TrainBatches[0]);
+        Assert.Equal(2, epochs);
+        learner.Learn(scenario.TrainBatches[1]);
+        Assert.Equal(2 + 3, epochs);
+        Assert.Equal(memory, learner.Strategy.Memory.Capacity);
+    }
+
+    [Fact]
+    public void TheTrainingStepNeedsABeginPhaseAndThenMovesOnlyTheLayersAboveTheLatentOne()
+    {
+        using var learner = ContinualLearner.Create(Tiny("ar1"));
+        var strategy = learner.Strategy;
+        using var latents = rand(new long[] { 4 }.Concat(learner.Model.LatentShape).ToArray());
+        using var labels = tensor(new long[] { 0, 1, 2, 3 });
+        Assert.Throws<InvalidOperationException>(() => strategy.TrainStep(latents, labels));
+
+        strategy.BeginBatch(1, [0, 1, 2, 3]);
+        var before = learner.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        using (NewDisposeScope()) strategy.TrainStep(latents, labels);
+        Assert.Equal(1, strategy.GlobalStep);
+        var moved = learner.Model.named_parameters().Where(p => !p.parameter.eq(before[p.name]).all().item<bool>()).Select(p => p.name).ToList();
+        Assert.NotEmpty(moved);
+        Assert.All(moved, n => Assert.False(n.StartsWith("lat_features", StringComparison.Ordinal), $"{n} moved"));
+        foreach (var t in before.Values) t.Dispose();
+    }
+}
