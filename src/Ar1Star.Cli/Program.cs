@@ -10,4 +10,5 @@ root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return root.Parse(args).Invoke();

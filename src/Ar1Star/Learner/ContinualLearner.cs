@@ -157,29 +157,9 @@ public sealed class ContinualLearner : IDisposable
         return logits.Select(row => Top(row, classes, top)).ToArray();
     }
 
-    private IReadOnlyList<ClassScore> Top(float[] logits, IReadOnlyList<int> classes, int top)
-    {
-        double max = classes.Max(c => logits[c]);
-        var exp = classes.Select(c => Math.Exp(logits[c] - max)).ToArray();
-        double sum = exp.Sum();
-        return classes.Select((c, j) => new ClassScore(c, ClassName(c), exp[j] / sum))
-            .OrderByDescending(s => s.Probability).ThenBy(s => s.Class).Take(top).ToArray();
-    }
+    private IReadOnlyList<ClassScore> Top(float[] logits, IReadOnlyList<int> classes, int top) => ClassScores.Top(logits, classes, ClassName, top);
 
-    private byte[] Pixels(IReadOnlyList<LearnerImage> images)
-    {
-        int bytes = ImageSize * ImageSize * 3;
-        var pixels = new byte[(long)images.Count * bytes];
-        for (int i = 0; i < images.Count; i++)
-        {
-            var image = images[i] ?? throw new ArgumentNullException(nameof(images), $"image {i} is null");
-            if (image.Width != ImageSize || image.Height != ImageSize)
-                throw new ArgumentException($"image {i} is {image.Width}x{image.Height}; this learner takes {ImageSize}x{ImageSize} " +
-                                            "(LearnerImage.CenterSquare resizes)", nameof(images));
-            image.Rgb.CopyTo(pixels, (long)i * bytes);
-        }
-        return pixels;
-    }
+    private byte[] Pixels(IReadOnlyList<LearnerImage> images) => LearnerPixels.Concat(images, ImageSize);
 
     private int CheckClass(int c, string name) =>
         c >= 0 && c < NumClasses ? c : throw new ArgumentOutOfRangeException(name, c, $"class must be in 0..{NumClasses - 1}");
