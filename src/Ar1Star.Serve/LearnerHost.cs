@@ -62,6 +62,9 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <summary>Teach requests waiting or learning now.</summary>
     public IReadOnlyList<TeachJob> ActiveJobs => pending.Where(j => j.State is TeachState.Queued or TeachState.Learning).ToArray();
 
+    /// <summary>Called on the learner's thread after every training iteration (tests hold a batch mid-way with it).</summary>
+    internal Action<TeachJob>? IterationHook { get; set; }
+
     public TeachJob? Job(int id) => jobs.GetValueOrDefault(id);
 
     /// <summary>Every class: its name, whether it was learnt and how many images it was taught with.</summary>
@@ -144,6 +147,13 @@ public sealed class LearnerHost : IAsyncDisposable
         });
     }
 
+    /// <summary>Runs <paramref name="action"/> on the learner's thread, in turn with the queued work (tests inspect or prepare the learner).</summary>
+    internal void OnLearnerForTests(Action<ContinualLearner> action) => OnWorker(() =>
+    {
+        action(learner);
+        return 0;
+    }).GetAwaiter().GetResult();
+
     private void Learn(TeachJob job)
     {
         if (!job.TryStart()) return; // withdrawn by a reset
@@ -151,7 +161,11 @@ public sealed class LearnerHost : IAsyncDisposable
         int batch = learner.BatchesLearnt;
         int epochs = batch == 0 ? learner.Config.InitTrainEp : learner.Config.IncTrainEp;
         job.Epochs = (0, epochs);
-        learner.Strategy.IterationDone = it => job.Epochs = (it.Epoch + 1, epochs);
+        learner.Strategy.IterationDone = it =>
+        {
+            job.Epochs = (it.Epoch + 1, epochs);
+            IterationHook?.Invoke(job);
+        };
         try
         {
             learner.Learn(job.Images!, job.Label);

@@ -28,7 +28,11 @@ internal static class ServeCommand
             Description = "Folder the learner is saved to (Save, and on shutdown) and resumed from",
             DefaultValueFactory = _ => new DirectoryInfo(DefaultStateDir),
         };
-        var presetOption = new Option<string>("--preset") { Description = "Learner configuration: " + string.Join(", ", ServePresets.Names), DefaultValueFactory = _ => ServePresets.Names[0] };
+        var presetOption = new Option<string>("--preset")
+        {
+            Description = "Learner configuration: realtime (only the output layer learns: 100 frames in about a second) or default (the spec's)",
+            DefaultValueFactory = _ => LearnerPresets.RealtimeName,
+        };
         var imageSizeOption = new Option<int>("--image-size") { Description = "Side of the square images the learner takes (a multiple of 32)", DefaultValueFactory = _ => 128 };
         var cacheOption = new Option<DirectoryInfo>("--cache-dir")
         {
@@ -45,7 +49,7 @@ internal static class ServeCommand
             string weightsText = parse.GetValue(weightsOption) ?? (File.Exists(ImageNetWeights.CachedPath(cacheDir)) ? "imagenet" : "builtin");
             var options = new LearnerOptions
             {
-                Config = ServePresets.Resolve(parse.GetValue(presetOption)!),
+                Config = Preset(parse.GetValue(presetOption)!),
                 Weights = InitialWeights.Parse(weightsText),
                 ImageSize = parse.GetValue(imageSizeOption),
                 CacheDir = cacheDir,
@@ -56,6 +60,18 @@ internal static class ServeCommand
             return Serve(options, parse.GetValue(stateOption)!.FullName, parse.GetValue(hostOption)!, parse.GetValue(portOption), info).GetAwaiter().GetResult();
         }));
         return command;
+    }
+
+    private static Ar1Config Preset(string name)
+    {
+        try
+        {
+            return LearnerPresets.Get(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--preset: {e.Message}");
+        }
     }
 
     /// <summary>$XDG_DATA_HOME/ar1star/serve-state or ~/.local/share/ar1star/serve-state.</summary>
