@@ -14,7 +14,7 @@ namespace Ar1Star.Serve;
 /// </summary>
 public sealed class LearnerHost : IAsyncDisposable
 {
-    private readonly Func<ContinualLearner> createFresh;
+    private readonly LearnerOptions options;
     private readonly Action<string>? log;
     private readonly Channel<Func<Task>> work = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<int, TeachJob> jobs = new();
@@ -27,26 +27,29 @@ public sealed class LearnerHost : IAsyncDisposable
     private int nextJob;
     private int disposed;
 
-    private LearnerHost(ContinualLearner learner, Func<ContinualLearner> createFresh, string? stateDir, Action<string>? log)
+    private LearnerHost(ContinualLearner learner, LearnerOptions options, string? stateDir, Action<string>? log)
     {
         this.learner = learner;
-        this.createFresh = createFresh;
+        this.options = options;
         this.log = log;
         StateDir = stateDir;
-        classes = ClassRecords(learner, stateDir);
+        classes = ClassRecords(learner);
         Publish();
         worker = Task.Run(WorkAsync);
     }
 
     /// <summary>
-    /// Resumes the state saved in <paramref name="stateDir"/> if there is one, else starts from
-    /// <paramref name="createFresh"/> (which <see cref="ResetAsync"/> calls again).
+    /// Resumes the learner saved in <paramref name="stateDir"/> if there is one (it must have been
+    /// saved with the same settings), else builds a fresh one from <paramref name="options"/>, as
+    /// <see cref="ResetAsync"/> does again.
     /// </summary>
-    public static LearnerHost Open(Func<ContinualLearner> createFresh, string? stateDir, Action<string>? log = null)
+    /// <exception cref="State.StateException">The saved state is damaged or was saved with other settings.</exception>
+    public static LearnerHost Open(LearnerOptions options, string? stateDir, Action<string>? log = null)
     {
-        var learner = stateDir is not null && StateFolder.Exists(stateDir) ? StateFolder.Load(stateDir, log) : createFresh();
-        if (learner.BatchesLearnt > 0) log?.Invoke($"resumed {stateDir}: {learner.BatchesLearnt} batches, classes {string.Join(", ", learner.ClassesSeen)}");
-        return new LearnerHost(learner, createFresh, stateDir, log);
+        var learner = stateDir is not null && State.StateFolder.Exists(stateDir)
+            ? ContinualLearner.Load(stateDir, options, log)
+            : ContinualLearner.Create(options, log);
+        return new LearnerHost(learner, options, stateDir, log);
     }
 
     /// <summary>Where <see cref="SaveAsync"/> writes (null: saving is refused).</summary>
@@ -136,11 +139,11 @@ public sealed class LearnerHost : IAsyncDisposable
         foreach (var job in pending) job.TryCancel();
         return OnWorker(() =>
         {
-            var fresh = createFresh();
+            var fresh = ContinualLearner.Create(options, log);
             var old = learner;
             learner = fresh;
             old.Dispose();
-            lock (classLock) classes = ClassRecords(fresh, null);
+            lock (classLock) classes = ClassRecords(fresh);
             Publish();
             log?.Invoke("reset: a fresh learner, nothing learnt");
             return 0;
@@ -191,7 +194,7 @@ public sealed class LearnerHost : IAsyncDisposable
         ClassRecord[] records;
         lock (classLock) records = classes.ToArray();
         foreach (var record in records) learner.SetClassName(record.Class, record.Name);
-        StateFolder.Write(dir, learner, records);
+        learner.Save(dir);
         log?.Invoke($"saved {dir} ({learner.BatchesLearnt} batches)");
         return learner.BatchesLearnt;
     }
@@ -250,13 +253,10 @@ public sealed class LearnerHost : IAsyncDisposable
 
     private static string DefaultName(int c) => $"class {c}";
 
-    private static ClassRecord[] ClassRecords(ContinualLearner learner, string? stateDir)
+    private static ClassRecord[] ClassRecords(ContinualLearner learner)
     {
-        var taught = stateDir is null ? null : StateFolder.TaughtCounts(stateDir);
         var seen = learner.ClassesSeen.ToHashSet();
-        return Enumerable.Range(0, learner.NumClasses)
-            .Select(c => new ClassRecord(c, learner.ClassName(c), seen.Contains(c), taught?.GetValueOrDefault(c) ?? 0))
-            .ToArray();
+        return Enumerable.Range(0, learner.NumClasses).Select(c => new ClassRecord(c, learner.ClassName(c), seen.Contains(c), 0)).ToArray();
     }
 
     /// <summary>Withdraws queued requests, lets the one learning finish, saves (with a state folder) and frees the learner.</summary>
@@ -283,5 +283,5 @@ public sealed class LearnerHost : IAsyncDisposable
 /// <param name="Class">Its index (the label).</param>
 /// <param name="Name">Its name as set, else "class N".</param>
 /// <param name="Learnt">Whether a learnt batch held it.</param>
-/// <param name="Images">Images it was taught with.</param>
+/// <param name="Images">Images it was taught with since the server started (the saved state keeps no count).</param>
 public sealed record ClassRecord(int Class, string Name, bool Learnt, int Images);

@@ -83,7 +83,7 @@ internal static class ServeCommand
     {
         void Log(string line) => Console.WriteLine(line);
         Log($"learner: preset {info["preset"]}, weights {info["weights"]}, {options.ImageSize}x{options.ImageSize} images; state {stateDir}");
-        var host = LearnerHost.Open(() => ContinualLearner.Create(options, Log), stateDir, Log);
+        var host = LearnerHost.Open(options, stateDir, Log);
         ServeServer server;
         try
         {

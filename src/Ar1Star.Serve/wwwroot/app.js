@@ -132,7 +132,7 @@ function slotElement(c) {
   name.value = c.name;
   name.addEventListener('change', () => rename(c.class, name.value));
   name.addEventListener('keydown', (e) => { if (e.key === 'Enter') name.blur(); });
-  item.querySelector('.slot-count').textContent = c.learnt ? `learnt from ${c.images} images` : 'not taught yet';
+  item.querySelector('.slot-count').textContent = !c.learnt ? 'not taught yet' : c.images ? `learnt (${c.images} images this session)` : 'learnt';
   item.querySelector('.teach').addEventListener('click', () => teachFromCamera(c.class));
   item.querySelector('input[type=file]').addEventListener('change', (e) => {
     const files = [...e.target.files];
@@ -225,7 +225,9 @@ async function teach(id, files, what) {
 // ---- predict ----------------------------------------------------------------------------------
 
 function renderPredictions(top, source) {
-  $('predictions').replaceChildren(...top.map((s) => {
+  const list = $('predictions');
+  list.dataset.updates = String(Number(list.dataset.updates || 0) + 1); // lets a watcher tell answers apart
+  list.replaceChildren(...top.map((s) => {
     const item = document.createElement('li');
     item.dataset.class = s.class;
     const pct = `${Math.round(s.probability * 100)}%`;

@@ -30,8 +30,7 @@ internal sealed class ServeTestServer : IAsyncDisposable
         Config = TinyScenario.Config with
         {
             InitTrainEp = 4,
-            IncTrainEp = 8,
-            IncLr = 0.05,
+            IncTrainEp = 4,
             LatentLayerNum = LearnerPresets.Realtime.LatentLayerNum,
             FreezeBelowLayer = LearnerPresets.Realtime.FreezeBelowLayer,
         },
@@ -40,8 +39,7 @@ internal sealed class ServeTestServer : IAsyncDisposable
 
     public static async Task<ServeTestServer> StartAsync(string? stateDir = null, UploadLimits? limits = null, LearnerOptions? options = null)
     {
-        var learnerOptions = options ?? TinyOptions;
-        var host = LearnerHost.Open(() => ContinualLearner.Create(learnerOptions), stateDir);
+        var host = LearnerHost.Open(options ?? TinyOptions, stateDir);
         return new ServeTestServer(await ServeServer.StartAsync(host, "127.0.0.1", 0, limits ?? UploadLimits.Default));
     }
 
