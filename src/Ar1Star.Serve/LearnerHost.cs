@@ -142,9 +142,12 @@ public sealed class LearnerHost : IAsyncDisposable
             var fresh = ContinualLearner.Create(options, log);
             var old = learner;
             learner = fresh;
-            old.Dispose();
             lock (classLock) classes = ClassRecords(fresh);
-            Publish();
+            var retired = Interlocked.Exchange(ref snapshot, null);
+            retired?.Dispose();
+            // Predictions in flight may still run the old snapshot, which shares the old network's pool layer.
+            SpinWait.SpinUntil(() => retired is null || retired.IsFreed);
+            old.Dispose();
             log?.Invoke("reset: a fresh learner, nothing learnt");
             return 0;
         });

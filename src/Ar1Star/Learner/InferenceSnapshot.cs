@@ -59,6 +59,9 @@ public sealed class InferenceSnapshot : IDisposable
         return false;
     }
 
+    /// <summary>Whether the last reference is gone (the learner it was taken from may then be disposed: the pool layer is shared).</summary>
+    public bool IsFreed => Volatile.Read(ref references) == 0;
+
     /// <summary>Gives back a reference; the last one frees the tensors.</summary>
     public void Release()
     {
