@@ -193,7 +193,7 @@ internal static class RunCommand
                 Console.Write(summary.FormatTable());
                 return 0;
             }
-            catch (Exception e) when (CliErrors.IsUserError(e) || e is CheckpointException or FormatException)
+            catch (Exception e) when (CliErrors.IsUserError(e) || e is Ar1Star.State.StateException or FormatException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

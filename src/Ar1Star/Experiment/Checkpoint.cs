@@ -1,29 +1,22 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ar1Star.Configuration;
-using Ar1Star.Model;
-using Ar1Star.Strategy;
-using TorchSharp;
-using static TorchSharp.torch;
+using Ar1Star.Learner;
 
 namespace Ar1Star.Experiment;
 
 /// <summary>
 /// Everything a run carries from one batch to the next, so that a resumed run continues
-/// exactly where the checkpoint was taken: the model (parameters and BRN buffers in
-/// <c>model.bin</c>), the tensors of CWR*, the replay memory, SI and the optimizer (in
-/// <c>tensors.bin</c>), and in <c>checkpoint.json</c> the settings it was made with, the
-/// progress and results so far, the generator states, the BRN schedules and what the
-/// observers need to continue their files.
+/// exactly where the checkpoint was taken: the learner's saved state (its own three files, as
+/// <see cref="ContinualLearner.Save"/> writes them) plus, in <c>checkpoint.json</c>, the run's
+/// progress: the settings it was made with, the results so far and what the observers need to
+/// continue their files.
 /// </summary>
 public sealed class Checkpoint
 {
     public const string JsonName = "checkpoint.json";
-    public const string ModelName = "model.bin";
-    public const string TensorsName = "tensors.bin";
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
 
     [JsonPropertyName("format")] public int Format { get; init; } = CurrentFormat;
     /// <summary>The configuration keys and the run settings (scenario, sizes...) the run was started with.</summary>
@@ -32,17 +25,6 @@ public sealed class Checkpoint
     /// <summary>The --max-batches the run was started or last resumed with (null: all); a resume without one keeps it.</summary>
     [JsonPropertyName("max_batches")] public int? MaxBatches { get; init; }
     [JsonPropertyName("results")] public RunResults Results { get; init; } = new();
-    /// <summary>The strategy generator's state, in hex (JSON numbers lose 64-bit precision).</summary>
-    [JsonPropertyName("random_state")] public string RandomState { get; init; } = "";
-    [JsonPropertyName("global_step")] public long GlobalStep { get; init; }
-    /// <summary>Per BRN layer, in network order: momentum, r_max, d_max, inc_step.</summary>
-    [JsonPropertyName("batch_renorm")] public double[][] BatchRenorm { get; init; } = [];
-    [JsonPropertyName("cwr_consolidated")] public bool[]? CwrConsolidated { get; init; }
-    [JsonPropertyName("cwr_past")] public long[]? CwrPast { get; init; }
-    [JsonPropertyName("memory_labels")] public int[] MemoryLabels { get; init; } = [];
-    [JsonPropertyName("si_has_importance")] public bool? SiHasImportance { get; init; }
-    [JsonPropertyName("optimizer_lr")] public double? OptimizerLr { get; init; }
-    [JsonPropertyName("optimizer_parameters")] public string[]? OptimizerParameters { get; init; }
     /// <summary>Per observer name, what it needs on resume (e.g. the event file and its length).</summary>
     [JsonPropertyName("observers")] public Dictionary<string, string> Observers { get; init; } = [];
 
@@ -51,8 +33,7 @@ public sealed class Checkpoint
     /// <summary>The settings a run is identified by: every configuration key plus the caller's run settings.</summary>
     public static Dictionary<string, JsonElement> SettingsOf(Ar1Config config, IReadOnlyDictionary<string, object?> runSettings)
     {
-        var all = new Dictionary<string, JsonElement>();
-        foreach (var (key, value) in config.ToDictionary()) all[key] = JsonSerializer.SerializeToElement(value);
+        var all = Ar1ConfigJson.ToJson(config);
         foreach (var (key, value) in runSettings) all[key] = JsonSerializer.SerializeToElement(value);
         return all;
     }
@@ -63,69 +44,19 @@ public sealed class Checkpoint
     /// </summary>
     public void RequireSettings(IReadOnlyDictionary<string, JsonElement> now, string where)
     {
-        var differing = Settings.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
-            .Where(k => Text(Settings, k) != Text(now, k))
-            .Select(k => $"{k} (checkpoint {Text(Settings, k)}, now {Text(now, k)})")
-            .ToList();
+        var differing = Ar1ConfigJson.Differences(Settings, now, "checkpoint");
         if (differing.Count > 0)
             throw new CheckpointException(
                 $"{where} was written with another configuration; differing keys: {string.Join(", ", differing)}");
-
-        static string Text(IReadOnlyDictionary<string, JsonElement> d, string k) =>
-            d.TryGetValue(k, out var v) ? v.GetRawText() : "(absent)";
     }
 
-    /// <summary>Captures the live run into a checkpoint object and its tensors (views into live state).</summary>
-    public static (Checkpoint Meta, List<(string Name, Tensor Value)> Tensors) Capture(
-        Dictionary<string, JsonElement> settings, RunResults results, int? maxBatches, MobileNetV1 model, Ar1StarStrategy strategy,
-        SplitMixRandom random, Dictionary<string, string> observers)
+    /// <summary>
+    /// Writes the checkpoint into <paramref name="folder"/>: the learner's files, then
+    /// checkpoint.json, each flushed to disk; <paramref name="step"/> hears "model", "tensors", "json".
+    /// </summary>
+    public void WriteFiles(string folder, ContinualLearner learner, Action<string>? step = null)
     {
-        var tensors = new List<(string, Tensor)> { ("torch.rng_state", get_rng_state()) };
-        if (strategy.Cwr is { } cwr) tensors.Add(("cwr.consolidated", cwr.ConsolidatedWeights));
-        if (strategy.Memory.Activations is { } activations) tensors.Add(("memory.activations", activations));
-        if (strategy.Memory.Scales is { } scales) tensors.Add(("memory.scales", scales));
-        if (strategy.Si is { } si)
-        {
-            var (cumulative, importance, thetaStar, _) = si.State;
-            for (int k = 0; k < cumulative.Count; k++)
-            {
-                tensors.Add(($"si.cumulative.{si.Names[k]}", cumulative[k]));
-                tensors.Add(($"si.importance.{si.Names[k]}", importance[k]));
-                tensors.Add(($"si.theta_star.{si.Names[k]}", thetaStar[k]));
-            }
-        }
-        var optimizer = strategy.CaptureOptimizer();
-        if (optimizer is not null)
-            for (int i = 0; i < optimizer.ParameterNames.Count; i++)
-                if (optimizer.MomentumBuffers[i] is { } buffer) tensors.Add(($"optimizer.momentum.{optimizer.ParameterNames[i]}", buffer));
-
-        var meta = new Checkpoint
-        {
-            Settings = settings,
-            BatchesDone = results.Batches.Count,
-            MaxBatches = maxBatches,
-            Results = results,
-            RandomState = random.State.ToString("x16", CultureInfo.InvariantCulture),
-            GlobalStep = strategy.GlobalStep,
-            BatchRenorm = model.BatchRenorms.Select(b => new[] { b.Momentum, b.RMax, b.DMax, b.IncStep }).ToArray(),
-            CwrConsolidated = strategy.Cwr is { } c ? Enumerable.Range(0, c.PastCounts.Count).Select(c.HasSaved).ToArray() : null,
-            CwrPast = strategy.Cwr?.PastCounts.ToArray(),
-            MemoryLabels = strategy.Memory.Labels.ToArray(),
-            SiHasImportance = strategy.Si?.State.HasImportance,
-            OptimizerLr = optimizer?.LearningRate,
-            OptimizerParameters = optimizer?.ParameterNames.ToArray(),
-            Observers = observers,
-        };
-        return (meta, tensors);
-    }
-
-    /// <summary>Writes the checkpoint's three files into <paramref name="folder"/>, each flushed to disk.</summary>
-    public void WriteFiles(string folder, MobileNetV1 model, IReadOnlyList<(string Name, Tensor Value)> tensors, Action<string>? step = null)
-    {
-        AtomicFile.Write(Path.Combine(folder, ModelName), s => model.save(s));
-        step?.Invoke("model");
-        AtomicFile.Write(Path.Combine(folder, TensorsName), s => TensorArchive.Write(s, tensors));
-        step?.Invoke("tensors");
+        learner.WriteState(folder, step);
         AtomicFile.WriteAllText(Path.Combine(folder, JsonName), JsonSerializer.Serialize(this, Json));
         step?.Invoke("json");
     }
@@ -151,81 +82,11 @@ public sealed class Checkpoint
         }
     }
 
-    /// <summary>The folder this checkpoint was read from.</summary>
+    /// <summary>The folder this checkpoint was read from (the learner's saved state is there too).</summary>
     [JsonIgnore] public string Folder { get; private set; } = "";
 
-    /// <summary>Puts the checkpoint's state into a freshly built model, strategy and generator.</summary>
-    public void Restore(MobileNetV1 model, Ar1StarStrategy strategy, SplitMixRandom random)
-    {
-        string modelPath = Path.Combine(Folder, ModelName);
-        string tensorsPath = Path.Combine(Folder, TensorsName);
-        try
-        {
-            model.load(modelPath);
-        }
-        catch (Exception e) when (e is not CheckpointException)
-        {
-            throw new CheckpointException($"{modelPath}: cannot load the model ({e.Message})", e);
-        }
-        var brns = model.BatchRenorms.ToList();
-        if (brns.Count != BatchRenorm.Length)
-            throw new CheckpointException($"{Path.Combine(Folder, JsonName)}: batch_renorm has {BatchRenorm.Length} layers, the model {brns.Count}");
-        for (int i = 0; i < brns.Count; i++)
-        {
-            var s = BatchRenorm[i];
-            brns[i].SetSchedule(s[0], s[1], s[2], s[3]);
-        }
-
-        var tensors = TensorArchive.Read(tensorsPath);
-        // Device copies made while restoring are temporaries: every component copies what it keeps.
-        using var scope = NewDisposeScope();
-        try
-        {
-            Tensor Get(string name) => tensors.TryGetValue(name, out var t) ? t
-                : throw new CheckpointException($"{tensorsPath}: tensor '{name}' is missing");
-            var device = model.Output.weight!.device;
-            set_rng_state(Get("torch.rng_state"));
-            if (strategy.Cwr is { } cwr)
-                cwr.Restore(Get("cwr.consolidated").to(device), CwrConsolidated ?? [], CwrPast ?? []);
-            strategy.Memory.Restore(tensors.GetValueOrDefault("memory.activations"), tensors.GetValueOrDefault("memory.scales"), MemoryLabels, device);
-            if (strategy.Si is { } si)
-            {
-                Tensor[] Of(string part) => si.Names.Select(n => Get($"si.{part}.{n}").to(device)).ToArray();
-                si.Restore(Of("cumulative"), Of("importance"), Of("theta_star"), SiHasImportance ?? false);
-            }
-            if (OptimizerLr is { } lr && OptimizerParameters is { } names)
-                strategy.RestoreOptimizer(new OptimizerSnapshot(lr, names,
-                    names.Select(n => tensors.GetValueOrDefault($"optimizer.momentum.{n}")).ToList()));
-            strategy.GlobalStep = GlobalStep;
-            random.State = ulong.Parse(RandomState, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        }
-        catch (ArgumentException e)
-        {
-            throw new CheckpointException($"{Folder}: checkpoint does not fit this model ({e.Message})", e);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
-    }
-
     /// <summary>The configuration a checkpoint was made with (its keys only).</summary>
-    public Ar1Config Config()
-    {
-        var config = new Ar1Config();
-        foreach (var key in Ar1Config.Keys)
-        {
-            if (!Settings.TryGetValue(key, out var value)) continue;
-            config = value.ValueKind switch
-            {
-                JsonValueKind.String => config.With(key, value.GetString()),
-                JsonValueKind.True or JsonValueKind.False => config.With(key, value.GetBoolean()),
-                JsonValueKind.Number => config.WithText(key, value.GetRawText()),
-                _ => config,
-            };
-        }
-        return config;
-    }
+    public Ar1Config Config() => Ar1ConfigJson.FromJson(Settings);
 
     /// <summary>A run setting of the checkpoint (not a configuration key), or null.</summary>
     public JsonNode? Setting(string key) => Settings.TryGetValue(key, out var v) ? JsonNode.Parse(v.GetRawText()) : null;

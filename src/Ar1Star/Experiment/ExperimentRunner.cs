@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
+using Ar1Star.Learner;
 using Ar1Star.Model;
 using Ar1Star.Runtime;
 using Ar1Star.Strategy;
@@ -19,6 +20,9 @@ namespace Ar1Star.Experiment;
 public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool CacheLatents = true, Device? Device = null,
     Action<MobileNetV1, Device>? PrepareModel = null, PrecisionOptions? Precision = null)
 {
+    /// <summary>What <see cref="PrepareModel"/> puts in, as the learner records it (informative).</summary>
+    public InitialWeights Weights { get; init; } = InitialWeights.None;
+
     /// <summary>Continue from the checkpoint in <see cref="OutDir"/> (an error when there is none).</summary>
     public bool Resume { get; init; }
 
@@ -72,17 +76,22 @@ public static class ExperimentRunner
             CheckpointStore.Clear(options.OutDir);
         }
         AtomicFile.RemoveLeftovers(options.OutDir);
-        manual_seed(config.Seed);
-        var random = new SplitMixRandom(config.Seed);
 
-        using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, scenario.ImageSize, device);
-        // A resumed model gets its weights from the checkpoint: no need to prepare (e.g. pretrain) them.
-        if (resumed is null) options.PrepareModel?.Invoke(model, device);
-        using var encoder = new LatentEncoder(model, device, options.CacheLatents, config.MbSize);
-        using var strategy = new Ar1StarStrategy(model, config, encoder, random, options.Precision);
-        resumed?.Restore(model, strategy, random);
+        var learnerOptions = new LearnerOptions
+        {
+            Config = config,
+            ImageSize = scenario.ImageSize,
+            Device = device,
+            CacheLatents = options.CacheLatents,
+            Precision = options.Precision ?? PrecisionOptions.Default,
+            Weights = options.Weights,
+        };
+        // A resumed learner gets its weights from the checkpoint: no need to prepare (e.g. pretrain) them.
+        using var learner = resumed is null
+            ? ContinualLearner.CreateWith(learnerOptions, options.PrepareModel)
+            : ContinualLearner.Load(resumed.Folder, learnerOptions);
         var observers = options.Observers;
-        strategy.IterationDone = it =>
+        learner.Strategy.IterationDone = it =>
         {
             foreach (var o in observers) o.IterationDone(it);
             iterationDone?.Invoke(it);
@@ -92,7 +101,7 @@ public static class ExperimentRunner
         if (resumed is not null) results.Batches.AddRange(resumed.Results.Batches);
         string resultsPath = Path.Combine(options.OutDir, ResultsFileName);
         int batches = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
-        var run = new RunContext(options.OutDir, config, results, strategy, Math.Max(batches, results.Batches.Count));
+        var run = new RunContext(options.OutDir, config, results, learner.Strategy, Math.Max(batches, results.Batches.Count));
         foreach (var o in observers) o.Started(run, resumed?.Observers.GetValueOrDefault(o.Name));
         void Step(int batch, string name) => options.StepHook?.Invoke(new RunStep(batch, name));
 
@@ -101,9 +110,9 @@ public static class ExperimentRunner
         {
             var clock = Stopwatch.StartNew();
             var batch = scenario.TrainBatches[i];
-            strategy.TrainOnBatch(i, batch);
+            learner.Learn(batch);
             Step(i, "trained");
-            var eval = Evaluator.Evaluate(model, encoder, scenario.TestSet, config.NumClasses, config.MbSize);
+            var eval = Evaluator.Evaluate(learner.Model, learner.Encoder, scenario.TestSet, config.NumClasses, config.MbSize);
             var result = new BatchResult(i, batch.Count, batch.Labels.Distinct().Order().ToArray(),
                 eval.Accuracy, eval.Loss, eval.PerClassAccuracy.Select(a => double.IsNaN(a) ? (double?)null : a).ToArray(),
                 clock.Elapsed.TotalSeconds);
@@ -116,7 +125,7 @@ public static class ExperimentRunner
             Step(i, "observed");
             results.Save(resultsPath);
             Step(i, "results");
-            if (options.Checkpoints) SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, model, strategy, random, observerStates, name => Step(i, name));
+            if (options.Checkpoints) SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, learner, observerStates, name => Step(i, name));
             // Native memory freed by this batch goes back to the system once it outgrows the working set, so RSS stays flat.
             NativeHeap.TrimIfGrown();
             batchDone?.Invoke(result);
@@ -135,13 +144,19 @@ public static class ExperimentRunner
             ["test_patterns"] = scenario.TestSet.Count,
         });
 
-    private static void SaveCheckpoint(string outDir, Dictionary<string, JsonElement> settings, RunResults results, int? maxBatches, MobileNetV1 model,
-        Ar1StarStrategy strategy, SplitMixRandom random, Dictionary<string, string> observerStates, Action<string> step)
+    private static void SaveCheckpoint(string outDir, Dictionary<string, JsonElement> settings, RunResults results, int? maxBatches,
+        ContinualLearner learner, Dictionary<string, string> observerStates, Action<string> step)
     {
-        using var scope = NewDisposeScope();
-        var (meta, tensors) = Checkpoint.Capture(settings, results, maxBatches, model, strategy, random, observerStates);
+        var checkpoint = new Checkpoint
+        {
+            Settings = settings,
+            BatchesDone = results.Batches.Count,
+            MaxBatches = maxBatches,
+            Results = results,
+            Observers = observerStates,
+        };
         CheckpointStore.Save(outDir, $"batches-{results.Batches.Count:D4}",
-            folder => meta.WriteFiles(folder, model, tensors, name => step("checkpoint." + name)),
+            folder => checkpoint.WriteFiles(folder, learner, name => step("checkpoint." + name)),
             name => step("checkpoint." + name));
     }
 }

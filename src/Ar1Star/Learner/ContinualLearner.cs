@@ -15,7 +15,7 @@ namespace Ar1Star.Learner;
 /// the one place where the model, the latent encoder and the strategy are wired together.
 /// Not thread-safe: one call at a time.
 /// </summary>
-public sealed class ContinualLearner : IDisposable
+public sealed partial class ContinualLearner : IDisposable
 {
     private readonly MobileNetV1 model;
     private readonly LatentEncoder encoder;
@@ -23,7 +23,9 @@ public sealed class ContinualLearner : IDisposable
     private readonly string?[] classNames;
     private readonly bool[] seen;
 
-    private ContinualLearner(LearnerOptions options, Action<string>? log)
+    /// <param name="options">What to build.</param>
+    /// <param name="prepare">Puts initial weights into the new model (null: keep the random initialisation).</param>
+    private ContinualLearner(LearnerOptions options, Func<Action<MobileNetV1, Device>?> prepare)
     {
         var config = options.Config;
         config.Validate();
@@ -34,7 +36,7 @@ public sealed class ContinualLearner : IDisposable
         model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, Device);
         try
         {
-            options.Weights.Prepare(options.CacheDir, config.Seed, log)?.Invoke(model, Device);
+            prepare()?.Invoke(model, Device);
             encoder = new LatentEncoder(model, Device, options.CacheLatents, config.MbSize);
             strategy = new Ar1StarStrategy(model, config, encoder, Random, options.Precision);
         }
@@ -51,7 +53,14 @@ public sealed class ContinualLearner : IDisposable
     /// <summary>Builds a learner: the network with its initial weights, ready for batch 0.</summary>
     /// <param name="options">Configuration, initial weights, image size, device.</param>
     /// <param name="log">Told of slow one-time work (e.g. the built-in pretraining).</param>
-    public static ContinualLearner Create(LearnerOptions options, Action<string>? log = null) => new(options, log);
+    public static ContinualLearner Create(LearnerOptions options, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(options, () => options.Weights.Prepare(options.CacheDir, options.Config.Seed, log));
+    }
+
+    /// <summary>Builds a learner whose initial weights come from <paramref name="prepare"/> (the experiment runner's hook).</summary>
+    internal static ContinualLearner CreateWith(LearnerOptions options, Action<MobileNetV1, Device>? prepare) => new(options, () => prepare);
 
     public LearnerOptions Options { get; }
     public Ar1Config Config => Options.Config;

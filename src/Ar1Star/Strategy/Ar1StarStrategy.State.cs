@@ -1,17 +1,14 @@
+using Ar1Star.State;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// The SGD optimizer as it stands between two batches: its learning rate and, per parameter
-/// (by name, in the optimizer's order), the momentum buffer (null before the first step).
-/// </summary>
-public sealed record OptimizerSnapshot(double LearningRate, IReadOnlyList<string> ParameterNames, IReadOnlyList<Tensor?> MomentumBuffers);
-
-/// <summary>
-/// What the strategy itself carries from one batch to the next, for checkpoints. CWR*, the
-/// replay memory and SI expose their own; the model's weights are the model's.
+/// What the strategy carries from one batch to the next, as one state dict of its components:
+/// CWR*, the replay memory and SI each give their own; the strategy adds the optimizer (SGD's
+/// learning rate and momentum buffers, by parameter name) and the step counter. The model's
+/// weights are the model's.
 /// </summary>
 public sealed partial class Ar1StarStrategy
 {
@@ -22,33 +19,74 @@ public sealed partial class Ar1StarStrategy
         set => globalStep = value;
     }
 
-    /// <summary>The live optimizer's state (tensors are views, valid until the next step); null before batch 0.</summary>
-    public OptimizerSnapshot? CaptureOptimizer()
+    /// <summary>The strategy's state (tensors are views into live state, valid until the next step).</summary>
+    public StateDict StateDict()
+    {
+        var state = new StateDict();
+        state.Set("global_step", globalStep);
+        if (Cwr is not null) state.Add("cwr", Cwr.StateDict());
+        state.Add("memory", Memory.StateDict());
+        if (Si is not null) state.Add("si", Si.StateDict());
+        if (OptimizerState() is { } sgd) state.Add("optimizer", sgd);
+        return state;
+    }
+
+    /// <summary>
+    /// Puts back a saved <see cref="StateDict"/> into a strategy built with the same configuration.
+    /// Each component checks its part before changing anything; a strategy that refused a state
+    /// part-way is to be discarded.
+    /// </summary>
+    /// <exception cref="StateException">A part is missing or does not fit.</exception>
+    public void LoadStateDict(StateDict state)
+    {
+        long step = state.Value<long>("global_step");
+        Cwr?.LoadStateDict(state.Child("cwr"));
+        Memory.LoadStateDict(state.Child("memory"), device);
+        Si?.LoadStateDict(state.Child("si"));
+        LoadOptimizerState(state.Has("optimizer") ? state.Child("optimizer") : null);
+        globalStep = step;
+    }
+
+    /// <summary>SGD's learning rate and momentum buffers (views); null before batch 0.</summary>
+    private StateDict? OptimizerState()
     {
         if (optimizer is null) return null;
         if (optimizer is not TorchSharp.Modules.SGD sgd)
             throw new InvalidOperationException($"cannot capture a {optimizer.GetType().Name} optimizer");
         var names = model.named_parameters().ToDictionary(p => p.parameter.Handle, p => p.name);
-        var parameters = sgd.ParamGroups.Cast<TorchSharp.Modules.ParamGroup>().SelectMany(g => g.Parameters).ToList();
-        var states = sgd.state_dict().State;
-        var buffers = states.Select(s => ((TorchSharp.Modules.SGD.State)s).momentum_buffer).ToList();
-        return new OptimizerSnapshot(sgd.ParamGroups.First().LearningRate, parameters.Select(p => names[p.Handle]).ToList(), buffers!);
+        var parameterNames = sgd.ParamGroups.Cast<TorchSharp.Modules.ParamGroup>().SelectMany(g => g.Parameters).Select(p => names[p.Handle]).ToArray();
+        var buffers = sgd.state_dict().State.Select(s => ((TorchSharp.Modules.SGD.State)s).momentum_buffer).ToArray();
+        var state = new StateDict();
+        state.Set("lr", sgd.ParamGroups.First().LearningRate);
+        state.Set("parameters", parameterNames);
+        for (int i = 0; i < parameterNames.Length; i++)
+            if (buffers[i] is { } buffer) state.Set($"momentum.{parameterNames[i]}", buffer);
+        return state;
     }
 
-    /// <summary>Builds the optimizer a checkpoint describes, over the same parameters, with its momentum buffers.</summary>
-    public void RestoreOptimizer(OptimizerSnapshot snapshot)
+    /// <summary>Builds the optimizer a state describes, over the same parameters, with its momentum buffers (none: no optimizer yet).</summary>
+    private void LoadOptimizerState(StateDict? state)
     {
+        if (state is null)
+        {
+            optimizer?.Dispose();
+            optimizer = null;
+            return;
+        }
+        double lr = state.Value<double>("lr");
         var byName = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var parameters = snapshot.ParameterNames.Select(n => byName.TryGetValue(n, out var p) ? p
-            : throw new ArgumentException($"optimizer state names parameter '{n}', which the model does not have")).ToList();
-        if (snapshot.MomentumBuffers.Count != parameters.Count)
-            throw new ArgumentException($"optimizer state has {snapshot.MomentumBuffers.Count} momentum buffers for {parameters.Count} parameters");
+        var names = state.Value<string[]>("parameters");
+        var parameters = names.Select(n => byName.TryGetValue(n, out var p) ? p
+            : throw state.Invalid("parameters", $"name '{n}', which the model does not have")).ToList();
+        var buffers = names.Select((n, i) => state.TensorOrNull($"momentum.{n}") is { } b && !b.shape.SequenceEqual(parameters[i].shape)
+            ? throw state.Invalid($"momentum.{n}", $"has shape [{string.Join(", ", b.shape)}], expected [{string.Join(", ", parameters[i].shape)}]")
+            : state.TensorOrNull($"momentum.{n}")).ToList();
         optimizer?.Dispose();
-        var sgd = optim.SGD(parameters, snapshot.LearningRate, momentum: config.Momentum, weight_decay: config.L2);
+        var sgd = optim.SGD(parameters, lr, momentum: config.Momentum, weight_decay: config.L2);
         var states = sgd.state_dict().State;
         for (int i = 0; i < parameters.Count; i++)
             ((TorchSharp.Modules.SGD.State)states[i]).momentum_buffer =
-                snapshot.MomentumBuffers[i]?.to(device).detach().clone().DetachFromDisposeScope()!;
+                buffers[i]?.to(device).detach().clone().DetachFromDisposeScope()!;
         optimizer = sgd;
     }
 }

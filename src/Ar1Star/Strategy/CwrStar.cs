@@ -1,3 +1,4 @@
+using Ar1Star.State;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -95,24 +96,34 @@ public sealed class CwrStar : IDisposable
         for (int c = 0; c < cur.Length; c++) past[c] += cur[c];
     }
 
-    /// <summary>All consolidated weights [classes, features] (for checkpoints; valid while this object lives).</summary>
-    public Tensor ConsolidatedWeights => saved;
-
     /// <summary>
-    /// Puts back what carries over from one batch to the next (a checkpoint's content): the
-    /// consolidated weights, which classes have them, and the past pattern counts.
+    /// What carries over from one batch to the next: the consolidated weights (a view), which
+    /// classes have them, and the past pattern counts (the reference's saved weights and past_j).
     /// </summary>
-    public void Restore(Tensor consolidated, IReadOnlyList<bool> consolidatedClasses, IReadOnlyList<long> pastCounts)
+    public StateDict StateDict()
     {
-        if (consolidatedClasses.Count != hasSaved.Length || pastCounts.Count != past.Length)
-            throw new ArgumentException($"CWR* state for {consolidatedClasses.Count} classes does not fit {hasSaved.Length}");
+        var state = new StateDict();
+        state.Set("consolidated", saved);
+        state.Set("has_consolidated", hasSaved);
+        state.Set("past", past);
+        return state;
+    }
+
+    /// <summary>Puts back a <see cref="StateDict"/>; checks all of it before changing anything.</summary>
+    /// <exception cref="StateException">It is incomplete or made for another number of classes or features.</exception>
+    public void LoadStateDict(StateDict state)
+    {
+        var consolidated = state.Tensor("consolidated");
+        var consolidatedClasses = state.Value<bool[]>("has_consolidated");
+        var pastCounts = state.Value<long[]>("past");
+        if (!consolidated.shape.SequenceEqual(saved.shape))
+            throw state.Invalid("consolidated", $"has shape [{string.Join(", ", consolidated.shape)}], expected [{string.Join(", ", saved.shape)}]");
+        if (consolidatedClasses.Length != hasSaved.Length || pastCounts.Length != past.Length)
+            throw state.Invalid("past", $"covers {pastCounts.Length} classes, expected {past.Length}");
         using var _ = no_grad();
         saved.copy_(consolidated);
-        for (int c = 0; c < hasSaved.Length; c++)
-        {
-            hasSaved[c] = consolidatedClasses[c];
-            past[c] = pastCounts[c];
-        }
+        consolidatedClasses.CopyTo(hasSaved, 0);
+        pastCounts.CopyTo(past, 0);
     }
 
     public void Dispose() => saved.Dispose();

@@ -1,4 +1,5 @@
 using Ar1Star.Model;
+using Ar1Star.State;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Strategy;
@@ -161,24 +162,42 @@ public sealed class LatentReplayMemory : IDisposable
         return counts;
     }
 
-    /// <summary>
-    /// Replaces the content with saved entries (a checkpoint's: <see cref="Activations"/> and
-    /// <see cref="Scales"/> as stored), moved to <paramref name="device"/>.
-    /// </summary>
-    public void Restore(Tensor? savedActivations, Tensor? savedScales, IReadOnlyList<int> savedLabels, Device device)
+    /// <summary>What the memory holds: its activations and scales as stored (views), labels, precision.</summary>
+    public StateDict StateDict()
     {
-        if ((savedActivations?.shape[0] ?? 0) != savedLabels.Count)
-            throw new ArgumentException($"replay memory: {savedActivations?.shape[0] ?? 0} activations but {savedLabels.Count} labels");
-        if (savedLabels.Count > Capacity)
-            throw new ArgumentException($"replay memory: {savedLabels.Count} entries exceed rm_sz {Capacity}");
+        var state = new StateDict();
+        if (activations is not null) state.Set("activations", activations);
+        if (scales is not null) state.Set("scales", scales);
+        state.Set("labels", managedLabels);
+        state.Set("precision", Precision.ToString().ToLowerInvariant());
+        return state;
+    }
+
+    /// <summary>
+    /// Replaces the content with a saved <see cref="StateDict"/>, moved to <paramref name="device"/>;
+    /// checks all of it before changing anything.
+    /// </summary>
+    /// <exception cref="StateException">It is incomplete, larger than rm_sz, or stored in another precision.</exception>
+    public void LoadStateDict(StateDict state, Device device)
+    {
+        var savedLabels = state.Value<int[]>("labels");
+        var savedActivations = state.TensorOrNull("activations");
+        var savedScales = state.TensorOrNull("scales");
+        string precision = state.Value<string>("precision");
+        if (precision != Precision.ToString().ToLowerInvariant())
+            throw state.Invalid("precision", $"is {precision}: the memory was stored as --memory-precision {precision}, this learner uses {Precision.ToString().ToLowerInvariant()}");
+        if ((savedActivations?.shape[0] ?? 0) != savedLabels.Length)
+            throw state.Invalid("activations", $"holds {savedActivations?.shape[0] ?? 0} patterns but there are {savedLabels.Length} labels");
+        if (savedLabels.Length > Capacity)
+            throw state.Invalid("labels", $"holds {savedLabels.Length} entries, more than rm_sz {Capacity}");
         if (savedActivations is not null && (savedScales is not null) != (Precision == MemoryPrecision.Uint8))
-            throw new ArgumentException($"replay memory: the checkpoint's activations were not stored as --memory-precision {Precision.ToString().ToLowerInvariant()}");
+            throw state.Invalid("scales", $"does not go with the memory precision {Precision.ToString().ToLowerInvariant()}");
         activations?.Dispose();
         scales?.Dispose();
         labels?.Dispose();
         activations = savedActivations is null ? null : ChannelsLast.From(savedActivations.to(device)).DetachFromDisposeScope();
         scales = savedScales?.to(device).clone().DetachFromDisposeScope();
-        managedLabels = savedLabels.ToArray();
+        managedLabels = savedLabels;
         labels = savedActivations is null ? null
             : tensor(managedLabels.Select(v => (long)v).ToArray(), device: device).DetachFromDisposeScope();
     }

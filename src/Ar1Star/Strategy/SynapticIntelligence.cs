@@ -1,3 +1,4 @@
+using Ar1Star.State;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -98,15 +99,36 @@ public sealed class SynapticIntelligence : IDisposable
         return sum! * (Lambda / 2);
     }
 
-    /// <summary>What carries over between batches: accumulated importance, its capped form, theta*.</summary>
-    public (IReadOnlyList<Tensor> Cumulative, IReadOnlyList<Tensor> Importance, IReadOnlyList<Tensor> ThetaStar, bool HasImportance) State =>
-        (cumulative, importance, thetaStar, hasImportance);
-
-    /// <summary>Puts back a saved <see cref="State"/> (tensors in <see cref="Names"/> order).</summary>
-    public void Restore(IReadOnlyList<Tensor> savedCumulative, IReadOnlyList<Tensor> savedImportance, IReadOnlyList<Tensor> savedThetaStar, bool savedHasImportance)
+    /// <summary>What carries over between batches: accumulated importance, its capped form, theta* (views), per parameter name.</summary>
+    public StateDict StateDict()
     {
-        if (savedCumulative.Count != theta.Length || savedImportance.Count != theta.Length || savedThetaStar.Count != theta.Length)
-            throw new ArgumentException($"SI state has {savedCumulative.Count} tensors, expected {theta.Length}");
+        var state = new StateDict();
+        state.Set("parameters", Names);
+        state.Set("has_importance", hasImportance);
+        for (int k = 0; k < theta.Length; k++)
+        {
+            state.Set($"cumulative.{Names[k]}", cumulative[k]);
+            state.Set($"importance.{Names[k]}", importance[k]);
+            state.Set($"theta_star.{Names[k]}", thetaStar[k]);
+        }
+        return state;
+    }
+
+    /// <summary>Puts back a saved <see cref="StateDict"/>; checks all of it before changing anything.</summary>
+    /// <exception cref="StateException">It covers other parameters or shapes.</exception>
+    public void LoadStateDict(StateDict state)
+    {
+        var names = state.Value<string[]>("parameters");
+        if (!names.SequenceEqual(Names))
+            throw state.Invalid("parameters", $"are [{string.Join(", ", names)}], expected [{string.Join(", ", Names)}]");
+        bool savedHasImportance = state.Value<bool>("has_importance");
+        Tensor[] Of(string part) => Names.Select((n, k) =>
+        {
+            var t = state.Tensor($"{part}.{n}");
+            return t.shape.SequenceEqual(theta[k].shape) ? t
+                : throw state.Invalid($"{part}.{n}", $"has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", theta[k].shape)}]");
+        }).ToArray();
+        var (savedCumulative, savedImportance, savedThetaStar) = (Of("cumulative"), Of("importance"), Of("theta_star"));
         using var _ = no_grad();
         for (int k = 0; k < theta.Length; k++)
         {

@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace Ar1Star.Configuration;
+
+/// <summary>A configuration as saved states and checkpoints record it: each key's JSON value.</summary>
+public static class Ar1ConfigJson
+{
+    /// <summary>Every key and its value as JSON, in <see cref="Ar1Config.Keys"/> order.</summary>
+    public static Dictionary<string, JsonElement> ToJson(Ar1Config config) =>
+        config.ToDictionary().ToDictionary(kv => kv.Key, kv => JsonSerializer.SerializeToElement(kv.Value));
+
+    /// <summary>The configuration the recorded keys describe (keys absent keep the spec's defaults; others are ignored).</summary>
+    /// <exception cref="ConfigException">A value does not fit its key.</exception>
+    public static Ar1Config FromJson(IReadOnlyDictionary<string, JsonElement> values)
+    {
+        var config = new Ar1Config();
+        foreach (var key in Ar1Config.Keys)
+        {
+            if (!values.TryGetValue(key, out var value)) continue;
+            config = value.ValueKind switch
+            {
+                JsonValueKind.String => config.With(key, value.GetString()),
+                JsonValueKind.True or JsonValueKind.False => config.With(key, value.GetBoolean()),
+                JsonValueKind.Number => config.WithText(key, value.GetRawText()),
+                _ => config,
+            };
+        }
+        return config;
+    }
+
+    /// <summary>Each key whose value differs, as "key (saved X, now Y)" with <paramref name="savedName"/> for "saved", in key order.</summary>
+    public static IReadOnlyList<string> Differences(IReadOnlyDictionary<string, JsonElement> saved, IReadOnlyDictionary<string, JsonElement> now, string savedName)
+    {
+        static string Text(IReadOnlyDictionary<string, JsonElement> d, string k) => d.TryGetValue(k, out var v) ? v.GetRawText() : "(absent)";
+        return saved.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
+            .Where(k => Text(saved, k) != Text(now, k))
+            .Select(k => $"{k} ({savedName} {Text(saved, k)}, now {Text(now, k)})")
+            .ToList();
+    }
+}
