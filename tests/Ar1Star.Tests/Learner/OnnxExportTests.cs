@@ -45,6 +45,10 @@ public class OnnxExportTests
         return learner;
     }
 
+    /// <summary>Five images: one of each class learnt and two others.</summary>
+    internal static LearnerImage[] Images(Random random) =>
+        [Flat(220, 30, 30, random), Flat(30, 30, 220, random), Flat(30, 220, 30, random), Flat(128, 128, 128, random), Flat(250, 250, 0, random)];
+
     /// <summary>HWC RGB bytes as the model's float [N, 3, H, W] input, 0..255.</summary>
     internal static DenseTensor<float> Pixels(IReadOnlyList<LearnerImage> images)
     {
@@ -73,7 +77,7 @@ public class OnnxExportTests
         try
         {
             learner.ExportOnnx(path);
-            var images = new[] { Flat(220, 30, 30, random), Flat(30, 30, 220, random), Flat(30, 220, 30, random), Flat(128, 128, 128, random), Flat(250, 250, 0, random) };
+            var images = Images(random);
             var expected = learner.Logits(new InMemoryPatternSet(images.SelectMany(x => x.Rgb).ToArray(), new int[images.Length], Size));
             var predictions = learner.Predict(images, top: 6);
 
