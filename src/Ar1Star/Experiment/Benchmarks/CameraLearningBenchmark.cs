@@ -75,17 +75,19 @@ public static class CameraLearningBenchmark
         for (int i = 0; i < frames.Count; i++)
         {
             frames.ReadImages([i], rgb);
-            using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgb888x, SKAlphaType.Opaque));
-            var pixels = new byte[side * side * 4];
+            using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            var rgba = new byte[side * side * 4];
             for (int p = 0; p < side * side; p++)
             {
-                pixels[p * 4] = rgb[p * 3];
-                pixels[p * 4 + 1] = rgb[p * 3 + 1];
-                pixels[p * 4 + 2] = rgb[p * 3 + 2];
-                pixels[p * 4 + 3] = 255;
+                rgba[p * 4] = rgb[p * 3];
+                rgba[p * 4 + 1] = rgb[p * 3 + 1];
+                rgba[p * 4 + 2] = rgb[p * 3 + 2];
+                rgba[p * 4 + 3] = 255;
             }
-            System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
-            using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, JpegQuality);
+            System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+            using var pixmap = bitmap.PeekPixels();
+            using var data = pixmap.Encode(new SKJpegEncoderOptions(JpegQuality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore))
+                ?? throw new InvalidOperationException("SkiaSharp could not encode a JPEG");
             jpegs[i] = data.ToArray();
         }
         return jpegs;
