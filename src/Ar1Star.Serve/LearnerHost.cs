@@ -192,11 +192,25 @@ public sealed class LearnerHost : IAsyncDisposable
         log?.Invoke($"learnt batch {batch}: {job.ImageCount} images of class {job.Label} ({ClassName(job.Label)}) in {clock.Elapsed.TotalSeconds:F2} s");
     }
 
-    private int Save(string dir)
+    /// <summary>The learnt classifier as ONNX bytes (class names in its metadata), after the teach requests queued before it.</summary>
+    /// <exception cref="ApiException">409 when nothing has been learnt yet.</exception>
+    public Task<byte[]> ExportOnnxAsync() => OnWorker(() =>
+    {
+        if (learner.BatchesLearnt == 0) throw new ApiException(409, "nothing learnt yet: teach a class before exporting");
+        GiveNamesToLearner();
+        return learner.ExportOnnx();
+    });
+
+    private void GiveNamesToLearner()
     {
         ClassRecord[] records;
         lock (classLock) records = classes.ToArray();
         foreach (var record in records) learner.SetClassName(record.Class, record.Name);
+    }
+
+    private int Save(string dir)
+    {
+        GiveNamesToLearner();
         learner.Save(dir);
         log?.Invoke($"saved {dir} ({learner.BatchesLearnt} batches)");
         return learner.BatchesLearnt;

@@ -24,6 +24,7 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
             await host.ResetAsync();
             return new { reset = true };
         });
+        app.MapGet("/api/export.onnx", async () => Results.File(await host.ExportOnnxAsync(), "application/octet-stream", "ar1star.onnx"));
         app.MapPost("/api/save", async () =>
         {
             int batches = await host.SaveAsync();

@@ -3,6 +3,7 @@ using Ar1Star.Data;
 using Ar1Star.Experiment;
 using Ar1Star.Model;
 using Ar1Star.Strategy;
+using Google.Protobuf;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Learner;
@@ -164,6 +165,47 @@ public sealed partial class ContinualLearner : IDisposable
         if (classes.Count == 0) throw new InvalidOperationException("nothing learnt yet: call Learn before Predict");
         var logits = Logits(new InMemoryPatternSet(Pixels(images), new int[images.Count], ImageSize));
         return logits.Select(row => Top(row, classes, top)).ToArray();
+    }
+
+    /// <summary>
+    /// Writes the learnt classifier as an ONNX model (<see cref="OnnxExport"/>), atomically: one
+    /// input, float32 RGB pixels [N, 3, H, W] in 0..255; outputs the logits and the probabilities
+    /// over the classes learnt. Its metadata holds the image size, the class names and the
+    /// classes learnt (<see cref="OnnxMetadata"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Nothing has been learnt yet.</exception>
+    public void ExportOnnx(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var proto = OnnxModel();
+        AtomicFile.Write(path, proto.WriteTo);
+    }
+
+    /// <summary>The ONNX model's bytes (see <see cref="ExportOnnx(string)"/>), e.g. for a download.</summary>
+    public byte[] ExportOnnx() => OnnxModel().ToByteArray();
+
+    /// <summary>Keys of the exported model's metadata_props.</summary>
+    public static class OnnxMetadata
+    {
+        public const string ImageSize = "ar1star.image_size";
+        /// <summary>A JSON array of every class's name, index order.</summary>
+        public const string ClassNames = "ar1star.class_names";
+        /// <summary>A JSON array of the classes learnt, ascending.</summary>
+        public const string ClassesLearnt = "ar1star.classes_learnt";
+        public const string BatchesLearnt = "ar1star.batches_learnt";
+    }
+
+    private Onnx.ModelProto OnnxModel()
+    {
+        if (BatchesLearnt == 0) throw new InvalidOperationException("nothing learnt yet: call Learn before exporting");
+        var metadata = new Dictionary<string, string>
+        {
+            [OnnxMetadata.ImageSize] = ImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [OnnxMetadata.ClassNames] = System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, NumClasses).Select(ClassName)),
+            [OnnxMetadata.ClassesLearnt] = System.Text.Json.JsonSerializer.Serialize(ClassesSeen),
+            [OnnxMetadata.BatchesLearnt] = BatchesLearnt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return OnnxExport.Build(model, seen, metadata);
     }
 
     private IReadOnlyList<ClassScore> Top(float[] logits, IReadOnlyList<int> classes, int top) => ClassScores.Top(logits, classes, ClassName, top);

@@ -41,7 +41,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
             brn.SetSchedule(config.InitUpdateRate, rMax: 1, dMax: 0, config.IncStep);
         }
         Cwr = IsAr1 ? new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device) : null;
-        Memory = new LatentReplayMemory(IsAr1 ? config.RmSz : 0, Precision.Memory);
+        Memory = new LatentReplayMemory(IsAr1 ? config.RmSz : 0, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy));
         var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
         Si = config.RegLambda != 0 ? new SynapticIntelligence(trainable, config.RegLambda) : null;
     }

@@ -10,7 +10,7 @@ public class Ar1ConfigTests
         "exp_name", "comment", "use_cuda", "init_lr", "inc_lr", "mb_size", "init_train_ep",
         "inc_train_ep", "init_update_rate", "inc_update_rate", "max_r_max", "max_d_max", "inc_step",
         "rm_sz", "momentum", "l2", "freeze_below_layer", "latent_layer_num", "reg_lambda", "rm",
-        "freeze_from_batch", "strategy", "seed", "num_classes",
+        "freeze_from_batch", "strategy", "seed", "num_classes", "rm_policy",
     ];
 
     /// <summary>Asserts every property against SPEC section 1 and the documented extension defaults.</summary>
@@ -39,6 +39,7 @@ public class Ar1ConfigTests
         Assert.Equal("ar1", c.Strategy);
         Assert.Equal(0, c.Seed);
         Assert.Equal(50, c.NumClasses);
+        Assert.Equal("random", c.RmPolicy);
     }
 
     [Fact]
@@ -108,6 +109,7 @@ public class Ar1ConfigTests
             ("strategy", "naive", c => c.Strategy),
             ("seed", 12, c => c.Seed),
             ("num_classes", 10, c => c.NumClasses),
+            ("rm_policy", "class_balanced", c => c.RmPolicy),
         };
         Assert.Equal(ExpectedKeys.Where(k => k != "rm"), cases.Select(t => t.Key));
 
@@ -316,6 +318,7 @@ public class Ar1ConfigTests
     [InlineData("freeze_below_layer", "", "a non-empty parameter name", "''")]
     [InlineData("freeze_below_layer", "  ", "a non-empty parameter name", "'  '")]
     [InlineData("reg_lambda", -1.0, "a float >= 0", "-1.0")]
+    [InlineData("rm_policy", "balanced", "'random' or 'class_balanced'", "'balanced'")]
     public void Validate_RejectsOutOfRange_NamingKeyAndExpectation(string key, object value, string expected, string found)
     {
         var c = new Ar1Config().With(key, value);

@@ -50,6 +50,15 @@ public class ServeApiTests
         Assert.Equal(8, classes[4].GetProperty("images").GetInt32());
         Assert.Equal(2, (await server.Get("/api/status")).GetProperty("batchesLearnt").GetInt32());
 
+        // The page's export: an ONNX model carrying the names.
+        using (var export = await server.Client.GetAsync("/api/export.onnx"))
+        {
+            var onnx = await export.Content.ReadAsByteArrayAsync();
+            Assert.True(export.IsSuccessStatusCode, System.Text.Encoding.UTF8.GetString(onnx));
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+            Assert.Contains("red mug", session.ModelMetadata.CustomMetadataMap[Ar1Star.Learner.ContinualLearner.OnnxMetadata.ClassNames]);
+        }
+
         // A frame of another size is cut to its centred square: the same answer as the square alone.
         var wide = (await server.Predict(WideFrame(withBands: true))).GetProperty("top")[0];
         var square = (await server.Predict(WideFrame(withBands: false))).GetProperty("top")[0];
@@ -72,6 +81,7 @@ public class ServeApiTests
         }
 
         Assert.Contains("nothing learnt", await Refused(PredictForm(png), 409, "/api/predict"));
+        using (var export = await server.Client.GetAsync("/api/export.onnx")) Assert.Contains("nothing learnt", await Error(export, 409));
         Assert.Contains("'notes.txt'", await Refused(new MultipartFormDataContent { { new StringContent("0"), "label" }, { new ByteArrayContent("just text"u8.ToArray()), "images", "notes.txt" } }, 400));
         Assert.Contains("no image", await Refused(LearnForm("0", []), 400));
         Assert.Contains("0..5", await Refused(LearnForm("6", [png]), 400));
