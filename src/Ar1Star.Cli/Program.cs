@@ -10,6 +10,9 @@ root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 var parsed = root.Parse(args);
 bool helpAsked = args.Any(a => a is "-h" or "--help" or "-?");
 if (parsed.Errors.Count > 0 && !helpAsked && args.Length > 0)

@@ -16,6 +16,12 @@ public sealed record Ar1Config
     /// <summary>Value of <see cref="Strategy"/> for plain fine-tuning, without CWR* and without replay.</summary>
     public const string NaiveStrategy = "naive";
 
+    /// <summary>Value of <see cref="RmPolicy"/> for the reference's random replacement.</summary>
+    public const string RandomReplacement = "random";
+
+    /// <summary>Value of <see cref="RmPolicy"/> for the class-balanced memory update.</summary>
+    public const string ClassBalancedReplacement = "class_balanced";
+
     /// <summary>exp_name: log folder name.</summary>
     public string ExpName { get; init; } = "ar1-free_v1";
 
@@ -95,6 +101,12 @@ public sealed record Ar1Config
     /// counts a class once per replayed pattern of it (SPEC 5, "What the reference actually computes").
     /// </summary>
     public bool CwrUniqueClasses { get; init; }
+
+    /// <summary>
+    /// rm_policy (extension): how the replay memory takes in a batch: 'random' (the reference's
+    /// replacement, SPEC 6) or 'class_balanced' (every class keeps an equal share).
+    /// </summary>
+    public string RmPolicy { get; init; } = RandomReplacement;
 
     /// <summary>The key names, in table order: the SPEC section 1 keys, then the extensions.</summary>
     public static IReadOnlyList<string> Keys { get; } = Array.AsReadOnly(Table.Select(d => d.Name).ToArray());
@@ -222,6 +234,9 @@ public sealed record Ar1Config
             Integer("seed", c => c.Seed, (c, v) => c with { Seed = v }),
             Integer("num_classes", c => c.NumClasses, (c, v) => c with { NumClasses = v }, v => v >= 1, "an int >= 1"),
             Boolean("cwr_unique_classes", c => c.CwrUniqueClasses, (c, v) => c with { CwrUniqueClasses = v }),
+            Text("rm_policy", c => c.RmPolicy, (c, v) => c with { RmPolicy = v },
+                v => v is RandomReplacement or ClassBalancedReplacement,
+                $"'{RandomReplacement}' or '{ClassBalancedReplacement}'"),
         ];
     }
 

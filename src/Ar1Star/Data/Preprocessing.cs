@@ -11,6 +11,15 @@ public static class Preprocessing
     public static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
     public static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
+    // x / 255 folded into the per-channel affine map, x * scale + shift: one pass over the
+    // float data. Exported models (OnnxExport) apply the same two constants.
+
+    /// <summary>Per channel (R, G, B): 1 / (255 std).</summary>
+    public static float[] PixelScale => Std.Select(v => 1f / (255f * v)).ToArray();
+
+    /// <summary>Per channel (R, G, B): -mean / std.</summary>
+    public static float[] PixelShift => Mean.Zip(Std, (m, v) => -m / v).ToArray();
+
     /// <summary>Loads <paramref name="indices"/> of <paramref name="set"/> and preprocesses them.</summary>
     public static Tensor Load(IPatternSet set, ReadOnlySpan<int> indices, Device device)
     {
@@ -33,9 +42,8 @@ public static class Preprocessing
     {
         using var scope = NewDisposeScope();
         var raw = tensor(pixels, [count, size, size, 3], ScalarType.Byte).to(device);
-        // Fold /255 into the per-channel affine map: one pass over the float data.
-        var scale = tensor(Std.Select(v => 1f / (255f * v)).ToArray(), device: device).view(1, 3, 1, 1);
-        var shift = tensor(Mean.Zip(Std, (m, v) => -m / v).ToArray(), device: device).view(1, 3, 1, 1);
+        var scale = tensor(PixelScale, device: device).view(1, 3, 1, 1);
+        var shift = tensor(PixelShift, device: device).view(1, 3, 1, 1);
         var x = raw.permute(0, 3, 1, 2).to(ScalarType.Float32).mul_(scale).add_(shift).contiguous();
         return x.MoveToOuterDisposeScope();
     }

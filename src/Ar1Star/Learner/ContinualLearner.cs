@@ -3,6 +3,7 @@ using Ar1Star.Data;
 using Ar1Star.Experiment;
 using Ar1Star.Model;
 using Ar1Star.Strategy;
+using Google.Protobuf;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Learner;
@@ -166,29 +167,50 @@ public sealed partial class ContinualLearner : IDisposable
         return logits.Select(row => Top(row, classes, top)).ToArray();
     }
 
-    private IReadOnlyList<ClassScore> Top(float[] logits, IReadOnlyList<int> classes, int top)
+    /// <summary>
+    /// Writes the learnt classifier as an ONNX model (<see cref="OnnxExport"/>), atomically: one
+    /// input, float32 RGB pixels [N, 3, H, W] in 0..255; outputs the logits and the probabilities
+    /// over the classes learnt. Its metadata holds the image size, the class names and the
+    /// classes learnt (<see cref="OnnxMetadata"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Nothing has been learnt yet.</exception>
+    public void ExportOnnx(string path)
     {
-        double max = classes.Max(c => logits[c]);
-        var exp = classes.Select(c => Math.Exp(logits[c] - max)).ToArray();
-        double sum = exp.Sum();
-        return classes.Select((c, j) => new ClassScore(c, ClassName(c), exp[j] / sum))
-            .OrderByDescending(s => s.Probability).ThenBy(s => s.Class).Take(top).ToArray();
+        ArgumentNullException.ThrowIfNull(path);
+        var proto = OnnxModel();
+        AtomicFile.Write(path, proto.WriteTo);
     }
 
-    private byte[] Pixels(IReadOnlyList<LearnerImage> images)
+    /// <summary>The ONNX model's bytes (see <see cref="ExportOnnx(string)"/>), e.g. for a download.</summary>
+    public byte[] ExportOnnx() => OnnxModel().ToByteArray();
+
+    /// <summary>Keys of the exported model's metadata_props.</summary>
+    public static class OnnxMetadata
     {
-        int bytes = ImageSize * ImageSize * 3;
-        var pixels = new byte[(long)images.Count * bytes];
-        for (int i = 0; i < images.Count; i++)
-        {
-            var image = images[i] ?? throw new ArgumentNullException(nameof(images), $"image {i} is null");
-            if (image.Width != ImageSize || image.Height != ImageSize)
-                throw new ArgumentException($"image {i} is {image.Width}x{image.Height}; this learner takes {ImageSize}x{ImageSize} " +
-                                            "(LearnerImage.CenterSquare resizes)", nameof(images));
-            image.Rgb.CopyTo(pixels, (long)i * bytes);
-        }
-        return pixels;
+        public const string ImageSize = "ar1star.image_size";
+        /// <summary>A JSON array of every class's name, index order.</summary>
+        public const string ClassNames = "ar1star.class_names";
+        /// <summary>A JSON array of the classes learnt, ascending.</summary>
+        public const string ClassesLearnt = "ar1star.classes_learnt";
+        public const string BatchesLearnt = "ar1star.batches_learnt";
     }
+
+    private Onnx.ModelProto OnnxModel()
+    {
+        if (BatchesLearnt == 0) throw new InvalidOperationException("nothing learnt yet: call Learn before exporting");
+        var metadata = new Dictionary<string, string>
+        {
+            [OnnxMetadata.ImageSize] = ImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [OnnxMetadata.ClassNames] = System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, NumClasses).Select(ClassName)),
+            [OnnxMetadata.ClassesLearnt] = System.Text.Json.JsonSerializer.Serialize(ClassesSeen),
+            [OnnxMetadata.BatchesLearnt] = BatchesLearnt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return OnnxExport.Build(model, seen, metadata);
+    }
+
+    private IReadOnlyList<ClassScore> Top(float[] logits, IReadOnlyList<int> classes, int top) => ClassScores.Top(logits, classes, ClassName, top);
+
+    private byte[] Pixels(IReadOnlyList<LearnerImage> images) => LearnerPixels.Concat(images, ImageSize);
 
     private int CheckClass(int c, string name) =>
         c >= 0 && c < NumClasses ? c : throw new ArgumentOutOfRangeException(name, c, $"class must be in 0..{NumClasses - 1}");

@@ -35,6 +35,10 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     public long OutChannels { get; }
     public long Stride { get; }
     public bool IsDepthwise { get; }
+    /// <summary>Zero padding on each side (kernel / 2: same size at stride 1).</summary>
+    public long Padding => Conv.weight!.shape[2] / 2;
+    /// <summary>Convolution groups: the channels for a depthwise block, else 1.</summary>
+    public long Groups => IsDepthwise ? InChannels : 1;
     public Conv2d Conv => (Conv2d)conv;
     public BatchRenorm2d Bn => bn;
 
@@ -58,7 +62,6 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);
-        long padding = weight.shape[2] / 2;
-        return nn.functional.conv2d(x, cast, null, [Stride, Stride], [padding, padding], [1, 1], IsDepthwise ? InChannels : 1);
+        return nn.functional.conv2d(x, cast, null, [Stride, Stride], [Padding, Padding], [1, 1], Groups);
     }
 }

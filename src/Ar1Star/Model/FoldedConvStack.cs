@@ -22,17 +22,28 @@ public sealed class FoldedConvStack : IDisposable
         {
             if (child is ConvBlock block)
             {
-                var bn = block.Bn;
-                using var scale = bn.Gamma / bn.Sigma;
-                var weight = (block.Conv.weight! * scale.view(-1, 1, 1, 1)).DetachFromDisposeScope();
-                var bias = (bn.Beta - bn.Mu * scale).DetachFromDisposeScope();
-                layers.Add(new Layer(weight, bias, block.Stride, block.Conv.weight!.shape[2] / 2, block.IsDepthwise ? block.InChannels : 1, null));
+                var (weight, bias) = Fold(block);
+                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null));
             }
             else
             {
                 layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child));
             }
         }
+    }
+
+    /// <summary>
+    /// One block's convolution with its eval-mode BRN folded in: the weight [out, in / groups, k, k]
+    /// and the bias [out] (new tensors, outside any dispose scope).
+    /// </summary>
+    public static (Tensor Weight, Tensor Bias) Fold(ConvBlock block)
+    {
+        using var _ = no_grad();
+        var bn = block.Bn;
+        using var scale = bn.Gamma / bn.Sigma;
+        var weight = (block.Conv.weight! * scale.view(-1, 1, 1, 1)).DetachFromDisposeScope();
+        var bias = (bn.Beta - bn.Mu * scale).DetachFromDisposeScope();
+        return (weight, bias);
     }
 
     /// <summary>The stack's eval-mode output, without a graph, stored channels last.</summary>

@@ -42,7 +42,7 @@ public abstract partial class IncrementalStrategy : IDisposable
             brn.MaxDMax = config.MaxDMax;
             brn.SetSchedule(config.InitUpdateRate, rMax: 1, dMax: 0, config.IncStep);
         }
-        Memory = new LatentReplayMemory(memoryCapacity, Precision.Memory);
+        Memory = new LatentReplayMemory(memoryCapacity, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy));
         var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
         Si = config.RegLambda != 0 ? new SynapticIntelligence(trainable, config.RegLambda) : null;
     }

@@ -20,16 +20,18 @@ public sealed class LatentReplayMemory : IDisposable
     private Tensor? labels;
     private int[] managedLabels = [];
 
-    public LatentReplayMemory(int capacity, MemoryPrecision precision = MemoryPrecision.Fp32)
+    public LatentReplayMemory(int capacity, MemoryPrecision precision = MemoryPrecision.Fp32, ReplayPolicy policy = ReplayPolicy.Random)
     {
         if (capacity < 0) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "rm_sz must not be negative");
         Capacity = capacity;
         Precision = precision;
+        Policy = policy;
     }
 
     /// <summary>rm_sz: the most patterns the memory keeps.</summary>
     public int Capacity { get; }
     public MemoryPrecision Precision { get; }
+    public ReplayPolicy Policy { get; }
     public int Count => managedLabels.Length;
     public IReadOnlyList<int> Labels => managedLabels;
 
@@ -47,8 +49,12 @@ public sealed class LatentReplayMemory : IDisposable
         (activations is null ? 0 : activations.NumberOfElements * activations.ElementSize)
         + (scales is null ? 0 : scales.NumberOfElements * scales.ElementSize);
 
-    /// <summary>How many new patterns batch <paramref name="batchIndex"/> may put in: rm_sz div (i + 1).</summary>
-    public int QuotaFor(int batchIndex, int available) => Math.Min(Capacity / (batchIndex + 1), available);
+    /// <summary>
+    /// How many new patterns batch <paramref name="batchIndex"/> offers: rm_sz div (i + 1) for
+    /// random replacement; up to rm_sz for the class-balanced update, which picks among them.
+    /// </summary>
+    public int QuotaFor(int batchIndex, int available) =>
+        Math.Min(Policy == ReplayPolicy.ClassBalanced ? Capacity : Capacity / (batchIndex + 1), available);
 
     /// <summary>
     /// Entries [start, start + count) in memory order as float32 activations, clipped at the
@@ -83,6 +89,11 @@ public sealed class LatentReplayMemory : IDisposable
         var device = newActivations.device;
         using var scope = NewDisposeScope();
         var (encoded, newScales) = Encode(newActivations.detach());
+        if (Policy == ReplayPolicy.ClassBalanced)
+        {
+            Write(ClassBalancedReplacement.Place(managedLabels, newLabels, Capacity, random), encoded, newScales, newLabels);
+            return;
+        }
         if (batchIndex == 0 || activations is null)
         {
             activations?.Dispose();
@@ -103,6 +114,44 @@ public sealed class LatentReplayMemory : IDisposable
         scales?.index_copy_(0, slotTensor, newScales!.narrow(0, 0, h));
         for (int j = 0; j < h; j++) managedLabels[slots[j]] = newLabels[j];
         labels!.index_copy_(0, slotTensor, tensor(newLabels.Take(h).Select(v => (long)v).ToArray(), device: device));
+    }
+
+    /// <summary>Writes the placed new patterns into their slots, growing the memory first when they append.</summary>
+    private void Write(ClassBalancedReplacement.Placement placement, Tensor encoded, Tensor? newScales, IReadOnlyList<int> newLabels)
+    {
+        if (placement.Candidates.Length == 0) return;
+        var device = encoded.device;
+        var pick = tensor(placement.Candidates.Select(v => (long)v).ToArray(), device: device);
+        var slots = tensor(placement.Slots.Select(v => (long)v).ToArray(), device: device);
+        var rows = ChannelsLast.SelectRows(encoded, pick);
+        activations = Grown(activations, rows, placement.Count, channelsLast: true);
+        activations.index_copy_(0, slots, rows);
+        if (newScales is not null)
+        {
+            var rowScales = newScales.index_select(0, pick);
+            scales = Grown(scales, rowScales, placement.Count, channelsLast: false);
+            scales.index_copy_(0, slots, rowScales);
+        }
+        if (managedLabels.Length < placement.Count) Array.Resize(ref managedLabels, placement.Count);
+        for (int j = 0; j < placement.Slots.Length; j++) managedLabels[placement.Slots[j]] = newLabels[placement.Candidates[j]];
+        labels?.Dispose();
+        labels = tensor(managedLabels.Select(v => (long)v).ToArray(), device: device).DetachFromDisposeScope();
+    }
+
+    /// <summary><paramref name="stored"/> with room for <paramref name="count"/> rows shaped like <paramref name="like"/>'s, its rows kept.</summary>
+    private static Tensor Grown(Tensor? stored, Tensor like, long count, bool channelsLast)
+    {
+        if (stored is not null && stored.shape[0] == count) return stored;
+        var shape = like.shape;
+        var grown = channelsLast
+            ? empty([count, shape[2], shape[3], shape[1]], like.dtype, like.device).permute(0, 3, 1, 2)
+            : empty([count, .. shape.Skip(1)], like.dtype, like.device);
+        if (stored is not null)
+        {
+            grown.narrow(0, 0, stored.shape[0]).copy_(stored);
+            stored.Dispose();
+        }
+        return grown.DetachFromDisposeScope();
     }
 
     /// <summary>Number of stored patterns per class (for logs and histograms).</summary>

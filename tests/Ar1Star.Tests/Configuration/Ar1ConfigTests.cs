@@ -10,7 +10,7 @@ public class Ar1ConfigTests
         "exp_name", "comment", "use_cuda", "init_lr", "inc_lr", "mb_size", "init_train_ep",
         "inc_train_ep", "init_update_rate", "inc_update_rate", "max_r_max", "max_d_max", "inc_step",
         "rm_sz", "momentum", "l2", "freeze_below_layer", "latent_layer_num", "reg_lambda", "rm",
-        "freeze_from_batch", "strategy", "seed", "num_classes", "cwr_unique_classes",
+        "freeze_from_batch", "strategy", "seed", "num_classes", "cwr_unique_classes", "rm_policy",
     ];
 
     /// <summary>Asserts every property against SPEC section 1 and the documented extension defaults.</summary>
@@ -40,6 +40,7 @@ public class Ar1ConfigTests
         Assert.Equal(0, c.Seed);
         Assert.Equal(50, c.NumClasses);
         Assert.False(c.CwrUniqueClasses); // the reference's CWR*, SPEC 5
+        Assert.Equal("random", c.RmPolicy);
     }
 
     [Fact]
@@ -110,6 +111,7 @@ public class Ar1ConfigTests
             ("seed", 12, c => c.Seed),
             ("num_classes", 10, c => c.NumClasses),
             ("cwr_unique_classes", true, c => c.CwrUniqueClasses),
+            ("rm_policy", "class_balanced", c => c.RmPolicy),
         };
         Assert.Equal(ExpectedKeys.Where(k => k != "rm"), cases.Select(t => t.Key));
 
@@ -318,6 +320,7 @@ public class Ar1ConfigTests
     [InlineData("freeze_below_layer", "", "a non-empty parameter name", "''")]
     [InlineData("freeze_below_layer", "  ", "a non-empty parameter name", "'  '")]
     [InlineData("reg_lambda", -1.0, "a float >= 0", "-1.0")]
+    [InlineData("rm_policy", "balanced", "'random' or 'class_balanced'", "'balanced'")]
     public void Validate_RejectsOutOfRange_NamingKeyAndExpectation(string key, object value, string expected, string found)
     {
         var c = new Ar1Config().With(key, value);

@@ -1,3 +1,4 @@
+using Ar1Star.Learner;
 using Ar1Star.Configuration;
 using Ar1Star.Experiment;
 using Ar1Star.Outputs;
@@ -35,8 +36,8 @@ public class RunFolderSafetyTests
     private static string Results(string dir) => File.ReadAllText(Path.Combine(dir, ExperimentRunner.ResultsFileName));
 
     [Theory]
-    [InlineData(Checkpoint.ModelName)]
-    [InlineData(Checkpoint.TensorsName)]
+    [InlineData(ContinualLearner.ModelFileName)]
+    [InlineData(ContinualLearner.TensorsFileName)]
     public void ABytesFlippedInTheMiddleOfACheckpointFileIsRefusedNamingItAndNothingIsLoaded(string file)
     {
         string dir = EarlierRun();
@@ -53,7 +54,7 @@ public class RunFolderSafetyTests
     public void ATruncatedTensorArchiveIsRefusedNamingIt()
     {
         string dir = EarlierRun();
-        string path = Path.Combine(CheckpointStore.Current(dir)!, Checkpoint.TensorsName);
+        string path = Path.Combine(CheckpointStore.Current(dir)!, ContinualLearner.TensorsFileName);
         ManifestTests.Truncate(path);
         Assert.Contains(path, Assert.Throws<CheckpointException>(() => Run(dir, 3, resume: true)).Message);
     }

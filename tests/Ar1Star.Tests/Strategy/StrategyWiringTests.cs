@@ -201,7 +201,8 @@ public class StrategyWiringTests
         var importance0 = si.Strategy.Si!.Importance.Select(Values).ToArray();
         Assert.Contains(importance0, v => v.Any(x => x != 0));
 
-        var thetaStar = si.Strategy.Si.State.ThetaStar.Select(Values).ToArray();
+        var siState = si.Strategy.Si.StateDict();
+        var thetaStar = si.Strategy.Si.Names.Select(n => Values(siState.Tensor($"theta_star.{n}"))).ToArray();
         var trained = si.Strategy.Si.Names.Select(n => si.Model.named_parameters().Single(p => p.name == n).parameter).ToArray();
         double[][]? afterFirstStep = null;
         plainLosses.Clear();

@@ -31,8 +31,16 @@ public sealed record BenchmarkOptions
     /// <summary>rm_sz of the memory-growth run.</summary>
     public int RssReplayMemory { get; init; } = 100;
 
+    /// <summary>Frames the camera app learns per class (the paper's app: 100).</summary>
+    public int TeachFrames { get; init; } = 100;
+    /// <summary>Timed classes taught with the real-time preset (each after batch 0 and one untimed class).</summary>
+    public int TeachRepeats { get; init; } = 5;
+    /// <summary>Timed classes taught with the spec's configuration (each takes seconds).</summary>
+    public int TeachRepeatsDefault { get; init; } = 3;
+
     public static BenchmarkOptions Quick { get; } = new()
     {
+        TeachFrames = 10, TeachRepeats = 1, TeachRepeatsDefault = 1,
         ImageSize = 32, NewImages = 24, TestImages = 20, FirstBatchImages = 40, IncrementalBatches = 3, MiniBatch = 16,
         ReplayMemory = 40, MatmulSize = 64, StepRepeats = 2, RssBatches = 3, RssReplayMemory = 20,
     };

@@ -143,6 +143,12 @@ public static class PerformanceBenchmark
             Directory.Delete(pngFolder, recursive: true);
         }
 
+        progress($"the camera app: teaching {options.TeachFrames} JPEG frames of a new class (real-time preset, then the spec's), predicting one frame");
+        var realtime = Learner.LearnerPresets.Realtime with { UseCuda = device.type == DeviceType.CUDA };
+        Report("learn_100_frames_ms", CameraLearningBenchmark.LearnMs(options, realtime, device, options.TeachRepeats), "F1");
+        Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");
+        Report("predict_ms_per_image", CameraLearningBenchmark.PredictMsPerImage(options, realtime, device, options.StepRepeats * 2), "F2");
+
         foreach (var precision in new[] { MemoryPrecision.Fp32, MemoryPrecision.Fp16, MemoryPrecision.Uint8 })
             Report($"replay_memory_mb_{precision.ToString().ToLowerInvariant()}", ReplayMemoryBytes(options, precision, device) / 1048576.0, "F1");
     }

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using Ar1Star.Configuration;
+using Ar1Star.Experiment;
+using Ar1Star.Learner;
+using Ar1Star.Serve;
+using Ar1Star.Weights;
+
+namespace Ar1Star.Cli.Commands;
+
+/// <summary>
+/// <c>ar1 serve</c>: the camera page and its JSON API on a local Kestrel, over one learner that
+/// resumes from and saves to <c>--state</c>.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var hostOption = new Option<string>("--host") { Description = "Address to listen on (127.0.0.1: this machine only)", DefaultValueFactory = _ => "127.0.0.1" };
+        var portOption = new Option<int>("--port") { Description = "Port to listen on (0: any free port)", DefaultValueFactory = _ => 8050 };
+        var weightsOption = new Option<string?>("--weights")
+        {
+            Description = "Initial weights: imagenet (the default once `ar1 download weights` has fetched them), builtin (the synthetic " +
+                          "pretraining; the default otherwise), none, or a file PATH with pytorchcv names",
+            HelpName = "builtin|imagenet|none|PATH",
+        };
+        var stateOption = new Option<DirectoryInfo>("--state")
+        {
+            Description = "Folder the learner is saved to (Save, and on shutdown) and resumed from",
+            DefaultValueFactory = _ => new DirectoryInfo(DefaultStateDir),
+        };
+        var presetOption = new Option<string>("--preset")
+        {
+            Description = "Learner configuration: realtime (only the output layer learns: 100 frames in about a second) or default (the spec's)",
+            DefaultValueFactory = _ => LearnerPresets.RealtimeName,
+        };
+        var imageSizeOption = new Option<int>("--image-size") { Description = "Side of the square images the learner takes (a multiple of 32)", DefaultValueFactory = _ => 128 };
+        var cacheOption = new Option<DirectoryInfo>("--cache-dir")
+        {
+            Description = "Folder of cached artefacts (ImageNet weights, the built-in pretraining)",
+            DefaultValueFactory = _ => new DirectoryInfo(BuiltinBenchmark.DefaultCacheDir),
+        };
+        var command = new Command("serve", "Web page to teach objects to a camera live, and its JSON API");
+        foreach (var o in new Option[] { hostOption, portOption, weightsOption, stateOption, presetOption, imageSizeOption, cacheOption })
+            command.Options.Add(o);
+        // Synchronous on purpose: Ctrl+C then reaches the web host, which stops and saves (an async action would be cut short).
+        command.SetAction(parse => CliErrors.Guard(() =>
+        {
+            string cacheDir = parse.GetValue(cacheOption)!.FullName;
+            string weightsText = parse.GetValue(weightsOption) ?? (File.Exists(ImageNetWeights.CachedPath(cacheDir)) ? "imagenet" : "builtin");
+            var options = new LearnerOptions
+            {
+                Config = Preset(parse.GetValue(presetOption)!),
+                Weights = InitialWeights.Parse(weightsText),
+                ImageSize = parse.GetValue(imageSizeOption),
+                CacheDir = cacheDir,
+            };
+            if (options.ImageSize <= 0 || options.ImageSize % 32 != 0)
+                throw new ArgumentException($"--image-size: expected a positive multiple of 32, got {options.ImageSize}");
+            var info = new Dictionary<string, string> { ["preset"] = parse.GetValue(presetOption)!, ["weights"] = weightsText };
+            return Serve(options, parse.GetValue(stateOption)!.FullName, parse.GetValue(hostOption)!, parse.GetValue(portOption), info).GetAwaiter().GetResult();
+        }));
+        return command;
+    }
+
+    private static Ar1Config Preset(string name)
+    {
+        try
+        {
+            return LearnerPresets.Get(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--preset: {e.Message}");
+        }
+    }
+
+    /// <summary>$XDG_DATA_HOME/ar1star/serve-state or ~/.local/share/ar1star/serve-state.</summary>
+    private static string DefaultStateDir =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share"), "ar1star", "serve-state");
+
+    private static async Task<int> Serve(LearnerOptions options, string stateDir, string address, int port, Dictionary<string, string> info)
+    {
+        void Log(string line) => Console.WriteLine(line);
+        Log($"learner: preset {info["preset"]}, weights {info["weights"]}, {options.ImageSize}x{options.ImageSize} images; state {stateDir}");
+        var host = LearnerHost.Open(options, stateDir, Log);
+        ServeServer server;
+        try
+        {
+            server = await ServeServer.StartAsync(host, address, port, UploadLimits.Default, info);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        await using (server)
+        {
+            Log($"ar1 serve: open {server.Url} in a browser (Ctrl+C stops and saves)");
+            await server.WaitForShutdownAsync();
+        }
+        Log($"stopped; state saved in {stateDir}");
+        return 0;
+    }
+}

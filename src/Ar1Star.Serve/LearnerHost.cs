@@ -1,0 +1,304 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Ar1Star.Learner;
+
+namespace Ar1Star.Serve;
+
+/// <summary>
+/// Owns the learner for the web application. One background worker does everything that changes
+/// it (teach, rename into it, save, reset), one request at a time in arrival order, so batches
+/// are never interleaved. Predictions never touch the learner: after every batch the worker
+/// publishes an <see cref="InferenceSnapshot"/>, which predictions borrow, so they keep being
+/// answered (with what was learnt before) while the next batch trains.
+/// </summary>
+public sealed class LearnerHost : IAsyncDisposable
+{
+    private readonly LearnerOptions options;
+    private readonly Action<string>? log;
+    private readonly Channel<Func<Task>> work = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<int, TeachJob> jobs = new();
+    private readonly ConcurrentQueue<TeachJob> pending = new();
+    private readonly Lock classLock = new();
+    private readonly Task worker;
+    private ContinualLearner learner;
+    private InferenceSnapshot? snapshot;
+    private ClassRecord[] classes;
+    private int nextJob;
+    private int disposed;
+
+    private LearnerHost(ContinualLearner learner, LearnerOptions options, string? stateDir, Action<string>? log)
+    {
+        this.learner = learner;
+        this.options = options;
+        this.log = log;
+        StateDir = stateDir;
+        classes = ClassRecords(learner);
+        Publish();
+        worker = Task.Run(WorkAsync);
+    }
+
+    /// <summary>
+    /// Resumes the learner saved in <paramref name="stateDir"/> if there is one (it must have been
+    /// saved with the same settings), else builds a fresh one from <paramref name="options"/>, as
+    /// <see cref="ResetAsync"/> does again.
+    /// </summary>
+    /// <exception cref="State.StateException">The saved state is damaged or was saved with other settings.</exception>
+    public static LearnerHost Open(LearnerOptions options, string? stateDir, Action<string>? log = null)
+    {
+        var learner = stateDir is not null && State.StateFolder.Exists(stateDir)
+            ? ContinualLearner.Load(stateDir, options, log)
+            : ContinualLearner.Create(options, log);
+        return new LearnerHost(learner, options, stateDir, log);
+    }
+
+    /// <summary>Where <see cref="SaveAsync"/> writes (null: saving is refused).</summary>
+    public string? StateDir { get; }
+
+    // Fixed for the host's life: a reset builds the same kind of learner.
+    public int ImageSize => learner.ImageSize;
+    public int NumClasses => learner.NumClasses;
+
+    /// <summary>Batches learnt by the model predictions currently use.</summary>
+    public int BatchesLearnt => Volatile.Read(ref snapshot)?.BatchesLearnt ?? 0;
+
+    /// <summary>Teach requests waiting or learning now.</summary>
+    public IReadOnlyList<TeachJob> ActiveJobs => pending.Where(j => j.State is TeachState.Queued or TeachState.Learning).ToArray();
+
+    /// <summary>Called on the learner's thread after every training iteration (tests hold a batch mid-way with it).</summary>
+    internal Action<TeachJob>? IterationHook { get; set; }
+
+    public TeachJob? Job(int id) => jobs.GetValueOrDefault(id);
+
+    /// <summary>Every class: its name, whether it was learnt and how many images it was taught with.</summary>
+    public IReadOnlyList<ClassRecord> Classes
+    {
+        get { lock (classLock) return classes.ToArray(); }
+    }
+
+    /// <summary>Renames a class at once (the learner receives the names when saved).</summary>
+    /// <exception cref="ApiException">No such class.</exception>
+    public ClassRecord Rename(int c, string? name)
+    {
+        CheckClass(c);
+        string given = string.IsNullOrWhiteSpace(name) ? DefaultName(c) : name.Trim();
+        lock (classLock) return classes[c] = classes[c] with { Name = given };
+    }
+
+    public string ClassName(int c)
+    {
+        lock (classLock) return classes[c].Name;
+    }
+
+    /// <summary>Queues images of class <paramref name="label"/> as one incremental batch.</summary>
+    /// <exception cref="ApiException">A label outside the classes, no images, or the host is shutting down.</exception>
+    public TeachJob Teach(IReadOnlyList<LearnerImage> images, int label)
+    {
+        CheckClass(label);
+        if (images.Count == 0) throw new ApiException(400, "images: no image given; expected one or more image files");
+        var job = new TeachJob(Interlocked.Increment(ref nextJob), label, images) { ImageCount = images.Count };
+        jobs[job.Id] = job;
+        pending.Enqueue(job);
+        ForgetOldJobs();
+        if (!work.Writer.TryWrite(() => Task.Run(() => Learn(job))))
+            job.TryCancel();
+        return job;
+    }
+
+    /// <summary>Top classes for each image from the latest snapshot; never waits for learning.</summary>
+    /// <exception cref="ApiException">409 when nothing has been learnt yet.</exception>
+    public IReadOnlyList<IReadOnlyList<ClassScore>> Predict(IReadOnlyList<LearnerImage> images, int top)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref snapshot);
+            if (current is null) throw new ApiException(409, "nothing learnt yet: teach a class first");
+            if (!current.TryAcquire()) continue; // replaced and freed meanwhile: take the newer one
+            try
+            {
+                return current.Predict(images, ClassName, top);
+            }
+            finally
+            {
+                current.Release();
+            }
+        }
+    }
+
+    /// <summary>Writes the state folder atomically, after the teach requests queued before it.</summary>
+    /// <exception cref="ApiException">409 when the host has no state folder.</exception>
+    public Task<int> SaveAsync()
+    {
+        string dir = StateDir ?? throw new ApiException(409, "no state folder: start the server with --state DIR to save");
+        return OnWorker(() => Save(dir));
+    }
+
+    /// <summary>Forgets everything learnt (and the names); queued teach requests are withdrawn.</summary>
+    public Task ResetAsync()
+    {
+        foreach (var job in pending) job.TryCancel();
+        return OnWorker(() =>
+        {
+            var fresh = ContinualLearner.Create(options, log);
+            var old = learner;
+            learner = fresh;
+            lock (classLock) classes = ClassRecords(fresh);
+            var retired = Interlocked.Exchange(ref snapshot, null);
+            retired?.Dispose();
+            // Predictions in flight may still run the old snapshot, which shares the old network's pool layer.
+            SpinWait.SpinUntil(() => retired is null || retired.IsFreed);
+            old.Dispose();
+            log?.Invoke("reset: a fresh learner, nothing learnt");
+            return 0;
+        });
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the learner's thread, in turn with the queued work (tests inspect or prepare the learner).</summary>
+    internal void OnLearnerForTests(Action<ContinualLearner> action) => OnWorker(() =>
+    {
+        action(learner);
+        return 0;
+    }).GetAwaiter().GetResult();
+
+    private void Learn(TeachJob job)
+    {
+        if (!job.TryStart()) return; // withdrawn by a reset
+        var clock = Stopwatch.StartNew();
+        int batch = learner.BatchesLearnt;
+        int epochs = batch == 0 ? learner.Config.InitTrainEp : learner.Config.IncTrainEp;
+        job.Epochs = (0, epochs);
+        learner.Strategy.IterationDone = it =>
+        {
+            job.Epochs = (it.Epoch + 1, epochs);
+            IterationHook?.Invoke(job);
+        };
+        try
+        {
+            learner.Learn(job.Images!, job.Label);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            job.Fail(e.Message);
+            return;
+        }
+        finally
+        {
+            learner.Strategy.IterationDone = null;
+        }
+        Publish();
+        lock (classLock) classes[job.Label] = classes[job.Label] with { Learnt = true, Images = classes[job.Label].Images + job.ImageCount };
+        job.Epochs = (epochs, epochs);
+        job.Succeed(batch, clock.Elapsed.TotalSeconds);
+        log?.Invoke($"learnt batch {batch}: {job.ImageCount} images of class {job.Label} ({ClassName(job.Label)}) in {clock.Elapsed.TotalSeconds:F2} s");
+    }
+
+    /// <summary>The learnt classifier as ONNX bytes (class names in its metadata), after the teach requests queued before it.</summary>
+    /// <exception cref="ApiException">409 when nothing has been learnt yet.</exception>
+    public Task<byte[]> ExportOnnxAsync() => OnWorker(() =>
+    {
+        if (learner.BatchesLearnt == 0) throw new ApiException(409, "nothing learnt yet: teach a class before exporting");
+        GiveNamesToLearner();
+        return learner.ExportOnnx();
+    });
+
+    private void GiveNamesToLearner()
+    {
+        ClassRecord[] records;
+        lock (classLock) records = classes.ToArray();
+        foreach (var record in records) learner.SetClassName(record.Class, record.Name);
+    }
+
+    private int Save(string dir)
+    {
+        GiveNamesToLearner();
+        learner.Save(dir);
+        log?.Invoke($"saved {dir} ({learner.BatchesLearnt} batches)");
+        return learner.BatchesLearnt;
+    }
+
+    /// <summary>Builds and swaps in a snapshot of the learner (none before anything is learnt).</summary>
+    private void Publish()
+    {
+        var next = learner.BatchesLearnt > 0 ? new InferenceSnapshot(learner) : null;
+        Interlocked.Exchange(ref snapshot, next)?.Dispose();
+    }
+
+    private Task<T> OnWorker<T>(Func<T> action)
+    {
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Func<Task> item = () => Task.Run(() =>
+        {
+            try
+            {
+                result.SetResult(action());
+            }
+            catch (Exception e)
+            {
+                result.SetException(e);
+            }
+        });
+        if (!work.Writer.TryWrite(item)) throw new ApiException(503, "the server is shutting down");
+        return result.Task;
+    }
+
+    private async Task WorkAsync()
+    {
+        await foreach (var item in work.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await item();
+            }
+            catch (Exception e)
+            {
+                // A failure of one request must not stop the learner's thread for the others.
+                log?.Invoke($"error: {e.Message}");
+            }
+        }
+    }
+
+    private void ForgetOldJobs()
+    {
+        while (pending.TryPeek(out var head) && head.State is not (TeachState.Queued or TeachState.Learning) && pending.TryDequeue(out _)) { }
+        foreach (var id in jobs.Keys.Where(id => id <= nextJob - 200)) jobs.TryRemove(id, out _);
+    }
+
+    private void CheckClass(int c)
+    {
+        if (c < 0 || c >= NumClasses) throw new ApiException(400, $"label: class {c} does not exist; expected a class id in 0..{NumClasses - 1}");
+    }
+
+    private static string DefaultName(int c) => $"class {c}";
+
+    private static ClassRecord[] ClassRecords(ContinualLearner learner)
+    {
+        var seen = learner.ClassesSeen.ToHashSet();
+        return Enumerable.Range(0, learner.NumClasses).Select(c => new ClassRecord(c, learner.ClassName(c), seen.Contains(c), 0)).ToArray();
+    }
+
+    /// <summary>Withdraws queued requests, lets the one learning finish, saves (with a state folder) and frees the learner.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
+        foreach (var job in pending) job.TryCancel();
+        Task saved = StateDir is null ? Task.CompletedTask : SaveAsync();
+        work.Writer.TryComplete();
+        try
+        {
+            await saved;
+        }
+        finally
+        {
+            await worker;
+            Interlocked.Exchange(ref snapshot, null)?.Dispose();
+            learner.Dispose();
+        }
+    }
+}
+
+/// <summary>What the page shows of a class slot.</summary>
+/// <param name="Class">Its index (the label).</param>
+/// <param name="Name">Its name as set, else "class N".</param>
+/// <param name="Learnt">Whether a learnt batch held it.</param>
+/// <param name="Images">Images it was taught with since the server started (the saved state keeps no count).</param>
+public sealed record ClassRecord(int Class, string Name, bool Learnt, int Images);

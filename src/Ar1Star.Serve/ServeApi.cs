@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ar1Star.Serve;
+
+/// <summary>The JSON API under <c>/api</c> (documented in the README, used by the page).</summary>
+internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyDictionary<string, string> info)
+{
+    private const int MaxNameLength = 60;
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/status", Status);
+        app.MapGet("/api/classes", () => new { classes = host.Classes });
+        app.MapPut("/api/classes/{id:int}", Rename);
+        app.MapPost("/api/learn", Learn);
+        app.MapGet("/api/jobs/{id:int}", (int id) => JobJson(host.Job(id) ?? throw new ApiException(404, $"no teach job {id} (finished jobs are kept for the last 200)")));
+        app.MapPost("/api/predict", Predict);
+        app.MapPost("/api/reset", async () =>
+        {
+            await host.ResetAsync();
+            return new { reset = true };
+        });
+        app.MapGet("/api/export.onnx", async () => Results.File(await host.ExportOnnxAsync(), "application/octet-stream", "ar1star.onnx"));
+        app.MapPost("/api/save", async () =>
+        {
+            int batches = await host.SaveAsync();
+            return new { saved = Path.GetFullPath(host.StateDir!), batchesLearnt = batches };
+        });
+    }
+
+    private object Status() => new
+    {
+        imageSize = host.ImageSize,
+        numClasses = host.NumClasses,
+        batchesLearnt = host.BatchesLearnt,
+        stateDir = host.StateDir is null ? null : Path.GetFullPath(host.StateDir),
+        jobs = host.ActiveJobs.Select(JobJson).ToArray(),
+        limits = new { maxRequestBytes = limits.MaxRequestBytes, maxFileBytes = limits.MaxFileBytes, maxImages = limits.MaxImages },
+        info,
+    };
+
+    private async Task<object> Rename(int id, HttpRequest request)
+    {
+        NameChange? change;
+        try
+        {
+            change = await request.ReadFromJsonAsync<NameChange>(request.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new ApiException(400, $"expected a JSON body {{\"name\": \"...\"}}: {e.Message}");
+        }
+        if (change?.Name is { Length: > MaxNameLength } name)
+            throw new ApiException(400, $"name: {name.Length} characters; at most {MaxNameLength}");
+        return host.Rename(id, change?.Name);
+    }
+
+    private async Task<IResult> Learn(HttpRequest request)
+    {
+        var form = await ImageUploads.ReadFormAsync(request);
+        int label = ImageUploads.Integer(form, "label", $"a class id in 0..{host.NumClasses - 1}");
+        var images = ImageUploads.Images(form, "images", host.ImageSize, limits);
+        var job = host.Teach(images, label);
+        if (request.Query["wait"] is [var wait] && wait == "false")
+            return Results.Json(JobJson(job), statusCode: StatusCodes.Status202Accepted);
+        await job.Finished;
+        return job.State switch
+        {
+            TeachState.Done => Results.Json(JobJson(job)),
+            TeachState.Cancelled => throw new ApiException(409, $"teach job {job.Id} was withdrawn (reset or shutdown) before it was learnt"),
+            _ => throw new ApiException(400, job.Error ?? "the images could not be learnt"),
+        };
+    }
+
+    private async Task<object> Predict(HttpRequest request)
+    {
+        int top = 3;
+        if (request.Query["top"] is [var text] && (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out top) || top < 1))
+            throw new ApiException(400, $"top: '{text}' is not a positive whole number");
+        var form = await ImageUploads.ReadFormAsync(request);
+        var image = ImageUploads.Image(form, "image", host.ImageSize, limits);
+        var scores = host.Predict([image], top)[0];
+        return new { top = scores, batchesLearnt = host.BatchesLearnt };
+    }
+
+    private object JobJson(TeachJob job) => new
+    {
+        id = job.Id,
+        label = job.Label,
+        name = host.ClassName(job.Label),
+        images = job.ImageCount,
+        state = job.State.ToString().ToLowerInvariant(),
+        epoch = job.Epochs.Done,
+        epochs = job.Epochs.Total,
+        batch = job.Batch,
+        seconds = job.Seconds,
+        error = job.Error,
+    };
+
+    private sealed record NameChange(string? Name);
+}

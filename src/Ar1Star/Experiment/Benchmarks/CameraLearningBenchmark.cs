@@ -1,0 +1,102 @@
+using Ar1Star.Configuration;
+using Ar1Star.Data;
+using Ar1Star.Data.Synthetic;
+using Ar1Star.Learner;
+using Ar1Star.Model;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Experiment.Benchmarks;
+
+/// <summary>
+/// What the camera app waits for: teaching one class = learning <see cref="BenchmarkOptions.TeachFrames"/>
+/// new frames, from the JPEG bytes a browser sends through decoding, latents, training, CWR*
+/// consolidation and the memory update, as one incremental batch of a learner that already
+/// learnt batch 0; and predicting one frame from its JPEG bytes. Random weights with calibrated
+/// BRN statistics, as the rest of the bench (speed does not depend on what they learnt).
+/// </summary>
+public static class CameraLearningBenchmark
+{
+    /// <summary>JPEG quality of the frames: what browsers use for canvas.toBlob by default (0.92).</summary>
+    private const int JpegQuality = 92;
+
+    /// <summary>
+    /// Median milliseconds to learn one class's frames with <paramref name="config"/>: over
+    /// <paramref name="repeats"/> incremental batches (each a new class), after one untimed one.
+    /// </summary>
+    public static double LearnMs(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    {
+        using var learner = Calibrated(options, config, device);
+        var times = new List<double>();
+        for (int k = 1; k <= repeats + 1; k++)
+        {
+            var jpegs = Frames(options, objectIndex: k);
+            double seconds = Timing.Seconds(() => learner.Learn(jpegs.Select(j => LearnerImage.FromEncoded(j)).ToArray(), label: k));
+            if (k > 1) times.Add(seconds);
+        }
+        return Median(times) * 1000;
+    }
+
+    /// <summary>Median milliseconds to predict the top classes of one frame from its JPEG bytes.</summary>
+    public static double PredictMsPerImage(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    {
+        using var learner = Calibrated(options, config, device);
+        var jpeg = Frames(options, objectIndex: 3)[0];
+        return Timing.MedianSeconds(() => learner.Predict(LearnerImage.FromEncoded(jpeg)), warmUp: 2, repeats) * 1000;
+    }
+
+    /// <summary>A learner with calibrated BRN statistics that has learnt batch 0 (class 0's frames).</summary>
+    private static ContinualLearner Calibrated(BenchmarkOptions options, Ar1Config config, Device device)
+    {
+        var learner = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = options.ImageSize, Device = device });
+        try
+        {
+            var first = Frames(options, objectIndex: 0).Select(j => LearnerImage.FromEncoded(j)).ToArray();
+            var set = new InMemoryPatternSet(first.SelectMany(i => i.Rgb).ToArray(), new int[first.Length], options.ImageSize);
+            BatchRenormCalibration.Recalibrate(learner.Model, set, options.MiniBatch, device);
+            learner.Learn(first, label: 0);
+            return learner;
+        }
+        catch
+        {
+            learner.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The frames of one object in one session, as JPEG bytes.</summary>
+    private static byte[][] Frames(BenchmarkOptions options, int objectIndex)
+    {
+        var synth = new SyntheticCore50Options { ImageSize = options.ImageSize, FramesPerUnit = options.TeachFrames, Seed = 0 };
+        var frames = new SyntheticPatternSet(synth, Enumerable.Range(0, options.TeachFrames).Select(f => new SyntheticFrame(objectIndex, 1, f)));
+        int side = options.ImageSize;
+        var rgb = new byte[side * side * 3];
+        var jpegs = new byte[frames.Count][];
+        for (int i = 0; i < frames.Count; i++)
+        {
+            frames.ReadImages([i], rgb);
+            using var bitmap = new SKBitmap(new SKImageInfo(side, side, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            var rgba = new byte[side * side * 4];
+            for (int p = 0; p < side * side; p++)
+            {
+                rgba[p * 4] = rgb[p * 3];
+                rgba[p * 4 + 1] = rgb[p * 3 + 1];
+                rgba[p * 4 + 2] = rgb[p * 3 + 2];
+                rgba[p * 4 + 3] = 255;
+            }
+            System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+            using var pixmap = bitmap.PeekPixels();
+            using var data = pixmap.Encode(new SKJpegEncoderOptions(JpegQuality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore))
+                ?? throw new InvalidOperationException("SkiaSharp could not encode a JPEG");
+            jpegs[i] = data.ToArray();
+        }
+        return jpegs;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        int n = values.Count;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+}

@@ -1,0 +1,103 @@
+using Ar1Star.Data;
+using Ar1Star.Model;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Learner;
+
+/// <summary>
+/// A frozen, eval-mode copy of what a <see cref="ContinualLearner"/> has learnt (both conv stacks
+/// with BRN folded into their convolutions, and the consolidated output layer), so predictions
+/// can go on from any thread while the learner trains on the next batch. Build one on the
+/// learner's thread between batches; it never changes afterwards. Reference-counted: whoever
+/// publishes it holds one reference, each prediction borrows one (<see cref="TryAcquire"/>), and
+/// the tensors are freed when the last is released.
+/// </summary>
+public sealed class InferenceSnapshot : IDisposable
+{
+    private readonly FoldedConvStack latFeatures;
+    private readonly FoldedConvStack endFeatures;
+    private readonly Tensor outputWeight;
+    private readonly Tensor? outputBias;
+    private readonly int[] classes;
+    private int references = 1;
+
+    /// <summary>Copies the learner's current weights; call it on the learner's thread, between batches.</summary>
+    public InferenceSnapshot(ContinualLearner learner)
+    {
+        ArgumentNullException.ThrowIfNull(learner);
+        var model = learner.Model;
+        using var _ = no_grad();
+        latFeatures = new FoldedConvStack(model.LatFeatures);
+        endFeatures = new FoldedConvStack(model.EndFeatures);
+        outputWeight = model.Output.weight!.detach().clone().DetachFromDisposeScope();
+        outputBias = model.Output.bias?.detach().clone().DetachFromDisposeScope();
+        classes = learner.ClassesSeen.ToArray();
+        ImageSize = learner.ImageSize;
+        Device = learner.Device;
+        BatchesLearnt = learner.BatchesLearnt;
+    }
+
+    public int ImageSize { get; }
+    public Device Device { get; }
+
+    /// <summary>The learner's batch count when the snapshot was taken.</summary>
+    public int BatchesLearnt { get; }
+
+    /// <summary>Classes learnt when the snapshot was taken, ascending.</summary>
+    public IReadOnlyList<int> ClassesSeen => classes;
+
+    /// <summary>Borrows the snapshot for one prediction; false once it has been freed (take the newer one).</summary>
+    public bool TryAcquire()
+    {
+        int seen = Volatile.Read(ref references);
+        while (seen > 0)
+        {
+            int before = Interlocked.CompareExchange(ref references, seen + 1, seen);
+            if (before == seen) return true;
+            seen = before;
+        }
+        return false;
+    }
+
+    /// <summary>Whether the last reference is gone (the learner it was taken from may then be disposed: the pool layer is shared).</summary>
+    public bool IsFreed => Volatile.Read(ref references) == 0;
+
+    /// <summary>Gives back a reference; the last one frees the tensors.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref references) != 0) return;
+        latFeatures.Dispose();
+        endFeatures.Dispose();
+        outputWeight.Dispose();
+        outputBias?.Dispose();
+    }
+
+    /// <summary>Logits [N, num_classes] of images of the learner's size, one row per image.</summary>
+    public float[][] Logits(IReadOnlyList<LearnerImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0) return [];
+        var pixels = LearnerPixels.Concat(images, ImageSize);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = Preprocessing.FromHwcBytes(pixels, images.Count, ImageSize, Device);
+        using var latents = latFeatures.Forward(x);
+        using var features = endFeatures.Forward(latents);
+        var logits = nn.functional.linear(features.flatten(1), outputWeight, outputBias).cpu();
+        var values = logits.data<float>().ToArray();
+        int k = (int)outputWeight.shape[0];
+        return Enumerable.Range(0, images.Count).Select(i => values.AsSpan(i * k, k).ToArray()).ToArray();
+    }
+
+    /// <summary>The <paramref name="top"/> most probable classes seen, most probable first, named by <paramref name="className"/>.</summary>
+    /// <exception cref="InvalidOperationException">Nothing had been learnt when the snapshot was taken.</exception>
+    public IReadOnlyList<IReadOnlyList<ClassScore>> Predict(IReadOnlyList<LearnerImage> images, Func<int, string> className, int top = 3)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        if (classes.Length == 0) throw new InvalidOperationException("nothing learnt yet: teach a class first");
+        return Logits(images).Select(row => ClassScores.Top(row, classes, className, top)).ToArray();
+    }
+
+    /// <summary>Drops the publisher's reference.</summary>
+    public void Dispose() => Release();
+}
