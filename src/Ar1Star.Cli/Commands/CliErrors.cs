@@ -34,7 +34,7 @@ internal static class CliErrors
     public static int Report(Exception e, bool verbose)
     {
         bool user = IsUserError(e);
-        Console.Error.WriteLine(user ? $"error: {OneLine(e)}" : $"error: internal error ({e.GetType().Name}): {OneLine(e)}");
+        Console.Error.WriteLine(user ? $"error: {OneLine(e, keepDetails: true)}" : $"error: internal error ({e.GetType().Name}): {OneLine(e, keepDetails: false)}");
         if (verbose) Console.Error.WriteLine(e);
         else if (!user) Console.Error.WriteLine("hint: this is a bug in ar1; add --verbose to see where it happened, and please report it");
         return user ? BadInput : Bug;
@@ -52,12 +52,15 @@ internal static class CliErrors
     }
 
     /// <summary>
-    /// The first line (native libraries such as LibTorch put whole traces into their messages),
-    /// without the " (Parameter 'name')" .NET appends to argument errors.
+    /// The message on one line, without the " (Parameter 'name')" .NET appends to argument errors:
+    /// our own errors keep their details (e.g. every key a weights file lacks) joined by "; ",
+    /// others keep their first line (native libraries such as LibTorch put whole traces into theirs).
     /// </summary>
-    private static string OneLine(Exception e)
+    private static string OneLine(Exception e, bool keepDetails)
     {
         string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
-        return message.Split('\n', 2)[0].TrimEnd();
+        var lines = message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        if (lines.Length == 0) return "";
+        return keepDetails && !message.Contains("Exception raised from", StringComparison.Ordinal) ? string.Join("; ", lines) : lines[0];
     }
 }

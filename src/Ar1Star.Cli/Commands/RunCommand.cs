@@ -101,6 +101,12 @@ internal static class RunCommand
                 // One run: the unit a batch scheduler spreads over machines (one process, one folder).
                 RunResults RunOne(string dir, int? run, bool resume)
                 {
+                    // Options that are wrong whatever the folder holds are reported before the folder is looked at.
+                    if (!resume && core50.Parse(parse, run ?? 0) is { } given)
+                    {
+                        Core50Protocol.Find(given.Scenario);
+                        Core50Protocol.CheckRun(given.Run);
+                    }
                     var observers = new IRunObserver[] { new TensorBoardLog(), new ResultsCsv(), new AccuracyPlotFile() };
                     // Held from before the checkpoint is read: a second run or resume into the folder is refused.
                     using var folder = RunFolder.Open(dir, observers.SelectMany(o => o.FilePatterns));

@@ -47,7 +47,7 @@ public class DownloadAndRunWeightsTests
         string cache = TempDir();
         Directory.CreateDirectory(Path.Combine(cache, "weights"));
         File.Copy(WeightsFixtures.MobileNetLegacy, Path.Combine(cache, "weights", "mobilenet_w1-0895-7e1d739f.pth"));
-        var (code, stdout, stderr) = CliProcess.Run(["run", "--weights", "imagenet", "--cache-dir", cache, "--out", cache, .. Tiny]);
+        var (code, stdout, stderr) = CliProcess.Run(["run", "--weights", "imagenet", "--cache-dir", cache, "--out", Path.Combine(cache, "run"), .. Tiny]);
         Assert.True(code == 0, stderr);
         Assert.Contains("weights=imagenet", stdout);
         Assert.Contains($"initial weights: 164 tensors from {Path.Combine(cache, "weights", "mobilenet_w1-0895-7e1d739f.pth")}", stdout);

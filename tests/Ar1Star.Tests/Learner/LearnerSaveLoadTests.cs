@@ -127,6 +127,11 @@ public class LearnerSaveLoadTests
         // learner.json edited to claim a larger output layer than the saved tensors have.
         string json = Path.Combine(StateFolder.Current(dir)!, ContinualLearner.StateJsonName);
         File.WriteAllText(json, File.ReadAllText(json).Replace("\"num_classes\": 6", "\"num_classes\": 7"));
+        // The manifest catches the edit first, naming the file...
+        var damaged = Assert.ThrowsAny<StateException>(() => ContinualLearner.Load(dir));
+        Assert.Contains(ContinualLearner.StateJsonName, damaged.Message);
+        // ...and a folder whose manifest was rewritten to match is still refused by its content.
+        Ar1Star.Storage.FolderManifest.Write(StateFolder.Current(dir)!);
         var e = Assert.ThrowsAny<StateException>(() => ContinualLearner.Load(dir));
         Assert.Contains(ContinualLearner.ModelFileName, e.Message);
     }

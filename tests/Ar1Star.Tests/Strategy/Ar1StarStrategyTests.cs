@@ -8,33 +8,11 @@ namespace Ar1Star.Tests.Strategy;
 /// <summary>SPEC 3 (schedule switch), 4 (freezing per batch), 6 (composition) and 8 (optimiser).</summary>
 public class Ar1StarStrategyTests
 {
-    private sealed class Fixture : IDisposable
-    {
-        public Fixture(Ar1Star.Configuration.Ar1Config config)
-        {
-            manual_seed(0);
-            Model = new MobileNetV1(19, config.NumClasses, 32);
-            Encoder = new LatentEncoder(Model, CPU, cache: true, 8);
-            Strategy = new Ar1StarStrategy(Model, config, Encoder, new Random(0));
-        }
-
-        public MobileNetV1 Model { get; }
-        public LatentEncoder Encoder { get; }
-        public Ar1StarStrategy Strategy { get; }
-
-        public void Dispose()
-        {
-            Strategy.Dispose();
-            Encoder.Dispose();
-            Model.Dispose();
-        }
-    }
-
     [Fact]
     public void LearningRateMomentumAndBrnScheduleSwitchBeforeBatch1AndThenCarryOver()
     {
         var (scenario, config) = (TinyScenario.Create(), TinyScenario.Config);
-        using var fixture = new Fixture(config);
+        using var fixture = new StrategyFixture(config);
         var (model, strategy) = (fixture.Model, fixture.Strategy);
         Assert.All(model.BatchRenorms, b => Assert.Equal((0.01, 1.0, 0.0, 4.1e-5), (b.Momentum, b.RMax, b.DMax, b.IncStep)));
 
@@ -63,7 +41,7 @@ public class Ar1StarStrategyTests
     public void MiniBatchesMixNewPatternsWithReplayedOnes()
     {
         var (scenario, config) = (TinyScenario.Create(), TinyScenario.Config);
-        using var fixture = new Fixture(config);
+        using var fixture = new StrategyFixture(config);
         var (model, strategy) = (fixture.Model, fixture.Strategy);
         var seen = new List<TrainingIteration>();
         strategy.IterationDone = seen.Add;

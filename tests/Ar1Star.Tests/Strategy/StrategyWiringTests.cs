@@ -25,33 +25,11 @@ public class StrategyWiringTests
         return new InMemoryPatternSet(pixels, Enumerable.Range(0, count).Select(label).ToArray(), 32);
     }
 
-    private sealed class Run : IDisposable
-    {
-        public Run(Ar1Config config)
-        {
-            manual_seed(0);
-            Model = new MobileNetV1(19, config.NumClasses, 32);
-            Encoder = new LatentEncoder(Model, CPU, cache: true, 8);
-            Strategy = new Ar1StarStrategy(Model, config, Encoder, new Random(7));
-        }
-
-        public MobileNetV1 Model { get; }
-        public LatentEncoder Encoder { get; }
-        public Ar1StarStrategy Strategy { get; }
-
-        public void Dispose()
-        {
-            Strategy.Dispose();
-            Encoder.Dispose();
-            Model.Dispose();
-        }
-    }
-
     [Fact]
     public void EachIterationTakesTheNextNewPatternsOfOneShuffleThenTheNextMemorySlotsWithTheirLabels()
     {
         var config = TinyScenario.Config; // mb_size 8, rm_sz 10, 2 epochs
-        using var run = new Run(config);
+        using var run = new StrategyFixture(config, randomSeed: 7);
         var seen = new List<MiniBatchComposition>();
         run.Strategy.MiniBatchComposed = seen.Add;
 
@@ -92,7 +70,7 @@ public class StrategyWiringTests
     public void TheMemoryHoldsTheLatentsOfVisitedPatternsWithThoseSamePatternsLabels()
     {
         var config = TinyScenario.Config;
-        using var run = new Run(config);
+        using var run = new StrategyFixture(config, randomSeed: 7);
         var memory = run.Strategy.Memory;
 
         run.Strategy.TrainOnBatch(0, Batch0);
@@ -116,7 +94,7 @@ public class StrategyWiringTests
     /// For each slot, the pattern of <paramref name="batch"/> whose latents (lat_features is frozen)
     /// the slot holds; asserts the slot's label is that pattern's.
     /// </summary>
-    private static int[] MatchEverySlot(Run run, IPatternSet batch, IEnumerable<int> slots)
+    private static int[] MatchEverySlot(StrategyFixture run, IPatternSet batch, IEnumerable<int> slots)
     {
         using var _ = no_grad();
         run.Model.eval();
@@ -144,7 +122,7 @@ public class StrategyWiringTests
     public void TheSgdStepAppliesWeightDecayAndMomentum()
     {
         var config = TinyScenario.Config with { L2 = 0.1, Momentum = 0.9, IncLr = 0.05 };
-        using var run = new Run(config);
+        using var run = new StrategyFixture(config, randomSeed: 7);
         run.Strategy.TrainOnBatch(0, Batch0);
         var weight = ((ConvBlock)run.Model.EndFeatures.children().First()).Conv.weight!;
         var w = new List<double[]> { Values(weight) };
@@ -186,8 +164,8 @@ public class StrategyWiringTests
     {
         var plainConfig = TinyScenario.Config;
         var siConfig = plainConfig with { RegLambda = 1e6 };
-        using var plain = new Run(plainConfig);
-        using var si = new Run(siConfig);
+        using var plain = new StrategyFixture(plainConfig, randomSeed: 7);
+        using var si = new StrategyFixture(siConfig, randomSeed: 7);
         Assert.Null(plain.Strategy.Si);
         Assert.NotNull(si.Strategy.Si);
 

@@ -185,8 +185,10 @@ public static class PerformanceBenchmark
         // batches take about a minute; a leak per batch or per iteration would still show.
         var synth = BuiltinBenchmark.DefaultOptions with { ImageSize = options.RssImageSize, TestFramesPerUnit = 1 };
         var config = BuiltinBenchmark.Profile with { UseCuda = device.type == DeviceType.CUDA, RmSz = options.RssReplayMemory };
-        string outDir = Directory.CreateTempSubdirectory("ar1-bench-rss-").FullName;
-        var scenario = BuiltinBenchmark.Create(synth, Seed, cacheDir: outDir);
+        string workDir = Directory.CreateTempSubdirectory("ar1-bench-rss-").FullName;
+        // The run folder apart from the cache: a run refuses a folder holding files it did not write.
+        string outDir = Path.Combine(workDir, "run");
+        var scenario = BuiltinBenchmark.Create(synth, Seed, cacheDir: Path.Combine(workDir, "cache"));
         int every = Math.Max(1, options.RssBatches / 10);
         var readings = new List<(double Batch, double Mb)>();
         try
@@ -202,7 +204,7 @@ public static class PerformanceBenchmark
         }
         finally
         {
-            Directory.Delete(outDir, recursive: true);
+            Directory.Delete(workDir, recursive: true);
         }
         return (ProcessMemory.PeakMb(), Slope(readings) * 100);
     }
