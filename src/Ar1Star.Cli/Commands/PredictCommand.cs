@@ -36,8 +36,9 @@ internal static class PredictCommand
             return SavedLearner.With(parse.GetValue(dirArgument)!.FullName, learner =>
             {
                 var images = paths.Select(p => LearnerImage.FromFile(p).CenterSquare(learner.ImageSize)).ToArray();
-                var predictions = learner.Predict(images, top);
+                // One forward pass gives both the logits and the top classes.
                 var logits = learner.Logits(new InMemoryPatternSet(images.SelectMany(i => i.Rgb).ToArray(), new int[images.Length], learner.ImageSize));
+                var predictions = logits.Select(row => learner.Scores(row, top)).ToArray();
                 Console.Write(parse.GetValue(jsonOption) ? Json(paths, logits, predictions) : Text(paths, predictions));
                 return 0;
             });

@@ -161,10 +161,22 @@ public sealed partial class ContinualLearner : IDisposable
     public IReadOnlyList<IReadOnlyList<ClassScore>> Predict(IReadOnlyList<LearnerImage> images, int top = 3)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        if (ClassesSeen.Count == 0) throw new InvalidOperationException("nothing learnt yet: call Learn before Predict");
+        var logits = Logits(new InMemoryPatternSet(Pixels(images), new int[images.Count], ImageSize));
+        return logits.Select(row => Scores(row, top)).ToArray();
+    }
+
+    /// <summary>
+    /// The <paramref name="top"/> most probable classes learnt so far for one row of
+    /// <see cref="Logits"/> (for callers that want both without a second forward pass).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Nothing has been learnt yet.</exception>
+    public IReadOnlyList<ClassScore> Scores(float[] logits, int top = 3)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         var classes = ClassesSeen;
         if (classes.Count == 0) throw new InvalidOperationException("nothing learnt yet: call Learn before Predict");
-        var logits = Logits(new InMemoryPatternSet(Pixels(images), new int[images.Count], ImageSize));
-        return logits.Select(row => Top(row, classes, top)).ToArray();
+        return ClassScores.Top(logits, classes, ClassName, top);
     }
 
     /// <summary>
@@ -207,8 +219,6 @@ public sealed partial class ContinualLearner : IDisposable
         };
         return OnnxExport.Build(model, seen, metadata);
     }
-
-    private IReadOnlyList<ClassScore> Top(float[] logits, IReadOnlyList<int> classes, int top) => ClassScores.Top(logits, classes, ClassName, top);
 
     private byte[] Pixels(IReadOnlyList<LearnerImage> images) => LearnerPixels.Concat(images, ImageSize);
 
