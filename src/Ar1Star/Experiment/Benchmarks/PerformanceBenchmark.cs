@@ -49,10 +49,10 @@ public static class PerformanceBenchmark
         Report("matmul_gflops_onednn", onednnGflops, "F1");
         report("matmul_path", blasGflops >= onednnGflops ? "blas" : "onednn");
         report("cpu_vector_bits", FusedKernelInfo.VectorBits.ToString(CultureInfo.InvariantCulture));
-        var route = ProductRoute.Choice;
-        report("pointwise_route", route.Path);
-        Report("pointwise_route_gflops_product", route.ProductGflops, "F1");
-        Report("pointwise_route_gflops_onednn", route.ConvolutionGflops, "F1");
+        var rates = ProductRoute.Measure();
+        report("pointwise_route", ProductRoute.CpuRoute);
+        Report("pointwise_route_gflops_product", rates.ProductGflops, "F1");
+        Report("pointwise_route_gflops_onednn", rates.ConvolutionGflops, "F1");
         Report("matmul_gflops_bf16", MatmulGflops(options.MatmulSize, device, ScalarType.BFloat16), "F1");
 
         var config = new Ar1Config { UseCuda = device.type == DeviceType.CUDA, MbSize = options.MiniBatch, RmSz = options.ReplayMemory };

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.Intrinsics.X86;
+using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,29 +10,47 @@ namespace Ar1Star.Model.Kernels;
 /// Which of LibTorch's two fp32 routes computes the 1x1 convolutions that
 /// <see cref="PointwiseConvolution"/> may turn into matrix products: the product itself (BLAS:
 /// MKL's SGEMM in LibTorch 2.10's CPU build) or oneDNN's 1x1 convolution on channels-last data
-/// (brgconv_1x1, vendor-neutral). Which is faster depends on the CPU (MKL is Intel's and may take
-/// a slower path elsewhere), so the route is chosen once per process, on first use, by timing
-/// both on a map of the training step's shape; both give the same sums up to float rounding.
-/// Off the CPU the products are kept, as before.
+/// (brgconv_1x1, vendor-neutral). The two give the same sums up to float rounding, and rounding
+/// is part of what a seed must reproduce: a run resumed in another process, or the same seed run
+/// again, must take the same route. So the route follows the CPU's vendor, never a timing (a
+/// start-up measurement flipped between runs on a busy machine, where both routes were within
+/// 10%): MKL is Intel's library and keeps the product on Intel CPUs; elsewhere oneDNN, which
+/// measured faster on both AMD EPYCs seen (the bench prints both routes' rates beside the choice).
+/// Off the CPU the products are kept.
 /// </summary>
 public static class ProductRoute
 {
-    /// <summary>How much faster oneDNN must be to take over: 10%.</summary>
-    private const double Margin = 1.1;
-
-    private static readonly Lazy<ProductRouteChoice> Measured = new(Measure);
-
-    /// <summary>The CPU's choice (measures on first call, about a second).</summary>
-    public static ProductRouteChoice Choice => Measured.Value;
+    private static readonly Lazy<bool> MatrixProductOnThisCpu = new(() => PrefersMatrixProductOn(CpuVendor()));
 
     /// <summary>Whether 1x1 convolutions eligible for a product run as one on <paramref name="device"/>.</summary>
-    public static bool PrefersMatrixProduct(Device device) => device.type != DeviceType.CPU || Choice.MatrixProduct;
+    public static bool PrefersMatrixProduct(Device device) => device.type != DeviceType.CPU || MatrixProductOnThisCpu.Value;
 
-    private static ProductRouteChoice Measure()
+    /// <summary>The route name the bench logs for the CPU: <c>matrix_product</c> or <c>onednn_convolution</c>.</summary>
+    public static string CpuRoute => MatrixProductOnThisCpu.Value ? "matrix_product" : "onednn_convolution";
+
+    /// <summary>The rule: the product (MKL) on Intel's CPUs, oneDNN's convolution on every other vendor's.</summary>
+    internal static bool PrefersMatrixProductOn(string vendor) => vendor == "GenuineIntel";
+
+    /// <summary>The CPUID vendor string ("GenuineIntel", "AuthenticAMD", ...), or "" off x86.</summary>
+    internal static string CpuVendor()
+    {
+        if (!X86Base.IsSupported) return "";
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        var bytes = new byte[12];
+        BitConverter.TryWriteBytes(bytes.AsSpan(0), ebx);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), edx);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8), ecx);
+        return Encoding.ASCII.GetString(bytes);
+    }
+
+    /// <summary>
+    /// Times both routes on a 512 -> 512 layer over 16 images of 8x8 (the step's shapes at a
+    /// sixteenth of the rows), for the bench's log: the route itself never depends on it.
+    /// </summary>
+    public static ProductRouteRates Measure()
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        // A 512 -> 512 layer on 16 images of 8x8: the step's shapes at a sixteenth of the rows.
         // Its own generator: drawing from the global one would shift every seeded draw after it.
         using var generator = new Generator(0);
         var x = ChannelsLast.From(randn([16, 512, 8, 8], generator: generator));
@@ -44,10 +64,7 @@ public static class ProductRoute
             convolution.Add(Seconds(() => nn.functional.conv2d(x, weight).Dispose()));
         }
         // The first two of each warm up caches and oneDNN's kernel choice.
-        double p = Median(product.Skip(2)), c = Median(convolution.Skip(2));
-        // Products stay (the route measured faster on the Xeon) unless oneDNN wins clearly: on a
-        // busy machine two routes within a few percent would otherwise swap from run to run.
-        return new ProductRouteChoice(c * Margin > p, flops / p / 1e9, flops / c / 1e9);
+        return new ProductRouteRates(flops / Median(product.Skip(2)) / 1e9, flops / Median(convolution.Skip(2)) / 1e9);
     }
 
     private static double Seconds(Action action)
@@ -64,8 +81,5 @@ public static class ProductRoute
     }
 }
 
-/// <summary>The measured route: products or convolutions, and each one's GFLOP/s in the measurement.</summary>
-public sealed record ProductRouteChoice(bool MatrixProduct, double ProductGflops, double ConvolutionGflops)
-{
-    public string Path => MatrixProduct ? "matrix_product" : "onednn_convolution";
-}
+/// <summary>What one measurement gave each route, in GFLOP/s.</summary>
+public sealed record ProductRouteRates(double ProductGflops, double ConvolutionGflops);
