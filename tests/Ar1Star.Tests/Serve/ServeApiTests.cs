@@ -220,7 +220,7 @@ public class ServeApiTests
 
     private static async Task<JsonElement> WaitDone(ServeTestServer server, int id)
     {
-        for (int i = 0; i < 600; i++)
+        for (int i = 0; i < 3000; i++) // up to 10 minutes: a loaded CI machine is slow, and a stuck job still fails
         {
             var job = await server.Get($"/api/jobs/{id}");
             if (job.GetProperty("state").GetString() is "done" or "failed" or "cancelled") return job;
