@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ar1Star.Configuration;
 using Ar1Star.Learner;
+using Ar1Star.State;
 using Ar1Star.Storage;
 
 namespace Ar1Star.Experiment;

@@ -5,7 +5,10 @@ using Ar1Star.Data;
 using Ar1Star.Learner;
 using Ar1Star.Model;
 using Ar1Star.Runtime;
+using Ar1Star.State;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
+using Ar1Star.Weights;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Experiment;

@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
 using Ar1Star.Model;
 using Ar1Star.State;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
+using Ar1Star.Weights;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Learner;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Ar1Star.Experiment;
 
 namespace Ar1Star.Storage;
 
