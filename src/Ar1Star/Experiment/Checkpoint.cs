@@ -77,6 +77,10 @@ public sealed class Checkpoint
     {
         string? folder = CheckpointStore.Current(outDir);
         if (folder is null) return null;
+        if (!FolderManifest.Exists(folder))
+            throw new CheckpointException(
+                $"{folder}: a checkpoint written by an older Ar1Star (no {FolderManifest.FileName}), which this version does not resume: " +
+                "nothing was loaded; start the run again (without --resume)");
         try
         {
             FolderManifest.Verify(folder, DamagedRemedy);
