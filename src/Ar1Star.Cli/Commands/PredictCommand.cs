@@ -27,11 +27,8 @@ internal static class PredictCommand
         command.SetAction(parse =>
         {
             int top = parse.GetValue(topOption);
-            if (top < 1)
-            {
-                Console.Error.WriteLine($"error: --top: expected an int >= 1, found {top}");
-                return 2;
-            }
+            // Reported like every other bad input (CliErrors.Report): one error line, exit code 2.
+            if (top < 1) throw new ArgumentException($"--top: expected a whole number of at least 1, got {top}");
             var paths = parse.GetValue(imagesArgument)!.Select(f => f.ToString()).ToArray();
             return SavedLearner.With(parse.GetValue(dirArgument)!.FullName, learner =>
             {

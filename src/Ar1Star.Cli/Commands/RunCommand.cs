@@ -8,7 +8,9 @@ using Ar1Star.Data.Synthetic;
 using Ar1Star.Cli.Progress;
 using Ar1Star.Experiment;
 using Ar1Star.Outputs;
+using Ar1Star.State;
 using Ar1Star.Strategy;
+using Ar1Star.Weights;
 
 namespace Ar1Star.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Ar1Star.Experiment;
+using Ar1Star.Storage;
 using Ar1Star.Weights;
 
 namespace Ar1Star.Cli.Commands;

@@ -26,6 +26,9 @@ internal sealed class PrefetchedPatternSet(IPatternSet inner, long maxBufferByte
 
     private long BufferBytes => (long)Count * ImageSize * ImageSize * 3;
 
+    /// <summary>Whether a read keeps the decoded batch (until the next batch is read), so a second read decodes nothing.</summary>
+    public bool HoldsDecodedImages => BufferBytes <= maxBufferBytes && Count > 0;
+
     public void ReadImages(ReadOnlySpan<int> indices, Span<byte> destination)
     {
         var own = Start();
@@ -52,7 +55,7 @@ internal sealed class PrefetchedPatternSet(IPatternSet inner, long maxBufferByte
     /// <summary>Starts decoding unless it already runs; null when the batch is too large to hold.</summary>
     private Decoding? Start()
     {
-        if (BufferBytes > maxBufferBytes || Count == 0) return null;
+        if (!HoldsDecodedImages) return null;
         lock (gate)
         {
             if (decoding is null)

@@ -28,10 +28,8 @@ public static class BuiltinBenchmark
     /// </summary>
     public static Ar1Config Profile { get; } = new Ar1Config { IncLr = 0.002, RmSz = 244 };
 
-    /// <summary>Default folder for downloaded and generated artefacts: $XDG_CACHE_HOME/ar1star or ~/.cache/ar1star.</summary>
-    public static string DefaultCacheDir =>
-        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "ar1star");
+    /// <summary>Default folder for downloaded and generated artefacts (<see cref="CacheFolder.Default"/>).</summary>
+    public static string DefaultCacheDir => CacheFolder.Default;
 
     /// <summary>
     /// The benchmark world drawn from <paramref name="seed"/>, in the batch order of protocol run

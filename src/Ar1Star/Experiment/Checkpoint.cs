@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ar1Star.Configuration;
 using Ar1Star.Learner;
+using Ar1Star.State;
 using Ar1Star.Storage;
 
 namespace Ar1Star.Experiment;
@@ -76,6 +77,10 @@ public sealed class Checkpoint
     {
         string? folder = CheckpointStore.Current(outDir);
         if (folder is null) return null;
+        if (!FolderManifest.Exists(folder))
+            throw new CheckpointException(
+                $"{folder}: a checkpoint written by an older Ar1Star (no {FolderManifest.FileName}), which this version does not resume: " +
+                "nothing was loaded; start the run again (without --resume)");
         try
         {
             FolderManifest.Verify(folder, DamagedRemedy);

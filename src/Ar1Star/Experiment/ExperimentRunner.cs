@@ -5,7 +5,10 @@ using Ar1Star.Data;
 using Ar1Star.Learner;
 using Ar1Star.Model;
 using Ar1Star.Runtime;
+using Ar1Star.State;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
+using Ar1Star.Weights;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Experiment;
@@ -89,7 +92,7 @@ public static class ExperimentRunner
         using var learner = resumed is null
             ? ContinualLearner.CreateWith(learnerOptions, options.PrepareModel)
             : ContinualLearner.Load(resumed.Folder, learnerOptions);
-        RunInputs.Validate(scenario, config, resumed?.BatchesDone ?? 0);
+        scenario = RunInputs.Validate(scenario, config, resumed?.BatchesDone ?? 0);
         // The process's memory policy, not the algorithm's: native memory freed by an epoch goes back
         // to the system once it outgrows the working set, so the resident set stays flat.
         learner.Strategy.EpochDone = NativeHeap.TrimIfGrown;

@@ -1,5 +1,6 @@
 using System.IO.Enumeration;
 using Ar1Star.Storage;
+using Ar1Star.State;
 
 namespace Ar1Star.Experiment;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ar1Star.Storage;
 
 namespace Ar1Star.Experiment;
 

@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
 using Ar1Star.Model;
 using Ar1Star.State;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
+using Ar1Star.Weights;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Learner;
@@ -141,6 +142,10 @@ public sealed partial class ContinualLearner
     private static string StateFolderIn(string dir)
     {
         string folder = FindStateFolder(dir);
+        if (!Storage.FolderManifest.Exists(folder))
+            throw new StateException(
+                $"{folder}: a learner saved by an older Ar1Star (no {Storage.FolderManifest.FileName}), which this version does not load: " +
+                "nothing was loaded; start a new learner (or, for a run's checkpoint, start the run again)");
         try
         {
             Storage.FolderManifest.Verify(folder, "nothing was loaded; restore the folder from a backup or start a new learner");

@@ -1,7 +1,7 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data;
-using Ar1Star.Experiment;
 using Ar1Star.Model;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
 using Google.Protobuf;
 using static TorchSharp.torch;

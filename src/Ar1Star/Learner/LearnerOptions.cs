@@ -1,6 +1,7 @@
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
+using Ar1Star.Weights;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Learner;
@@ -21,7 +22,7 @@ public sealed record LearnerOptions
     public Device? Device { get; init; }
 
     /// <summary>Folder of downloaded and generated artefacts (ImageNet weights, built-in pretraining).</summary>
-    public string CacheDir { get; init; } = BuiltinBenchmark.DefaultCacheDir;
+    public string CacheDir { get; init; } = CacheFolder.Default;
 
     /// <summary>Opt-in reduced precision of the training step and the replay memory.</summary>
     public PrecisionOptions Precision { get; init; } = PrecisionOptions.Default;

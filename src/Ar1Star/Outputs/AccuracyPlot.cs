@@ -1,4 +1,5 @@
 using Ar1Star.Experiment;
+using Ar1Star.Storage;
 using ScottPlot;
 
 namespace Ar1Star.Outputs;

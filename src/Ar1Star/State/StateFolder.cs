@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Ar1Star.Storage;
 
 namespace Ar1Star.State;
 
@@ -54,7 +55,7 @@ public static partial class StateFolder
         // Last: a sub-folder whose files all match its manifest is complete and undamaged.
         Storage.FolderManifest.Write(folder);
         step?.Invoke("files");
-        Experiment.AtomicFile.WriteAllText(Path.Combine(root, PointerName), name + "\n");
+        AtomicFile.WriteAllText(Path.Combine(root, PointerName), name + "\n");
         step?.Invoke("pointer");
         RemoveStale(root, keep: name);
         step?.Invoke("cleanup");

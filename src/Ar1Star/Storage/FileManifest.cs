@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Ar1Star.Experiment;
 
 namespace Ar1Star.Storage;
 
@@ -7,9 +6,10 @@ namespace Ar1Star.Storage;
 /// The size and SHA-256 of one file, kept beside it in <c>&lt;file&gt;.sha256.json</c> and written
 /// after it: for single-file cache entries (pretrained weights, the npz-derived image array).
 /// <paramref name="Source"/> optionally records what the file was derived from, so a changed source
-/// makes the entry stale.
+/// makes the entry stale; <paramref name="Verified"/> the file as it was when its digest last
+/// matched, so an unchanged file is not hashed again.
 /// </summary>
-public sealed record FileManifest(FileDigest Digest, FileDigest? Source = null)
+public sealed record FileManifest(FileDigest Digest, FileDigest? Source = null, FileStamp? Verified = null)
 {
     public const string Suffix = ".sha256.json";
 
@@ -20,11 +20,16 @@ public sealed record FileManifest(FileDigest Digest, FileDigest? Source = null)
     /// <summary>Records <paramref name="file"/> (and the <paramref name="source"/> it came from) once it is complete.</summary>
     public static void Write(string file, string? source = null)
     {
-        var manifest = new FileManifest(FileDigest.Of(file), source is null ? null : SizeOnly(source));
+        var stamp = FileStamp.Of(file);
+        var manifest = new FileManifest(FileDigest.Of(file), source is null ? null : SizeOnly(source), stamp);
         AtomicFile.WriteAllText(PathFor(file), JsonSerializer.Serialize(manifest, Json));
     }
 
-    /// <summary>Why <paramref name="file"/> may not be used (no record, damaged, or its source changed), or null when it may.</summary>
+    /// <summary>
+    /// Why <paramref name="file"/> may not be used (no record, damaged, or its source changed), or null
+    /// when it may. The digest is computed only when the file's path, size or write time differ from
+    /// the ones recorded when it last matched; a match is then recorded (when the folder is writable).
+    /// </summary>
     public static string? Problem(string file, string? source = null)
     {
         string path = PathFor(file);
@@ -42,7 +47,23 @@ public sealed record FileManifest(FileDigest Digest, FileDigest? Source = null)
         if (manifest?.Digest is null) return $"{path} is empty";
         if (source is not null && manifest.Source is { } recorded && File.Exists(source) && new FileInfo(source).Length != recorded.Size)
             return $"{source} changed since {file} was made from it ({new FileInfo(source).Length} bytes, then {recorded.Size})";
-        return manifest.Digest.Mismatch(file) is { } why ? $"{file} {why}" : null;
+        if (manifest.Verified?.StillHolds(file) == true) return null;
+        var stamp = FileStamp.Of(file);
+        if (manifest.Digest.Mismatch(file) is { } why) return $"{file} {why}";
+        RecordVerified(path, manifest with { Verified = stamp });
+        return null;
+    }
+
+    private static void RecordVerified(string path, FileManifest manifest)
+    {
+        try
+        {
+            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(manifest, Json));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only dataset folder: the file is checked in full every time, as before.
+        }
     }
 
     /// <summary>Throws unless <paramref name="file"/> matches its record.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Ar1Star.Experiment;
 
 namespace Ar1Star.Storage;
 
@@ -56,6 +55,13 @@ public static class FolderManifest
                 throw new IntegrityException(file, $"{file} {why}: it is damaged; {remedy}");
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="folder"/> has a manifest at all. Folders of saved state get theirs
+    /// before they are named current, so a current one without it was written by an Ar1Star from
+    /// before manifests, not left half-written: its owners refuse it with their own remedy.
+    /// </summary>
+    public static bool Exists(string folder) => File.Exists(Path.Combine(folder, FileName));
 
     /// <summary>Whether <paramref name="folder"/> passes <see cref="Verify"/>, and if not, why.</summary>
     public static bool IsIntact(string folder, out string? why)

@@ -108,6 +108,18 @@ public class PredictExportCommandTests : IDisposable
         Assert.Contains("--onnx", noFolder.Err);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void ATopBelowOneIsOneErrorLineNamingTheOptionAndWhatItExpects(string top)
+    {
+        // Checked before the learner is looked for: no folder or image is needed.
+        var result = CliProcess.Run("predict", Path.Combine(dir, "no-learner"), Path.Combine(dir, "no.png"), "--top", top);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal([$"error: --top: expected a whole number of at least 1, got {top}"], result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", result.Out);
+    }
+
     private static byte[] SkiaPng(byte[] rgb, int width, int height)
     {
         using var bitmap = new SkiaSharp.SKBitmap(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul);

@@ -1,5 +1,6 @@
 using Ar1Star.Experiment;
 using Ar1Star.Model;
+using Ar1Star.Weights;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

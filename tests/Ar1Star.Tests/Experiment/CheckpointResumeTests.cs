@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Ar1Star.Configuration;
 using Ar1Star.Experiment;
 using Ar1Star.Outputs;
+using Ar1Star.State;
 using Ar1Star.Tests.Outputs;
 
 namespace Ar1Star.Tests.Experiment;

@@ -1,5 +1,6 @@
 using Ar1Star.Experiment;
 using Ar1Star.Learner;
+using Ar1Star.Weights;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;

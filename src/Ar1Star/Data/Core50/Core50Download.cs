@@ -1,4 +1,5 @@
 using Ar1Star.Downloads;
+using Ar1Star.Storage;
 
 namespace Ar1Star.Data.Core50;
 
@@ -62,7 +63,7 @@ public static class Core50Download
             if (!file.Unzip) continue;
             log($"{name}: unpacking into {root}");
             int count = ZipExtraction.ExtractTo(path, root);
-            Experiment.AtomicFile.WriteAllText(marker, $"{file.Remote.Checksum}\n{count} files\n");
+            AtomicFile.WriteAllText(marker, $"{file.Remote.Checksum}\n{count} files\n");
             File.Delete(path);
         }
     }

@@ -70,7 +70,7 @@ public static class NpzImages
 
     /// <summary>Writes an npz holding <c>x</c> = the images, streamed from <paramref name="writeImages"/> (as np.savez: stored, not deflated).</summary>
     public static void Write(string npzPath, NpyHeader header, Action<Stream> writeImages) =>
-        Experiment.AtomicFile.Write(npzPath, stream =>
+        AtomicFile.Write(npzPath, stream =>
         {
             using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
             using var entry = archive.CreateEntry(ArrayEntry, CompressionLevel.NoCompression).Open();

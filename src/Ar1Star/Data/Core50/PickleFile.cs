@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Numerics;
+using Ar1Star.Storage;
 using Razorvine.Pickle;
 
 namespace Ar1Star.Data.Core50;
@@ -30,7 +31,7 @@ public static class PickleFile
 
     /// <summary>Pickles <paramref name="value"/> (lists, dicts, ints, strings) into <paramref name="path"/>, atomically.</summary>
     public static void Save(string path, object value) =>
-        Experiment.AtomicFile.Write(path, stream =>
+        AtomicFile.Write(path, stream =>
         {
             using var pickler = new Pickler(useMemo: false);
             pickler.dump(value, stream);

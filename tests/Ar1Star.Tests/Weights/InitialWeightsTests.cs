@@ -1,9 +1,8 @@
-using Ar1Star.Experiment;
 using Ar1Star.Model;
-using Ar1Star.Tests.Weights;
+using Ar1Star.Weights;
 using static TorchSharp.torch;
 
-namespace Ar1Star.Tests.Experiment;
+namespace Ar1Star.Tests.Weights;
 
 /// <summary>The --weights choice and its data-dependent default.</summary>
 public class InitialWeightsTests

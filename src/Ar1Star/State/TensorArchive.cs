@@ -2,7 +2,7 @@ using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.State;
 
 /// <summary>
 /// Named tensors in one file: a magic tag, the count, then per tensor its name and TorchSharp's
@@ -39,9 +39,9 @@ public static class TensorArchive
         }
         catch (EndOfStreamException e)
         {
-            throw new CheckpointException($"{path}: empty or truncated tensor archive", e);
+            throw new StateException($"{path}: empty or truncated tensor archive", e);
         }
-        if (magic != Magic) throw new CheckpointException($"{path}: not a tensor archive (expected tag {Magic})");
+        if (magic != Magic) throw new StateException($"{path}: not a tensor archive (expected tag {Magic})");
         var result = new Dictionary<string, Tensor>();
         try
         {
@@ -56,7 +56,7 @@ public static class TensorArchive
         catch (EndOfStreamException e)
         {
             foreach (var t in result.Values) t.Dispose();
-            throw new CheckpointException($"{path}: truncated tensor archive (after {result.Count} tensors)", e);
+            throw new StateException($"{path}: truncated tensor archive (after {result.Count} tensors)", e);
         }
     }
 }

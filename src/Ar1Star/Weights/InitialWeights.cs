@@ -1,8 +1,8 @@
 using Ar1Star.Model;
-using Ar1Star.Weights;
+using Ar1Star.Storage;
 using static TorchSharp.torch;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Weights;
 
 /// <summary>Where the model's starting weights come from (<c>ar1 run --weights</c>).</summary>
 public enum InitialWeightsKind
@@ -43,7 +43,7 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
     public override string ToString() => Kind == InitialWeightsKind.File ? FilePath! : Kind.ToString().ToLowerInvariant();
 
     /// <summary>
-    /// What <see cref="RunOptions.PrepareModel"/> should do (null: keep the random initialisation).
+    /// What to do to a new model before training (a run's <c>RunOptions.PrepareModel</c>; null: keep the random initialisation).
     /// A weights file is found and read now, so a missing or unreadable one stops the run before
     /// any work; its fit to the model is checked when the model exists, before training.
     /// </summary>
@@ -62,7 +62,7 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
                 if (!System.IO.File.Exists(cached))
                     throw new FileNotFoundException(
                         $"--weights imagenet: the ImageNet-pretrained MobileNetV1 is not in {cached}. Run `ar1 download weights`" +
-                        (cacheDir == BuiltinBenchmark.DefaultCacheDir ? "" : $" --to {ImageNetWeights.DirectoryIn(cacheDir)}") +
+                        (cacheDir == CacheFolder.Default ? "" : $" --to {ImageNetWeights.DirectoryIn(cacheDir)}") +
                         " first (about 17 MB), or pass a file with --weights PATH.", cached);
                 return FromFile(cached, log);
             default:

@@ -1,6 +1,4 @@
-using Ar1Star.State;
-
-namespace Ar1Star.Experiment;
+namespace Ar1Star.State;
 
 /// <summary>
 /// Where a run's checkpoints live: <c>&lt;out&gt;/checkpoint/</c>, a <see cref="StateFolder"/>, so

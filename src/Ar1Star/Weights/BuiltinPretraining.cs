@@ -7,7 +7,7 @@ using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Weights;
 
 /// <summary>
 /// The built-in benchmark's stand-in for ImageNet pretraining. AR1* freezes lat_features from

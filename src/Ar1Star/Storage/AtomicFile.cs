@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Storage;
 
 /// <summary>
 /// Writes files so a reader (or a run killed mid-write) only ever sees the old or the new
