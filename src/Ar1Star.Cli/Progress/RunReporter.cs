@@ -7,7 +7,7 @@ namespace Ar1Star.Cli.Progress;
 /// How <c>ar1 run</c> reports progress: a live bar on a terminal (<see cref="LiveReporter"/>),
 /// plain lines, one per batch, when stdout is a file or a pipe (<see cref="PlainReporter"/>).
 /// </summary>
-internal abstract class RunReporter
+internal abstract class RunReporter : IRunProgress
 {
     public static RunReporter ForConsole(bool verbose) =>
         Console.IsOutputRedirected ? new PlainReporter(Console.Out, verbose) : new LiveReporter(Spectre.Console.AnsiConsole.Console, verbose);

@@ -1,10 +1,11 @@
 using System.Globalization;
 
-namespace Ar1Star.Cli.Commands;
+namespace Ar1Star.Experiment;
 
 /// <summary>The value of <c>--runs</c>: a range <c>0-9</c>, a list <c>0,3,5</c>, or both <c>0-2,7</c>.</summary>
-internal static class RunList
+public static class RunList
 {
+    /// <exception cref="ArgumentException">Not a list of runs; the message names --runs and the bad part.</exception>
     public static int[] Parse(string text)
     {
         var runs = new List<int>();

@@ -1,0 +1,97 @@
+using Ar1Star.Data;
+using Ar1Star.Data.Core50;
+
+namespace Ar1Star.Experiment;
+
+/// <summary>
+/// Runs a <see cref="RunPlan"/>: each run locks its folder, reads its checkpoint when it resumes,
+/// resolves its settings (<see cref="RunResolver"/>), loads its data and trains through
+/// <see cref="ExperimentRunner"/>.
+/// </summary>
+public static class PlanRunner
+{
+    /// <summary>Every run of the plan, in order; <paramref name="runDone"/> hears each as it ends.</summary>
+    /// <param name="plan">The runs.</param>
+    /// <param name="observers">Makes each run's observers (logs, tables, plots); they are disposed when it ends.</param>
+    /// <param name="progress">Hears progress (null: nothing is reported).</param>
+    /// <param name="runDone">Called after each run.</param>
+    public static IReadOnlyList<(PlannedRun Run, RunResults Results)> RunAll(RunPlan plan, Func<IReadOnlyList<IRunObserver>> observers,
+        IRunProgress? progress = null, Action<PlannedRun, RunResults>? runDone = null)
+    {
+        var all = new List<(PlannedRun, RunResults)>();
+        foreach (var run in plan.Runs)
+        {
+            var results = RunOne(plan.Request, run, observers(), progress);
+            runDone?.Invoke(run, results);
+            all.Add((run, results));
+        }
+        return all;
+    }
+
+    /// <summary>One run of a plan, recorded by <paramref name="observers"/> (disposed here).</summary>
+    public static RunResults RunOne(RunRequest request, PlannedRun run, IReadOnlyList<IRunObserver> observers, IRunProgress? progress = null)
+    {
+        progress ??= Silent.Instance;
+        try
+        {
+            bool resume = run.Resumes();
+            // Options that are wrong whatever the folder holds are reported before the folder is looked at.
+            if (!resume && request.Data is { } data)
+            {
+                Core50Protocol.Find(data.Scenario);
+                Core50Protocol.CheckRun(run.Run ?? 0);
+            }
+            // Held from before the checkpoint is read: a second run or resume into the folder is refused.
+            using var folder = RunFolder.Open(run.Dir, observers.SelectMany(o => o.FilePatterns));
+            var checkpoint = resume
+                ? Checkpoint.Load(run.Dir) ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(run.Dir)}")
+                : null;
+            var resolved = RunResolver.Resolve(request, run.Run, checkpoint);
+            return Train(run.Dir, resolved, Load(resolved, progress), request.CacheLatents, folder, checkpoint, observers, progress);
+        }
+        finally
+        {
+            foreach (var o in observers) o.Dispose();
+        }
+    }
+
+    private static Scenario Load(ResolvedRun run, IRunProgress progress) => run.Data is { } data
+        ? Core50Loader.Load(data, progress.Log)
+        : BuiltinBenchmark.Create(run.Benchmark, run.Config.Seed, run.CacheDir, run.ProtocolRun, progress.Log);
+
+    private static RunResults Train(string dir, ResolvedRun run, Scenario scenario, bool cacheLatents, RunFolder folder,
+        Checkpoint? checkpoint, IReadOnlyList<IRunObserver> observers, IRunProgress progress)
+    {
+        var options = new RunOptions(dir, run.MaxBatches, cacheLatents, Precision: run.Precision,
+            PrepareModel: run.Weights.Prepare(run.CacheDir, run.Config.Seed, progress.Log))
+        {
+            Resume = checkpoint is not null,
+            Folder = folder,
+            Weights = run.Weights,
+            Observers = observers,
+            Settings = run.Settings,
+        };
+        int total = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
+        int done = checkpoint?.BatchesDone ?? 0;
+        checkpoint?.RequireSettings(ExperimentRunner.SettingsOf(scenario, run.Config, options), $"the checkpoint in {checkpoint.Folder}");
+        progress.Log($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
+                    $"device={ExperimentRunner.ChooseDevice(run.Config).type} out={dir} weights={run.Weights}");
+        if (checkpoint is not null) progress.Log($"resuming after {done} batches from {checkpoint.Folder}");
+        return progress.Track(scenario.Name, Math.Min(done, total), Math.Max(done, total),
+            () => ExperimentRunner.Run(scenario, run.Config, options, progress.BatchDone, progress.IterationDone));
+    }
+
+    /// <summary>Progress nobody listens to.</summary>
+    private sealed class Silent : IRunProgress
+    {
+        public static Silent Instance { get; } = new();
+
+        public T Track<T>(string title, int done, int total, Func<T> work) => work();
+
+        public void Log(string line) { }
+
+        public void BatchDone(BatchResult result) { }
+
+        public void IterationDone(Strategy.TrainingIteration iteration) { }
+    }
+}

@@ -1,0 +1,51 @@
+namespace Ar1Star.Experiment;
+
+/// <summary>
+/// The runs a <see cref="RunRequest"/> asks for, in order, each in its folder: one run in the output
+/// folder, or with <see cref="RunRequest.Runs"/> one per protocol run in <c>&lt;out&gt;/run&lt;R&gt;</c>
+/// (summarised in <c>&lt;out&gt;/summary.json</c>). Contradictory options are refused here, before any
+/// folder is looked at.
+/// </summary>
+public sealed class RunPlan
+{
+    private RunPlan(RunRequest request, string outDir, IReadOnlyList<PlannedRun> runs)
+    {
+        Request = request;
+        OutDir = outDir;
+        Runs = runs;
+    }
+
+    public RunRequest Request { get; }
+
+    /// <summary>The output folder: the resumed one, <see cref="RunRequest.Out"/> or the default (full paths).</summary>
+    public string OutDir { get; }
+
+    public IReadOnlyList<PlannedRun> Runs { get; }
+
+    /// <summary>Whether this is a set of runs (<see cref="RunRequest.Runs"/>), summarised when done.</summary>
+    public bool IsSeries => Request.Runs is not null;
+
+    /// <exception cref="ArgumentException">Options contradict each other; the message names them.</exception>
+    public static RunPlan Create(RunRequest request)
+    {
+        Check(request);
+        string outDir = FullPath(request.Resume ?? request.Out ?? RunRequest.DefaultOut);
+        if (request.Runs is not { } runs)
+            return new RunPlan(request, outDir, [new PlannedRun(outDir, request.Run, request.Resume is null ? RunStart.Fresh : RunStart.Resume)]);
+        var start = request.Resume is null ? RunStart.Fresh : RunStart.ResumeIfStarted;
+        return new RunPlan(request, outDir, runs.Select(r => new PlannedRun(Path.Combine(outDir, $"run{r}"), r, start, $"run{r}")).ToList());
+    }
+
+    private static string FullPath(string dir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+
+    private static void Check(RunRequest request)
+    {
+        if (request.Resume is { } resume && request.Out is { } outDir && FullPath(outDir) != FullPath(resume))
+            throw new ArgumentException("--out and --resume name different folders; --resume DIR continues the run in DIR");
+        if (request.Runs is not null && request.Run is not null)
+            throw new ArgumentException("--run and --runs exclude each other; --runs 3 runs run 3 alone");
+        if (request.Runs is { Count: 0 }) throw new ArgumentException("--runs: expected at least one run");
+        if (request.ConfigFile is null && request.ConfigSection is { } name)
+            throw new ArgumentException($"--name {name} names a section of --config, and no --config was given");
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Ar1Star.Configuration;
+using Ar1Star.Data.Core50;
+using Ar1Star.Data.Synthetic;
+using Ar1Star.Strategy;
+
+namespace Ar1Star.Experiment;
+
+/// <summary>
+/// Resolves one run's settings from a <see cref="RunRequest"/>, lowest first: the spec's defaults,
+/// the built-in benchmark's profile (only without a dataset: it is tuned for the synthetic twin),
+/// the config file, then the options given. On resume the checkpoint's settings take the place of
+/// defaults, profile and file, and a given option that differs from them is refused, naming each key.
+/// </summary>
+public static class RunResolver
+{
+    /// <param name="request">What was asked.</param>
+    /// <param name="run">The protocol run of this run of the plan (null: not given).</param>
+    /// <param name="checkpoint">The checkpoint being resumed, or null for a fresh run.</param>
+    /// <exception cref="ConfigException">The config file or a key's value is bad; names it.</exception>
+    /// <exception cref="ArgumentException">An option is bad; names it.</exception>
+    /// <exception cref="CheckpointException">A given setting differs from the checkpoint's; names each key and both values.</exception>
+    public static ResolvedRun Resolve(RunRequest request, int? run, Checkpoint? checkpoint)
+    {
+        var saved = new SavedSettings(checkpoint);
+        int protocolRun = run ?? saved.Int("run") ?? 0;
+        var data = request.Data is { } given ? given with { Run = protocolRun } : saved.Data();
+        var resolved = new ResolvedRun(
+            Configuration(request, checkpoint?.Config() ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config())),
+            data, protocolRun, Benchmark(request, saved), Weights(request, saved, builtinBenchmark: data is null),
+            request.CacheDir ?? saved.Text("cache_dir") ?? BuiltinBenchmark.DefaultCacheDir,
+            new PrecisionOptions(
+                Choice<TrainPrecision>("--train-precision", request.TrainPrecision ?? saved.Text("train_precision") ?? "fp32"),
+                Choice<MemoryPrecision>("--memory-precision", request.MemoryPrecision ?? saved.Text("memory_precision") ?? "fp32")),
+            request.MaxBatches ?? checkpoint?.MaxBatches);
+        // A differing option is refused before the data is loaded (or the built-in twin written).
+        checkpoint?.RequireSettings(Checkpoint.SettingsOf(resolved.Config, resolved.Settings), $"the checkpoint in {checkpoint.Folder}", onlyThese: true);
+        return resolved;
+    }
+
+    /// <summary>The config file over <paramref name="lower"/>, then each key given, validated.</summary>
+    private static Ar1Config Configuration(RunRequest request, Ar1Config lower)
+    {
+        var config = request.ConfigFile is { } file ? ConfigFile.Load(Path.GetFullPath(file), request.ConfigSection, lower) : lower;
+        foreach (var (key, text) in request.Overrides) config = config.WithText(key, text);
+        config.Validate();
+        return config;
+    }
+
+    private static SyntheticCore50Options Benchmark(RunRequest request, SavedSettings saved) => BuiltinBenchmark.DefaultOptions with
+    {
+        ImageSize = request.ImageSize ?? saved.Int("image_size") ?? BuiltinBenchmark.DefaultOptions.ImageSize,
+        FramesPerUnit = request.Frames ?? saved.Int("frames") ?? BuiltinBenchmark.DefaultOptions.FramesPerUnit,
+        TestFramesPerUnit = request.TestFrames ?? saved.Int("test_frames") ?? BuiltinBenchmark.DefaultOptions.TestFramesPerUnit,
+    };
+
+    /// <summary>--weights if given (--no-pretraining is its older spelling of none), else the checkpoint's, else the data's default.</summary>
+    private static InitialWeights Weights(RunRequest request, SavedSettings saved, bool builtinBenchmark)
+    {
+        if (request.Weights is null && request.NoPretraining is null && saved.Text("weights") is { } kept) return InitialWeights.Parse(kept);
+        var chosen = request.Weights is { } text ? InitialWeights.Parse(text) : null;
+        bool noPretraining = request.NoPretraining ?? false;
+        if (noPretraining && chosen is not null && chosen != InitialWeights.None)
+            throw new ArgumentException($"--no-pretraining contradicts --weights {request.Weights}: give one of them");
+        return chosen ?? (noPretraining ? InitialWeights.None : InitialWeights.DefaultFor(builtinBenchmark));
+    }
+
+    /// <summary>An enum value by its lower-case name, or an error naming the option and the choices.</summary>
+    private static T Choice<T>(string option, string text) where T : struct, Enum
+    {
+        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        int at = Array.IndexOf(names, text.ToLowerInvariant());
+        if (at < 0) throw new ArgumentException($"{option}: expected one of {string.Join(", ", names)}, got '{text}'");
+        return Enum.GetValues<T>()[at];
+    }
+
+    /// <summary>The run settings a checkpoint recorded (none for a fresh run).</summary>
+    private readonly struct SavedSettings(Checkpoint? checkpoint)
+    {
+        public int? Int(string key) => checkpoint?.Setting(key)?.GetValue<int>();
+
+        public string? Text(string key) => checkpoint?.Setting(key)?.GetValue<string>();
+
+        public Core50Options? Data() => checkpoint?.Setting("data")?.Deserialize<Core50Options>();
+    }
+}
