@@ -1,6 +1,8 @@
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 
+using Ar1Star.State;
+
 namespace Ar1Star.Experiment;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Ar1Star.State;
+
 namespace Ar1Star.Experiment;
 
 /// <summary>How a planned run starts.</summary>

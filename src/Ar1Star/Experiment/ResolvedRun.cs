@@ -3,6 +3,8 @@ using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Strategy;
 
+using Ar1Star.Weights;
+
 namespace Ar1Star.Experiment;
 
 /// <summary>Everything a run is made with, once <see cref="RunResolver"/> has weighed defaults, file, options and checkpoint.</summary>

@@ -4,6 +4,8 @@ using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Strategy;
 
+using Ar1Star.Weights;
+
 namespace Ar1Star.Experiment;
 
 /// <summary>

@@ -3,6 +3,8 @@ using Ar1Star.Data.Core50;
 using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 
+using Ar1Star.Weights;
+
 namespace Ar1Star.Tests.Experiment;
 
 /// <summary>
