@@ -25,12 +25,22 @@ public sealed class FusedSgd : TorchSharp.Modules.SGD
     /// <summary>Whether steps may take the fused kernel (false: always LibTorch's ops).</summary>
     public bool Fused { get; }
 
-    public override Tensor step(Func<Tensor>? closure = null) =>
-        Fused && Vector256.IsHardwareAccelerated && EveryTensorFits()
-            ? _step<ParamGroup>(Update, closure)
-            : base.step(closure);
+    /// <summary>The step's updates, kept between steps so a step allocates nothing but first-step buffers.</summary>
+    private SgdSegment[] segments = [];
+    private int segmentCount;
 
-    private void Update(ParamGroup group)
+    public override Tensor step(Func<Tensor>? closure = null)
+    {
+        if (!Fused || !Vector256.IsHardwareAccelerated || !EveryTensorFits()) return base.step(closure);
+        var loss = _step<ParamGroup>(Collect, closure);
+        // One pass over every collected segment: the workers are woken once for the whole step.
+        SgdKernel.Update(segments, segmentCount);
+        segmentCount = 0;
+        return loss;
+    }
+
+    /// <summary>Every parameter of the group that has a gradient, as a segment of the step (its momentum buffer made on its first step).</summary>
+    private void Collect(ParamGroup group)
     {
         var o = group.Options;
         double lr = o.LearningRate!.Value, momentum = o.momentum!.Value;
@@ -43,10 +53,12 @@ public sealed class FusedSgd : TorchSharp.Modules.SGD
             var state = (State)_state[parameter.Handle];
             bool firstStep = momentum != 0 && state.momentum_buffer is null;
             if (firstStep) state.momentum_buffer = empty_like(parameter).DetachFromDisposeScope();
+            if (segmentCount == segments.Length) Array.Resize(ref segments, Math.Max(16, 2 * segments.Length));
             unsafe
             {
-                SgdKernel.Update(TensorMemory.Floats(parameter), TensorMemory.Floats(grad),
-                    momentum != 0 ? TensorMemory.Floats(state.momentum_buffer!) : null, parameter.numel(), k, firstStep);
+                // The parameter keeps its gradient (and the state its buffer) alive past this handle.
+                segments[segmentCount++] = new SgdSegment((nint)TensorMemory.Floats(parameter), (nint)TensorMemory.Floats(grad),
+                    momentum != 0 ? (nint)TensorMemory.Floats(state.momentum_buffer!) : 0, parameter.numel(), k, firstStep);
             }
         }
     }

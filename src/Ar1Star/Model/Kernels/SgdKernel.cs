@@ -11,6 +11,12 @@ namespace Ar1Star.Model.Kernels;
 internal readonly record struct SgdCoefficients(float WeightDecay, float Momentum, float GradientScale, float Step, bool Nesterov);
 
 /// <summary>
+/// One parameter's update: the addresses of its <see cref="Count"/> float32 values, gradient
+/// and momentum buffer (0 without momentum; filled with the decayed gradient on its first step).
+/// </summary>
+internal readonly record struct SgdSegment(nint Parameter, nint Gradient, nint Buffer, long Count, SgdCoefficients Coefficients, bool FirstStep);
+
+/// <summary>
 /// One SGD update of a parameter in a single pass over its memory: parameter, gradient and
 /// momentum buffer read once and written once, where LibTorch's composition (add, mul_, add_,
 /// add_) makes four passes and allocates the decayed gradient. Each element is rounded as
@@ -21,15 +27,26 @@ internal readonly record struct SgdCoefficients(float WeightDecay, float Momentu
 internal static unsafe class SgdKernel
 {
     /// <summary>
-    /// Updates the <paramref name="count"/> values at <paramref name="parameter"/> from the
-    /// gradient at <paramref name="gradient"/>; <paramref name="buffer"/> is the momentum buffer
-    /// (null without momentum), filled with the decayed gradient when <paramref name="firstStep"/>.
+    /// Updates the first <paramref name="count"/> <paramref name="segments"/> (each a parameter
+    /// with its gradient and momentum buffer), their elements split evenly between the workers
+    /// as one range, so a step over many tensors wakes the workers once.
     /// </summary>
-    public static void Update(float* parameter, float* gradient, float* buffer, long count, SgdCoefficients k, bool firstStep)
+    public static void Update(SgdSegment[] segments, int count)
     {
-        nint p = (nint)parameter, g = (nint)gradient, b = (nint)buffer;
-        KernelParallel.For(count, KernelParallel.Workers(count), (_, first, end) =>
-            Range((float*)p + first, (float*)g + first, b == 0 ? null : (float*)b + first, end - first, k, firstStep));
+        long total = 0;
+        for (int s = 0; s < count; s++) total += segments[s].Count;
+        KernelParallel.For(total, KernelParallel.Workers(total), (_, first, end) =>
+        {
+            long start = 0;
+            for (int s = 0; s < count && start < end; start += segments[s].Count, s++)
+            {
+                var seg = segments[s];
+                long from = Math.Max(first, start) - start, to = Math.Min(end, start + seg.Count) - start;
+                if (from >= to) continue;
+                float* buffer = seg.Buffer == 0 ? null : (float*)seg.Buffer + from;
+                Range((float*)seg.Parameter + from, (float*)seg.Gradient + from, buffer, to - from, seg.Coefficients, seg.FirstStep);
+            }
+        });
     }
 
     private static void Range(float* p, float* g, float* buf, long count, SgdCoefficients k, bool firstStep)
