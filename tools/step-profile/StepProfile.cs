@@ -18,20 +18,22 @@ int rounds = args.Length > 0 ? int.Parse(args[0]) : 30;
 var config = new Ar1Config();
 Console.WriteLine($"threads {get_num_threads()}, cores {Environment.ProcessorCount}, rounds {rounds}, mini-batch {config.MbSize}");
 
-// The whole step, LibTorch's SGD against the fused one, each on its own model from one seed.
+// The whole step before and after this profile's kernels (LibTorch's pool and SGD against the
+// fused ones; BRN fused in both), each on its own model from one seed.
 var steps = new (string Name, Action Run)[2];
 var owned = new List<IDisposable>();
 for (int v = 0; v < 2; v++)
 {
     manual_seed(1);
     var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, 128);
+    foreach (var pool in model.EndFeatures.children().OfType<GlobalAveragePool>()) pool.FusedKernels = v == 1;
     var encoder = new LatentEncoder(model, CPU, true, config.MbSize);
     var strategy = new Ar1StarStrategy(model, config, encoder, new SplitMixRandom(1)) { FusedOptimizer = v == 1 };
     var latents = ChannelsLast.From(randn([config.MbSize, .. model.LatentShape]).relu_());
     var labels = randint(0, config.NumClasses, config.MbSize);
     strategy.BeginBatch(1, labels.data<long>().Select(l => (int)l).ToArray());
     owned.AddRange([strategy, encoder, model, latents, labels]);
-    steps[v] = (v == 1 ? "step, fused SGD" : "step, LibTorch SGD", () => { using var s = NewDisposeScope(); strategy.TrainStep(latents, labels); });
+    steps[v] = (v == 1 ? "step, fused pool+SGD" : "step, LibTorch pool+SGD", () => { using var s = NewDisposeScope(); strategy.TrainStep(latents, labels); });
 }
 var stepTimes = Interleaved(steps, rounds, warmUp: 3, repeat: 1);
 
@@ -53,10 +55,12 @@ var stepTimes = Interleaved(steps, rounds, warmUp: 3, repeat: 1);
     Interleaved([("SGD step, LibTorch", () => torchSgd.step()), ("SGD step, fused", () => fusedSgd.step())], rounds * 2, warmUp: 2, repeat: 5);
 }
 
-// The step's tail at its shapes: the 4x4 average pool, the output layer, the cross-entropy.
+// The step's tail at its shapes: the 4x4 average pool (LibTorch's and the fused one), the
+// output layer, the cross-entropy.
 {
     manual_seed(3);
-    using var pool = nn.AvgPool2d(4);
+    using var libTorchPool = new GlobalAveragePool(4) { FusedKernels = false };
+    using var fusedPool = new GlobalAveragePool(4);
     using var output = nn.Linear(1024, config.NumClasses, hasBias: false);
     using var features = ChannelsLast.From(randn(config.MbSize, 1024, 4, 4).relu_()).requires_grad_();
     using var flat = randn(config.MbSize, 1024).requires_grad_();
@@ -64,14 +68,21 @@ var stepTimes = Interleaved(steps, rounds, warmUp: 3, repeat: 1);
     using var y = randint(0, config.NumClasses, config.MbSize);
     using var pooledGrad = randn(config.MbSize, 1024, 1, 1);
     using var logitsGrad = randn(config.MbSize, config.NumClasses);
+    Action Tail(GlobalAveragePool pool) => () =>
+    {
+        using var s = NewDisposeScope();
+        nn.functional.cross_entropy(output.forward(pool.forward(features).flatten(1)), y).backward();
+    };
     var tail = Interleaved([
-        ("avg pool 4x4 fwd+bwd", () => { using var s = NewDisposeScope(); pool.forward(features).backward([pooledGrad]); }),
-        ("output layer fwd+bwd", () => { using var s = NewDisposeScope(); output.forward(flat).backward([logitsGrad]); }),
-        ("cross-entropy fwd+bwd", () => { using var s = NewDisposeScope(); nn.functional.cross_entropy(logits, y).backward(); }),
-        ("whole tail fwd+bwd", () => { using var s = NewDisposeScope(); nn.functional.cross_entropy(output.forward(pool.forward(features).flatten(1)), y).backward(); }),
+        ("avg pool LibTorch f+b", () => { using var s = NewDisposeScope(); libTorchPool.forward(features).backward([pooledGrad]); }),
+        ("avg pool fused f+b", () => { using var s = NewDisposeScope(); fusedPool.forward(features).backward([pooledGrad]); }),
+        ("output layer f+b", () => { using var s = NewDisposeScope(); output.forward(flat).backward([logitsGrad]); }),
+        ("cross-entropy f+b", () => { using var s = NewDisposeScope(); nn.functional.cross_entropy(logits, y).backward(); }),
+        ("tail, LibTorch pool", Tail(libTorchPool)),
+        ("tail, fused pool", Tail(fusedPool)),
     ], rounds * 2, warmUp: 3, repeat: 10);
     double step = stepTimes[0].Cpu;
-    foreach (var (name, cpu, _) in tail) Console.WriteLine($"{name,-24} {100 * cpu / step,6:F2}% of the step's CPU time (LibTorch SGD)");
+    foreach (var (name, cpu, _) in tail) Console.WriteLine($"{name,-24} {100 * cpu / step,6:F2}% of the step's CPU time (LibTorch pool+SGD)");
 }
 foreach (var d in owned) d.Dispose();
 
