@@ -114,7 +114,7 @@ public sealed class MobileNetV1 : nn.Module<Tensor, Tensor>
             channels = UnitChannels[unit];
         }
         // The reference swaps pytorchcv's 7x7 final pool for one that fits 128x128 inputs (4x4).
-        layers.Add(nn.AvgPool2d(imageSize / 32));
+        layers.Add(new GlobalAveragePool(imageSize / 32));
         return layers;
     }
 

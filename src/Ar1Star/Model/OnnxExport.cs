@@ -45,8 +45,8 @@ public static class OnnxExport
             x = layers[i] switch
             {
                 ConvBlock block => ConvRelu(graph, block, i, x),
-                AvgPool2d => graph.Node("AveragePool", [x], Ints("kernel_shape", model.ImageSize / 32, model.ImageSize / 32),
-                    Ints("strides", model.ImageSize / 32, model.ImageSize / 32)),
+                GlobalAveragePool pool => graph.Node("AveragePool", [x], Ints("kernel_shape", pool.Kernel, pool.Kernel),
+                    Ints("strides", pool.Kernel, pool.Kernel)),
                 var other => throw new NotSupportedException($"layer {i} ({other.GetType().Name}) has no ONNX form here"),
             };
         x = graph.Node("Flatten", [x], Int("axis", 1));

@@ -80,7 +80,7 @@ public abstract partial class IncrementalStrategy
             ? throw state.Invalid($"momentum.{n}", $"has shape [{string.Join(", ", b.shape)}], expected [{string.Join(", ", parameters[i].shape)}]")
             : state.TensorOrNull($"momentum.{n}")).ToList();
         optimizer?.Dispose();
-        var sgd = optim.SGD(parameters, lr, momentum: config.Momentum, weight_decay: config.L2);
+        var sgd = NewOptimizer(parameters, lr);
         var states = sgd.state_dict().State;
         for (int i = 0; i < parameters.Count; i++)
             ((TorchSharp.Modules.SGD.State)states[i]).momentum_buffer =

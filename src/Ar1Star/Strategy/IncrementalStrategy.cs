@@ -59,6 +59,12 @@ public abstract partial class IncrementalStrategy : IDisposable
     public SynapticIntelligence? Si { get; }
     public optim.Optimizer? Optimizer => optimizer;
 
+    /// <summary>
+    /// Whether SGD steps run on <see cref="FusedSgd"/>'s one-pass kernel where it applies (false:
+    /// LibTorch's ops, for comparisons). Read when the optimizer is built.
+    /// </summary>
+    public bool FusedOptimizer { get; set; } = true;
+
     /// <summary>Called after every optimizer step.</summary>
     public Action<TrainingIteration>? IterationDone { get; set; }
 
@@ -117,8 +123,7 @@ public abstract partial class IncrementalStrategy : IDisposable
         bool latentTrains = LatentTrains(batchIndex);
         FreezeUpTo(latentTrains);
         if (batchIndex == 1) ChangeBrnPars();
-        optimizer ??= optim.SGD(ParameterFreezing.Trainable(model), batchIndex == 0 ? config.InitLr : config.IncLr,
-            momentum: config.Momentum, weight_decay: config.L2);
+        optimizer ??= NewOptimizer(ParameterFreezing.Trainable(model), batchIndex == 0 ? config.InitLr : config.IncLr);
         Si?.BeginBatch();
         ResetWeights(newLabels, replayedLabels ?? []);
         if (latentTrains) model.train();
@@ -155,6 +160,10 @@ public abstract partial class IncrementalStrategy : IDisposable
     private protected virtual void Consolidate(BatchInProgress current) { }
 
     private bool LatentTrains(int batchIndex) => batchIndex < config.FreezeFromBatch;
+
+    /// <summary>SGD at <paramref name="learningRate"/> with the configuration's momentum and weight decay (SPEC 8).</summary>
+    private FusedSgd NewOptimizer(IEnumerable<TorchSharp.Modules.Parameter> parameters, double learningRate) =>
+        new(parameters, learningRate, config.Momentum, weightDecay: config.L2, fused: FusedOptimizer);
 
     /// <summary>freeze_up_to: lat_features frozen (all layers trainable while it still learns).</summary>
     private void FreezeUpTo(bool latentTrains)

@@ -254,8 +254,9 @@ public static class PerformanceBenchmark
     {
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
         foreach (var brn in model.BatchRenorms) brn.FusedKernels = fused;
+        foreach (var pool in model.EndFeatures.children().OfType<GlobalAveragePool>()) pool.FusedKernels = fused;
         using var encoder = new LatentEncoder(model, device, true, config.MbSize);
-        using var strategy = new Ar1StarStrategy(model, config, encoder, new SplitMixRandom(Seed), new PrecisionOptions(precision));
+        using var strategy = new Ar1StarStrategy(model, config, encoder, new SplitMixRandom(Seed), new PrecisionOptions(precision)) { FusedOptimizer = fused };
         using var latents = RandomLatents(options.MiniBatch, model.LatentShape, device);
         using var labels = randint(0, config.NumClasses, options.MiniBatch, device: device);
         // Batch 1's begin phase: lat_features frozen, the incremental BRN schedule and learning rate, CWR* reset.

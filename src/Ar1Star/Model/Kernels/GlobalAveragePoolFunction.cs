@@ -1,0 +1,43 @@
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model.Kernels;
+
+/// <summary>
+/// An average pool over the whole map of a channels-last float32 CPU tensor as one autograd
+/// node (see <see cref="AveragePoolKernel"/>): N x C x H x W in, N x C x 1 x 1 out.
+/// </summary>
+internal sealed class GlobalAveragePoolFunction : autograd.SingleTensorFunction<GlobalAveragePoolFunction>
+{
+    public override string Name => "GlobalAveragePool";
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var x = (Tensor)vars[0];
+        ctx.save_data("shape", x.shape);
+        ctx.save_data("device", x.device);
+        return Apply(x);
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    {
+        var shape = (long[])ctx.get_data("shape");
+        var dx = ChannelsLast.Empty(shape, (Device)ctx.get_data("device"));
+        using var dy = gradOutput.reshape(shape[0], shape[1]).contiguous();
+        unsafe
+        {
+            AveragePoolKernel.Backward(TensorMemory.Floats(dy), TensorMemory.ChannelsLastFloats(dx), shape[0], (int)(shape[2] * shape[3]), (int)shape[1]);
+        }
+        return [dx];
+    }
+
+    /// <summary>The pooled N x C x 1 x 1 tensor (stored N x C).</summary>
+    public static Tensor Apply(Tensor x)
+    {
+        var y = empty([x.shape[0], x.shape[1], 1, 1], device: x.device);
+        unsafe
+        {
+            AveragePoolKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.Floats(y), x.shape[0], (int)(x.shape[2] * x.shape[3]), (int)x.shape[1]);
+        }
+        return y;
+    }
+}
