@@ -1,0 +1,33 @@
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model.Kernels;
+
+/// <summary>
+/// A <see cref="ConvBlock"/>'s depthwise 3x3 convolution (stride 1 or 2, padding 1) on
+/// channels-last float32 CPU data by <see cref="DepthwiseConvolutionKernel"/>: the same sums as
+/// LibTorch's convolution up to float rounding, forward and both gradients.
+/// </summary>
+public static class DepthwiseConvolution
+{
+    /// <summary>Whether the kernel can compute <paramref name="block"/>'s convolution of <paramref name="x"/>.</summary>
+    public static bool Applies(ConvBlock block, Tensor x) =>
+        Vector256.IsHardwareAccelerated && block.IsDepthwise && block.Padding == 1 && (block.Stride == 1 || block.Stride == 2)
+        && block.Conv.weight!.shape[2] == 3 && block.Conv.weight.shape[3] == 3
+        && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && block.Conv.weight.dtype == ScalarType.Float32
+        && x.dim() == 4 && x.shape[1] == block.InChannels && x.numel() > 0 && ChannelsLast.Is(x);
+
+    /// <summary>Whether <paramref name="block"/> runs the kernel on <paramref name="x"/>: where it applies and measured faster.</summary>
+    public static bool Chosen(ConvBlock block, Tensor x) => Applies(block, x);
+
+    /// <summary>
+    /// conv(x, weight) with padding 1 at <paramref name="stride"/>, stored channels last; an
+    /// autograd node where a gradient is wanted. <paramref name="weight"/> is [C, 1, 3, 3].
+    /// </summary>
+    public static Tensor Forward(Tensor x, Tensor weight, int stride)
+    {
+        bool graph = is_grad_enabled() && (x.requires_grad || weight.requires_grad);
+        return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride) : DepthwiseConvolutionFunction.Apply(x, weight, stride);
+    }
+}
