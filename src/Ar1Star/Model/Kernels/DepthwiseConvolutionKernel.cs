@@ -19,8 +19,11 @@ internal readonly record struct DepthwiseGeometry(int Images, int Height, int Wi
 /// The loops of a depthwise 3x3 convolution (stride 1 or 2, padding 1) over channels-last memory.
 /// Every pass walks blocks of pixels; for each it first lists, per pixel, the addresses of the 9
 /// rows of C channels its taps read (a row of zeros where a tap falls in the padding), then runs
-/// 8 channels at a time over the block with the 9 taps' weights or sums held in AVX registers, the
-/// channel remainder one by one. The forward pass and the input gradient are the same gather: an
+/// over them 8 channels at a time in AVX registers, the channel remainder one by one. The gathers
+/// go pixel by pixel, reading each tap row front to back (streams the prefetcher follows; going
+/// channel block by channel block over all the pixels, with the weights held in registers, was no
+/// faster); the weight gradient goes channel block by channel block, its 9 sums held in registers
+/// over the block's pixels. The forward pass and the input gradient are the same gather: an
 /// output pixel reads the input rows under its taps; an input pixel reads the output-gradient
 /// rows of the pixels whose taps cover it (every second one at stride 2), with the same weight.
 /// The weight gradient sums dy * x per channel and tap in float over a block and in double
@@ -166,42 +169,31 @@ internal static unsafe class DepthwiseConvolutionKernel
 
     private static void WeightedSums(float** rows, float* taps, float* output, int count, int channels)
     {
-        int c = 0;
-        for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+        for (int p = 0; p < count; p++)
         {
-            float* w = taps + c;
-            var w0 = Vector256.Load(w);
-            var w1 = Vector256.Load(w + channels);
-            var w2 = Vector256.Load(w + 2 * channels);
-            var w3 = Vector256.Load(w + 3 * channels);
-            var w4 = Vector256.Load(w + 4 * channels);
-            var w5 = Vector256.Load(w + 5 * channels);
-            var w6 = Vector256.Load(w + 6 * channels);
-            var w7 = Vector256.Load(w + 7 * channels);
-            var w8 = Vector256.Load(w + 8 * channels);
-            for (int p = 0; p < count; p++)
+            float** r = rows + p * Taps;
+            float* r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3], r4 = r[4], r5 = r[5], r6 = r[6], r7 = r[7], r8 = r[8];
+            float* o = output + (long)p * channels;
+            int c = 0;
+            for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
             {
-                float** r = rows + p * Taps;
-                var sum = Vector256.Load(r[0] + c) * w0;
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r[1] + c), w1, sum);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r[2] + c), w2, sum);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r[3] + c), w3, sum);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r[4] + c), w4, sum);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r[5] + c), w5, sum);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r[6] + c), w6, sum);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r[7] + c), w7, sum);
-                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r[8] + c), w8, sum);
-                sum.Store(output + (long)p * channels + c);
+                float* w = taps + c;
+                var sum = Vector256.Load(r0 + c) * Vector256.Load(w);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + c), Vector256.Load(w + channels), sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r2 + c), Vector256.Load(w + 2 * channels), sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r3 + c), Vector256.Load(w + 3 * channels), sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r4 + c), Vector256.Load(w + 4 * channels), sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r5 + c), Vector256.Load(w + 5 * channels), sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r6 + c), Vector256.Load(w + 6 * channels), sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r7 + c), Vector256.Load(w + 7 * channels), sum);
+                sum = Vector256.FusedMultiplyAdd(Vector256.Load(r8 + c), Vector256.Load(w + 8 * channels), sum);
+                sum.Store(o + c);
             }
-        }
-        for (; c < channels; c++)
-        {
-            for (int p = 0; p < count; p++)
+            for (; c < channels; c++)
             {
-                float** r = rows + p * Taps;
                 float sum = r[0][c] * taps[c];
                 for (int t = 1; t < Taps; t++) sum = MathF.FusedMultiplyAdd(r[t][c], taps[t * channels + c], sum);
-                output[(long)p * channels + c] = sum;
+                o[c] = sum;
             }
         }
     }

@@ -116,8 +116,8 @@ public class DepthwiseConvolutionTests
         reference.load_state_dict(fused.state_dict());
         fused.train();
         reference.train();
-        var (x, _, gradOut) = Data(4, 24, 9, 9, stride, seed: 25);
-        Assert.True(DepthwiseConvolution.Applies(fused, x));
+        var (x, _, gradOut) = Data(4, 24, 8, 7, stride, seed: 25);
+        Assert.True(DepthwiseConvolution.Chosen(fused, x));
         var expected = Run((a, _) => reference.forward(a), x, reference.Conv.weight!, gradOut, weightGradient: false);
         var actual = Run((a, _) => fused.forward(a), x, fused.Conv.weight!, gradOut, weightGradient: false);
         AssertClose(expected.Y, actual.Y, "block output");
