@@ -15,6 +15,8 @@ namespace Ar1Star.Model.Kernels;
 /// against 87 (4.1 against 5.4); 1024 channels 4x4, 37 against 62 (5.0 against 16). On
 /// lat_features' large maps with few channels it lost (32 channels 64x64: 370 against 257;
 /// 64 channels 64x64 stride 2: 391 against 337), where oneDNN's blocking of the map pays.
+/// The whole training step did not show the gain on that loaded box (CPU medians 2-5% higher
+/// with the kernel at two threads, equal at one, inside the quartiles; see the README).
 /// </summary>
 public static class DepthwiseConvolution
 {
