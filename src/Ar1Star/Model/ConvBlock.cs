@@ -42,6 +42,13 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     public Conv2d Conv => (Conv2d)conv;
     public BatchRenorm2d Bn => bn;
 
+    /// <summary>
+    /// Whether the depthwise convolution runs our kernel where it applies and wins
+    /// (<see cref="DepthwiseConvolution.Chosen"/>, the default); off, LibTorch's, which tests and
+    /// the bench compare against.
+    /// </summary>
+    public bool FusedKernels { get; set; } = true;
+
     public override Tensor forward(Tensor x)
     {
         using var c = Convolve(x);
@@ -58,6 +65,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private Tensor Convolve(Tensor x)
     {
         var weight = Conv.weight!;
+        if (FusedKernels && DepthwiseConvolution.Chosen(this, x)) return DepthwiseConvolution.Forward(x, weight, (int)Stride);
         bool pointwise = PointwiseConvolution.Applies(this, x) && ProductRoute.PrefersMatrixProduct(x.device);
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);

@@ -255,6 +255,7 @@ public static class PerformanceBenchmark
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
         foreach (var brn in model.BatchRenorms) brn.FusedKernels = fused;
         foreach (var pool in model.EndFeatures.children().OfType<GlobalAveragePool>()) pool.FusedKernels = fused;
+        foreach (var block in model.ConvBlocks) block.FusedKernels = fused;
         using var encoder = new LatentEncoder(model, device, true, config.MbSize);
         using var strategy = new Ar1StarStrategy(model, config, encoder, new SplitMixRandom(Seed), new PrecisionOptions(precision)) { FusedOptimizer = fused };
         using var latents = RandomLatents(options.MiniBatch, model.LatentShape, device);

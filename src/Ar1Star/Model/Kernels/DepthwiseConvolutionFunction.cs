@@ -1,0 +1,60 @@
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model.Kernels;
+
+/// <summary>
+/// A depthwise 3x3 convolution (padding 1) as one autograd node over channels-last float32 CPU
+/// tensors (see <see cref="DepthwiseConvolutionKernel"/>). Inputs: x, the [C, 1, 3, 3] weight
+/// (their gradients come back in that order, each only where it requires one) and the stride.
+/// </summary>
+internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFunction<DepthwiseConvolutionFunction>
+{
+    private const string Wanted = "wanted";
+
+    public override string Name => "DepthwiseConvolution3x3";
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var x = (Tensor)vars[0];
+        var weight = (Tensor)vars[1];
+        int stride = (int)vars[2];
+        ctx.save_for_backward([x, weight]);
+        ctx.save_data(nameof(DepthwiseGeometry), Geometry(x, stride));
+        ctx.save_data(Wanted, (x.requires_grad, weight.requires_grad));
+        return Apply(x, weight, stride);
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    {
+        var saved = ctx.get_saved_variables();
+        var (x, weight) = (saved[0], saved[1]);
+        var g = (DepthwiseGeometry)ctx.get_data(nameof(DepthwiseGeometry));
+        var (inputWanted, weightWanted) = ((bool, bool))ctx.get_data(Wanted);
+        using var dy = ChannelsLast.From(gradOutput);
+        Tensor? dx = inputWanted ? ChannelsLast.Empty(x.shape, x.device) : null;
+        Tensor? dw = weightWanted ? empty(weight.shape, device: weight.device) : null;
+        unsafe
+        {
+            float* gradient = TensorMemory.ChannelsLastFloats(dy);
+            if (dx is not null) DepthwiseConvolutionKernel.InputGradient(gradient, TensorMemory.Floats(weight), TensorMemory.ChannelsLastFloats(dx), g);
+            if (dw is not null) DepthwiseConvolutionKernel.WeightGradient(TensorMemory.ChannelsLastFloats(x), gradient, TensorMemory.Floats(dw), g);
+        }
+        // One entry per argument of apply, the stride included (which has none).
+        return [dx!, dw!, null!];
+    }
+
+    /// <summary>conv(x, weight) with padding 1 at <paramref name="stride"/>, into a new channels-last tensor.</summary>
+    public static Tensor Apply(Tensor x, Tensor weight, int stride)
+    {
+        var g = Geometry(x, stride);
+        var y = ChannelsLast.Empty([g.Images, g.Channels, g.OutHeight, g.OutWidth], x.device);
+        unsafe
+        {
+            DepthwiseConvolutionKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.Floats(weight), TensorMemory.ChannelsLastFloats(y), g);
+        }
+        return y;
+    }
+
+    private static DepthwiseGeometry Geometry(Tensor x, int stride) =>
+        new((int)x.shape[0], (int)x.shape[2], (int)x.shape[3], (int)x.shape[1], stride);
+}
