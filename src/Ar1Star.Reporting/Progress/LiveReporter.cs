@@ -3,13 +3,13 @@ using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 using Spectre.Console;
 
-namespace Ar1Star.Cli.Progress;
+namespace Ar1Star.Progress;
 
 /// <summary>
 /// A live progress bar on a terminal: batch i/N, the latest test accuracy, elapsed time and the
 /// estimated time left (<see cref="Eta"/>). Messages are printed above the bar.
 /// </summary>
-internal sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReporter
+public sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReporter
 {
     private ProgressTask? task;
     private string title = "";

@@ -1,13 +1,13 @@
 using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Cli.Progress;
+namespace Ar1Star.Progress;
 
 /// <summary>
 /// How <c>ar1 run</c> reports progress: a live bar on a terminal (<see cref="LiveReporter"/>),
 /// plain lines, one per batch, when stdout is a file or a pipe (<see cref="PlainReporter"/>).
 /// </summary>
-internal abstract class RunReporter
+public abstract class RunReporter
 {
     public static RunReporter ForConsole(bool verbose) =>
         Console.IsOutputRedirected ? new PlainReporter(Console.Out, verbose) : new LiveReporter(Spectre.Console.AnsiConsole.Console, verbose);

@@ -2,10 +2,10 @@ using System.Globalization;
 using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Cli.Progress;
+namespace Ar1Star.Progress;
 
 /// <summary>Line output for logs and CI: one line per batch (batch, patterns, test accuracy, seconds).</summary>
-internal sealed class PlainReporter(TextWriter output, bool verbose) : RunReporter
+public sealed class PlainReporter(TextWriter output, bool verbose) : RunReporter
 {
     public override T Track<T>(string title, int done, int total, Func<T> work) => work();
 
