@@ -9,6 +9,8 @@ namespace Ar1Star.Progress;
 /// A live progress bar on a terminal: batch i/N, the latest test accuracy, elapsed time and the
 /// estimated time left (<see cref="Eta"/>). Messages are printed above the bar.
 /// </summary>
+/// <param name="console">The terminal.</param>
+/// <param name="verbose">Also print every training iteration.</param>
 public sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReporter
 {
     private ProgressTask? task;
@@ -16,6 +18,7 @@ public sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReport
     private int total;
     private Eta eta = new();
 
+    /// <inheritdoc/>
     public override T Track<T>(string runTitle, int done, int batches, Func<T> work)
     {
         title = runTitle;
@@ -41,8 +44,10 @@ public sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReport
             });
     }
 
+    /// <inheritdoc/>
     public override void Log(string line) => console.WriteLine(line);
 
+    /// <inheritdoc/>
     public override void BatchDone(BatchResult r)
     {
         eta.Add(r.Batch, r.Seconds);
@@ -51,6 +56,7 @@ public sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReport
         task.Description = Describe(r.Batch + 1, r.TestAccuracy);
     }
 
+    /// <inheritdoc/>
     public override void IterationDone(TrainingIteration t)
     {
         if (verbose) Log(string.Create(CultureInfo.InvariantCulture,

@@ -9,6 +9,7 @@ namespace Ar1Star.Progress;
 /// </summary>
 public abstract class RunReporter
 {
+    /// <summary>A live bar on a terminal, plain lines when stdout is redirected.</summary>
     public static RunReporter ForConsole(bool verbose) =>
         Console.IsOutputRedirected ? new PlainReporter(Console.Out, verbose) : new LiveReporter(Spectre.Console.AnsiConsole.Console, verbose);
 
@@ -18,7 +19,9 @@ public abstract class RunReporter
     /// <summary>A message line (pretraining, settings).</summary>
     public abstract void Log(string line);
 
+    /// <summary>Reports a finished batch.</summary>
     public abstract void BatchDone(BatchResult result);
 
+    /// <summary>Reports a training iteration (shown when verbose).</summary>
     public abstract void IterationDone(TrainingIteration iteration);
 }

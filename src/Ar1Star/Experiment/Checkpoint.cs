@@ -20,28 +20,42 @@ namespace Ar1Star.Experiment;
 /// </summary>
 public sealed class Checkpoint
 {
+    /// <summary>The checkpoint's JSON part (this record).</summary>
     public const string JsonName = "checkpoint.json";
+    /// <summary>The network's parameters and buffers.</summary>
     public const string ModelName = "model.bin";
+    /// <summary>The strategy's tensors (CWR*, replay memory, SI, optimizer state).</summary>
     public const string TensorsName = "tensors.bin";
+    /// <summary>The format this version writes.</summary>
     public const int CurrentFormat = 1;
 
+    /// <summary>Format of the checkpoint (see <see cref="CurrentFormat"/>).</summary>
     [JsonPropertyName("format")] public int Format { get; init; } = CurrentFormat;
     /// <summary>The configuration keys and the run settings (scenario, sizes...) the run was started with.</summary>
     [JsonPropertyName("settings")] public Dictionary<string, JsonElement> Settings { get; init; } = [];
+    /// <summary>Training batches finished before the checkpoint.</summary>
     [JsonPropertyName("batches_done")] public int BatchesDone { get; init; }
     /// <summary>The --max-batches the run was started or last resumed with (null: all); a resume without one keeps it.</summary>
     [JsonPropertyName("max_batches")] public int? MaxBatches { get; init; }
+    /// <summary>Per-batch results so far.</summary>
     [JsonPropertyName("results")] public RunResults Results { get; init; } = new();
     /// <summary>The strategy generator's state, in hex (JSON numbers lose 64-bit precision).</summary>
     [JsonPropertyName("random_state")] public string RandomState { get; init; } = "";
+    /// <summary>Training iterations so far (the step of TensorBoard scalars).</summary>
     [JsonPropertyName("global_step")] public long GlobalStep { get; init; }
     /// <summary>Per BRN layer, in network order: momentum, r_max, d_max, inc_step.</summary>
     [JsonPropertyName("batch_renorm")] public double[][] BatchRenorm { get; init; } = [];
+    /// <summary>CWR*: whether each class has consolidated weights.</summary>
     [JsonPropertyName("cwr_consolidated")] public bool[]? CwrConsolidated { get; init; }
+    /// <summary>CWR*: patterns of each class seen in past batches.</summary>
     [JsonPropertyName("cwr_past")] public long[]? CwrPast { get; init; }
+    /// <summary>Labels of the latent replay memory's patterns.</summary>
     [JsonPropertyName("memory_labels")] public int[] MemoryLabels { get; init; } = [];
+    /// <summary>SI: whether importances have been accumulated.</summary>
     [JsonPropertyName("si_has_importance")] public bool? SiHasImportance { get; init; }
+    /// <summary>The optimizer's learning rate.</summary>
     [JsonPropertyName("optimizer_lr")] public double? OptimizerLr { get; init; }
+    /// <summary>Names of the parameters the optimizer updates, in its order.</summary>
     [JsonPropertyName("optimizer_parameters")] public string[]? OptimizerParameters { get; init; }
     /// <summary>Per observer name, what it needs on resume (e.g. the event file and its length).</summary>
     [JsonPropertyName("observers")] public Dictionary<string, string> Observers { get; init; } = [];

@@ -52,10 +52,15 @@ public sealed class ContinualLearner : IDisposable
     /// <param name="log">Told of slow one-time work (e.g. the built-in pretraining).</param>
     public static ContinualLearner Create(LearnerOptions options, Action<string>? log = null) => new(options, log);
 
+    /// <summary>What the learner was created from.</summary>
     public LearnerOptions Options { get; }
+    /// <summary>The algorithm's settings.</summary>
     public Ar1Config Config => Options.Config;
+    /// <summary>Side of the square images the learner takes.</summary>
     public int ImageSize => Options.ImageSize;
+    /// <summary>Number of output classes.</summary>
     public int NumClasses => Config.NumClasses;
+    /// <summary>Where the learner's tensors live.</summary>
     public Device Device { get; }
 
     /// <summary>Incremental batches learnt so far (the index the next one gets).</summary>
@@ -184,6 +189,7 @@ public sealed class ContinualLearner : IDisposable
     private int CheckClass(int c, string name) =>
         c >= 0 && c < NumClasses ? c : throw new ArgumentOutOfRangeException(name, c, $"class must be in 0..{NumClasses - 1}");
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         strategy.Dispose();

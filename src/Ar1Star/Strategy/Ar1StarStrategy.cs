@@ -25,6 +25,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
     private optim.Optimizer? optimizer;
     private long globalStep;
 
+    /// <summary>The strategy for <paramref name="model"/> with the settings of <paramref name="config"/>.</summary>
     public Ar1StarStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null)
     {
         this.model = model;
@@ -46,11 +47,17 @@ public sealed partial class Ar1StarStrategy : IDisposable
         Si = config.RegLambda != 0 ? new SynapticIntelligence(trainable, config.RegLambda) : null;
     }
 
+    /// <summary>Whether this is AR1* (CWR* plus SI) rather than CWR* alone.</summary>
     public bool IsAr1 { get; }
+    /// <summary>Reduced-precision options of the training step and the memory.</summary>
     public PrecisionOptions Precision { get; }
+    /// <summary>CWR*'s consolidated output weights (null when disabled).</summary>
     public CwrStar? Cwr { get; }
+    /// <summary>The latent replay memory.</summary>
     public LatentReplayMemory Memory { get; }
+    /// <summary>Synaptic Intelligence (null when disabled).</summary>
     public SynapticIntelligence? Si { get; }
+    /// <summary>The optimizer of the current batch (null before the first).</summary>
     public optim.Optimizer? Optimizer => optimizer;
 
     /// <summary>Called after every optimizer step.</summary>
@@ -181,6 +188,7 @@ public sealed partial class Ar1StarStrategy : IDisposable
         Memory.Add(batchIndex, chosen, patterns.Select(p => labels[p]).ToArray(), random);
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         optimizer?.Dispose();

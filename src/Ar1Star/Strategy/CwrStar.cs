@@ -16,6 +16,7 @@ public sealed class CwrStar : IDisposable
     private readonly long[] cur;
     private int[] curClasses = [];
 
+    /// <summary>CWR* for <paramref name="numClasses"/> classes over <paramref name="features"/> input features.</summary>
     public CwrStar(int numClasses, long features, Device device)
     {
         saved = zeros([numClasses, features], device: device).DetachFromDisposeScope();
@@ -26,8 +27,11 @@ public sealed class CwrStar : IDisposable
 
     /// <summary>Classes of the current batch (new patterns plus replayed ones), ascending.</summary>
     public IReadOnlyList<int> CurrentClasses => curClasses;
+    /// <summary>Patterns of each class seen in past batches.</summary>
     public IReadOnlyList<long> PastCounts => past;
+    /// <summary>Patterns of each class in the current batch.</summary>
     public IReadOnlyList<long> CurrentCounts => cur;
+    /// <summary>Whether class <paramref name="c"/> has consolidated weights.</summary>
     public bool HasSaved(int c) => hasSaved[c];
 
     /// <summary>Consolidated weights of one class (a view; valid while this object lives).</summary>
@@ -115,5 +119,6 @@ public sealed class CwrStar : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose() => saved.Dispose();
 }

@@ -6,6 +6,7 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public static class Core50Loader
 {
+    /// <summary>The scenario of one protocol run, from whichever form the options name or the folder holds.</summary>
     public static Scenario Load(Core50Options options)
     {
         var protocol = Core50Protocol.Find(options.Scenario);

@@ -9,6 +9,7 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public static class NpzImages
 {
+    /// <summary>Name of the image array inside the npz archive.</summary>
     public const string ArrayEntry = "x.npy";
 
     /// <summary>Unpacks <paramref name="npzPath"/>'s x.npy into <paramref name="binPath"/> unless it is already there.</summary>
