@@ -5,7 +5,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
-using Ar1Star.Cli.Progress;
+using Ar1Star.Progress;
 using Ar1Star.Experiment;
 using Ar1Star.Outputs;
 using Ar1Star.Strategy;

@@ -21,9 +21,13 @@ namespace Ar1Star.Learner;
 /// </summary>
 public sealed partial class ContinualLearner
 {
+    /// <summary>How the learner was built and the state's plain values (JSON).</summary>
     public const string StateJsonName = "learner.json";
+    /// <summary>The network's weights and buffers.</summary>
     public const string ModelFileName = "model.bin";
+    /// <summary>Every other tensor of the state dict (CWR*, replay memory, SI, optimizer).</summary>
     public const string TensorsFileName = "tensors.bin";
+    /// <summary>The saved state's format; a folder of another format is refused.</summary>
     public const int StateFormat = 1;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

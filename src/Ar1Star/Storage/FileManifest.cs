@@ -9,7 +9,7 @@ namespace Ar1Star.Storage;
 /// <paramref name="Source"/> optionally records what the file was derived from, so a changed source
 /// makes the entry stale.
 /// </summary>
-public sealed record FileManifest(FileDigest Digest, FileDigest? Source = null)
+internal sealed record FileManifest(FileDigest Digest, FileDigest? Source = null)
 {
     public const string Suffix = ".sha256.json";
 

@@ -1,5 +1,5 @@
 using Ar1Star.Cli.Commands;
-using Ar1Star.Cli.Progress;
+using Ar1Star.Progress;
 
 namespace Ar1Star.Tests.Cli;
 

@@ -8,6 +8,7 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public static class Filelist
 {
+    /// <summary>Reads a CORe50 filelist: one "path label" line per pattern.</summary>
     public static PatternList<string> Read(string path)
     {
         if (!File.Exists(path))

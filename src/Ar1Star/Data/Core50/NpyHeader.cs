@@ -13,6 +13,7 @@ public sealed partial record NpyHeader(int Count, int Side)
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>Bytes of the array's data after the header.</summary>
     public long DataBytes => (long)Count * Side * Side * 3;
 
     /// <summary>Reads the header from the start of <paramref name="stream"/>, leaving it at the first data byte.</summary>

@@ -10,6 +10,7 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public static class NpzImages
 {
+    /// <summary>Name of the image array inside the npz archive.</summary>
     public const string ArrayEntry = "x.npy";
 
     /// <summary>

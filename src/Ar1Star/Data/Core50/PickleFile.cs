@@ -49,6 +49,7 @@ public static class PickleFile
         _ => throw new InvalidDataException($"{path}: expected an integer at {where}, got {Describe(value)}"),
     };
 
+    /// <summary>An unpickled value described in Python's terms (None, a list of n, ...), for error messages.</summary>
     public static string Describe(object? value) => value switch
     {
         null => "None",

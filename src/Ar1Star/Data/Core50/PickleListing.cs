@@ -9,6 +9,7 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public static class PickleListing
 {
+    /// <summary>The training batches and the test set of a protocol run, as array indices and labels.</summary>
     public static Core50Listing<int> Read(Core50Layout layout, Core50Protocol protocol, int run)
     {
         Core50Protocol.CheckRun(run);
