@@ -102,7 +102,6 @@ public sealed partial class ContinualLearner
         state.Set("classes_seen", ClassesSeen);
         state.Set("class_names", classNames);
         state.Set("random_state", Random.State.ToString("x16", CultureInfo.InvariantCulture));
-        state.Set("torch_rng_state", get_rng_state());
         state.Add("batch_renorm", BatchRenormSchedule.StateDict(model));
         state.Add("strategy", strategy.StateDict());
         return state;
@@ -257,10 +256,8 @@ public sealed partial class ContinualLearner
         if (names.Length != NumClasses) throw state.Invalid("class_names", $"holds {names.Length} names, expected {NumClasses}");
         if (!ulong.TryParse(state.Value<string>("random_state"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong randomState))
             throw state.Invalid("random_state", "is not a 64-bit hexadecimal number");
-        var rng = state.Tensor("torch_rng_state");
         BatchRenormSchedule.LoadStateDict(model, state.Child("batch_renorm"));
         strategy.LoadStateDict(state.Child("strategy"));
-        set_rng_state(rng);
         Random.State = randomState;
         BatchesLearnt = batches;
         names.CopyTo(classNames, 0);

@@ -31,9 +31,21 @@ public sealed partial class ContinualLearner : IDisposable
         config.Validate();
         Options = options;
         Device = options.Device ?? (config.UseCuda && cuda.is_available() ? CUDA : CPU);
-        manual_seed(config.Seed);
         Random = new SplitMixRandom(config.Seed);
-        model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, Device);
+        // The random initial weights come from LibTorch's global generator, seeded with the
+        // learner's seed; the host's generator is put back as it was, since a guest must not
+        // change what the host's own draws give. Nothing after this draws from it: shuffles and
+        // the replay memory use Random.
+        using var hostGenerator = get_rng_state();
+        manual_seed(config.Seed);
+        try
+        {
+            model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, Device);
+        }
+        finally
+        {
+            set_rng_state(hostGenerator);
+        }
         try
         {
             prepare()?.Invoke(model, Device);
