@@ -1,11 +1,17 @@
+using Ar1Star.Data.Synthetic;
 using Ar1Star.Experiment;
 using Ar1Star.Learner;
+using Ar1Star.Runtime;
 
-// The built-in benchmark: a synthetic CORe50 (50 objects filmed in sessions of their own
-// background and light), written once into the cache folder.
-var scenario = BuiltinBenchmark.Create(BuiltinBenchmark.DefaultOptions, seed: 0, BuiltinBenchmark.DefaultCacheDir, log: Console.WriteLine);
+// Optional: the heap and OpenMP settings ar1 runs with (before the first tensor).
+ProcessTuning.Apply();
 
-// AR1* with latent replay, on lower layers pretrained once (about a minute, then cached).
+// The built-in benchmark, kept small: a synthetic CORe50 (50 objects filmed in sessions of
+// their own background and light), 64x64 images, 2 training and 1 test frame per session.
+var world = new SyntheticCore50Options { ImageSize = 64, FramesPerUnit = 2, TestFramesPerUnit = 1 };
+var scenario = BuiltinBenchmark.Create(world, seed: 0, BuiltinBenchmark.DefaultCacheDir, log: Console.WriteLine);
+
+// AR1* with latent replay, on lower layers pretrained once on synthetic images (then cached).
 using var learner = ContinualLearner.Create(new LearnerOptions
 {
     Config = BuiltinBenchmark.Profile,
