@@ -8,7 +8,7 @@ namespace Ar1Star.Data.Core50;
 /// <c>NIC_v2_{79,196,391}/runR/</c>, and the reference's <c>core50_imgs.npz</c> / <c>.bin</c>,
 /// <c>paths.pkl</c>, <c>LUP.pkl</c>, <c>labels.pkl</c>.
 /// </summary>
-public sealed class Core50Layout(string root)
+internal sealed class Core50Layout(string root)
 {
     /// <summary>Folder of the PNG form: one sub-folder per session and object.</summary>
     public const string ImagesFolderName = "core50_128x128";

@@ -7,7 +7,7 @@ namespace Ar1Star.Data.Core50;
 /// another, no header. Memory-mapped, so an image costs only the pages it touches and the
 /// 8 GB file is never read whole.
 /// </summary>
-public sealed class ImageArray : IDisposable
+internal sealed class ImageArray : IDisposable
 {
     private readonly MemoryMappedFile file;
     private readonly MemoryMappedViewAccessor view;

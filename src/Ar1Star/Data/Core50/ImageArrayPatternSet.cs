@@ -1,7 +1,7 @@
 namespace Ar1Star.Data.Core50;
 
 /// <summary>Patterns of the reference's array form: indices into <see cref="ImageArray"/> (rows of LUP.pkl).</summary>
-public sealed class ImageArrayPatternSet : IPatternSet
+internal sealed class ImageArrayPatternSet : IPatternSet
 {
     private readonly ImageArray images;
     private readonly int[] indices;

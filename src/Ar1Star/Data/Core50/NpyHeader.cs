@@ -9,7 +9,7 @@ namespace Ar1Star.Data.Core50;
 /// The header of a NumPy .npy array (format 1.0/2.0/3.0), restricted to what the CORe50 image
 /// array is: uint8, C order, shape (N, S, S, 3).
 /// </summary>
-public sealed partial record NpyHeader(int Count, int Side)
+internal sealed partial record NpyHeader(int Count, int Side)
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 

@@ -8,7 +8,7 @@ namespace Ar1Star.Data.Core50;
 /// Reads and writes the reference's pickles (paths.pkl, LUP.pkl, labels.pkl) with
 /// Razorvine.Pickle: lists arrive as <see cref="ArrayList"/>, dicts as <see cref="Hashtable"/>.
 /// </summary>
-public static class PickleFile
+internal static class PickleFile
 {
     /// <summary>Unpickles a whole file; a truncated or foreign file is an error naming it.</summary>
     public static object Load(string path)
