@@ -1,5 +1,9 @@
 using System.CommandLine;
 using Ar1Star.Cli.Commands;
+using Ar1Star.Runtime;
+
+// Before anything touches LibTorch: OpenMP reads its wait policy once, as LibTorch loads.
+ProcessTuning.Apply();
 
 var root = new RootCommand("ar1: AR1* with Latent Replay (Pellegrini et al., IROS 2020) for continual learning");
 root.Subcommands.Add(RunCommand.Create());

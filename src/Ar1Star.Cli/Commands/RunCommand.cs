@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Ar1Star.Cli.Progress;
+using Ar1Star.Progress;
 using Ar1Star.Experiment;
 using Ar1Star.Outputs;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Ar1Star.Configuration;
 
 /// <summary>A configuration as saved states and checkpoints record it: each key's JSON value.</summary>
-public static class Ar1ConfigJson
+internal static class Ar1ConfigJson
 {
     /// <summary>Every key and its value as JSON, in <see cref="Ar1Config.Keys"/> order.</summary>
     public static Dictionary<string, JsonElement> ToJson(Ar1Config config) =>

@@ -9,6 +9,7 @@ public sealed class InMemoryPatternSet : IPatternSet
     private readonly byte[] pixels;
     private readonly int[] labels;
 
+    /// <summary>A set over <paramref name="pixels"/> (uint8 RGB, HWC, one image after another) with one label per image.</summary>
     public InMemoryPatternSet(byte[] pixels, int[] labels, int imageSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageSize);
@@ -28,10 +29,14 @@ public sealed class InMemoryPatternSet : IPatternSet
         return new InMemoryPatternSet(pixels, source.Labels.ToArray(), source.ImageSize);
     }
 
+    /// <inheritdoc/>
     public int Count => labels.Length;
+    /// <inheritdoc/>
     public int ImageSize { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> Labels => labels;
 
+    /// <inheritdoc/>
     public void ReadImages(ReadOnlySpan<int> indices, Span<byte> destination)
     {
         int bytes = ImageSize * ImageSize * 3;

@@ -6,7 +6,7 @@ namespace Ar1Star.Data;
 /// handed over once, then the memory goes and later reads go to the source. So checking the
 /// images costs no second decode, and the pixels are held no longer than the first pass needs.
 /// </summary>
-public sealed class PredecodedPatternSet : IPatternSet
+internal sealed class PredecodedPatternSet : IPatternSet
 {
     private const int Chunk = 256;
     private readonly IPatternSet source;

@@ -1,7 +1,7 @@
 namespace Ar1Star.Data;
 
 /// <summary>Overlaps image decoding with training (issue: the loader must never idle the cores).</summary>
-public static class Prefetching
+internal static class Prefetching
 {
     /// <summary>Default cap on one decoded batch held in memory: a NICv2 batch 0 at 128x128 is 147 MB.</summary>
     public const long DefaultMaxBufferBytes = 512L << 20;

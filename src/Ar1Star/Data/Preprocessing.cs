@@ -8,7 +8,9 @@ namespace Ar1Star.Data;
 /// </summary>
 public static class Preprocessing
 {
+    /// <summary>ImageNet's per-channel mean (RGB, in 0..1) that inputs are normalised with.</summary>
     public static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
+    /// <summary>ImageNet's per-channel standard deviation (RGB, in 0..1).</summary>
     public static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
     // x / 255 folded into the per-channel affine map, x * scale + shift: one pass over the

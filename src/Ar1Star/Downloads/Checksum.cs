@@ -17,8 +17,10 @@ public sealed record Checksum
     /// <summary>The expected digest, lowercase hexadecimal.</summary>
     public string Hex { get; }
 
+    /// <summary>An MD5 digest given as 32 hexadecimal digits.</summary>
     public static Checksum Md5(string hex) => new("md5", Normalise(hex, 32));
 
+    /// <summary>A SHA-1 digest given as 40 hexadecimal digits.</summary>
     public static Checksum Sha1(string hex) => new("sha1", Normalise(hex, 40));
 
     /// <summary>A fresh incremental hasher for this algorithm.</summary>
@@ -36,6 +38,7 @@ public sealed record Checksum
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Algorithm} {Hex}";
 
     private static string Normalise(string hex, int length)

@@ -6,6 +6,7 @@ namespace Ar1Star.Downloads;
 /// </summary>
 public sealed record RemoteFile(string FileName, Uri Url, Checksum? Checksum)
 {
+    /// <summary>The file's name on disk (no folder part).</summary>
     public string FileName { get; } = ValidName(FileName);
 
     private static string ValidName(string name) =>

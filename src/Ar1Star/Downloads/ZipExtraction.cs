@@ -7,7 +7,7 @@ namespace Ar1Star.Downloads;
 /// complete: entries go to a staging folder beside the destination and are then moved into place,
 /// so an interrupted extraction leaves whole files or none, and running it again finishes the job.
 /// </summary>
-public static class ZipExtraction
+internal static class ZipExtraction
 {
     /// <summary>Extracts <paramref name="zipPath"/> into <paramref name="destination"/>, replacing files that already exist.</summary>
     /// <returns>The number of files extracted.</returns>

@@ -17,15 +17,20 @@ namespace Ar1Star.Experiment;
 /// </summary>
 public sealed class Checkpoint
 {
+    /// <summary>The checkpoint's JSON part (this record).</summary>
     public const string JsonName = "checkpoint.json";
+    /// <summary>The format this version writes.</summary>
     public const int CurrentFormat = 2;
 
+    /// <summary>Format of the checkpoint (see <see cref="CurrentFormat"/>).</summary>
     [JsonPropertyName("format")] public int Format { get; init; } = CurrentFormat;
     /// <summary>The configuration keys and the run settings (scenario, sizes...) the run was started with.</summary>
     [JsonPropertyName("settings")] public Dictionary<string, JsonElement> Settings { get; init; } = [];
+    /// <summary>Training batches finished before the checkpoint.</summary>
     [JsonPropertyName("batches_done")] public int BatchesDone { get; init; }
     /// <summary>The --max-batches the run was started or last resumed with (null: all); a resume without one keeps it.</summary>
     [JsonPropertyName("max_batches")] public int? MaxBatches { get; init; }
+    /// <summary>Per-batch results so far.</summary>
     [JsonPropertyName("results")] public RunResults Results { get; init; } = new();
     /// <summary>Per observer name, what it needs on resume (e.g. the event file and its length).</summary>
     [JsonPropertyName("observers")] public Dictionary<string, string> Observers { get; init; } = [];

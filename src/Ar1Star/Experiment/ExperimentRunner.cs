@@ -54,12 +54,14 @@ public sealed record RunStep(int Batch, string Name);
 /// <summary>The experiment loop: train on each batch, evaluate, record, write results.</summary>
 public static class ExperimentRunner
 {
+    /// <summary>The run's results, written after every batch.</summary>
     public const string ResultsFileName = "results.json";
 
     /// <summary>CUDA when asked for and present, else the CPU (the reference's use_cuda = True runs anywhere).</summary>
     public static Device ChooseDevice(Ar1Config config) =>
         config.UseCuda && cuda.is_available() ? CUDA : CPU;
 
+    /// <summary>Trains on every batch of <paramref name="scenario"/> in order, evaluating on its test set after each.</summary>
     public static RunResults Run(Scenario scenario, Ar1Config config, RunOptions options,
         Action<BatchResult>? batchDone = null, Action<TrainingIteration>? iterationDone = null)
     {

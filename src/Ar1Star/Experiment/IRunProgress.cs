@@ -11,7 +11,9 @@ public interface IRunProgress
     /// <summary>A message line (pretraining, settings).</summary>
     void Log(string line);
 
+    /// <summary>A batch has been trained and evaluated.</summary>
     void BatchDone(BatchResult result);
 
+    /// <summary>One training iteration is done (its loss and accuracy).</summary>
     void IterationDone(TrainingIteration iteration);
 }

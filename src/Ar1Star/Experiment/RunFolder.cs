@@ -15,7 +15,9 @@ namespace Ar1Star.Experiment;
 /// </summary>
 public sealed class RunFolder : IDisposable
 {
+    /// <summary>The file that marks a folder as written by ar1, so a fresh run may replace it.</summary>
     public const string MarkerName = ".ar1-run";
+    /// <summary>Where an earlier run waits until the fresh run's first checkpoint exists.</summary>
     public const string AsideName = ".ar1-replaced";
 
     /// <summary>What the runner itself writes; observers add theirs.</summary>
@@ -26,6 +28,7 @@ public sealed class RunFolder : IDisposable
     private readonly FolderLock folderLock;
     private bool replacing;
 
+    /// <summary>The run's output folder.</summary>
     public string Path { get; }
 
     /// <summary>Name patterns (<c>*</c> wildcards) of the entries ar1 writes in a run folder.</summary>
@@ -155,6 +158,7 @@ public sealed class RunFolder : IDisposable
         else File.Delete(entry);
     }
 
+    /// <summary>Releases the folder lock; an earlier run still set aside is put back.</summary>
     public void Dispose()
     {
         try

@@ -15,11 +15,13 @@ public sealed class RunPlan
         Runs = runs;
     }
 
+    /// <summary>What was asked.</summary>
     public RunRequest Request { get; }
 
     /// <summary>The output folder: the resumed one, <see cref="RunRequest.Out"/> or the default (full paths).</summary>
     public string OutDir { get; }
 
+    /// <summary>The runs, in the order they run.</summary>
     public IReadOnlyList<PlannedRun> Runs { get; }
 
     /// <summary>Whether this is a set of runs (<see cref="RunRequest.Runs"/>), summarised when done.</summary>

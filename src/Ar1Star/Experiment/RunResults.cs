@@ -18,15 +18,21 @@ public sealed record BatchResult(
 /// <summary>The content of results.json: resolved configuration, per-batch results, final accuracy.</summary>
 public sealed class RunResults
 {
+    /// <summary>Name of the scenario.</summary>
     [JsonPropertyName("scenario")] public string Scenario { get; init; } = "";
+    /// <summary>The configuration the run used, by the spec's key names.</summary>
     [JsonPropertyName("config")] public IReadOnlyDictionary<string, object?> Config { get; init; } = new Dictionary<string, object?>();
+    /// <summary>One result per finished batch, in order.</summary>
     [JsonPropertyName("batches")] public List<BatchResult> Batches { get; init; } = [];
+    /// <summary>Test accuracy after the last batch (null before any).</summary>
     [JsonPropertyName("final_accuracy")] public double? FinalAccuracy => Batches.Count == 0 ? null : Batches[^1].TestAccuracy;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>The results as indented JSON (results.json).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 
     /// <summary>Reads a results.json back.</summary>

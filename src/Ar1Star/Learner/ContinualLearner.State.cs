@@ -22,9 +22,13 @@ namespace Ar1Star.Learner;
 /// </summary>
 public sealed partial class ContinualLearner
 {
+    /// <summary>How the learner was built and the state's plain values (JSON).</summary>
     public const string StateJsonName = "learner.json";
+    /// <summary>The network's weights and buffers.</summary>
     public const string ModelFileName = "model.bin";
+    /// <summary>Every other tensor of the state dict (CWR*, replay memory, SI, optimizer).</summary>
     public const string TensorsFileName = "tensors.bin";
+    /// <summary>The saved state's format; a folder of another format is refused.</summary>
     public const int StateFormat = 1;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -99,7 +103,6 @@ public sealed partial class ContinualLearner
         state.Set("classes_seen", ClassesSeen);
         state.Set("class_names", classNames);
         state.Set("random_state", Random.State.ToString("x16", CultureInfo.InvariantCulture));
-        state.Set("torch_rng_state", get_rng_state());
         state.Add("batch_renorm", BatchRenormSchedule.StateDict(model));
         state.Add("strategy", strategy.StateDict());
         return state;
@@ -258,10 +261,8 @@ public sealed partial class ContinualLearner
         if (names.Length != NumClasses) throw state.Invalid("class_names", $"holds {names.Length} names, expected {NumClasses}");
         if (!ulong.TryParse(state.Value<string>("random_state"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong randomState))
             throw state.Invalid("random_state", "is not a 64-bit hexadecimal number");
-        var rng = state.Tensor("torch_rng_state");
         BatchRenormSchedule.LoadStateDict(model, state.Child("batch_renorm"));
         strategy.LoadStateDict(state.Child("strategy"));
-        set_rng_state(rng);
         Random.State = randomState;
         BatchesLearnt = batches;
         names.CopyTo(classNames, 0);

@@ -31,9 +31,21 @@ public sealed partial class ContinualLearner : IDisposable
         config.Validate();
         Options = options;
         Device = options.Device ?? (config.UseCuda && cuda.is_available() ? CUDA : CPU);
-        manual_seed(config.Seed);
         Random = new SplitMixRandom(config.Seed);
-        model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, Device);
+        // The random initial weights come from LibTorch's global generator, seeded with the
+        // learner's seed; the host's generator is put back as it was, since a guest must not
+        // change what the host's own draws give. Nothing after this draws from it: shuffles and
+        // the replay memory use Random.
+        using var hostGenerator = get_rng_state();
+        manual_seed(config.Seed);
+        try
+        {
+            model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, Device);
+        }
+        finally
+        {
+            set_rng_state(hostGenerator);
+        }
         try
         {
             prepare()?.Invoke(model, Device);
@@ -62,10 +74,15 @@ public sealed partial class ContinualLearner : IDisposable
     /// <summary>Builds a learner whose initial weights come from <paramref name="prepare"/> (the experiment runner's hook).</summary>
     internal static ContinualLearner CreateWith(LearnerOptions options, Action<MobileNetV1, Device>? prepare) => new(options, () => prepare);
 
+    /// <summary>What the learner was created from.</summary>
     public LearnerOptions Options { get; }
+    /// <summary>The algorithm's settings.</summary>
     public Ar1Config Config => Options.Config;
+    /// <summary>Side of the square images the learner takes.</summary>
     public int ImageSize => Options.ImageSize;
+    /// <summary>Number of output classes.</summary>
     public int NumClasses => Config.NumClasses;
+    /// <summary>Where the learner's tensors live.</summary>
     public Device Device { get; }
 
     /// <summary>Incremental batches learnt so far (the index the next one gets).</summary>
@@ -199,11 +216,13 @@ public sealed partial class ContinualLearner : IDisposable
     /// <summary>Keys of the exported model's metadata_props.</summary>
     public static class OnnxMetadata
     {
+        /// <summary>The side in pixels of the square images the model expects.</summary>
         public const string ImageSize = "ar1star.image_size";
         /// <summary>A JSON array of every class's name, index order.</summary>
         public const string ClassNames = "ar1star.class_names";
         /// <summary>A JSON array of the classes learnt, ascending.</summary>
         public const string ClassesLearnt = "ar1star.classes_learnt";
+        /// <summary>How many batches the learner had learnt when exported.</summary>
         public const string BatchesLearnt = "ar1star.batches_learnt";
     }
 
@@ -225,6 +244,7 @@ public sealed partial class ContinualLearner : IDisposable
     private int CheckClass(int c, string name) =>
         c >= 0 && c < NumClasses ? c : throw new ArgumentOutOfRangeException(name, c, $"class must be in 0..{NumClasses - 1}");
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         strategy.Dispose();

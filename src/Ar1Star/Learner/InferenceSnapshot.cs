@@ -37,7 +37,9 @@ public sealed class InferenceSnapshot : IDisposable
         BatchesLearnt = learner.BatchesLearnt;
     }
 
+    /// <summary>The side in pixels of the square images it predicts.</summary>
     public int ImageSize { get; }
+    /// <summary>Where its tensors live.</summary>
     public Device Device { get; }
 
     /// <summary>The learner's batch count when the snapshot was taken.</summary>

@@ -18,7 +18,9 @@ public sealed class LearnerImage
 
     /// <summary>Pixels, row after row, 3 bytes (R, G, B) each.</summary>
     public byte[] Rgb { get; }
+    /// <summary>Width in pixels.</summary>
     public int Width { get; }
+    /// <summary>Height in pixels.</summary>
     public int Height { get; }
 
     /// <summary>Raw HWC RGB bytes (width * height * 3); the array is used as it is, not copied.</summary>

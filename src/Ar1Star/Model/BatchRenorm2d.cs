@@ -20,6 +20,7 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
     private readonly Tensor mu;
     private readonly Tensor sigma;
 
+    /// <summary>Batch renormalisation over <paramref name="channels"/> channels.</summary>
     public BatchRenorm2d(long channels, Device? device = null) : base(nameof(BatchRenorm2d))
     {
         gamma = new Parameter(ones(channels, device: device));
@@ -33,7 +34,9 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
         register_buffer("sigma", sigma);
     }
 
+    /// <summary>The learnt scale.</summary>
     public Parameter Gamma => gamma;
+    /// <summary>The learnt shift.</summary>
     public Parameter Beta => beta;
     /// <summary>Running mean (BatchNorm's running_mean).</summary>
     public Tensor Mu => mu;
@@ -42,13 +45,18 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
 
     /// <summary>Running-statistics update rate.</summary>
     public double Momentum { get; set; } = 0.01;
+    /// <summary>Current clip of the correction r (1: plain batch normalisation).</summary>
     public double RMax { get; set; } = 1.0;
+    /// <summary>Current clip of the correction d (0: plain batch normalisation).</summary>
     public double DMax { get; set; }
+    /// <summary>Largest clip r grows to.</summary>
     public double MaxRMax { get; set; } = 1.25;
+    /// <summary>Largest clip d grows to.</summary>
     public double MaxDMax { get; set; } = 0.5;
     /// <summary>Growth of r_max and d_max per training sample seen.</summary>
     public double IncStep { get; set; } = 4.1e-5;
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         var shape = new long[] { 1, -1, 1, 1 };

@@ -11,6 +11,7 @@ namespace Ar1Star.Model;
 /// </summary>
 public static class BatchRenormCalibration
 {
+    /// <summary>Re-estimates the running statistics of every BRN layer from <paramref name="set"/>, exactly.</summary>
     public static void Recalibrate(MobileNetV1 model, IPatternSet set, int chunkSize, Device device)
     {
         var layers = model.BatchRenorms.ToList();

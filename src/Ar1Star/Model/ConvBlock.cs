@@ -15,6 +15,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private readonly BatchRenorm2d bn;
     private readonly nn.Module<Tensor, Tensor> activ;
 
+    /// <summary>A convolution (depthwise or not) followed by batch renormalisation and ReLU.</summary>
     public ConvBlock(long inChannels, long outChannels, long kernel, long stride, bool depthwise, Device? device = null)
         : base(nameof(ConvBlock))
     {
@@ -31,15 +32,21 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         IsDepthwise = depthwise;
     }
 
+    /// <summary>Input channels.</summary>
     public long InChannels { get; }
+    /// <summary>Output channels.</summary>
     public long OutChannels { get; }
+    /// <summary>Stride of the convolution.</summary>
     public long Stride { get; }
+    /// <summary>Whether the convolution is depthwise (one filter per channel).</summary>
     public bool IsDepthwise { get; }
     /// <summary>Zero padding on each side (kernel / 2: same size at stride 1).</summary>
     public long Padding => Conv.weight!.shape[2] / 2;
     /// <summary>Convolution groups: the channels for a depthwise block, else 1.</summary>
     public long Groups => IsDepthwise ? InChannels : 1;
+    /// <summary>The convolution.</summary>
     public Conv2d Conv => (Conv2d)conv;
+    /// <summary>The batch renormalisation.</summary>
     public BatchRenorm2d Bn => bn;
 
     /// <summary>
@@ -49,6 +56,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     /// </summary>
     public bool FusedKernels { get; set; } = true;
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var c = Convolve(x);

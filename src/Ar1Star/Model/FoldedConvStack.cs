@@ -71,6 +71,7 @@ public sealed class FoldedConvStack : IDisposable
         return h;
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var layer in layers)

@@ -15,6 +15,7 @@ namespace Ar1Star.Model;
 /// </summary>
 public sealed class GlobalAveragePool : nn.Module<Tensor, Tensor>
 {
+    /// <summary>A pool whose square window has side <paramref name="kernel"/> (the last map's side).</summary>
     public GlobalAveragePool(long kernel) : base(nameof(GlobalAveragePool)) => Kernel = kernel;
 
     /// <summary>Side of the square pooling window.</summary>
@@ -23,6 +24,7 @@ public sealed class GlobalAveragePool : nn.Module<Tensor, Tensor>
     /// <summary>Whether the fused kernels may run (false: LibTorch's pool, for comparisons).</summary>
     public bool FusedKernels { get; set; } = true;
 
+    /// <summary>The per-channel mean over each window.</summary>
     public override Tensor forward(Tensor x)
     {
         if (!FusedKernels || !Applies(x)) return nn.functional.avg_pool2d(x, Kernel);

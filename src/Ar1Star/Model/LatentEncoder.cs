@@ -19,6 +19,7 @@ public sealed class LatentEncoder : IDisposable
     private readonly Dictionary<IPatternSet, Tensor> cache = new(ReferenceEqualityComparer.Instance);
     private FoldedConvStack? folded;
 
+    /// <summary>An encoder through <paramref name="model"/>'s frozen lat_features, caching latents when <paramref name="cache"/> is set.</summary>
     public LatentEncoder(MobileNetV1 model, Device device, bool cache, int chunkSize = 128, bool fold = true)
     {
         this.model = model;
@@ -28,7 +29,9 @@ public sealed class LatentEncoder : IDisposable
         Fold = fold;
     }
 
+    /// <summary>Where latents are computed.</summary>
     public Device Device { get; }
+    /// <summary>Whether latents of a set are kept once computed.</summary>
     public bool Cache { get; }
     /// <summary>Runs lat_features with BRN folded into the convolutions.</summary>
     public bool Fold { get; }
@@ -103,5 +106,6 @@ public sealed class LatentEncoder : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose() => Clear();
 }

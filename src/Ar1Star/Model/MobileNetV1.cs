@@ -48,14 +48,19 @@ public sealed class MobileNetV1 : nn.Module<Tensor, Tensor>
         LatentShape = ComputeLatentShape(latentLayerNum, imageSize);
     }
 
+    /// <summary>Index of the latent layer: layers below it form lat_features.</summary>
     public int LatentLayerNum { get; }
+    /// <summary>Side of the square input images.</summary>
     public int ImageSize { get; }
 
     /// <summary>Shape of one pattern's latent activations, [C, H, W].</summary>
     public long[] LatentShape { get; }
 
+    /// <summary>Layers below the latent layer (frozen after batch 0).</summary>
     public Sequential LatFeatures => latFeatures;
+    /// <summary>Layers from the latent layer up to the pooling.</summary>
     public Sequential EndFeatures => endFeatures;
+    /// <summary>The output layer (one row per class: CWR*'s weights).</summary>
     public Linear Output => output;
 
     /// <summary>Every Batch Renormalization layer, in network order.</summary>
@@ -64,6 +69,7 @@ public sealed class MobileNetV1 : nn.Module<Tensor, Tensor>
     /// <summary>The 27 conv blocks of the network in order (for weight loading and folding).</summary>
     public IEnumerable<ConvBlock> ConvBlocks => latFeatures.children().Concat(endFeatures.children()).OfType<ConvBlock>();
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor images)
     {
         using var latents = Latent(images);

@@ -16,8 +16,11 @@ namespace Ar1Star.Model;
 /// </summary>
 public static class OnnxExport
 {
+    /// <summary>The graph's input: RGB pixels in 0..255.</summary>
     public const string InputName = "pixels";
+    /// <summary>The first output: one logit per class.</summary>
     public const string LogitsName = "logits";
+    /// <summary>The second output: softmax over the classes learnt.</summary>
     public const string ProbabilitiesName = "probabilities";
 
     /// <summary>The operator set written: opset 13 is read by every ONNX Runtime since 1.6.</summary>

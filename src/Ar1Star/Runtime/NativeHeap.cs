@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Ar1Star.Runtime;
@@ -30,7 +29,7 @@ public static class NativeHeap
     private static long workingSet = -1;
 
     /// <summary>
-    /// Whether <see cref="Configure"/> fixed the thresholds (false off glibc).
+    /// Whether <see cref="ProcessTuning.Apply"/> fixed the thresholds (false before it, and off glibc).
     /// </summary>
     public static bool Configured { get; private set; }
 
@@ -42,9 +41,7 @@ public static class NativeHeap
     /// measured, one training step took 249-267 ms with glibc's defaults and 223-235 ms with these
     /// (medians of 41 steps, four processes each way).
     /// </summary>
-#pragma warning disable CA2255 // Deliberate: before the first tensor, whoever calls first.
-    [ModuleInitializer]
-#pragma warning restore CA2255
+    /// <remarks>Process-wide: called by <see cref="ProcessTuning.Apply"/>, never on its own.</remarks>
     internal static void Configure()
     {
         if (unavailable) return;

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Ar1Star.Runtime;
@@ -8,16 +7,14 @@ namespace Ar1Star.Runtime;
 /// OMP_WAIT_POLICY is already set. Spinning threads are a loss whenever the cores are shared:
 /// measured on the 2-core development machine with one other busy process, a training step with
 /// 2 threads took 1.95 s spinning and 0.50 s sleeping (1 thread: 0.49 s). OpenMP reads the
-/// variable once, when LibTorch loads, so it is set as this assembly loads, before any tensor.
+/// variable once, when LibTorch loads, so <see cref="ProcessTuning.Apply"/> must come before any tensor.
 /// </summary>
 public static class OpenMpWaitPolicy
 {
-    /// <summary>The policy this process asked for (null: OpenMP's default, or not settable here).</summary>
+    /// <summary>The policy in this process's environment once <see cref="ProcessTuning.Apply"/> ran (null: not applied, OpenMP's default, or not settable here).</summary>
     public static string? Requested { get; private set; }
 
-#pragma warning disable CA2255 // Deliberate: it must run before LibTorch loads, whoever calls first.
-    [ModuleInitializer]
-#pragma warning restore CA2255
+    /// <remarks>Process-wide: called by <see cref="ProcessTuning.Apply"/>, never on its own.</remarks>
     internal static void Apply()
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;

@@ -6,9 +6,12 @@ namespace Ar1Star.State;
 /// </summary>
 public static class CheckpointStore
 {
+    /// <summary>Folder of checkpoints inside a run's output folder.</summary>
     public const string FolderName = "checkpoint";
+    /// <summary>File naming the latest complete checkpoint.</summary>
     public const string PointerName = StateFolder.PointerName;
 
+    /// <summary>The checkpoint folder of the run writing to <paramref name="outDir"/>.</summary>
     public static string Root(string outDir) => Path.Combine(outDir, FolderName);
 
     /// <summary>The folder of the current checkpoint; null when there is none.</summary>

@@ -46,12 +46,14 @@ public sealed class StateDict
     /// <summary>What the state was read from (a folder), for error messages.</summary>
     public string Source { get; }
 
+    /// <summary>Adds a tensor (kept by reference, not copied); a name may be added once.</summary>
     public void Set(string name, Tensor value)
     {
         if (!byName.TryAdd(name, value)) throw new ArgumentException($"state tensor '{name}' added twice", nameof(name));
         tensors.Add((name, value));
     }
 
+    /// <summary>Sets a plain value, stored as JSON.</summary>
     public void Set<T>(string name, T value) => Values[name] = JsonSerializer.SerializeToNode(value);
 
     /// <summary>Adds a component's state under <paramref name="prefix"/>.</summary>
@@ -73,13 +75,16 @@ public sealed class StateDict
         return child;
     }
 
+    /// <summary>Whether a plain value or section of that name exists (optional keys of older states).</summary>
     public bool Has(string name) => Values.ContainsKey(name);
 
+    /// <summary>Whether a tensor of that name exists.</summary>
     public bool HasTensor(string name) => byName.ContainsKey(name);
 
     /// <exception cref="StateException">The tensor is missing.</exception>
     public Tensor Tensor(string name) => byName.TryGetValue(name, out var t) ? t : throw Missing(Path + name, "tensor");
 
+    /// <summary>The tensor, or null for an optional one that is absent.</summary>
     public Tensor? TensorOrNull(string name) => byName.GetValueOrDefault(name);
 
     /// <exception cref="StateException">The value is missing or not a <typeparamref name="T"/>.</exception>

@@ -12,6 +12,7 @@ namespace Ar1Star.State;
 /// </summary>
 public static partial class StateFolder
 {
+    /// <summary>The file naming the current sub-folder; replaced last, atomically, so a reader sees the old state or the new one.</summary>
     public const string PointerName = "LATEST";
 
     /// <summary>The sub-folder of the current state; null when there is none.</summary>

@@ -12,6 +12,7 @@ public static class TensorArchive
 {
     private const string Magic = "AR1TENSORS1";
 
+    /// <summary>Writes named tensors to <paramref name="stream"/>.</summary>
     public static void Write(Stream stream, IReadOnlyList<(string Name, Tensor Value)> tensors)
     {
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);

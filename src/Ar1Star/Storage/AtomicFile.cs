@@ -8,6 +8,7 @@ namespace Ar1Star.Storage;
 /// </summary>
 public static partial class AtomicFile
 {
+    /// <summary>Writes UTF-8 text to <paramref name="path"/> atomically: a reader sees the old file or the whole new one.</summary>
     public static void WriteAllText(string path, string text) => Write(path, s =>
     {
         var bytes = new UTF8Encoding(false).GetBytes(text);
@@ -28,6 +29,7 @@ public static partial class AtomicFile
     [System.Text.RegularExpressions.GeneratedRegex(@"^.+\.\d+\.[0-9a-f]{32}\.tmp$")]
     private static partial System.Text.RegularExpressions.Regex LeftoverName();
 
+    /// <summary>Writes <paramref name="path"/> atomically through a temporary file in the same folder, renamed over it.</summary>
     public static void Write(string path, Action<Stream> writeContent)
     {
         string full = Path.GetFullPath(path);

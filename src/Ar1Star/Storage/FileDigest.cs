@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 namespace Ar1Star.Storage;
 
 /// <summary>A file's size and SHA-256, the unit every manifest records.</summary>
-public sealed record FileDigest(long Size, string Sha256)
+internal sealed record FileDigest(long Size, string Sha256)
 {
+    /// <summary>The digest of the file as it is now.</summary>
     public static FileDigest Of(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);

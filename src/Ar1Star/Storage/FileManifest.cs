@@ -9,7 +9,7 @@ namespace Ar1Star.Storage;
 /// makes the entry stale; <paramref name="Verified"/> the file as it was when its digest last
 /// matched, so an unchanged file is not hashed again.
 /// </summary>
-public sealed record FileManifest(FileDigest Digest, FileDigest? Source = null, FileStamp? Verified = null)
+internal sealed record FileManifest(FileDigest Digest, FileDigest? Source = null, FileStamp? Verified = null)
 {
     public const string Suffix = ".sha256.json";
 

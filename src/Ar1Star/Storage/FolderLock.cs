@@ -9,9 +9,11 @@ namespace Ar1Star.Storage;
 /// kill -9 included. The holder's process id goes into <see cref="OwnerName"/> beside it (the
 /// locked file itself cannot be read by the others) for the refusal's message.
 /// </summary>
-public sealed class FolderLock : IDisposable
+internal sealed class FolderLock : IDisposable
 {
+    /// <summary>The locked file.</summary>
     public const string LockName = ".ar1-lock";
+    /// <summary>The holder's process id, for other processes' messages.</summary>
     public const string OwnerName = ".ar1-lock-owner";
 
     private readonly FileStream stream;
@@ -55,6 +57,7 @@ public sealed class FolderLock : IDisposable
         }
     }
 
+    /// <summary>Releases the lock.</summary>
     public void Dispose()
     {
         // The owner file goes first: a process that then takes the lock writes its own.
@@ -66,5 +69,6 @@ public sealed class FolderLock : IDisposable
 /// <summary>A folder locked by another process; the message names the holder's process id.</summary>
 public sealed class FolderLockedException(string folder, string message) : IOException(message)
 {
+    /// <summary>The locked folder.</summary>
     public string Folder { get; } = folder;
 }

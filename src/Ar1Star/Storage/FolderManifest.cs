@@ -7,7 +7,7 @@ namespace Ar1Star.Storage;
 /// <see cref="FileName"/> once the files are complete: a folder whose manifest is missing or
 /// does not match was damaged or never finished, and nothing in it is to be used.
 /// </summary>
-public static class FolderManifest
+internal static class FolderManifest
 {
     public const string FileName = "MANIFEST.sha256.json";
 

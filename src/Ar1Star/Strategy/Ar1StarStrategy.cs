@@ -12,10 +12,12 @@ namespace Ar1Star.Strategy;
 /// </summary>
 public sealed class Ar1StarStrategy : IncrementalStrategy
 {
+    /// <summary>AR1* on <paramref name="model"/>, whose output layer CWR* consolidates.</summary>
     public Ar1StarStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null)
         : base(model, config, encoder, random, precision, config.RmSz) =>
         Cwr = new CwrStar(config.NumClasses, model.Output.weight!.shape[1], encoder.Device, config.CwrUniqueClasses);
 
+    /// <summary>CWR*'s consolidated output weights and class counts.</summary>
     public CwrStar Cwr { get; }
 
     /// <summary>The common state and CWR*'s.</summary>
@@ -84,6 +86,7 @@ public sealed class Ar1StarStrategy : IncrementalStrategy
         Memory.Add(current.Index, chosen, patterns.Select(p => current.Labels[p]).ToArray(), random);
     }
 
+    /// <inheritdoc/>
     public override void Dispose()
     {
         Cwr.Dispose();

@@ -10,7 +10,7 @@ namespace Ar1Star.Strategy;
 /// the first class of a camera session from being overwritten by the second, and fills a memory
 /// that batch 0 left partly empty.
 /// </summary>
-public static class ClassBalancedReplacement
+internal static class ClassBalancedReplacement
 {
     /// <summary>Where each new pattern goes: its index among the candidates and its slot.</summary>
     /// <param name="Count">The memory's size afterwards; slots from the old size on are appended.</param>

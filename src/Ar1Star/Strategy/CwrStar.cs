@@ -42,8 +42,11 @@ public sealed class CwrStar : IDisposable
 
     /// <summary>Classes of the current batch (new patterns plus replayed ones), ascending.</summary>
     public IReadOnlyList<int> CurrentClasses => curClasses;
+    /// <summary>Patterns of each class seen in past batches.</summary>
     public IReadOnlyList<long> PastCounts => past;
+    /// <summary>Patterns of each class in the current batch.</summary>
     public IReadOnlyList<long> CurrentCounts => cur;
+    /// <summary>Whether each class of a batch is merged once (the paper) rather than once per occurrence (the reference).</summary>
     public bool UniqueClasses { get; }
 
     /// <summary>
@@ -52,6 +55,7 @@ public sealed class CwrStar : IDisposable
     /// its replayed patterns.
     /// </summary>
     public IReadOnlyList<int> Occurrences => occurrences;
+    /// <summary>Whether class <paramref name="c"/> has consolidated weights.</summary>
     public bool HasSaved(int c) => hasSaved[c];
 
     /// <summary>Consolidated weights of one class (a view; valid while this object lives).</summary>
@@ -168,5 +172,6 @@ public sealed class CwrStar : IDisposable
         pastCounts.CopyTo(past, 0);
     }
 
+    /// <inheritdoc/>
     public void Dispose() => saved.Dispose();
 }

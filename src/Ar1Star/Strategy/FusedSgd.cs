@@ -29,6 +29,7 @@ public sealed class FusedSgd : TorchSharp.Modules.SGD
     private SgdSegment[] segments = [];
     private int segmentCount;
 
+    /// <summary>One SGD step: the fused pass where every tensor fits the kernel, else TorchSharp's.</summary>
     public override Tensor step(Func<Tensor>? closure = null)
     {
         if (!Fused || !Vector256.IsHardwareAccelerated || !EveryTensorFits()) return base.step(closure);

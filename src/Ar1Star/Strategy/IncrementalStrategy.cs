@@ -53,10 +53,13 @@ public abstract partial class IncrementalStrategy : IDisposable
             ? new NaiveStrategy(model, config, encoder, random, precision)
             : new Ar1StarStrategy(model, config, encoder, random, precision);
 
+    /// <summary>Reduced-precision options of the training step and the memory.</summary>
     public PrecisionOptions Precision { get; }
     /// <summary>The latent replay memory (empty, of capacity 0, for strategies without replay).</summary>
     public LatentReplayMemory Memory { get; }
+    /// <summary>Synaptic Intelligence (null when reg_lambda is 0).</summary>
     public SynapticIntelligence? Si { get; }
+    /// <summary>The optimizer of the current batch (null before the first).</summary>
     public optim.Optimizer? Optimizer => optimizer;
 
     /// <summary>
@@ -258,6 +261,7 @@ public abstract partial class IncrementalStrategy : IDisposable
     /// <summary>update_ewc_data: SI turns the batch's trajectory into importances.</summary>
     private protected void UpdateEwcData() => Si?.EndBatch();
 
+    /// <summary>Frees the optimizer, the memory and SI's tensors.</summary>
     public virtual void Dispose()
     {
         optimizer?.Dispose();

@@ -20,6 +20,7 @@ public sealed class LatentReplayMemory : IDisposable
     private Tensor? labels;
     private int[] managedLabels = [];
 
+    /// <summary>An empty memory of up to <paramref name="capacity"/> latent patterns, replaced by <paramref name="policy"/>.</summary>
     public LatentReplayMemory(int capacity, MemoryPrecision precision = MemoryPrecision.Fp32, ReplayPolicy policy = ReplayPolicy.Random)
     {
         if (capacity < 0) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "rm_sz must not be negative");
@@ -30,9 +31,13 @@ public sealed class LatentReplayMemory : IDisposable
 
     /// <summary>rm_sz: the most patterns the memory keeps.</summary>
     public int Capacity { get; }
+    /// <summary>How latents are stored.</summary>
     public MemoryPrecision Precision { get; }
+    /// <summary>Which patterns make room for new ones when the memory is full.</summary>
     public ReplayPolicy Policy { get; }
+    /// <summary>Patterns held.</summary>
     public int Count => managedLabels.Length;
+    /// <summary>Labels of the patterns held.</summary>
     public IReadOnlyList<int> Labels => managedLabels;
 
     /// <summary>
@@ -232,6 +237,7 @@ public sealed class LatentReplayMemory : IDisposable
         return step is null ? values : values.mul_(step);
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         activations?.Dispose();

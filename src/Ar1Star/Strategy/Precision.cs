@@ -32,5 +32,6 @@ public enum MemoryPrecision
 /// <param name="Memory">The latent replay memory.</param>
 public sealed record PrecisionOptions(TrainPrecision Train = TrainPrecision.Fp32, MemoryPrecision Memory = MemoryPrecision.Fp32)
 {
+    /// <summary>fp32 everywhere (the spec's choice).</summary>
     public static PrecisionOptions Default { get; } = new();
 }

@@ -1,7 +1,7 @@
 namespace Ar1Star.Strategy;
 
 /// <summary>Random choices of the strategy, all from one seeded generator.</summary>
-public static class Sampling
+internal static class Sampling
 {
     /// <summary><paramref name="k"/> distinct values of 0..n-1 in random order (partial Fisher-Yates).</summary>
     public static int[] Distinct(int n, int k, Random random)

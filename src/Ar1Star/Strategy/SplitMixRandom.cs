@@ -13,6 +13,7 @@ public sealed class SplitMixRandom : Random
 {
     private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
+    /// <summary>A generator seeded with <paramref name="seed"/>.</summary>
     public SplitMixRandom(int seed) => State = SplitMix64.Hash((ulong)(uint)seed, 0x5EED_A51);
 
     /// <summary>The whole generator state; setting it rewinds or advances the stream.</summary>
@@ -35,20 +36,26 @@ public sealed class SplitMixRandom : Random
         }
     }
 
+    /// <inheritdoc/>
     public override int Next() => (int)Below(int.MaxValue);
 
+    /// <inheritdoc/>
     public override int Next(int maxValue) => (int)NextInt64(maxValue);
 
+    /// <inheritdoc/>
     public override int Next(int minValue, int maxValue) => (int)NextInt64(minValue, maxValue);
 
+    /// <inheritdoc/>
     public override long NextInt64() => (long)Below(long.MaxValue);
 
+    /// <inheritdoc/>
     public override long NextInt64(long maxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxValue);
         return maxValue <= 1 ? 0 : (long)Below((ulong)maxValue);
     }
 
+    /// <inheritdoc/>
     public override long NextInt64(long minValue, long maxValue)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
@@ -56,14 +63,19 @@ public sealed class SplitMixRandom : Random
         return range <= 1 ? minValue : (long)((ulong)minValue + Below(range));
     }
 
+    /// <inheritdoc/>
     public override double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
+    /// <inheritdoc/>
     public override float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1U << 24));
 
+    /// <inheritdoc/>
     protected override double Sample() => NextDouble();
 
+    /// <inheritdoc/>
     public override void NextBytes(byte[] buffer) => NextBytes(buffer.AsSpan());
 
+    /// <inheritdoc/>
     public override void NextBytes(Span<byte> buffer)
     {
         for (int i = 0; i < buffer.Length; i++) buffer[i] = (byte)(NextUInt64() >> 56);

@@ -37,11 +37,14 @@ public sealed class SynapticIntelligence : IDisposable
         cumulative = Zeros(); importance = Zeros(); thetaStar = Zeros();
     }
 
+    /// <summary>Strength of the SI penalty.</summary>
     public double Lambda { get; }
     /// <summary>Names of the parameters in theta.</summary>
     public IReadOnlyList<string> Names { get; }
+    /// <summary>Importance of each parameter (empty before the first consolidation).</summary>
     public IReadOnlyList<Tensor> Importance => importance;
 
+    /// <summary>Starts a batch: remembers the parameters and clears the path integral.</summary>
     public void BeginBatch()
     {
         using var _ = no_grad();
@@ -52,6 +55,7 @@ public sealed class SynapticIntelligence : IDisposable
         }
     }
 
+    /// <summary>Before an optimizer step: remembers the parameters the step starts from.</summary>
     public void BeforeStep()
     {
         using var _ = no_grad();
@@ -139,6 +143,7 @@ public sealed class SynapticIntelligence : IDisposable
         hasImportance = savedHasImportance;
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var t in thetaStart.Concat(before).Concat(trajectory).Concat(cumulative).Concat(importance).Concat(thetaStar)) t.Dispose();

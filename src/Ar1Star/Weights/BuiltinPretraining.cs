@@ -23,7 +23,9 @@ public static class BuiltinPretraining
     /// <summary>What <c>ar1 run</c> uses (and caches).</summary>
     public static Budget Default { get; } = new(FramesPerUnit: 4, Epochs: 6);
 
+    /// <summary>Mini-batch size of the pretraining.</summary>
     public const int MiniBatch = 64;
+    /// <summary>SGD learning rate of the pretraining.</summary>
     public const double LearningRate = 0.02;
     private const int SeedOffset = 7919;
 

@@ -7,6 +7,7 @@ namespace Ar1Star.Weights;
 /// </summary>
 public static class ImageNetWeights
 {
+    /// <summary>pytorchcv's ImageNet-trained MobileNetV1 (width 1).</summary>
     public static PublishedWeights MobileNetW1 { get; } = new(
         "mobilenet_w1-0895-7e1d739f.pth",
         new Uri("https://github.com/osmr/imgclsmob/releases/download/v0.0.155/mobilenet_w1-0895-7e1d739f.pth.zip"),
@@ -15,5 +16,6 @@ public static class ImageNetWeights
     /// <summary>Where <c>ar1 download weights</c> puts it and <c>ar1 run --weights imagenet</c> looks: CACHE/weights.</summary>
     public static string DirectoryIn(string cacheDir) => Path.Combine(cacheDir, "weights");
 
+    /// <summary>Where those weights are kept in <paramref name="cacheDir"/>.</summary>
     public static string CachedPath(string cacheDir) => MobileNetW1.PathIn(DirectoryIn(cacheDir));
 }

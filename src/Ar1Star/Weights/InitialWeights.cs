@@ -24,10 +24,14 @@ public enum InitialWeightsKind
 /// </summary>
 public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = null)
 {
+    /// <summary>The built-in benchmark's pretrained lower layers (made once, cached).</summary>
     public static InitialWeights Builtin { get; } = new(InitialWeightsKind.Builtin);
+    /// <summary>The published ImageNet weights of MobileNetV1 (downloaded once, cached).</summary>
     public static InitialWeights ImageNet { get; } = new(InitialWeightsKind.ImageNet);
+    /// <summary>Random initialisation.</summary>
     public static InitialWeights None { get; } = new(InitialWeightsKind.None);
 
+    /// <summary>Parses "builtin", "imagenet", "none" or a path to a weights file.</summary>
     public static InitialWeights Parse(string text) => text.Trim().ToLowerInvariant() switch
     {
         "builtin" => Builtin,
@@ -40,6 +44,7 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
     /// <summary><c>builtin</c> on the built-in benchmark, <c>imagenet</c> on a real dataset.</summary>
     public static InitialWeights DefaultFor(bool builtinBenchmark) => builtinBenchmark ? Builtin : ImageNet;
 
+    /// <inheritdoc/>
     public override string ToString() => Kind == InitialWeightsKind.File ? FilePath! : Kind.ToString().ToLowerInvariant();
 
     /// <summary>

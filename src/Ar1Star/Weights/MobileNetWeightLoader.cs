@@ -13,8 +13,10 @@ namespace Ar1Star.Weights;
 /// </summary>
 public static class MobileNetWeightLoader
 {
+    /// <summary>Loads the weights file at <paramref name="path"/> into <paramref name="model"/>.</summary>
     public static void Load(MobileNetV1 model, string path) => Load(model, WeightsFile.Read(path));
 
+    /// <summary>Loads the tensors of <paramref name="file"/> into <paramref name="model"/>, by pytorchcv's names.</summary>
     public static void Load(MobileNetV1 model, WeightsFile file)
     {
         var blocks = model.ConvBlocks.ToList();

@@ -12,10 +12,12 @@ namespace Ar1Star.Weights;
 /// <param name="Sha1">The published sha1 of the extracted file (40 hex digits).</param>
 public sealed record PublishedWeights(string FileName, Uri ZipUrl, string Sha1)
 {
+    /// <summary>Name of the published zip archive.</summary>
     public string ZipFileName => FileName + ".zip";
 
     private Checksum Digest => Checksum.Sha1(Sha1);
 
+    /// <summary>Path of the extracted weights in <paramref name="directory"/>.</summary>
     public string PathIn(string directory) => Path.Combine(directory, FileName);
 
     /// <summary>Whether <c>directory/FileName</c> exists with the published sha1.</summary>

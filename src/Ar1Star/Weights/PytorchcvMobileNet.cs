@@ -15,10 +15,15 @@ public static class PytorchcvMobileNet
 
     /// <summary>Each conv block's children: conv (no bias) and BatchNorm.</summary>
     public const string ConvWeight = ".conv.weight";
+    /// <summary>Suffix of a batch normalisation's scale.</summary>
     public const string BnWeight = ".bn.weight";
+    /// <summary>Suffix of a batch normalisation's shift.</summary>
     public const string BnBias = ".bn.bias";
+    /// <summary>Suffix of a batch normalisation's running mean.</summary>
     public const string BnRunningMean = ".bn.running_mean";
+    /// <summary>Suffix of a batch normalisation's running variance.</summary>
     public const string BnRunningVar = ".bn.running_var";
+    /// <summary>Suffix of a batch normalisation's batch counter.</summary>
     public const string BnBatchesTracked = ".bn.num_batches_tracked";
 
     /// <summary>The 1000-class ImageNet classifier (Linear 1024 -> 1000 with bias), which AR1* replaces.</summary>

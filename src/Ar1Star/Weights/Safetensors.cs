@@ -20,6 +20,7 @@ public static class Safetensors
         start.Length >= 9 && start[8] == (byte)'{'
         && BinaryPrimitives.ReadUInt64LittleEndian(start) is var n && n <= MaxHeaderBytes && (long)n <= fileLength - 8;
 
+    /// <summary>The tensors of a safetensors file's bytes.</summary>
     public static List<StoredTensor> Read(byte[] file)
     {
         if (file.Length < 8) throw new InvalidDataException("shorter than the 8-byte header length");

@@ -10,8 +10,10 @@ namespace Ar1Star.Weights;
 /// <param name="Data">Little-endian elements, row-major, exactly <c>ElementCount * element size</c> bytes.</param>
 public sealed record StoredTensor(string Name, TensorDType DType, long[] Shape, byte[] Data)
 {
+    /// <summary>Number of elements.</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
 
+    /// <summary>The elements as doubles.</summary>
     public double[] ToDoubles()
     {
         var values = new double[ElementCount];
@@ -19,6 +21,7 @@ public sealed record StoredTensor(string Name, TensorDType DType, long[] Shape, 
         return values;
     }
 
+    /// <summary>The elements as floats.</summary>
     public float[] ToFloats()
     {
         var values = new float[ElementCount];
@@ -26,5 +29,6 @@ public sealed record StoredTensor(string Name, TensorDType DType, long[] Shape, 
         return values;
     }
 
+    /// <summary>The shape as "[a, b, ...]".</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }

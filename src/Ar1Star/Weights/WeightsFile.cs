@@ -9,6 +9,7 @@ namespace Ar1Star.Weights;
 /// </summary>
 public sealed record WeightsFile(string Path, WeightsFileFormat Format, IReadOnlyList<StoredTensor> Tensors)
 {
+    /// <summary>Reads a weights file in any supported format (detected from its content).</summary>
     public static WeightsFile Read(string path)
     {
         byte[] bytes;

@@ -7,11 +7,13 @@ namespace Ar1Star.Weights;
 /// </summary>
 public sealed class WeightsFileException : IOException
 {
+    /// <summary>A problem of the weights file at <paramref name="path"/>.</summary>
     public WeightsFileException(string path, string problem, Exception? inner = null)
         : base($"{path}: {problem}", inner)
     {
         FilePath = path;
     }
 
+    /// <summary>The file that could not be read.</summary>
     public string FilePath { get; }
 }

@@ -7,5 +7,6 @@ public enum WeightsFileFormat
     TorchZip,
     /// <summary><c>torch.save</c> before PyTorch 1.6: pickles followed by raw storages.</summary>
     TorchLegacy,
+    /// <summary>A safetensors file.</summary>
     Safetensors,
 }

@@ -1,4 +1,4 @@
-using Ar1Star.Cli.Progress;
+using Ar1Star.Progress;
 
 namespace Ar1Star.Tests.Cli;
 

@@ -4,7 +4,7 @@ namespace Ar1Star.Data.Core50;
 /// A scenario run as lists of patterns: its training batches in order and its test set, in
 /// either dataset form (TKey a relative path or an image-array index).
 /// </summary>
-public sealed record Core50Listing<TKey>(IReadOnlyList<PatternList<TKey>> TrainBatches, PatternList<TKey> Test)
+internal sealed record Core50Listing<TKey>(IReadOnlyList<PatternList<TKey>> TrainBatches, PatternList<TKey> Test)
 {
     /// <summary>Batch i also holds batches 0..i-1 (the reference's cumul = True).</summary>
     public Core50Listing<TKey> Cumulative()

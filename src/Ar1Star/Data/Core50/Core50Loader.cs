@@ -6,6 +6,7 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public static class Core50Loader
 {
+    /// <summary>The scenario of one protocol run, from whichever form the options name or the folder holds.</summary>
     /// <param name="options">Where the dataset is and which protocol run to load.</param>
     /// <param name="log">Told when the npz's image array is (re)unpacked.</param>
     public static Scenario Load(Core50Options options, Action<string>? log = null)

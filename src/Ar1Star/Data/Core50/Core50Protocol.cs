@@ -18,13 +18,20 @@ public sealed record Core50Protocol(string Name, string FilelistFolder, int Batc
     /// <summary>The reference's test set keeps every 20th pattern of the full one.</summary>
     public const int ReducedTestStride = 20;
 
+    /// <summary>New Instances: 8 batches, the same 50 objects in new sessions.</summary>
     public static Core50Protocol Ni { get; } = new("ni", "batches_filelists/NI_inc", 8);
+    /// <summary>New Classes: 9 batches of new objects.</summary>
     public static Core50Protocol Nc { get; } = new("nc", "batches_filelists/NC_inc", 9);
+    /// <summary>New Instances and Classes: 79 batches.</summary>
     public static Core50Protocol Nic { get; } = new("nic", "batches_filelists/NIC_inc", 79);
+    /// <summary>NICv2 with 79 batches.</summary>
     public static Core50Protocol NicV2_79 { get; } = new("nicv2_79", "NIC_v2_79", 79);
+    /// <summary>NICv2 with 196 batches.</summary>
     public static Core50Protocol NicV2_196 { get; } = new("nicv2_196", "NIC_v2_196", 196);
+    /// <summary>NICv2 with 391 batches (the paper's main protocol).</summary>
     public static Core50Protocol NicV2_391 { get; } = new("nicv2_391", "NIC_v2_391", 391);
 
+    /// <summary>Every protocol, in this order.</summary>
     public static IReadOnlyList<Core50Protocol> All { get; } = [Ni, Nc, Nic, NicV2_79, NicV2_196, NicV2_391];
 
     /// <summary>The scenario called <paramref name="name"/>; an unknown name is an error listing the known ones.</summary>

@@ -6,8 +6,9 @@ namespace Ar1Star.Data.Core50;
 /// Reads and writes CORe50's batch filelists: one <c>relative/path.png label</c> pair per line,
 /// e.g. <c>s11/o1/C_11_01_000.png 0</c>; LF or CRLF; blank lines ignored.
 /// </summary>
-public static class Filelist
+internal static class Filelist
 {
+    /// <summary>Reads a CORe50 filelist: one "path label" line per pattern.</summary>
     public static PatternList<string> Read(string path)
     {
         if (!File.Exists(path))

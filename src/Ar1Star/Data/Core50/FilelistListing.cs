@@ -1,8 +1,9 @@
 namespace Ar1Star.Data.Core50;
 
 /// <summary>A scenario run read from the official filelists of the PNG form.</summary>
-public static class FilelistListing
+internal static class FilelistListing
 {
+    /// <summary>The training batches and the test set of a protocol run, as filelist paths and labels.</summary>
     public static Core50Listing<string> Read(Core50Layout layout, Core50Protocol protocol, int run)
     {
         Core50Protocol.CheckRun(run);

@@ -7,7 +7,7 @@ namespace Ar1Star.Data.Core50;
 /// another, no header. Memory-mapped, so an image costs only the pages it touches and the
 /// 8 GB file is never read whole.
 /// </summary>
-public sealed class ImageArray : IDisposable
+internal sealed class ImageArray : IDisposable
 {
     private readonly MemoryMappedFile file;
     private readonly MemoryMappedViewAccessor view;
@@ -21,9 +21,13 @@ public sealed class ImageArray : IDisposable
         Side = side;
     }
 
+    /// <summary>The array's file.</summary>
     public string Path { get; }
+    /// <summary>Number of images in the array.</summary>
     public int Count { get; }
+    /// <summary>Side of every (square) image, in pixels.</summary>
     public int Side { get; }
+    /// <summary>Bytes of one uint8 RGB image.</summary>
     public int BytesPerImage => Side * Side * 3;
 
     /// <summary>Maps <paramref name="path"/>, which must hold exactly <paramref name="count"/> square RGB images.</summary>
@@ -50,6 +54,7 @@ public sealed class ImageArray : IDisposable
         view.SafeMemoryMappedViewHandle.ReadSpan((ulong)index * (ulong)BytesPerImage, destination[..BytesPerImage]);
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         view.Dispose();

@@ -1,12 +1,13 @@
 namespace Ar1Star.Data.Core50;
 
 /// <summary>Patterns of the reference's array form: indices into <see cref="ImageArray"/> (rows of LUP.pkl).</summary>
-public sealed class ImageArrayPatternSet : IPatternSet
+internal sealed class ImageArrayPatternSet : IPatternSet
 {
     private readonly ImageArray images;
     private readonly int[] indices;
     private readonly int[] labels;
 
+    /// <summary>The patterns of <paramref name="patterns"/> (array indices and labels) read from <paramref name="images"/>.</summary>
     public ImageArrayPatternSet(ImageArray images, PatternList<int> patterns)
     {
         this.images = images;
@@ -14,10 +15,14 @@ public sealed class ImageArrayPatternSet : IPatternSet
         labels = [.. patterns.Labels];
     }
 
+    /// <inheritdoc/>
     public int Count => indices.Length;
+    /// <inheritdoc/>
     public int ImageSize => images.Side;
+    /// <inheritdoc/>
     public IReadOnlyList<int> Labels => labels;
 
+    /// <inheritdoc/>
     public void ReadImages(ReadOnlySpan<int> which, Span<byte> destination)
     {
         int bytes = images.BytesPerImage;

@@ -9,10 +9,11 @@ namespace Ar1Star.Data.Core50;
 /// The header of a NumPy .npy array (format 1.0/2.0/3.0), restricted to what the CORe50 image
 /// array is: uint8, C order, shape (N, S, S, 3).
 /// </summary>
-public sealed partial record NpyHeader(int Count, int Side)
+internal sealed partial record NpyHeader(int Count, int Side)
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>Bytes of the array's data after the header.</summary>
     public long DataBytes => (long)Count * Side * Side * 3;
 
     /// <summary>Reads the header from the start of <paramref name="stream"/>, leaving it at the first data byte.</summary>

@@ -8,8 +8,9 @@ namespace Ar1Star.Data.Core50;
 /// Like the reference, the first use unpacks the pixels once into the raw <c>core50_imgs.bin</c>
 /// beside it (streamed, never whole in memory; written atomically), which is then memory-mapped.
 /// </summary>
-public static class NpzImages
+internal static class NpzImages
 {
+    /// <summary>Name of the image array inside the npz archive.</summary>
     public const string ArrayEntry = "x.npy";
 
     /// <summary>

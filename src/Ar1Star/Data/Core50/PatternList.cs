@@ -6,6 +6,7 @@ namespace Ar1Star.Data.Core50;
 /// </summary>
 public sealed record PatternList<TKey>(IReadOnlyList<TKey> Keys, IReadOnlyList<int> Labels)
 {
+    /// <summary>Number of patterns.</summary>
     public int Count => Keys.Count;
 
     /// <summary>These patterns followed by <paramref name="other"/>'s.</summary>

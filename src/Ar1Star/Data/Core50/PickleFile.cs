@@ -9,7 +9,7 @@ namespace Ar1Star.Data.Core50;
 /// Reads and writes the reference's pickles (paths.pkl, LUP.pkl, labels.pkl) with
 /// Razorvine.Pickle: lists arrive as <see cref="ArrayList"/>, dicts as <see cref="Hashtable"/>.
 /// </summary>
-public static class PickleFile
+internal static class PickleFile
 {
     /// <summary>Unpickles a whole file; a truncated or foreign file is an error naming it.</summary>
     public static object Load(string path)
@@ -50,6 +50,7 @@ public static class PickleFile
         _ => throw new InvalidDataException($"{path}: expected an integer at {where}, got {Describe(value)}"),
     };
 
+    /// <summary>An unpickled value described in Python's terms (None, a list of n, ...), for error messages.</summary>
     public static string Describe(object? value) => value switch
     {
         null => "None",

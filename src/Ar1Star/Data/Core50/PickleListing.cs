@@ -7,8 +7,9 @@ namespace Ar1Star.Data.Core50;
 /// indices into the image array and <c>labels[scenario][run][batch]</c> their labels, the last
 /// batch being the test set; <c>paths.pkl</c> lists every image (its length is the array's N).
 /// </summary>
-public static class PickleListing
+internal static class PickleListing
 {
+    /// <summary>The training batches and the test set of a protocol run, as array indices and labels.</summary>
     public static Core50Listing<int> Read(Core50Layout layout, Core50Protocol protocol, int run)
     {
         Core50Protocol.CheckRun(run);

@@ -23,13 +23,17 @@ public sealed class PngPatternSet : IPatternSet
         ImageSize = imageSize;
     }
 
+    /// <inheritdoc/>
     public int Count => paths.Length;
+    /// <inheritdoc/>
     public int ImageSize { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<int> Labels => labels;
 
     /// <summary>Full path of pattern <paramref name="index"/>.</summary>
     public string PathOf(int index) => Path.Combine(folder, paths[index]);
 
+    /// <inheritdoc/>
     public void ReadImages(ReadOnlySpan<int> indices, Span<byte> destination)
     {
         int bytes = ImageSize * ImageSize * 3;

@@ -9,6 +9,7 @@ namespace Ar1Star.Data.Core50;
 public sealed record ScenarioSummary(string Scenario, int Run, string Source, int Batches, int FirstBatch, int MinLater, int MaxLater,
     int FirstBatchClasses, int Classes, int AllClassesBy, int Test, int FullTest)
 {
+    /// <summary>Loads the scenario the options name and counts its batches, patterns and classes.</summary>
     public static ScenarioSummary Describe(Core50Options options)
     {
         var protocol = Core50Protocol.Find(options.Scenario);

@@ -6,5 +6,6 @@ namespace Ar1Star.Data.Core50;
 /// <param name="Protocols">Scenarios whose runs 0..9 are written (null: all six).</param>
 public sealed record TwinContents(bool Png = true, bool Npz = true, IReadOnlyList<Core50Protocol>? Protocols = null)
 {
+    /// <summary>The protocols to write: those named, or all.</summary>
     public IReadOnlyList<Core50Protocol> ProtocolsOrAll => Protocols ?? Core50Protocol.All;
 }

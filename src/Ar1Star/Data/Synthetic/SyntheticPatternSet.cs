@@ -27,8 +27,10 @@ public sealed class SyntheticPatternSet : IPatternSet
     /// <summary>The frames, in pattern order.</summary>
     public IReadOnlyList<SyntheticFrame> Frames => _frames;
 
+    /// <inheritdoc/>
     public int Count => _frames.Length;
 
+    /// <inheritdoc/>
     public int ImageSize => _renderer.ImageSize;
 
     /// <summary>The object index of every frame.</summary>

@@ -17,7 +17,7 @@ namespace Ar1Star.Data.Synthetic;
 /// Run r of a protocol is seed r. Frames of batches after the first are shuffled, as the
 /// official lists are; batch 0 and the test set keep time order.
 /// </summary>
-public static class SyntheticProtocols
+internal static class SyntheticProtocols
 {
     /// <summary>The batches of units of run <paramref name="run"/> and the label each object gets.</summary>
     public static SyntheticRunPlan Plan(Core50Protocol protocol, int run)

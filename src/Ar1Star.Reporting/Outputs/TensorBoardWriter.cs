@@ -14,6 +14,7 @@ namespace Ar1Star.Outputs;
 /// </summary>
 public sealed class TensorBoardWriter : IDisposable
 {
+    /// <summary>Start of every event file's name (TensorBoard finds files by it).</summary>
     public const string FilePrefix = "events.out.tfevents.";
     /// <summary>Ends the names of our files, so that only those are ever replaced.</summary>
     public const string FileSuffix = ".ar1";
@@ -25,6 +26,7 @@ public sealed class TensorBoardWriter : IDisposable
         this.stream = stream;
     }
 
+    /// <summary>The event file.</summary>
     public string FilePath { get; }
 
     /// <summary>A new event file in <paramref name="dir"/>, named as TensorBoard expects, starting with the version record.</summary>
@@ -55,6 +57,7 @@ public sealed class TensorBoardWriter : IDisposable
         return new TensorBoardWriter(path, stream);
     }
 
+    /// <summary>Adds a scalar of series <paramref name="tag"/> at <paramref name="step"/>.</summary>
     public void AddScalar(string tag, double value, long step) =>
         Write(Event(step, new Summary.Types.Value { Tag = tag, SimpleValue = (float)value }));
 
@@ -102,6 +105,7 @@ public sealed class TensorBoardWriter : IDisposable
         return stream.Length;
     }
 
+    /// <inheritdoc/>
     public void Dispose() => stream.Dispose();
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;

@@ -26,11 +26,16 @@ public sealed record MeanStd(
 /// </summary>
 public sealed class MultiRunSummary
 {
+    /// <summary>The summary's name in the output folder of several runs.</summary>
     public const string FileName = "summary.json";
 
+    /// <summary>Final and average accuracy of each run.</summary>
     [JsonPropertyName("runs")] public IReadOnlyList<RunSummary> Runs { get; init; } = [];
+    /// <summary>Mean and standard deviation of the runs' final accuracies.</summary>
     [JsonPropertyName("final_accuracy")] public MeanStd FinalAccuracy { get; init; } = new(double.NaN, null);
+    /// <summary>Mean and standard deviation of the runs' average accuracies.</summary>
     [JsonPropertyName("average_accuracy")] public MeanStd AverageAccuracy { get; init; } = new(double.NaN, null);
+    /// <summary>Which standard deviation is reported (see <see cref="RunStatistics.StdConvention"/>).</summary>
     [JsonPropertyName("std")] public string StdConvention { get; init; } = RunStatistics.StdConvention;
     /// <summary>Set when the runs did not all do the same number of batches (their final accuracies are then not comparable).</summary>
     [JsonPropertyName("warning")]
@@ -68,8 +73,10 @@ public sealed class MultiRunSummary
         Of(runDirs.Select(d => (Path.GetFileName(Path.TrimEndingDirectorySeparator(d)),
             RunResults.Load(Path.Combine(d, ExperimentRunner.ResultsFileName)))));
 
+    /// <summary>The summary as indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 
     /// <summary>The terminal table: accuracies in percent, two decimals, "mean ± std" last.</summary>

@@ -13,15 +13,20 @@ namespace Ar1Star.Outputs;
 /// </summary>
 public sealed class ResultsCsv : IRunObserver
 {
+    /// <summary>The file's name in the run's output folder.</summary>
     public const string FileName = "results.csv";
 
+    /// <inheritdoc/>
     public string Name => "results_csv";
 
+    /// <inheritdoc/>
     public IEnumerable<string> FilePatterns => [FileName];
 
+    /// <inheritdoc/>
     public void BatchDone(RunContext run, BatchResult result) =>
         AtomicFile.WriteAllText(Path.Combine(run.OutDir, FileName), Format(run.Results));
 
+    /// <summary>The results as CSV text: a header, then one row per batch.</summary>
     public static string Format(RunResults results)
     {
         int classes = results.Batches.Count == 0 ? 0 : results.Batches.Max(b => b.PerClassAccuracy.Length);
@@ -40,5 +45,6 @@ public sealed class ResultsCsv : IRunObserver
         return csv.ToString();
     }
 
+    /// <inheritdoc/>
     public void Dispose() { }
 }

@@ -6,10 +6,13 @@ namespace Ar1Star.Outputs;
 /// </summary>
 public static class RunStatistics
 {
+    /// <summary>The standard deviation reported: the sample's, dividing by n - 1.</summary>
     public const string StdConvention = "sample (n - 1)";
 
+    /// <summary>Arithmetic mean (NaN when empty).</summary>
     public static double Mean(IReadOnlyList<double> values) => values.Count == 0 ? double.NaN : values.Average();
 
+    /// <summary>Sample standard deviation, dividing by n - 1 (NaN for fewer than two values).</summary>
     public static double SampleStd(IReadOnlyList<double> values)
     {
         if (values.Count < 2) return double.NaN;

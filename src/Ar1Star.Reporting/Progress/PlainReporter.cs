@@ -2,18 +2,24 @@ using System.Globalization;
 using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Cli.Progress;
+namespace Ar1Star.Progress;
 
 /// <summary>Line output for logs and CI: one line per batch (batch, patterns, test accuracy, seconds).</summary>
-internal sealed class PlainReporter(TextWriter output, bool verbose) : RunReporter
+/// <param name="output">Where the lines go.</param>
+/// <param name="verbose">Also print every training iteration.</param>
+public sealed class PlainReporter(TextWriter output, bool verbose) : RunReporter
 {
+    /// <inheritdoc/>
     public override T Track<T>(string title, int done, int total, Func<T> work) => work();
 
+    /// <inheritdoc/>
     public override void Log(string line) => output.WriteLine(line);
 
+    /// <inheritdoc/>
     public override void BatchDone(BatchResult r) => output.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"batch {r.Batch,3}  patterns {r.TrainPatterns,5}  test_accuracy {r.TestAccuracy:F4}  seconds {r.Seconds:F2}"));
 
+    /// <inheritdoc/>
     public override void IterationDone(TrainingIteration t)
     {
         if (verbose) output.WriteLine(string.Create(CultureInfo.InvariantCulture,

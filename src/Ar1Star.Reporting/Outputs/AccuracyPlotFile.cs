@@ -6,12 +6,16 @@ namespace Ar1Star.Outputs;
 /// <summary><c>&lt;out&gt;/accuracy.png</c>: the run's test accuracy after each batch, redrawn after every batch.</summary>
 public sealed class AccuracyPlotFile : IRunObserver
 {
+    /// <summary>The plot's name in the run's output folder.</summary>
     public const string FileName = "accuracy.png";
 
+    /// <inheritdoc/>
     public string Name => "accuracy_png";
 
+    /// <inheritdoc/>
     public IEnumerable<string> FilePatterns => [FileName];
 
+    /// <inheritdoc/>
     public void BatchDone(RunContext run, BatchResult result)
     {
         string title = string.Create(CultureInfo.InvariantCulture,
@@ -19,5 +23,6 @@ public sealed class AccuracyPlotFile : IRunObserver
         AccuracyPlot.Save(Path.Combine(run.OutDir, FileName), [AccuracyCurve.FromRun(run.Config.Strategy, run.Results)], title);
     }
 
+    /// <inheritdoc/>
     public void Dispose() { }
 }

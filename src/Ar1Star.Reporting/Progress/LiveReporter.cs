@@ -3,19 +3,22 @@ using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 using Spectre.Console;
 
-namespace Ar1Star.Cli.Progress;
+namespace Ar1Star.Progress;
 
 /// <summary>
 /// A live progress bar on a terminal: batch i/N, the latest test accuracy, elapsed time and the
 /// estimated time left (<see cref="Eta"/>). Messages are printed above the bar.
 /// </summary>
-internal sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReporter
+/// <param name="console">The terminal.</param>
+/// <param name="verbose">Also print every training iteration.</param>
+public sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReporter
 {
     private ProgressTask? task;
     private string title = "";
     private int total;
     private Eta eta = new();
 
+    /// <inheritdoc/>
     public override T Track<T>(string runTitle, int done, int batches, Func<T> work)
     {
         title = runTitle;
@@ -41,8 +44,10 @@ internal sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunRepo
             });
     }
 
+    /// <inheritdoc/>
     public override void Log(string line) => console.WriteLine(line);
 
+    /// <inheritdoc/>
     public override void BatchDone(BatchResult r)
     {
         eta.Add(r.Batch, r.Seconds);
@@ -51,6 +56,7 @@ internal sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunRepo
         task.Description = Describe(r.Batch + 1, r.TestAccuracy);
     }
 
+    /// <inheritdoc/>
     public override void IterationDone(TrainingIteration t)
     {
         if (verbose) Log(string.Create(CultureInfo.InvariantCulture,

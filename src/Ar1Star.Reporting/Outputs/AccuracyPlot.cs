@@ -10,9 +10,12 @@ namespace Ar1Star.Outputs;
 /// </summary>
 public static class AccuracyPlot
 {
+    /// <summary>Default width of a plot, in pixels.</summary>
     public const int Width = 1000;
+    /// <summary>Default height of a plot, in pixels.</summary>
     public const int Height = 600;
 
+    /// <summary>The curves as a PNG image: test accuracy (%) against batches trained.</summary>
     public static byte[] Render(IReadOnlyList<AccuracyCurve> curves, string title, int width = Width, int height = Height)
     {
         var plot = new Plot();

@@ -1,14 +1,15 @@
 using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Cli.Progress;
+namespace Ar1Star.Progress;
 
 /// <summary>
 /// How <c>ar1 run</c> reports progress: a live bar on a terminal (<see cref="LiveReporter"/>),
 /// plain lines, one per batch, when stdout is a file or a pipe (<see cref="PlainReporter"/>).
 /// </summary>
-internal abstract class RunReporter : IRunProgress
+public abstract class RunReporter : IRunProgress
 {
+    /// <summary>A live bar on a terminal, plain lines when stdout is redirected.</summary>
     public static RunReporter ForConsole(bool verbose) =>
         Console.IsOutputRedirected ? new PlainReporter(Console.Out, verbose) : new LiveReporter(Spectre.Console.AnsiConsole.Console, verbose);
 
@@ -18,7 +19,9 @@ internal abstract class RunReporter : IRunProgress
     /// <summary>A message line (pretraining, settings).</summary>
     public abstract void Log(string line);
 
+    /// <summary>Reports a finished batch.</summary>
     public abstract void BatchDone(BatchResult result);
 
+    /// <summary>Reports a training iteration (shown when verbose).</summary>
     public abstract void IterationDone(TrainingIteration iteration);
 }

@@ -14,22 +14,33 @@ namespace Ar1Star.Outputs;
 /// </summary>
 public sealed class TensorBoardLog : IRunObserver
 {
+    /// <summary>Tag: loss of each training iteration.</summary>
     public const string TrainLoss = "train_loss";
+    /// <summary>Tag: running accuracy of each training iteration.</summary>
     public const string TrainAccuracy = "train_accuracy";
+    /// <summary>Tag: test loss after each batch.</summary>
     public const string TestLoss = "test_loss";
+    /// <summary>Tag: test accuracy after each batch.</summary>
     public const string TestAccuracy = "test_accuracy";
+    /// <summary>Tag: the run's configuration, as text.</summary>
     public const string Parameters = "parameters";
+    /// <summary>Tag: seconds each batch took.</summary>
     public const string BatchSeconds = "batch_seconds";
+    /// <summary>Tag: patterns of each class in the replay memory after each batch.</summary>
     public const string ReplayMemoryClasses = "replay_memory_classes";
 
     private TensorBoardWriter? writer;
 
+    /// <inheritdoc/>
     public string Name => "tensorboard";
 
+    /// <inheritdoc/>
     public IEnumerable<string> FilePatterns => [TensorBoardWriter.FilePrefix + "*" + TensorBoardWriter.FileSuffix];
 
+    /// <summary>The event file being written (null before the run starts).</summary>
     public string? FilePath => writer?.FilePath;
 
+    /// <inheritdoc/>
     public void Started(RunContext run, string? resumeState)
     {
         // Resume state: "<file name>:<length>" of the event file as the checkpoint saw it.
@@ -48,12 +59,14 @@ public sealed class TensorBoardLog : IRunObserver
         writer.AddText(Parameters, JsonSerializer.Serialize(run.Config.ToDictionary()), 0);
     }
 
+    /// <inheritdoc/>
     public void IterationDone(TrainingIteration iteration)
     {
         writer!.AddScalar(TrainLoss, iteration.RunningLoss, iteration.GlobalStep);
         writer.AddScalar(TrainAccuracy, iteration.RunningAccuracy, iteration.GlobalStep);
     }
 
+    /// <inheritdoc/>
     public void BatchDone(RunContext run, BatchResult result)
     {
         writer!.AddScalar(TestLoss, result.TestLoss, result.Batch);
@@ -62,11 +75,13 @@ public sealed class TensorBoardLog : IRunObserver
         writer.AddCountHistogram(ReplayMemoryClasses, run.Strategy.Memory.ClassHistogram(run.Config.NumClasses), result.Batch);
     }
 
+    /// <inheritdoc/>
     public string? Commit()
     {
         long length = writer!.Flush();
         return string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(writer.FilePath)}:{length}");
     }
 
+    /// <inheritdoc/>
     public void Dispose() => writer?.Dispose();
 }
