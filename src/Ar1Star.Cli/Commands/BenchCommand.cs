@@ -20,11 +20,8 @@ internal static class BenchCommand
         {
             if (parse.GetValue(threadsOption) is { } threads)
             {
-                if (threads < 1)
-                {
-                    Console.Error.WriteLine($"error: --threads must be at least 1, got {threads}");
-                    return 2;
-                }
+                // Reported like every other bad input (CliErrors.Report): one error line, exit code 2.
+                if (threads < 1) throw new ArgumentException($"--threads: expected a whole number of at least 1, got {threads}");
                 set_num_threads(threads);
             }
             var options = parse.GetValue(quickOption) ? BenchmarkOptions.Quick : new BenchmarkOptions();

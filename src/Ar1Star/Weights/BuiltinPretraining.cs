@@ -23,6 +23,13 @@ public static class BuiltinPretraining
     /// <summary>What <c>ar1 run</c> uses (and caches).</summary>
     public static Budget Default { get; } = new(FramesPerUnit: 4, Epochs: 6);
 
+    /// <summary>
+    /// Part of the cache key: raised whenever the pretraining's result changes (its world, schedule,
+    /// initialisation or kernels), so weights cached by an earlier version are never taken for
+    /// this one's (the key's other parts are only the settings a run can change).
+    /// </summary>
+    private const int Version = 2;
+
     /// <summary>Mini-batch size of the pretraining.</summary>
     public const int MiniBatch = 64;
     /// <summary>SGD learning rate of the pretraining.</summary>
@@ -31,7 +38,7 @@ public static class BuiltinPretraining
 
     /// <summary>Where the weights for this image size, split and seed are kept.</summary>
     public static string CachePath(string cacheDir, int imageSize, int latentLayerNum, int numClasses, int seed) =>
-        Path.Combine(cacheDir, $"builtin-pretrained-s{imageSize}-l{latentLayerNum}-c{numClasses}-seed{seed}.weights");
+        Path.Combine(cacheDir, $"builtin-pretrained-v{Version}-s{imageSize}-l{latentLayerNum}-c{numClasses}-seed{seed}.weights");
 
     /// <summary>Loads cached weights into <paramref name="model"/>, pretraining them first if absent.</summary>
     public static void LoadOrPretrain(MobileNetV1 model, string cacheDir, int seed, Device device, Action<string>? log = null)
