@@ -2,6 +2,7 @@ using Ar1Star.Data.Synthetic;
 using Ar1Star.Experiment;
 using Ar1Star.Learner;
 using Ar1Star.Runtime;
+using Ar1Star.Weights;
 
 // Optional: the heap and OpenMP settings ar1 runs with (before the first tensor).
 ProcessTuning.Apply();
