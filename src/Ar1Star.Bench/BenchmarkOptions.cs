@@ -38,8 +38,17 @@ public sealed record BenchmarkOptions
     /// <summary>Timed classes taught with the spec's configuration (each takes seconds).</summary>
     public int TeachRepeatsDefault { get; init; } = 3;
 
+    /// <summary>
+    /// Whether the bfloat16 figures are measured. By default only where the CPU has native BF16
+    /// dot products (avx512_bf16 or amx_bf16): elsewhere LibTorch 2.10 falls back to its own loops,
+    /// and one full-size product ran for over five minutes on an AVX2-only AMD EPYC.
+    /// </summary>
+    public bool Bf16 { get; init; } = CpuFeatures.HasNativeBf16();
+
+    /// <summary>Tiny sizes, bf16 included: checks that every measurement runs.</summary>
     public static BenchmarkOptions Quick { get; } = new()
     {
+        Bf16 = true,
         TeachFrames = 10, TeachRepeats = 1, TeachRepeatsDefault = 1,
         ImageSize = 32, NewImages = 24, TestImages = 20, FirstBatchImages = 40, IncrementalBatches = 3, MiniBatch = 16,
         ReplayMemory = 40, MatmulSize = 64, StepRepeats = 2, RssBatches = 3, RssReplayMemory = 20,

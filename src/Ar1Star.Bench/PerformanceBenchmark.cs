@@ -53,7 +53,8 @@ public static class PerformanceBenchmark
         report("pointwise_route", ProductRoute.CpuRoute);
         Report("pointwise_route_gflops_product", rates.ProductGflops, "F1");
         Report("pointwise_route_gflops_onednn", rates.ConvolutionGflops, "F1");
-        Report("matmul_gflops_bf16", MatmulGflops(options.MatmulSize, device, ScalarType.BFloat16), "F1");
+        report("bf16", options.Bf16 ? "measured" : "skipped_no_native_bf16");
+        if (options.Bf16) Report("matmul_gflops_bf16", MatmulGflops(options.MatmulSize, device, ScalarType.BFloat16), "F1");
 
         var config = new Ar1Config { UseCuda = device.type == DeviceType.CUDA, MbSize = options.MiniBatch, RmSz = options.ReplayMemory };
         progress("training step");
@@ -66,8 +67,7 @@ public static class PerformanceBenchmark
             Report("train_step_peak_ratio", gflops / peakGflops, "F3");
         }
         Report("train_step_ms_unfused", TrainingStepSeconds(options, config, device, TrainPrecision.Fp32, fused: false) * 1000, "F1");
-        double bf16StepSeconds = TrainingStepSeconds(options, config, device, TrainPrecision.Bf16);
-        Report("train_step_ms_bf16", bf16StepSeconds * 1000, "F1");
+        if (options.Bf16) Report("train_step_ms_bf16", TrainingStepSeconds(options, config, device, TrainPrecision.Bf16) * 1000, "F1");
         var (gemmSeconds, gemmGflops) = PointwiseGemms(options, config, device);
         Report("pointwise_gemm_ms", gemmSeconds * 1000, "F1");
         Report("pointwise_gemm_gflops", gemmGflops, "F1");
@@ -109,15 +109,15 @@ public static class PerformanceBenchmark
             }
 
             ProcessMemory.ResetPeak();
-            progress("one incremental batch, latents cached (fp32, then bf16)");
-            var ours = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: true,
-                [PrecisionOptions.Default, new PrecisionOptions(TrainPrecision.Bf16)]);
+            progress("one incremental batch, latents cached (fp32, then bf16 where measured)");
+            PrecisionOptions[] precisions = options.Bf16 ? [PrecisionOptions.Default, new PrecisionOptions(TrainPrecision.Bf16)] : [PrecisionOptions.Default];
+            var ours = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: true, precisions);
             Report("test_latents_s", ours[0].TestLatents, "F2");
             Report("incremental_encode_s", ours[0].Encode, "F2");
             Report("incremental_train_s", ours[0].Train, "F2");
             Report("incremental_eval_s", ours[0].Evaluate, "F2");
             Report("incremental_batch_s", ours[0].Total, "F2");
-            Report("incremental_batch_s_bf16", ours[1].Total, "F2");
+            if (options.Bf16) Report("incremental_batch_s_bf16", ours[1].Total, "F2");
 
             progress("the same batch as the reference computes it (lat_features unfolded, latents every epoch, full network on the test set)");
             var reference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default], fold: false)[0];
@@ -136,7 +136,7 @@ public static class PerformanceBenchmark
             double floor = TrainingFloorMinutes(options, config, iterations, peakGflops);
             Report("training_floor_min", floor, "F2");
             Report("full_run_vs_floor", projection / floor, "F2");
-            Report("full_run_projection_min_bf16", Projection(options, config, ours[1], iterations) / 60, "F2");
+            if (options.Bf16) Report("full_run_projection_min_bf16", Projection(options, config, ours[1], iterations) / 60, "F2");
         }
         finally
         {

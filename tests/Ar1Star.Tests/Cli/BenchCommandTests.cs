@@ -14,6 +14,7 @@ public class BenchCommandTests
         var figures = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Trim().Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         Assert.Equal("1", figures["threads"]);
+        Assert.Equal("measured", figures["bf16"]);
         Assert.Equal("active", figures["omp_wait_policy"]);
         double Get(string key) => double.Parse(figures[key], CultureInfo.InvariantCulture);
         foreach (var key in new[] { "matmul_gflops", "train_step_ms", "train_step_gflops", "latent_forward_images_per_s",
