@@ -25,8 +25,9 @@ public static class NativeHeap
     private const int MTrimThreshold = -1;
     private const int MMmapThreshold = -3;
     private static bool unavailable = !OperatingSystem.IsLinux();
-    // The resident set at the first check after a trim: the working set faulted back in (-1: not yet seen).
-    private static long workingSet = -1;
+    // Loops on several threads (a server's learner, parallel tests) share one heap and one watch.
+    private static readonly Lock gate = new();
+    private static readonly HeapGrowthWatch growth = new(GrowthAllowance);
 
     /// <summary>
     /// Whether <see cref="ProcessTuning.Apply"/> fixed the thresholds (false before it, and off glibc).
@@ -61,8 +62,11 @@ public static class NativeHeap
         if (unavailable) return;
         try
         {
-            MallocTrim(0);
-            workingSet = -1;
+            lock (gate)
+            {
+                MallocTrim(0);
+                growth.Trimmed();
+            }
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -72,17 +76,15 @@ public static class NativeHeap
     }
 
     /// <summary>
-    /// Trims when the resident set exceeds the working set by more than <see cref="GrowthAllowance"/>.
-    /// The working set is what the first call after a trim finds: the loop's activations faulted
-    /// back in. Measuring from the trim itself would trim again at every call of a loop whose
-    /// working set exceeds the allowance (the built-in pretraining's: every iteration, 14 s of 60).
+    /// Trims when the resident set exceeds the loop's working set by more than
+    /// <see cref="GrowthAllowance"/> (the policy: <see cref="HeapGrowthWatch"/>).
     /// </summary>
     public static void TrimIfGrown()
     {
         if (unavailable) return;
-        long resident = ProcessMemory.ResidentBytes();
-        if (workingSet < 0) workingSet = resident;
-        else if (resident > workingSet + GrowthAllowance) Trim();
+        bool due;
+        lock (gate) due = growth.TrimDue(ProcessMemory.ResidentBytes());
+        if (due) Trim();
     }
 
     [DllImport("libc", EntryPoint = "mallopt")]
