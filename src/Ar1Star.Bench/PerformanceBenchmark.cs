@@ -67,6 +67,9 @@ public static class PerformanceBenchmark
             Report("train_step_peak_ratio", gflops / peakGflops, "F3");
         }
         Report("train_step_ms_unfused", TrainingStepSeconds(options, config, device, TrainPrecision.Fp32, fused: false) * 1000, "F1");
+        var depthwise = DepthwiseKernelInStep(options, config, device);
+        Report("train_step_ms_without_depthwise_kernel", depthwise.Without * 1000, "F1");
+        Report("depthwise_kernel_step_ratio", depthwise.Ratio, "F3");
         if (options.Bf16) Report("train_step_ms_bf16", TrainingStepSeconds(options, config, device, TrainPrecision.Bf16) * 1000, "F1");
         var (gemmSeconds, gemmGflops) = PointwiseGemms(options, config, device);
         Report("pointwise_gemm_ms", gemmSeconds * 1000, "F1");
@@ -252,22 +255,66 @@ public static class PerformanceBenchmark
     /// <summary>One latent-replay iteration: the strategy's own training step, set up as on batches after 0.</summary>
     private static double TrainingStepSeconds(BenchmarkOptions options, Ar1Config config, Device device, TrainPrecision precision, bool fused = true)
     {
-        using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
-        foreach (var brn in model.BatchRenorms) brn.FusedKernels = fused;
-        foreach (var pool in model.EndFeatures.children().OfType<GlobalAveragePool>()) pool.FusedKernels = fused;
-        foreach (var block in model.ConvBlocks) block.FusedKernels = fused;
-        using var encoder = new LatentEncoder(model, device, true, config.MbSize);
-        using var strategy = new Ar1StarStrategy(model, config, encoder, new SplitMixRandom(Seed), new PrecisionOptions(precision)) { FusedOptimizer = fused };
-        using var latents = RandomLatents(options.MiniBatch, model.LatentShape, device);
-        using var labels = randint(0, config.NumClasses, options.MiniBatch, device: device);
-        // Batch 1's begin phase: lat_features frozen, the incremental BRN schedule and learning rate, CWR* reset.
-        using (var cpuLabels = labels.cpu())
+        using var rig = new TrainingStepRig(options, config, device, precision, fused);
+        return Timing.MedianSeconds(rig.Step, warmUp: 3, repeats: options.StepRepeats);
+    }
+
+    /// <summary>
+    /// The training step with the depthwise kernel and without it (LibTorch's grouped convolution;
+    /// every other kernel on), alternating on one model: whether the kernel pays in the whole step,
+    /// which its per-layer gain does not show. Ratio: with / without, median of the pairs.
+    /// </summary>
+    private static (double Without, double Ratio) DepthwiseKernelInStep(BenchmarkOptions options, Ar1Config config, Device device)
+    {
+        using var rig = new TrainingStepRig(options, config, device, TrainPrecision.Fp32, fused: true);
+        Action step(bool kernel) => () =>
+        {
+            foreach (var block in rig.Model.ConvBlocks) block.FusedKernels = kernel;
+            rig.Step();
+        };
+        var (_, without, ratio) = Timing.PairedMedians(step(true), step(false), warmUp: 2, pairs: options.StepRepeats);
+        return (without, ratio);
+    }
+
+    /// <summary>A model and strategy at batch 1's begin phase, and one mini-batch of random latents to step on.</summary>
+    private sealed class TrainingStepRig : IDisposable
+    {
+        private readonly LatentEncoder encoder;
+        private readonly Ar1StarStrategy strategy;
+        private readonly Tensor latents;
+        private readonly Tensor labels;
+
+        public TrainingStepRig(BenchmarkOptions options, Ar1Config config, Device device, TrainPrecision precision, bool fused)
+        {
+            Model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, device);
+            foreach (var brn in Model.BatchRenorms) brn.FusedKernels = fused;
+            foreach (var pool in Model.EndFeatures.children().OfType<GlobalAveragePool>()) pool.FusedKernels = fused;
+            foreach (var block in Model.ConvBlocks) block.FusedKernels = fused;
+            encoder = new LatentEncoder(Model, device, true, config.MbSize);
+            strategy = new Ar1StarStrategy(Model, config, encoder, new SplitMixRandom(Seed), new PrecisionOptions(precision)) { FusedOptimizer = fused };
+            latents = RandomLatents(options.MiniBatch, Model.LatentShape, device);
+            labels = randint(0, config.NumClasses, options.MiniBatch, device: device);
+            // Batch 1's begin phase: lat_features frozen, the incremental BRN schedule and learning rate, CWR* reset.
+            using var cpuLabels = labels.cpu();
             strategy.BeginBatch(1, cpuLabels.data<long>().Select(l => (int)l).ToArray());
-        return Timing.MedianSeconds(() =>
+        }
+
+        public MobileNetV1 Model { get; }
+
+        public void Step()
         {
             using var scope = NewDisposeScope();
             strategy.TrainStep(latents, labels);
-        }, warmUp: 3, repeats: options.StepRepeats);
+        }
+
+        public void Dispose()
+        {
+            labels.Dispose();
+            latents.Dispose();
+            strategy.Dispose();
+            encoder.Dispose();
+            Model.Dispose();
+        }
     }
 
     /// <summary>

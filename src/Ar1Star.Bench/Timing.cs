@@ -22,7 +22,38 @@ public static class Timing
         for (int i = 0; i < warmUp; i++) action();
         var times = new double[Math.Max(1, repeats)];
         for (int i = 0; i < times.Length; i++) times[i] = Seconds(action);
-        Array.Sort(times);
-        return times.Length % 2 == 1 ? times[times.Length / 2] : (times[times.Length / 2 - 1] + times[times.Length / 2]) / 2;
+        return Median(times);
+    }
+
+    /// <summary>
+    /// Two variants of one action timed in alternation, <paramref name="pairs"/> times after
+    /// <paramref name="warmUp"/> untimed pairs: the median seconds of each, and the median of the
+    /// per-pair ratios a / b. Alternating puts both under the same load, so the ratio holds where
+    /// separate medians drift with other processes' bursts.
+    /// </summary>
+    public static (double A, double B, double Ratio) PairedMedians(Action a, Action b, int warmUp, int pairs)
+    {
+        for (int i = 0; i < warmUp; i++)
+        {
+            a();
+            b();
+        }
+        var ta = new double[Math.Max(1, pairs)];
+        var tb = new double[ta.Length];
+        var ratios = new double[ta.Length];
+        for (int i = 0; i < ta.Length; i++)
+        {
+            ta[i] = Seconds(a);
+            tb[i] = Seconds(b);
+            ratios[i] = ta[i] / tb[i];
+        }
+        return (Median(ta), Median(tb), Median(ratios));
+    }
+
+    private static double Median(double[] values)
+    {
+        Array.Sort(values);
+        int n = values.Length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 }

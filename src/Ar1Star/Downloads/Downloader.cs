@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Ar1Star.Storage;
 
 namespace Ar1Star.Downloads;
 
@@ -7,6 +8,8 @@ namespace Ar1Star.Downloads;
 /// Fetches files over HTTP the way a multi-gigabyte dataset needs: into <c>name.part</c>, resuming
 /// an interrupted transfer with a Range request, checking the published md5/sha1, and only then
 /// renaming to the final name, so a file under its final name is always complete and verified.
+/// The match is recorded beside the file (<see cref="DownloadRecord"/>): a later call finds an
+/// unchanged file verified without hashing it again.
 /// </summary>
 public sealed class Downloader
 {
@@ -47,7 +50,7 @@ public sealed class Downloader
     {
         Directory.CreateDirectory(directory);
         string target = Path.Combine(directory, file.FileName);
-        if (File.Exists(target) && (file.Checksum is null || file.Checksum.Compute(target) == file.Checksum.Hex))
+        if (File.Exists(target) && (file.Checksum is null || IsVerified(target, file.Checksum)))
         {
             long size = new FileInfo(target).Length;
             progress?.Report(new DownloadProgress(file.FileName, size, size));
@@ -78,9 +81,20 @@ public sealed class Downloader
             }
         }
 
+        var stamp = FileStamp.Of(part);
         Verify(file, address, part);
         File.Move(part, target, overwrite: true);
+        if (file.Checksum is { } checksum) DownloadRecord.Write(target, checksum, stamp with { Path = Path.GetFullPath(target) });
         return target;
+    }
+
+    private static bool IsVerified(string target, Checksum checksum)
+    {
+        if (DownloadRecord.Vouches(target, checksum)) return true;
+        var stamp = FileStamp.Of(target);
+        if (checksum.Compute(target) != checksum.Hex) return false;
+        DownloadRecord.Write(target, checksum, stamp);
+        return true;
     }
 
     private async Task TransferAsync(RemoteFile file, Uri address, string part, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)

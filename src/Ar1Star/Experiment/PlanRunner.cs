@@ -43,13 +43,26 @@ public static class PlanRunner
                 Core50Protocol.Find(data.Scenario);
                 Core50Protocol.CheckRun(run.Run ?? 0);
             }
+            // Opening the folder creates it: a resume of a folder that does not exist stops here.
+            if (resume && !Directory.Exists(run.Dir))
+                throw new CheckpointException($"--resume: {run.Dir} does not exist (resume a run folder that ar1 run wrote)");
             // Held from before the checkpoint is read: a second run or resume into the folder is refused.
             using var folder = RunFolder.Open(run.Dir, observers.SelectMany(o => o.FilePatterns));
             var checkpoint = resume
                 ? Checkpoint.Load(run.Dir) ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(run.Dir)}")
                 : null;
             var resolved = RunResolver.Resolve(request, run.Run, checkpoint);
-            return Train(run.Dir, resolved, Load(resolved, progress), request.CacheLatents, folder, checkpoint, observers, progress);
+            var scenario = Load(resolved, progress);
+            var options = new RunOptions(run.Dir, resolved.MaxBatches, request.CacheLatents, Precision: resolved.Precision,
+                PrepareModel: resolved.Weights.Prepare(resolved.CacheDir, resolved.Config.Seed, progress.Log))
+            {
+                Resume = checkpoint is not null,
+                Folder = folder,
+                Weights = resolved.Weights,
+                Observers = observers,
+                Settings = resolved.Settings,
+            };
+            return Train(scenario, resolved, options, checkpoint, progress);
         }
         finally
         {
@@ -61,23 +74,13 @@ public static class PlanRunner
         ? Core50Loader.Load(data, progress.Log)
         : BuiltinBenchmark.Create(run.Benchmark, run.Config.Seed, run.CacheDir, run.ProtocolRun, progress.Log);
 
-    private static RunResults Train(string dir, ResolvedRun run, Scenario scenario, bool cacheLatents, RunFolder folder,
-        Checkpoint? checkpoint, IReadOnlyList<IRunObserver> observers, IRunProgress progress)
+    private static RunResults Train(Scenario scenario, ResolvedRun run, RunOptions options, Checkpoint? checkpoint, IRunProgress progress)
     {
-        var options = new RunOptions(dir, run.MaxBatches, cacheLatents, Precision: run.Precision,
-            PrepareModel: run.Weights.Prepare(run.CacheDir, run.Config.Seed, progress.Log))
-        {
-            Resume = checkpoint is not null,
-            Folder = folder,
-            Weights = run.Weights,
-            Observers = observers,
-            Settings = run.Settings,
-        };
         int total = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
         int done = checkpoint?.BatchesDone ?? 0;
         checkpoint?.RequireSettings(ExperimentRunner.SettingsOf(scenario, run.Config, options), $"the checkpoint in {checkpoint.Folder}");
         progress.Log($"scenario={scenario.Name} batches={scenario.TrainBatches.Count} test={scenario.TestSet.Count} " +
-                    $"device={ExperimentRunner.ChooseDevice(run.Config).type} out={dir} weights={run.Weights}");
+                    $"device={ExperimentRunner.ChooseDevice(run.Config).type} out={options.OutDir} weights={run.Weights}");
         if (checkpoint is not null) progress.Log($"resuming after {done} batches from {checkpoint.Folder}");
         return progress.Track(scenario.Name, Math.Min(done, total), Math.Max(done, total),
             () => ExperimentRunner.Run(scenario, run.Config, options, progress.BatchDone, progress.IterationDone));

@@ -171,6 +171,60 @@ public sealed class DownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task AFileCheckedOnce_IsNotHashedAgainWhileItsSizeAndWriteTimeHold()
+    {
+        var content = Payload(1000, 8);
+        var file = Serve("core50_imgs.npz", content);
+        string path = Path.Combine(folder, "core50_imgs.npz");
+        var written = DateTime.UtcNow.AddHours(-1); // well before the check: the stamp is trusted
+        File.WriteAllBytes(path, content);
+        File.SetLastWriteTimeUtc(path, written);
+        await NewDownloader().DownloadAsync(file, folder); // hashed once, and recorded
+        Assert.True(File.Exists(path + ".verified.json"));
+
+        // Same size and write time, other bytes: only a hash would tell, and the record spares it.
+        var other = Payload(1000, 9);
+        File.WriteAllBytes(path, other);
+        File.SetLastWriteTimeUtc(path, written);
+        await NewDownloader().DownloadAsync(file, folder);
+        Assert.Empty(server.Requests);
+        Assert.Equal(other, File.ReadAllBytes(path));
+
+        // A new write time: hashed again, found wrong, and fetched afresh.
+        File.SetLastWriteTimeUtc(path, written.AddMinutes(1));
+        await NewDownloader().DownloadAsync(file, folder);
+        Assert.Single(server.Requests);
+        Assert.Equal(content, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public async Task ARecordOfAnotherChecksum_DoesNotVouchForTheFile()
+    {
+        var old = Payload(1000, 10);
+        string path = Path.Combine(folder, "labels.pkl");
+        File.WriteAllBytes(path, old);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
+        await NewDownloader().DownloadAsync(Serve("labels.pkl", old), folder); // recorded with old's md5
+
+        var updated = Payload(1000, 11); // the publisher's file changed: a new checksum
+        await NewDownloader().DownloadAsync(Serve("labels.pkl", updated), folder);
+
+        Assert.Equal(updated, File.ReadAllBytes(path));
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task ADownloadedFile_IsRecordedAsVerified()
+    {
+        var content = Payload(1000, 12);
+        var file = Serve("paths.pkl", content);
+        string path = await NewDownloader().DownloadAsync(file, folder);
+        string record = File.ReadAllText(path + ".verified.json");
+        Assert.Contains(file.Checksum!.Hex, record);
+        Assert.Contains(Path.GetFullPath(path).Replace("\\", "\\\\"), record);
+    }
+
+    [Fact]
     public async Task MissingFile_IsAnErrorNamingTheAddressAndStatus_NotRetried()
     {
         var file = new RemoteFile("absent.zip", server.UrlOf("absent.zip"), null);

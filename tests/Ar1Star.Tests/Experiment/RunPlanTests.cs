@@ -71,4 +71,16 @@ public class RunPlanTests
         var e = Assert.Throws<ArgumentException>(() => RunPlan.Create(Contradictory[expected]));
         Assert.Contains(expected, e.Message);
     }
+
+    [Fact]
+    public void ResumingAFolderThatDoesNotExistIsRefusedAndCreatesNothing()
+    {
+        string parent = Path.Combine(Path.GetTempPath(), "ar1-plan-missing-" + Guid.NewGuid().ToString("N"));
+        string dir = Path.Combine(parent, "run");
+        var plan = RunPlan.Create(new RunRequest { Resume = dir });
+        var e = Assert.Throws<CheckpointException>(() => PlanRunner.RunOne(plan.Request, plan.Runs[0], []));
+        Assert.Contains(dir, e.Message);
+        Assert.Contains("does not exist", e.Message);
+        Assert.False(Directory.Exists(parent));
+    }
 }
