@@ -50,11 +50,14 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     public BatchRenorm2d Bn => bn;
 
     /// <summary>
-    /// Whether the depthwise convolution runs our kernel where it applies and wins
-    /// (<see cref="DepthwiseConvolution.Chosen"/>, the default); off, LibTorch's, which tests and
-    /// the bench compare against.
+    /// Whether a depthwise convolution runs our kernel where it applies
+    /// (<see cref="DepthwiseConvolution.Chosen"/>) instead of LibTorch's grouped convolution. Off
+    /// by default: in the whole training step, alternated with LibTorch's on one model, it made the
+    /// step 3.3% slower on a quiet AMD EPYC (Zen 3, AVX2; the bench's
+    /// <c>depthwise_kernel_step_ratio</c> 1.033), both being bound by memory traffic on these maps.
+    /// Turn it on where that ratio is below 1.
     /// </summary>
-    public bool FusedKernels { get; set; } = true;
+    public bool DepthwiseKernel { get; set; }
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
@@ -73,7 +76,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private Tensor Convolve(Tensor x)
     {
         var weight = Conv.weight!;
-        if (FusedKernels && DepthwiseConvolution.Chosen(this, x)) return DepthwiseConvolution.Forward(x, weight, (int)Stride);
+        if (DepthwiseKernel && DepthwiseConvolution.Chosen(this, x)) return DepthwiseConvolution.Forward(x, weight, (int)Stride);
         bool pointwise = PointwiseConvolution.Applies(this, x) && ProductRoute.PrefersMatrixProduct(x.device);
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);

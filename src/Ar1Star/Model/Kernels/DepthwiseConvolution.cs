@@ -8,15 +8,16 @@ namespace Ar1Star.Model.Kernels;
 /// A <see cref="ConvBlock"/>'s depthwise 3x3 convolution (stride 1 or 2, padding 1) on
 /// channels-last float32 CPU data by <see cref="DepthwiseConvolutionKernel"/>: the same sums as
 /// LibTorch's convolution up to float rounding, forward and both gradients.
-/// Used on maps of up to <see cref="MaxPixels"/> pixels only: the trainable tail's shapes, where
-/// it measured faster than LibTorch 2.10 (oneDNN) on the 2-core AMD EPYC dev box, process CPU
-/// ms, medians of 21 interleaved runs of a 128-image batch, forward with graph plus backward
-/// (forward alone): 512 channels 8x8 stride 1, 43 against 55 (8.4 against 18); stride 2, 23
-/// against 87 (4.1 against 5.4); 1024 channels 4x4, 37 against 62 (5.0 against 16). On
-/// lat_features' large maps with few channels it lost (32 channels 64x64: 370 against 257;
-/// 64 channels 64x64 stride 2: 391 against 337), where oneDNN's blocking of the map pays.
-/// The whole training step did not show the gain on that loaded box (CPU medians 2-5% higher
-/// with the kernel at two threads, equal at one, inside the quartiles; see the README).
+/// Chosen on maps of up to <see cref="MaxPixels"/> pixels only (the trainable tail's shapes), and
+/// only where <see cref="ConvBlock.DepthwiseKernel"/> is on, which it is not by default: on the
+/// 2-core AMD EPYC dev box, wall-clock medians of 41 alternated calls on a 128-image batch, forward
+/// alone, kernel against LibTorch 2.10's grouped convolution: 512 channels 8x8 stride 1, 11.0
+/// against 11.9 ms; stride 2, 5.5 against 5.4; 1024 channels 4x4, 6.4 against 5.1; and in the
+/// whole training step 3.3% slower (the bench's <c>depthwise_kernel_step_ratio</c>). Both stream
+/// the same bytes and neither computes much, so there is little for a kernel to win here. (An
+/// earlier count in process CPU time, which charges LibTorch's idling OpenMP workers, had shown
+/// the kernel ahead.) On lat_features' large maps it lost outright, where oneDNN's blocking of
+/// the map pays.
 /// </summary>
 public static class DepthwiseConvolution
 {
@@ -30,7 +31,7 @@ public static class DepthwiseConvolution
         && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && block.Conv.weight.dtype == ScalarType.Float32
         && x.dim() == 4 && x.shape[1] == block.InChannels && x.numel() > 0 && ChannelsLast.Is(x);
 
-    /// <summary>Whether <paramref name="block"/> runs the kernel on <paramref name="x"/>: where it applies and measured faster.</summary>
+    /// <summary>Whether the kernel would run <paramref name="block"/>'s convolution of <paramref name="x"/> when the block has it on: where it applies, on small maps.</summary>
     public static bool Chosen(ConvBlock block, Tensor x) => Applies(block, x) && x.shape[2] * x.shape[3] <= MaxPixels;
 
     /// <summary>

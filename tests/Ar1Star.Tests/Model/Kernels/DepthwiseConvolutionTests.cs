@@ -111,8 +111,8 @@ public class DepthwiseConvolutionTests
     [InlineData(2)]
     public void ConvBlockGivesLibTorchsResultsWithTheKernel(int stride)
     {
-        using var fused = new ConvBlock(24, 24, 3, stride, depthwise: true);
-        using var reference = new ConvBlock(24, 24, 3, stride, depthwise: true) { FusedKernels = false };
+        using var fused = new ConvBlock(24, 24, 3, stride, depthwise: true) { DepthwiseKernel = true };
+        using var reference = new ConvBlock(24, 24, 3, stride, depthwise: true);
         reference.load_state_dict(fused.state_dict());
         fused.train();
         reference.train();
