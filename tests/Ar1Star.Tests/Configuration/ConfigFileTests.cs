@@ -153,6 +153,24 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Contains(fragment, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("", null)]
+    [InlineData("# only a comment\n\n", null)]
+    [InlineData("", "fast")] // --name with a file that has no sections: an error, not ignored
+    public void AFileWithNoSectionAndNoKey_IsAnError(string text, string? section)
+    {
+        var e = LoadFails(text, section);
+        Assert.Contains("no [SECTION] and no key in it; expected an INI file like params.cfg", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BinaryContent_IsAnErrorNamingItsLine_WithoutEchoingTheBytes()
+    {
+        var e = LoadFails("[DEFAULT]\nseed = 1\n\u0001\u0002\0zip-bytes-here\u0003\n");
+        Assert.Contains("not a text file (binary content on line 3)", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("zip-bytes-here", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void DuplicateKey_NamesKeyAndBothLines()
     {

@@ -100,6 +100,23 @@ public sealed class Core50BadInputTests : IDisposable
         TwinFormsTests.ReadAll(scenario.TrainBatches[1]); // other batches still read
     }
 
+    [Fact]
+    public void AJpegUnderAPngName_IsRefusedNamingTheFileAndItsFormat()
+    {
+        string root = PngForm();
+        string image = File.ReadLines(NiList(root, "train_batch_02_filelist.txt")).First().Split(' ')[0];
+        string path = Path.Combine(root, "core50_128x128", image);
+        // The same pixels, re-encoded as JPEG under the .png name (a mixed-up copy of the dataset).
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(path))
+        using (var jpeg = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 95))
+            File.WriteAllBytes(path, jpeg.ToArray());
+        var scenario = Core50Loader.Load(new Core50Options(root, "ni"));
+
+        var e = Assert.Throws<InvalidDataException>(() => TwinFormsTests.ReadAll(scenario.TrainBatches[2]));
+
+        Assert.Contains($"{path}: a Jpeg image, not a PNG", e.Message);
+    }
+
     [Theory]
     [InlineData("LUP.pkl")]
     [InlineData("labels.pkl")]
