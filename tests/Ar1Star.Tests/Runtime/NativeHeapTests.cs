@@ -15,6 +15,7 @@ public sealed class ProcessWideMemory;
 public class NativeHeapTests
 {
     private const long Block = 16L << 20;
+    private const double FenceMb = Block / 1048576.0;
 
     [GlibcFact]
     public void TrimIfGrownKeepsTheWorkingSetAndGivesBackWhatOutgrowsItByTheAllowance() => TrimIfGrownAcrossOneLoop();
@@ -89,8 +90,6 @@ public class NativeHeapTests
         fences.Add(ones(Block / sizeof(float)));
         foreach (var b in blocks) b.Dispose();
     }
-
-    private const double FenceMb = Block / 1048576.0;
 
     private static double ResidentMb() =>
         long.Parse(File.ReadAllText("/proc/self/statm").Split(' ')[1]) * (double)Environment.SystemPageSize / 1048576.0;

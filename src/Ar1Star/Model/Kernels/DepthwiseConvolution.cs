@@ -13,11 +13,11 @@ namespace Ar1Star.Model.Kernels;
 /// 2-core AMD EPYC dev box, wall-clock medians of 41 alternated calls on a 128-image batch, forward
 /// alone, kernel against LibTorch 2.10's grouped convolution: 512 channels 8x8 stride 1, 11.0
 /// against 11.9 ms; stride 2, 5.5 against 5.4; 1024 channels 4x4, 6.4 against 5.1; and in the
-/// whole training step level or slower (the bench's <c>depthwise_kernel_step_ratio</c>: 1.033, 1.003). Both stream
-/// the same bytes and neither computes much, so there is little for a kernel to win here. (An
-/// earlier count in process CPU time, which charges LibTorch's idling OpenMP workers, had shown
-/// the kernel ahead.) On lat_features' large maps it lost outright, where oneDNN's blocking of
-/// the map pays.
+/// whole training step level or slower (the bench's <c>depthwise_kernel_step_ratio</c>: 1.033,
+/// 1.003). Both stream the same bytes and neither computes much, so there is little for a kernel
+/// to win here. (An earlier count in process CPU time, which charges LibTorch's idling OpenMP
+/// workers, had shown the kernel ahead.) On lat_features' large maps it lost outright, where
+/// oneDNN's blocking of the map pays.
 /// </summary>
 public static class DepthwiseConvolution
 {
