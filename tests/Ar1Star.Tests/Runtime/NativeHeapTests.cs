@@ -17,6 +17,10 @@ public class NativeHeapTests
 {
     private const long Block = 16L << 20;
 
+    // Kept or given back is all or nothing (1 or 0 when measured); the bounds leave room for
+    // whatever the C library does with a few blocks, not for the outcome to be in doubt.
+    private const double KeptShare = 0.85, GivenBackShare = 0.05;
+
     [GlibcFact]
     public void TrimIfGrownKeepsTheWorkingSetAndGivesBackWhatOutgrowsItByTheAllowance() => TrimIfGrownAcrossOneLoop();
 
@@ -60,18 +64,18 @@ public class NativeHeapTests
             // the first call after the trim takes it as the working set, and later calls leave the
             // blocks in the heap for the next iteration instead of trimming every time.
             var freed = AllocateAndFree(20, fences);
-            Assert.InRange(ResidentShare(freed), 0.99, 1.0);
+            Assert.InRange(ResidentShare(freed), KeptShare, 1.0);
             NativeHeap.TrimIfGrown();
-            Assert.InRange(ResidentShare(freed), 0.99, 1.0);
+            Assert.InRange(ResidentShare(freed), KeptShare, 1.0);
             freed = AllocateAndFree(20, fences);
             NativeHeap.TrimIfGrown();
-            Assert.InRange(ResidentShare(freed), 0.99, 1.0);
+            Assert.InRange(ResidentShare(freed), KeptShare, 1.0);
 
             // Grown past the working set by more than the allowance (48 blocks, 768 MB): given back.
             freed = AllocateAndFree(48, fences);
             Assert.True(ResidentMb() - start > 320 + NativeHeap.GrowthAllowance / 1048576.0);
             NativeHeap.TrimIfGrown();
-            Assert.InRange(ResidentShare(freed), 0.0, 0.01);
+            Assert.InRange(ResidentShare(freed), 0.0, GivenBackShare);
         }
         finally
         {
