@@ -52,13 +52,15 @@ internal static class CliErrors
     }
 
     /// <summary>
-    /// The message on one line, without the " (Parameter 'name')" .NET appends to argument errors:
+    /// The message on one line, without what .NET appends to argument errors (" (Parameter 'name')",
+    /// and "Actual value was 0." on a line of its own, which our messages already say in words):
     /// our own errors keep their details (e.g. every key a weights file lacks) joined by "; ",
     /// others keep their first line (native libraries such as LibTorch put whole traces into theirs).
     /// </summary>
     private static string OneLine(Exception e, bool keepDetails)
     {
         string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+        if (e is ArgumentOutOfRangeException { ActualValue: { } actual }) message = message.Replace($"Actual value was {actual}.", "");
         var lines = message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         if (lines.Length == 0) return "";
         return keepDetails && !message.Contains("Exception raised from", StringComparison.Ordinal) ? string.Join("; ", lines) : lines[0];

@@ -32,6 +32,9 @@ public class CliFailureTests
         Assert.True(lines.Length <= 2, stderr);
         Assert.StartsWith("error: ", lines[0]);
         Assert.Contains(expected, lines[0]);
+        // What .NET appends to argument errors is not for a user.
+        Assert.DoesNotContain("Actual value", lines[0]);
+        Assert.DoesNotContain("(Parameter '", lines[0]);
         Assert.DoesNotContain("   at ", stderr);
     }
 
@@ -49,6 +52,20 @@ public class CliFailureTests
         AssertOneErrorLine(code, stderr, expected);
         Assert.Equal(results, File.ReadAllText(Path.Combine(dir, ExperimentRunner.ResultsFileName)));
         Assert.NotNull(Checkpoint.Load(dir));
+    }
+
+    /// <summary>
+    /// Pretraining the built-in benchmark's lower layers builds its classifier from num_classes
+    /// too: the labels are checked before it starts, not left to fail inside LibTorch.
+    /// </summary>
+    [Fact]
+    public void TooFewClassesAreRefusedBeforeTheBuiltinPretrainingStarts()
+    {
+        string cache = TempDir();
+        var withPretraining = Tiny(1, cacheDir: cache).Where(a => a != "--no-pretraining");
+        var (code, stdout, stderr) = CliProcess.Run(["run", .. withPretraining, "--num-classes", "5", "--out", TempDir()]);
+        AssertOneErrorLine(code, stderr, "give --num-classes 50");
+        Assert.DoesNotContain("pretraining", stdout + stderr);
     }
 
     [Fact]
