@@ -2,6 +2,7 @@ using System.Text.Json;
 using Ar1Star.Configuration;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
+using Ar1Star.Storage;
 using Ar1Star.Strategy;
 
 using Ar1Star.Weights;
@@ -30,7 +31,7 @@ public static class RunResolver
         var resolved = new ResolvedRun(
             Configuration(request, checkpoint?.Config() ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config())),
             data, protocolRun, Benchmark(request, saved), Weights(request, saved, builtinBenchmark: data is null),
-            request.CacheDir ?? saved.Text("cache_dir") ?? BuiltinBenchmark.DefaultCacheDir,
+            CacheFolder.Check(request.CacheDir ?? saved.Text("cache_dir") ?? BuiltinBenchmark.DefaultCacheDir),
             new PrecisionOptions(
                 Choice<TrainPrecision>("--train-precision", request.TrainPrecision ?? saved.Text("train_precision") ?? "fp32"),
                 Choice<MemoryPrecision>("--memory-precision", request.MemoryPrecision ?? saved.Text("memory_precision") ?? "fp32")),

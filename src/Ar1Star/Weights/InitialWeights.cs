@@ -61,6 +61,7 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
             case InitialWeightsKind.None:
                 return null;
             case InitialWeightsKind.Builtin:
+                CacheFolder.Check(cacheDir);
                 return (model, device) => BuiltinPretraining.LoadOrPretrain(model, cacheDir, seed, device, log);
             case InitialWeightsKind.ImageNet:
                 string cached = ImageNetWeights.CachedPath(cacheDir);

@@ -12,6 +12,8 @@ public sealed record WeightsFile(string Path, WeightsFileFormat Format, IReadOnl
     /// <summary>Reads a weights file in any supported format (detected from its content).</summary>
     public static WeightsFile Read(string path)
     {
+        if (Directory.Exists(path))
+            throw new WeightsFileException(path, "a folder, not a weights file (expected a PyTorch checkpoint or a safetensors file)");
         byte[] bytes;
         try
         {

@@ -37,6 +37,15 @@ public sealed class RunResolverTests : IDisposable
     }
 
     [Fact]
+    public void ACacheDirThatIsAFileIsRefusedNamingTheOption()
+    {
+        string file = Cfg("not a folder");
+        var e = Assert.Throws<ArgumentException>(() => Fresh(new RunRequest { CacheDir = file }));
+        Assert.Contains($"--cache-dir: {file} is a file", e.Message);
+        Assert.Equal(_dir, Fresh(new RunRequest { CacheDir = _dir }).CacheDir);
+    }
+
+    [Fact]
     public void ADatasetStartsFromTheSpecNotTheProfile() => Assert.Equal(Spec, Fresh(new RunRequest { Data = Data }).Config);
 
     [Fact]

@@ -35,6 +35,24 @@ public class InitialWeightsTests
     }
 
     [Fact]
+    public void AFileInTheCacheFoldersPlaceIsAnErrorBeforeThePretrainingStarts()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            // Prepare returns before the pretraining runs (it runs when the model exists): the
+            // error comes from the check, not from writing its result minutes later.
+            var e = Assert.Throws<ArgumentException>(() => InitialWeights.Builtin.Prepare(file, seed: 0));
+            Assert.Contains($"--cache-dir: {file} is a file", e.Message);
+            Assert.NotNull(InitialWeights.Builtin.Prepare(Path.Combine(Path.GetTempPath(), "ar1-absent-cache"), seed: 0));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void APathIsReadAtOnceAndLoadedIntoTheModelWhenItExists()
     {
         var prepare = InitialWeights.Parse(WeightsFixtures.MobileNetZip).Prepare("/unused-cache", seed: 0);

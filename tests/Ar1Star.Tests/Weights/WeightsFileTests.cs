@@ -95,6 +95,7 @@ public class WeightsFileTests
         // A pickle, but not torch's: Python's pickle.dumps({'a': 1}, protocol=2)
         AssertError(Write("pickle.pth", Convert.FromHexString("80027d710058010000006171014b01732e")), "magic number");
         AssertError(Path.Combine(dir, "absent.pth"), "no such file");
+        AssertError(Directory.CreateDirectory(Path.Combine(dir, "weights")).FullName, "a folder, not a weights file");
 
         string zipped = Path.Combine(dir, "mobilenet_w1-0895-7e1d739f.pth.zip");
         using (var zip = ZipFile.Open(zipped, ZipArchiveMode.Create))
