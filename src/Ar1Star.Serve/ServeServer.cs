@@ -39,14 +39,14 @@ public sealed class ServeServer : IAsyncDisposable
     public static async Task<ServeServer> StartAsync(LearnerHost host, string address, int port, UploadLimits limits,
         IReadOnlyDictionary<string, string>? info = null)
     {
+        CheckEndpoint(address, port);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBytes;
-            if (IPAddress.TryParse(address, out var ip)) kestrel.Listen(ip, port);
-            else if (address == "localhost") kestrel.ListenLocalhost(port);
-            else throw new ArgumentException($"--host: '{address}' is not an IP address or localhost");
+            if (address == "localhost") kestrel.ListenLocalhost(port);
+            else kestrel.Listen(IPAddress.Parse(address), port);
         });
         builder.Services.Configure<FormOptions>(form =>
         {
@@ -62,6 +62,19 @@ public sealed class ServeServer : IAsyncDisposable
         await app.StartAsync();
         var bound = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new ServeServer(app, host, new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// Checks what <see cref="StartAsync"/> will listen on, for callers to call before they build
+    /// the learner (with the built-in pretraining, minutes of work a bad port would waste).
+    /// </summary>
+    /// <exception cref="ArgumentException">The address is neither an IP address nor localhost, or the port is out of range.</exception>
+    public static void CheckEndpoint(string address, int port)
+    {
+        if (address != "localhost" && !IPAddress.TryParse(address, out _))
+            throw new ArgumentException($"--host: '{address}' is not an IP address or localhost");
+        if (port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
+            throw new ArgumentException($"--port: expected 0 (any free port) to {IPEndPoint.MaxPort}, got {port}");
     }
 
     /// <summary>Completes when the application is asked to stop (Ctrl+C, SIGTERM).</summary>

@@ -45,6 +45,7 @@ internal static class ServeCommand
         // Synchronous on purpose: Ctrl+C then reaches the web host, which stops and saves (an async action would be cut short).
         command.SetAction(parse => CliErrors.Guard(() =>
         {
+            ServeServer.CheckEndpoint(parse.GetValue(hostOption)!, parse.GetValue(portOption));
             string cacheDir = parse.GetValue(cacheOption)!.FullName;
             string weightsText = parse.GetValue(weightsOption) ?? (File.Exists(ImageNetWeights.CachedPath(cacheDir)) ? "imagenet" : "builtin");
             var options = new LearnerOptions

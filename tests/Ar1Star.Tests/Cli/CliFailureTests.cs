@@ -68,6 +68,22 @@ public class CliFailureTests
         Assert.DoesNotContain("pretraining", stdout + stderr);
     }
 
+    /// <summary>
+    /// The address is checked before the learner is built: a bad one cost the built-in
+    /// pretraining first, and wrote a state folder on the way out.
+    /// </summary>
+    [Theory]
+    [InlineData("--port", "99999", "--port: expected 0 (any free port) to 65535, got 99999")]
+    [InlineData("--host", "999.1.1.1", "--host: '999.1.1.1' is not an IP address or localhost")]
+    public void ServeRefusesABadAddressBeforeBuildingTheLearner(string option, string value, string expected)
+    {
+        string dir = TempDir(), state = Path.Combine(dir, "state");
+        var (code, stdout, stderr) = CliProcess.Run("serve", option, value, "--state", state, "--cache-dir", Path.Combine(dir, "cache"));
+        AssertOneErrorLine(code, stderr, expected);
+        Assert.DoesNotContain("pretraining", stdout + stderr);
+        Assert.False(Directory.Exists(state));
+    }
+
     [Fact]
     public void PlotIntoAnExistingFolderIsOneErrorLine()
     {
