@@ -19,7 +19,7 @@ internal static class SummaryCommand
             try
             {
                 string dir = parse.GetValue(dirArgument)!.FullName;
-                if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such folder");
+                if (!Directory.Exists(dir)) throw new DirectoryNotFoundException(File.Exists(dir) ? $"{dir} is a file; expected a folder holding runs" : $"{dir}: no such folder");
                 var runs = RunFolders.Under(dir);
                 if (runs.Count == 0) throw new FileNotFoundException($"{dir}: no run*/results.json under it");
                 var summary = MultiRunSummary.OfFolders(runs);

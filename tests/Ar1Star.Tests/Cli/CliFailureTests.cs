@@ -85,6 +85,17 @@ public class CliFailureTests
     }
 
     [Fact]
+    public void SummaryOfAFileOrOfNothingSaysWhichItIs()
+    {
+        string dir = TempDir(), file = Path.Combine(dir, "results.json");
+        File.WriteAllText(file, "{}");
+        var (code, _, stderr) = CliProcess.Run("summary", file);
+        AssertOneErrorLine(code, stderr, $"{file} is a file; expected a folder holding runs");
+        (code, _, stderr) = CliProcess.Run("summary", Path.Combine(dir, "absent"));
+        AssertOneErrorLine(code, stderr, "absent: no such folder");
+    }
+
+    [Fact]
     public void PlotIntoAnExistingFolderIsOneErrorLine()
     {
         string dir = TempDir();
