@@ -32,7 +32,7 @@ internal static class DownloadCommand
         {
             var files = Core50Download.Select(Core50Download.Official, parse.GetValue(whatOption)!);
             var mirror = MirrorUri(parse.GetValue(mirrorOption));
-            string root = parse.GetValue(toOption)!.FullName;
+            string root = OptionPaths.Folder(parse.GetValue(toOption)!.FullName, "--to");
             using var http = NewHttpClient();
             var downloader = new Downloader(http, mirror) { RetryNotice = Console.Error.WriteLine };
             Core50Download.RunAsync(files, root, downloader, Console.WriteLine, new DownloadProgressPrinter()).GetAwaiter().GetResult();
@@ -57,7 +57,7 @@ internal static class DownloadCommand
         command.Options.Add(mirror);
         command.SetAction(parse => CliErrors.Guard(() =>
         {
-            string directory = parse.GetValue(to)!.FullName;
+            string directory = OptionPaths.Folder(parse.GetValue(to)!.FullName, "--to");
             if (weights.IsPresentIn(directory))
             {
                 Console.WriteLine($"already present, sha1 verified: {weights.PathIn(directory)}");

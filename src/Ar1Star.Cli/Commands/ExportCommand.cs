@@ -15,20 +15,19 @@ internal static class ExportCommand
         var command = new Command("export", "Export a saved learner's classifier as an ONNX model");
         command.Arguments.Add(dirArgument);
         command.Options.Add(onnxOption);
-        command.SetAction(parse =>
+        command.SetAction(parse => CliErrors.Guard(() =>
         {
-            string path = parse.GetValue(onnxOption)!.FullName;
+            // Checked before the learner is loaded.
+            string path = OptionPaths.NewFile(parse.GetValue(onnxOption)!.FullName, "--onnx", "classifier.onnx");
             return SavedLearner.With(parse.GetValue(dirArgument)!.FullName, learner =>
             {
-                if (Path.GetDirectoryName(path) is { } parent && !Directory.Exists(parent))
-                    throw new DirectoryNotFoundException($"--onnx: folder {parent} does not exist");
                 learner.ExportOnnx(path);
                 int s = learner.ImageSize;
                 Console.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB): input pixels float32 [N, 3, {s}, {s}] RGB 0..255; " +
                                   $"outputs logits [N, {learner.NumClasses}], probabilities over classes {string.Join(' ', learner.ClassesSeen)}");
                 return 0;
             });
-        });
+        }));
         return command;
     }
 }

@@ -54,9 +54,11 @@ public sealed class LearnerImage
 
     /// <summary>An encoded image file.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">The file is not a readable image.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable image, or the path is a folder.</exception>
     public static LearnerImage FromFile(string path) =>
-        File.Exists(path) ? FromEncoded(File.ReadAllBytes(path), path) : throw new FileNotFoundException($"{path}: image not found", path);
+        File.Exists(path) ? FromEncoded(File.ReadAllBytes(path), path)
+        : Directory.Exists(path) ? throw new InvalidDataException($"{path}: a folder, not an image; expected a PNG or JPEG file")
+        : throw new FileNotFoundException($"{path}: image not found", path);
 
     /// <summary>A SkiaSharp bitmap of any colour type (converted to RGB; alpha is dropped).</summary>
     public static LearnerImage FromBitmap(SKBitmap bitmap)

@@ -106,6 +106,20 @@ public class PredictExportCommandTests : IDisposable
         var noFolder = CliProcess.Run("export", state, "--onnx", Path.Combine(dir, "no", "such", "m.onnx"));
         Assert.Equal(2, noFolder.ExitCode);
         Assert.Contains("--onnx", noFolder.Err);
+        // A folder where a file belongs, each way round, names its kind; export checks before it loads.
+        var folderAsImage = CliProcess.Run("predict", state, empty);
+        Assert.Equal(2, folderAsImage.ExitCode);
+        Assert.Contains("empty: a folder, not an image", folderAsImage.Err);
+        var folderAsOnnx = CliProcess.Run("export", state, "--onnx", empty);
+        Assert.Equal(2, folderAsOnnx.ExitCode);
+        Assert.Contains($"--onnx: {empty} is a folder; give the file's name", folderAsOnnx.Err);
+        Assert.DoesNotContain("learner loaded", folderAsOnnx.Err);
+        foreach (string what in new[] { "weights", "core50" })
+        {
+            var fileAsFolder = CliProcess.Run("download", what, "--to", garbage);
+            Assert.Equal(2, fileAsFolder.ExitCode);
+            Assert.Contains($"--to: {garbage} is a file; expected a folder", fileAsFolder.Err);
+        }
     }
 
     [Theory]
