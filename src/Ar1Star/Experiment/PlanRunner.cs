@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 
@@ -51,7 +52,11 @@ public static class PlanRunner
             var checkpoint = resume
                 ? Checkpoint.Load(run.Dir) ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(run.Dir)}")
                 : null;
-            var resolved = RunResolver.Resolve(request, run.Run, checkpoint);
+            var sibling = checkpoint is null && run.Start == RunStart.ResumeIfStarted ? StartedSibling(run) : null;
+            if (sibling is not null) progress.Log($"{run.Name ?? run.Dir}: starts now, with the settings of the set as in {sibling.Folder}");
+            var resolved = sibling is not null
+                ? RunResolver.ResolveLikeSibling(request, run.Run ?? 0, sibling)
+                : RunResolver.Resolve(request, run.Run, checkpoint);
             var scenario = Load(resolved, progress);
             var options = new RunOptions(run.Dir, resolved.MaxBatches, request.CacheLatents, Precision: resolved.Precision,
                 PrepareModel: resolved.Weights.Prepare(resolved.CacheDir, resolved.Config.Seed, progress.Log))
@@ -69,6 +74,14 @@ public static class PlanRunner
             foreach (var o in observers) o.Dispose();
         }
     }
+
+    /// <summary>The checkpoint of the first other run of the set (run0, run1, ...) in the same folder that has one.</summary>
+    private static Checkpoint? StartedSibling(PlannedRun run) =>
+        Directory.EnumerateDirectories(Path.GetDirectoryName(run.Dir)!, "run*")
+            .Where(d => d != run.Dir && int.TryParse(Path.GetFileName(d)[3..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            .OrderBy(d => int.Parse(Path.GetFileName(d)[3..], CultureInfo.InvariantCulture))
+            .Select(Checkpoint.Load)
+            .FirstOrDefault(c => c is not null);
 
     private static Scenario Load(ResolvedRun run, IRunProgress progress) => run.Data is { } data
         ? Core50Loader.Load(data, progress.Log)

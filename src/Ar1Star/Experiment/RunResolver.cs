@@ -25,20 +25,40 @@ public static class RunResolver
     /// <exception cref="CheckpointException">A given setting differs from the checkpoint's; names each key and both values.</exception>
     public static ResolvedRun Resolve(RunRequest request, int? run, Checkpoint? checkpoint)
     {
-        var saved = new SavedSettings(checkpoint);
+        var resolved = Resolve(request, run, new SavedSettings(checkpoint), checkpoint?.Config(), checkpoint?.MaxBatches);
+        // A differing option is refused before the data is loaded (or the built-in twin written).
+        checkpoint?.RequireSettings(Checkpoint.SettingsOf(resolved.Config, resolved.Settings), $"the checkpoint in {checkpoint.Folder}", onlyThese: true);
+        return resolved;
+    }
+
+    /// <summary>
+    /// A run of a resumed set of runs (<c>--resume DIR --runs</c>) that had not started: the settings
+    /// not given are those the set was started with, read from another run's checkpoint, and the
+    /// protocol run is its own. Without this it would start from the defaults (another image size,
+    /// all batches instead of the set's --max-batches).
+    /// </summary>
+    /// <exception cref="CheckpointException">A given setting differs from the set's; names each key and both values.</exception>
+    public static ResolvedRun ResolveLikeSibling(RunRequest request, int run, Checkpoint sibling)
+    {
+        var resolved = Resolve(request, run, new SavedSettings(sibling), sibling.Config(), sibling.MaxBatches);
+        int siblingRun = sibling.Setting("run")?.GetValue<int>() ?? 0;
+        var asSibling = resolved with { ProtocolRun = siblingRun, Data = resolved.Data is { } d ? d with { Run = siblingRun } : null };
+        sibling.RequireSettings(Checkpoint.SettingsOf(asSibling.Config, asSibling.Settings), $"the set of runs (as the checkpoint in {sibling.Folder} records it)", onlyThese: true);
+        return resolved;
+    }
+
+    private static ResolvedRun Resolve(RunRequest request, int? run, SavedSettings saved, Ar1Config? savedConfig, int? savedMaxBatches)
+    {
         int protocolRun = run ?? saved.Int("run") ?? 0;
-        var data = request.Data is { } given ? given with { Run = protocolRun } : saved.Data();
-        var resolved = new ResolvedRun(
-            Configuration(request, checkpoint?.Config() ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config())),
+        var data = (request.Data ?? saved.Data()) is { } given ? given with { Run = protocolRun } : null;
+        return new ResolvedRun(
+            Configuration(request, savedConfig ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config())),
             data, protocolRun, Benchmark(request, saved), Weights(request, saved, builtinBenchmark: data is null),
             CacheFolder.Check(request.CacheDir ?? saved.Text("cache_dir") ?? BuiltinBenchmark.DefaultCacheDir),
             new PrecisionOptions(
                 Choice<TrainPrecision>("--train-precision", request.TrainPrecision ?? saved.Text("train_precision") ?? "fp32"),
                 Choice<MemoryPrecision>("--memory-precision", request.MemoryPrecision ?? saved.Text("memory_precision") ?? "fp32")),
-            request.MaxBatches ?? checkpoint?.MaxBatches);
-        // A differing option is refused before the data is loaded (or the built-in twin written).
-        checkpoint?.RequireSettings(Checkpoint.SettingsOf(resolved.Config, resolved.Settings), $"the checkpoint in {checkpoint.Folder}", onlyThese: true);
-        return resolved;
+            request.MaxBatches ?? savedMaxBatches);
     }
 
     /// <summary>The config file over <paramref name="lower"/>, then each key given, validated.</summary>

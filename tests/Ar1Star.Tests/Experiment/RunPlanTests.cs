@@ -46,6 +46,61 @@ public class RunPlanTests
         Directory.Delete(root, recursive: true);
     }
 
+    /// <summary>
+    /// A set killed before its second run started, resumed with no option repeated: the second run
+    /// is made as the set was asked for (image size, weights, --max-batches, a key), under its own run.
+    /// </summary>
+    [Fact]
+    public void ARunOfAResumedSetThatHadNotStartedTakesTheSetsSettingsNotTheDefaults()
+    {
+        string root = Directory.CreateTempSubdirectory("ar1-plan-").FullName;
+        try
+        {
+            var set = new RunRequest
+            {
+                Out = root, Runs = [0], ImageSize = 32, Frames = 2, TestFrames = 1, Weights = "none", MaxBatches = 1,
+                CacheDir = Cli.CliProcess.TestCacheDir, Overrides = new Dictionary<string, string> { ["rm_sz"] = "7" },
+            };
+            PlanRunner.RunAll(RunPlan.Create(set), () => []);
+
+            // The folders and sizes given again keep a regression short and out of the user's cache:
+            // a run made from the defaults (391 batches) stops at its start instead of training.
+            var again = new RunRequest { Resume = root, Runs = [0, 1], CacheDir = Cli.CliProcess.TestCacheDir, Frames = 2 };
+            var resumed = PlanRunner.RunAll(RunPlan.Create(again), () => [], new OneBatchOnly());
+            var second = Checkpoint.Load(Path.Combine(root, "run1"))!;
+            Assert.Equal(1, second.Setting("run")!.GetValue<int>());
+            Assert.Equal(32, second.Setting("image_size")!.GetValue<int>());
+            Assert.Equal(2, second.Setting("frames")!.GetValue<int>());
+            Assert.Equal("none", second.Setting("weights")!.GetValue<string>());
+            Assert.Equal(7, second.Config().RmSz);
+            Assert.Equal(1, second.MaxBatches);
+            Assert.Single(resumed[1].Results.Batches);
+
+            // Given again with another value, a setting of the set is refused, naming the key.
+            Directory.Delete(Path.Combine(root, "run1"), recursive: true);
+            var e = Assert.Throws<CheckpointException>(() =>
+                PlanRunner.RunAll(RunPlan.Create(again with { ImageSize = 64 }), () => [], new OneBatchOnly()));
+            Assert.Contains("image_size (checkpoint 32, now 64)", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>Lets only runs of one batch train.</summary>
+    private sealed class OneBatchOnly : IRunProgress
+    {
+        public T Track<T>(string title, int done, int total, Func<T> work) =>
+            total == 1 ? work() : throw new Xunit.Sdk.XunitException($"{title}: a run of {total} batches, expected the set's 1");
+
+        public void Log(string line) { }
+
+        public void BatchDone(BatchResult result) { }
+
+        public void IterationDone(Ar1Star.Strategy.TrainingIteration iteration) { }
+    }
+
     [Fact]
     public void ResumeAndTheSameOutAreOneFolder()
     {
