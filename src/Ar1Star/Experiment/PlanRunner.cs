@@ -46,7 +46,9 @@ public static class PlanRunner
             }
             // Opening the folder creates it: a resume of a folder that does not exist stops here.
             if (resume && !Directory.Exists(run.Dir))
-                throw new CheckpointException($"--resume: {run.Dir} does not exist (resume a run folder that ar1 run wrote)");
+                throw new CheckpointException(File.Exists(run.Dir)
+                    ? $"--resume: {run.Dir} is a file; expected a run folder that ar1 run wrote"
+                    : $"--resume: {run.Dir} does not exist (resume a run folder that ar1 run wrote)");
             // Held from before the checkpoint is read: a second run or resume into the folder is refused.
             using var folder = RunFolder.Open(run.Dir, observers.SelectMany(o => o.FilePatterns));
             var checkpoint = resume

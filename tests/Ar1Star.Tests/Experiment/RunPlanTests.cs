@@ -137,5 +137,12 @@ public class RunPlanTests
         Assert.Contains(dir, e.Message);
         Assert.Contains("does not exist", e.Message);
         Assert.False(Directory.Exists(parent));
+
+        string file = Path.GetTempFileName();
+        plan = RunPlan.Create(new RunRequest { Resume = file });
+        e = Assert.Throws<CheckpointException>(() => PlanRunner.RunOne(plan.Request, plan.Runs[0], []));
+        Assert.Contains($"{file} is a file; expected a run folder", e.Message);
+        Assert.Equal(0, new FileInfo(file).Length);
+        File.Delete(file);
     }
 }
