@@ -27,6 +27,7 @@ public sealed class RunFolder : IDisposable
 
     private readonly FolderLock folderLock;
     private bool replacing;
+    private bool written;
 
     /// <summary>The run's output folder.</summary>
     public string Path { get; }
@@ -93,6 +94,7 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     public void BeginReplacement()
     {
+        written = true;
         File.WriteAllText(System.IO.Path.Combine(Path, MarkerName), "written by ar1 (AR1* with Latent Replay); it deletes only its own files here\n");
         var earlier = OwnedEntries(Path).ToList();
         if (earlier.Count > 0)
@@ -158,7 +160,10 @@ public sealed class RunFolder : IDisposable
         else File.Delete(entry);
     }
 
-    /// <summary>Releases the folder lock; an earlier run still set aside is put back.</summary>
+    /// <summary>
+    /// Releases the folder lock; an earlier run still set aside is put back, and a folder this
+    /// run created goes again if the run failed before writing anything in it.
+    /// </summary>
     public void Dispose()
     {
         try
@@ -169,7 +174,7 @@ public sealed class RunFolder : IDisposable
         finally
         {
             replacing = false;
-            folderLock.Dispose();
+            folderLock.Release(removeCreatedFolder: !written);
         }
     }
 }

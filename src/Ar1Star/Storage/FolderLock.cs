@@ -17,8 +17,13 @@ internal sealed class FolderLock : IDisposable
     public const string OwnerName = ".ar1-lock-owner";
 
     private readonly FileStream stream;
+    private readonly bool createdFolder;
 
-    private FolderLock(FileStream stream) => this.stream = stream;
+    private FolderLock(FileStream stream, bool createdFolder)
+    {
+        this.stream = stream;
+        this.createdFolder = createdFolder;
+    }
 
     /// <summary>Takes the lock, creating the folder if needed.</summary>
     /// <param name="folder">The folder to lock.</param>
@@ -26,6 +31,7 @@ internal sealed class FolderLock : IDisposable
     /// <exception cref="FolderLockedException">Another process holds it.</exception>
     public static FolderLock Acquire(string folder, string purpose = "the output folder")
     {
+        bool created = !Directory.Exists(folder);
         Directory.CreateDirectory(folder);
         string path = Path.Combine(folder, LockName);
         FileStream stream;
@@ -41,7 +47,7 @@ internal sealed class FolderLock : IDisposable
                 "wait for it to end, or choose another --out");
         }
         File.WriteAllText(Path.Combine(folder, OwnerName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-        return new FolderLock(stream);
+        return new FolderLock(stream, created);
     }
 
     private static string ReadOwner(string folder)
@@ -58,10 +64,32 @@ internal sealed class FolderLock : IDisposable
     }
 
     /// <summary>Releases the lock.</summary>
-    public void Dispose()
+    public void Dispose() => Release(removeCreatedFolder: false);
+
+    /// <summary>
+    /// Releases the lock; with <paramref name="removeCreatedFolder"/>, a folder that
+    /// <see cref="Acquire"/> created and that holds nothing else goes too (a run that failed
+    /// before writing leaves no trace). The lock file goes while still held: a process that
+    /// opened it meanwhile then finds no folder to write its owner file in and stops, where
+    /// deleting it after the release could leave two processes each holding a file of that name.
+    /// </summary>
+    public void Release(bool removeCreatedFolder)
     {
+        string folder = Path.GetDirectoryName(stream.Name)!;
         // The owner file goes first: a process that then takes the lock writes its own.
-        try { File.Delete(Path.Combine(Path.GetDirectoryName(stream.Name)!, OwnerName)); } catch (IOException) { }
+        try { File.Delete(Path.Combine(folder, OwnerName)); } catch (IOException) { }
+        if (removeCreatedFolder && createdFolder && Directory.EnumerateFileSystemEntries(folder).All(e => Path.GetFileName(e) == LockName))
+        {
+            try
+            {
+                File.Delete(stream.Name);
+                Directory.Delete(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Windows keeps a file open without sharing; or something arrived meanwhile: it stays.
+            }
+        }
         stream.Dispose();
     }
 }

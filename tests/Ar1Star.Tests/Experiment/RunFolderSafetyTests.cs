@@ -76,6 +76,26 @@ public class RunFolderSafetyTests
     }
 
     [Fact]
+    public void AFreshRunFailingBeforeItWritesRemovesTheFolderItCreatedAndKeepsOneThatWasThere()
+    {
+        string parent = Directory.CreateTempSubdirectory("ar1-new-").FullName;
+        var bad = TinyScenario.Config with { FreezeBelowLayer = "nosuch" }; // found out once the model exists, the folder locked
+        string created = Path.Combine(parent, "created");
+        Assert.Throws<ArgumentException>(() => Run(created, 2, config: bad));
+        Assert.False(Directory.Exists(created));
+
+        string existing = Directory.CreateDirectory(Path.Combine(parent, "existing")).FullName;
+        Assert.Throws<ArgumentException>(() => Run(existing, 2, config: bad));
+        Assert.True(Directory.Exists(existing));
+
+        // Failing once it has written (its marker, its first results), a run keeps the folder it made.
+        string started = Path.Combine(parent, "started");
+        Assert.Throws<Stop>(() => Run(started, 2, failAt: new RunStep(0, "results")));
+        Assert.True(File.Exists(Path.Combine(started, RunFolder.MarkerName)));
+        Directory.Delete(parent, recursive: true);
+    }
+
+    [Fact]
     public void AFreshRunFailingBeforeItsFirstCheckpointPutsTheEarlierRunBackAndReplacesItOnceItHasOne()
     {
         string dir = EarlierRun();

@@ -18,6 +18,26 @@ public class FolderLockTests
     }
 
     [Fact]
+    public void ReleasingRemovesOnlyAFolderItCreatedThatHoldsNothingElse()
+    {
+        string parent = Directory.CreateTempSubdirectory("ar1-lock-").FullName;
+        string created = Path.Combine(parent, "created"), used = Path.Combine(parent, "used");
+        FolderLock.Acquire(created).Release(removeCreatedFolder: true);
+        Assert.False(Directory.Exists(created));
+
+        FolderLock.Acquire(parent).Release(removeCreatedFolder: true); // it was there before
+        Assert.True(Directory.Exists(parent));
+
+        var held = FolderLock.Acquire(used);
+        File.WriteAllText(Path.Combine(used, "results.json"), "{}");
+        held.Release(removeCreatedFolder: true);
+        Assert.Equal([FolderLock.LockName, "results.json"], Directory.GetFileSystemEntries(used).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        FolderLock.Acquire(used).Dispose(); // and taken again, as before
+        Directory.Delete(parent, recursive: true);
+    }
+
+    [Fact]
     public void AnotherProcessSeesTheLock()
     {
         // The lock is an OS lock (flock on Linux), not a file whose presence counts: ar1, started as its own process, is refused.
