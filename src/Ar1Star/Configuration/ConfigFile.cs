@@ -24,6 +24,8 @@ public static class ConfigFile
     public static Ar1Config Load(string path, string? section = null, Ar1Config? baseConfig = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+            throw new ConfigException("a folder, not a config file; expected an INI file in the reference's params.cfg format", filePath: path);
         if (!File.Exists(path))
             throw new ConfigException($"file not found (looked for '{Path.GetFullPath(path)}')", filePath: path);
         string text;

@@ -134,6 +134,10 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Null(e.Line);
         Assert.Contains("file not found", e.Message, StringComparison.Ordinal);
         Assert.StartsWith(path + ": ", e.Message, StringComparison.Ordinal);
+
+        string folder = Directory.CreateDirectory(Path.Combine(_dir, "params.cfg")).FullName;
+        e = Assert.Throws<ConfigException>(() => ConfigFile.Load(folder));
+        Assert.StartsWith(folder + ": a folder, not a config file", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
