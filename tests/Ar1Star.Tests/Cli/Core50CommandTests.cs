@@ -78,4 +78,17 @@ public sealed class Core50CommandTests
         Assert.Equal(2, code);
         Assert.Equal($"error: {TinyTwin.Root} already exists and is not empty; choose another folder or delete it", stderr.Trim());
     }
+
+    /// <summary>Refused before the twin is written (it was written whole, then failed to move onto the file).</summary>
+    [Fact]
+    public void Synth_OntoAFile_RefusesBeforeWriting()
+    {
+        string file = Path.GetTempFileName();
+        var (code, stdout, stderr) = CliProcess.Run("synth", "--to", file, "--frames", "1", "--image-size", "32");
+
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {file} is a file; expected a folder to create (the twin is written before it is moved there)", stderr.Trim());
+        Assert.DoesNotContain("writing", stdout);
+        File.Delete(file);
+    }
 }

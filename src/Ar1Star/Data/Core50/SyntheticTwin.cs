@@ -30,6 +30,7 @@ public static class SyntheticTwin
     {
         options.Validate();
         string target = Path.GetFullPath(destination);
+        if (File.Exists(target)) throw new IOException($"{target} is a file; expected a folder to create (the twin is written before it is moved there)");
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new IOException($"{target} already exists and is not empty; choose another folder or delete it");
         string parent = Path.GetDirectoryName(target)!;
