@@ -68,7 +68,6 @@ public static class ExperimentRunner
         config.Validate();
         if (options.MaxBatches is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatches, $"--max-batches must be at least 1, got {options.MaxBatches}");
-        RunInputs.CheckLabels(scenario, config);
         var device = options.Device ?? ChooseDevice(config);
         var settings = SettingsOf(scenario, config, options);
         // Locked before anything is read, so that no other run or resume interleaves with this one.
@@ -91,11 +90,13 @@ public static class ExperimentRunner
             Weights = options.Weights,
         };
         // Everything that bad input can break is built and checked before the output folder is touched.
+        // The data first: preparing the weights (the built-in pretraining) takes minutes, and builds
+        // its classifier from num_classes too, failing inside LibTorch on a label beyond it.
+        scenario = RunInputs.Validate(scenario, config, resumed?.BatchesDone ?? 0);
         // A resumed learner gets its weights from the checkpoint: no need to prepare (e.g. pretrain) them.
         using var learner = resumed is null
             ? ContinualLearner.CreateWith(learnerOptions, options.PrepareModel)
             : ContinualLearner.Load(resumed.Folder, learnerOptions);
-        scenario = RunInputs.Validate(scenario, config, resumed?.BatchesDone ?? 0);
         // The process's memory policy, not the algorithm's: native memory freed by an epoch goes back
         // to the system once it outgrows the working set, so the resident set stays flat.
         learner.Strategy.EpochDone = NativeHeap.TrimIfGrown;

@@ -22,24 +22,13 @@ public static class RunInputs
     /// <exception cref="FileNotFoundException">An image is missing.</exception>
     public static Scenario Validate(Scenario scenario, Ar1Config config, int nextBatch)
     {
-        CheckLabels(scenario, config);
-        var batches = scenario.TrainBatches.ToArray();
-        if (nextBatch < batches.Length) batches[nextBatch] = PredecodedPatternSet.Decode(batches[nextBatch]);
-        return scenario with { TrainBatches = batches, TestSet = PredecodedPatternSet.Decode(scenario.TestSet) };
-    }
-
-    /// <summary>
-    /// The part of <see cref="Validate"/> that reads no image, for before the model is built:
-    /// preparing its weights (pretraining the built-in benchmark's layers) takes num_classes from
-    /// the configuration too, and fails deep inside LibTorch on a label beyond it.
-    /// </summary>
-    /// <exception cref="ArgumentException">Labels do not fit num_classes, or there is no training batch.</exception>
-    public static void CheckLabels(Scenario scenario, Ar1Config config)
-    {
         if (scenario.TrainBatches.Count == 0) throw new ArgumentException($"{scenario.Name}: the scenario has no training batch");
         int maxLabel = scenario.TrainBatches.Append(scenario.TestSet).SelectMany(b => b.Labels).DefaultIfEmpty(0).Max();
         if (maxLabel >= config.NumClasses)
             throw new ArgumentException(
                 $"num_classes is {config.NumClasses} but {scenario.Name} has labels up to {maxLabel}: give --num-classes {maxLabel + 1} (or more)");
+        var batches = scenario.TrainBatches.ToArray();
+        if (nextBatch < batches.Length) batches[nextBatch] = PredecodedPatternSet.Decode(batches[nextBatch]);
+        return scenario with { TrainBatches = batches, TestSet = PredecodedPatternSet.Decode(scenario.TestSet) };
     }
 }
