@@ -27,7 +27,6 @@ public sealed class RunFolder : IDisposable
 
     private readonly FolderLock folderLock;
     private bool replacing;
-    private bool written;
 
     /// <summary>The run's output folder.</summary>
     public string Path { get; }
@@ -94,7 +93,6 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     public void BeginReplacement()
     {
-        written = true;
         File.WriteAllText(System.IO.Path.Combine(Path, MarkerName), "written by ar1 (AR1* with Latent Replay); it deletes only its own files here\n");
         var earlier = OwnedEntries(Path).ToList();
         if (earlier.Count > 0)
@@ -162,7 +160,7 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>
     /// Releases the folder lock; an earlier run still set aside is put back, and a folder this
-    /// run created goes again if the run failed before writing anything in it.
+    /// run created goes again if the run failed before writing anything in it (<see cref="FolderLock.Dispose"/>).
     /// </summary>
     public void Dispose()
     {
@@ -174,7 +172,7 @@ public sealed class RunFolder : IDisposable
         finally
         {
             replacing = false;
-            folderLock.Release(removeCreatedFolder: !written);
+            folderLock.Dispose();
         }
     }
 }

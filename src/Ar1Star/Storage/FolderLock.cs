@@ -63,22 +63,19 @@ internal sealed class FolderLock : IDisposable
         }
     }
 
-    /// <summary>Releases the lock.</summary>
-    public void Dispose() => Release(removeCreatedFolder: false);
-
     /// <summary>
-    /// Releases the lock; with <paramref name="removeCreatedFolder"/>, a folder that
-    /// <see cref="Acquire"/> created and that holds nothing else goes too (a run that failed
-    /// before writing leaves no trace). The lock file goes while still held: a process that
-    /// opened it meanwhile then finds no folder to write its owner file in and stops, where
-    /// deleting it after the release could leave two processes each holding a file of that name.
+    /// Releases the lock. A folder that <see cref="Acquire"/> created and that holds nothing else
+    /// goes too (a run that failed before writing leaves no trace). The lock file goes while still
+    /// held: a process that opened it meanwhile then finds no folder to write its owner file in
+    /// and stops, where deleting it after the release could leave two processes each holding a
+    /// file of that name.
     /// </summary>
-    public void Release(bool removeCreatedFolder)
+    public void Dispose()
     {
         string folder = Path.GetDirectoryName(stream.Name)!;
         // The owner file goes first: a process that then takes the lock writes its own.
         try { File.Delete(Path.Combine(folder, OwnerName)); } catch (IOException) { }
-        if (removeCreatedFolder && createdFolder && Directory.EnumerateFileSystemEntries(folder).All(e => Path.GetFileName(e) == LockName))
+        if (createdFolder && Directory.EnumerateFileSystemEntries(folder).All(e => Path.GetFileName(e) == LockName))
         {
             try
             {

@@ -22,15 +22,15 @@ public class FolderLockTests
     {
         string parent = Directory.CreateTempSubdirectory("ar1-lock-").FullName;
         string created = Path.Combine(parent, "created"), used = Path.Combine(parent, "used");
-        FolderLock.Acquire(created).Release(removeCreatedFolder: true);
+        FolderLock.Acquire(created).Dispose();
         Assert.False(Directory.Exists(created));
 
-        FolderLock.Acquire(parent).Release(removeCreatedFolder: true); // it was there before
+        FolderLock.Acquire(parent).Dispose(); // it was there before
         Assert.True(Directory.Exists(parent));
 
         var held = FolderLock.Acquire(used);
         File.WriteAllText(Path.Combine(used, "results.json"), "{}");
-        held.Release(removeCreatedFolder: true);
+        held.Dispose();
         Assert.Equal([FolderLock.LockName, "results.json"], Directory.GetFileSystemEntries(used).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         FolderLock.Acquire(used).Dispose(); // and taken again, as before
