@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 
@@ -79,10 +78,7 @@ public static class PlanRunner
 
     /// <summary>The checkpoint of the first other run of the set (run0, run1, ...) in the same folder that has one.</summary>
     private static Checkpoint? StartedSibling(PlannedRun run) =>
-        Directory.EnumerateDirectories(Path.GetDirectoryName(run.Dir)!, "run*")
-            .Where(d => d != run.Dir && int.TryParse(Path.GetFileName(d)[3..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            .OrderBy(d => int.Parse(Path.GetFileName(d)[3..], CultureInfo.InvariantCulture))
-            .Select(Checkpoint.Load)
+        RunPlan.RunFoldersIn(Path.GetDirectoryName(run.Dir)!).Where(d => d != run.Dir).Select(Checkpoint.Load)
             .FirstOrDefault(c => c is not null);
 
     private static Scenario Load(ResolvedRun run, IRunProgress progress) => run.Data is { } data

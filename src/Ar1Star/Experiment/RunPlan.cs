@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Ar1Star.Experiment;
 
 /// <summary>
@@ -35,8 +37,26 @@ public sealed class RunPlan
         if (request.Runs is not { } runs)
             return new RunPlan(request, outDir, [new PlannedRun(outDir, request.Run, request.Resume is null ? RunStart.Fresh : RunStart.Resume)]);
         var start = request.Resume is null ? RunStart.Fresh : RunStart.ResumeIfStarted;
-        return new RunPlan(request, outDir, runs.Select(r => new PlannedRun(Path.Combine(outDir, $"run{r}"), r, start, $"run{r}")).ToList());
+        return new RunPlan(request, outDir, runs.Select(r => new PlannedRun(Path.Combine(outDir, RunName(r)), r, start, RunName(r))).ToList());
     }
+
+    /// <summary>
+    /// The folders of a set of runs under <paramref name="outDir"/> (run0, run1, ...: <c>ar1 run --runs</c>'s,
+    /// or a batch scheduler's), in run order.
+    /// </summary>
+    public static IReadOnlyList<string> RunFoldersIn(string outDir) => Directory.GetDirectories(outDir, RunPrefix + "*")
+        .Select(d => (Dir: d, Run: RunNumber(Path.GetFileName(d))))
+        .Where(r => r.Run is not null)
+        .OrderBy(r => r.Run)
+        .Select(r => r.Dir)
+        .ToList();
+
+    private const string RunPrefix = "run";
+
+    private static string RunName(int run) => RunPrefix + run.ToString(CultureInfo.InvariantCulture);
+
+    private static int? RunNumber(string name) =>
+        int.TryParse(name.AsSpan(RunPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int run) ? run : null;
 
     private static string FullPath(string dir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
 

@@ -35,6 +35,16 @@ public class RunPlanTests
     }
 
     [Fact]
+    public void TheFoldersOfASetAreTheNumberedRunFoldersInRunOrder()
+    {
+        string root = Directory.CreateTempSubdirectory("ar1-plan-").FullName;
+        foreach (string name in new[] { "run10", "run2", "run0", "runx", "run", "run-1", "other" }) Directory.CreateDirectory(Path.Combine(root, name));
+        File.WriteAllText(Path.Combine(root, "run3"), "a file");
+        Assert.Equal(["run0", "run2", "run10"], RunPlan.RunFoldersIn(root).Select(Path.GetFileName));
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Fact]
     public void ResumingASetOfRunsResumesOnlyThoseThatHaveACheckpoint()
     {
         string root = Directory.CreateTempSubdirectory("ar1-plan-").FullName;
