@@ -68,7 +68,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The convolution (1x1 ones on small maps as a matrix product, see PointwiseConvolution) in
+    /// The convolution (1x1 ones as a matrix product where ProductRoute says so) in
     /// the input's precision: a bfloat16 input (the opt-in reduced-precision training step) meets
     /// a bfloat16 copy of the fp32 weight, and the cast passes gradients back to the fp32 master
     /// weight.
@@ -77,7 +77,8 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     {
         var weight = Conv.weight!;
         if (DepthwiseKernel && DepthwiseConvolution.Chosen(this, x)) return DepthwiseConvolution.Forward(x, weight, (int)Stride);
-        bool pointwise = PointwiseConvolution.Applies(this, x) && ProductRoute.PrefersMatrixProduct(x.device);
+        bool pointwise = PointwiseConvolution.Eligible(this)
+            && ProductRoute.UsesProduct(InChannels, OutChannels, x.shape[2] * x.shape[3], x.device, evalStack: false);
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);

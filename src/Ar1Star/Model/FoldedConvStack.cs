@@ -1,3 +1,4 @@
+using Ar1Star.Model.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,11 +24,11 @@ public sealed class FoldedConvStack : IDisposable
             if (child is ConvBlock block)
             {
                 var (weight, bias) = Fold(block);
-                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null));
+                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null, PointwiseConvolution.Eligible(block)));
             }
             else
             {
-                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child));
+                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false));
             }
         }
     }
@@ -60,6 +61,11 @@ public sealed class FoldedConvStack : IDisposable
             {
                 next = module.forward(h);
             }
+            else if (layer.Pointwise && ProductRoute.UsesProduct(layer.Weight!.shape[1], layer.Weight.shape[0], h.shape[2] * h.shape[3], h.device, evalStack: true))
+            {
+                next = PointwiseConvolution.Forward(h, layer.Weight, layer.Bias);
+                next.relu_();
+            }
             else
             {
                 next = nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups);
@@ -81,5 +87,6 @@ public sealed class FoldedConvStack : IDisposable
         }
     }
 
-    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module);
+    /// <summary>One layer: a folded convolution (Pointwise: 1x1 stride 1, which ProductRoute may send to a product) or a module run as it is.</summary>
+    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module, bool Pointwise);
 }

@@ -17,16 +17,19 @@ public static class PointwiseConvolution
     /// <summary>Largest map (H x W) computed as a matrix product: 8x8.</summary>
     public const long MaxPixels = 64;
 
-    /// <summary>Whether <paramref name="block"/> runs as a matrix product on <paramref name="x"/>.</summary>
-    public static bool Applies(ConvBlock block, Tensor x) =>
-        !block.IsDepthwise && block.Stride == 1 && block.Conv.weight!.shape[2] == 1 && block.Conv.weight.shape[3] == 1
-        && x.shape[2] * x.shape[3] <= MaxPixels;
+    /// <summary>Whether <paramref name="block"/> is a small-map 1x1 layer on <paramref name="x"/>: the maps where the product may win.</summary>
+    public static bool Applies(ConvBlock block, Tensor x) => Eligible(block) && x.shape[2] * x.shape[3] <= MaxPixels;
+
+    /// <summary>Whether <paramref name="block"/> can be computed as a product at all: 1x1, stride 1, not grouped.</summary>
+    public static bool Eligible(ConvBlock block) =>
+        !block.IsDepthwise && block.Stride == 1 && block.Conv.weight!.shape[2] == 1 && block.Conv.weight.shape[3] == 1;
 
     /// <summary>
     /// conv(x, weight), stored channels last. <paramref name="weight"/> is [O, C, 1, 1];
-    /// gradients reach it and <paramref name="x"/> through the product.
+    /// gradients reach it and <paramref name="x"/> through the product. A <paramref name="bias"/>
+    /// [O] is added in the same call (the folded eval stack's).
     /// </summary>
-    public static Tensor Forward(Tensor x, Tensor weight)
+    public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias = null)
     {
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], o = weight.shape[0];
         using var cl = ChannelsLast.From(x);
@@ -34,7 +37,7 @@ public static class PointwiseConvolution
         using var rows = nhwc.reshape(-1, c);
         using var matrix = weight.view(o, c);
         using var transposed = matrix.t();
-        using var product = rows.mm(transposed);
+        using var product = bias is null ? rows.mm(transposed) : addmm(bias, rows, transposed, 1, 1);
         using var image = product.view(n, h, w, o);
         return image.permute(0, 3, 1, 2);
     }

@@ -7,26 +7,87 @@ using static TorchSharp.torch;
 namespace Ar1Star.Model.Kernels;
 
 /// <summary>
-/// Which of LibTorch's two fp32 routes computes the 1x1 convolutions that
-/// <see cref="PointwiseConvolution"/> may turn into matrix products: the product itself (BLAS:
-/// MKL's SGEMM in LibTorch 2.10's CPU build) or oneDNN's 1x1 convolution on channels-last data
-/// (brgconv_1x1, vendor-neutral). The two give the same sums up to float rounding, and rounding
-/// is part of what a seed must reproduce: a run resumed in another process, or the same seed run
-/// again, must take the same route. So the route follows the CPU's vendor, never a timing (a
-/// start-up measurement flipped between runs on a busy machine, where both routes were within
-/// 10%): MKL is Intel's library and keeps the product on Intel CPUs; elsewhere oneDNN, which
-/// measured faster on both AMD EPYCs seen (the bench prints both routes' rates beside the choice).
-/// Off the CPU the products are kept.
+/// Which of LibTorch's two fp32 routes computes a 1x1, stride-1 convolution: a matrix product
+/// (<see cref="PointwiseConvolution"/>; MKL's SGEMM on the CPU) or oneDNN's 1x1 convolution on
+/// channels-last data. The rules, in order (docs/architecture.md#pointwise-route):
+/// <list type="number">
+/// <item>Never oneDNN for the channel pairs its 1x1 blocking heuristic divides by zero on
+/// (<see cref="OneDnnFaultyPair"/>): on every CPU, every map size, training and eval.</item>
+/// <item><c>AR1STAR_POINTWISE_ROUTE=product</c> sends every other 1x1 layer to the product,
+/// <c>onednn</c> every other one to oneDNN: the switch a user tries when a native library fails.</item>
+/// <item>Otherwise the training step's small maps (up to <see cref="PointwiseConvolution.MaxPixels"/>
+/// pixels) run as products on Intel's CPUs (MKL is Intel's library) and as oneDNN convolutions on
+/// every other vendor's; the eval stack keeps oneDNN.</item>
+/// </list>
+/// Both routes give the same sums up to float rounding, and rounding is part of what a seed must
+/// reproduce, so the route is a rule on the CPU and the environment, never a timing. Off the CPU
+/// the products are kept on small maps.
 /// </summary>
 public static class ProductRoute
 {
-    private static readonly Lazy<bool> MatrixProductOnThisCpu = new(() => PrefersMatrixProductOn(CpuVendor()));
+    /// <summary>The environment variable that forces a route: <c>product</c>, <c>onednn</c> or <c>auto</c>.</summary>
+    public const string Variable = "AR1STAR_POINTWISE_ROUTE";
 
-    /// <summary>Whether 1x1 convolutions eligible for a product run as one on <paramref name="device"/>.</summary>
+    private static readonly Lazy<bool> MatrixProductOnThisCpu = new(() => PrefersMatrixProductOn(CpuVendor()));
+    private static readonly Lazy<PointwiseRouteChoice> Choice = new(() => ParseChoice(Environment.GetEnvironmentVariable(Variable)));
+
+    /// <summary>Whether small-map 1x1 convolutions of the training step run as products on <paramref name="device"/> (rule 3).</summary>
     public static bool PrefersMatrixProduct(Device device) => device.type != DeviceType.CPU || MatrixProductOnThisCpu.Value;
 
-    /// <summary>The route name the bench logs for the CPU: <c>matrix_product</c> or <c>onednn_convolution</c>.</summary>
-    public static string CpuRoute => MatrixProductOnThisCpu.Value ? "matrix_product" : "onednn_convolution";
+    /// <summary>The route name the bench logs for the CPU's small maps: <c>matrix_product</c> or <c>onednn_convolution</c>.</summary>
+    public static string CpuRoute => Choice.Value switch
+    {
+        PointwiseRouteChoice.Product => "matrix_product (forced)",
+        PointwiseRouteChoice.OneDnn => "onednn_convolution (forced)",
+        _ => MatrixProductOnThisCpu.Value ? "matrix_product" : "onednn_convolution",
+    };
+
+    /// <summary>
+    /// Whether a 1x1, stride-1, non-grouped convolution from <paramref name="inChannels"/> to
+    /// <paramref name="outChannels"/> on a map of <paramref name="pixels"/> runs as a matrix product.
+    /// </summary>
+    /// <param name="inChannels">Input channels.</param>
+    /// <param name="outChannels">Output channels.</param>
+    /// <param name="pixels">The map's height times width.</param>
+    /// <param name="device">Where the layer runs.</param>
+    /// <param name="evalStack">True for the folded eval stack, which keeps oneDNN under rule 3.</param>
+    internal static bool UsesProduct(long inChannels, long outChannels, long pixels, Device device, bool evalStack) =>
+        UsesProduct(inChannels, outChannels, pixels, device.type == DeviceType.CPU, MatrixProductOnThisCpu.Value, Choice.Value, evalStack);
+
+    /// <summary>The rules on explicit inputs, for tests.</summary>
+    internal static bool UsesProduct(long inChannels, long outChannels, long pixels, bool onCpu, bool intelCpu, PointwiseRouteChoice choice, bool evalStack)
+    {
+        if (OneDnnFaultyPair(inChannels, outChannels)) return true;
+        if (choice == PointwiseRouteChoice.Product) return true;
+        if (choice == PointwiseRouteChoice.OneDnn) return false;
+        if (evalStack) return false;
+        return pixels <= PointwiseConvolution.MaxPixels && (!onCpu || intelCpu);
+    }
+
+    /// <summary>
+    /// oneDNN 3.7 (LibTorch 2.10) estimates the efficiency of each blocking of a 1x1 convolution
+    /// in <c>brg_blocking_t::est_eff_1x1</c>; for five channel pairs, a work-around kept there for
+    /// Mask R-CNN computes one factor by integer division by the count of spatial micro-blocks,
+    /// which is zero for some blockings. Which blockings are tried depends on the map, the batch,
+    /// the thread count and the cache sizes CPUID reports, so whether it traps cannot be told in
+    /// advance: on a Zen 5 VM (L3 reported as 532 MB) it raised SIGFPE for 512 -> 1024 on 2x2
+    /// maps. The division is evaluated whatever the ISA (the factor is only used under AMX), and
+    /// the backward pass of a 512 -> 1024 layer is a 1024 -> 512 one, also on the list.
+    /// </summary>
+    public static bool OneDnnFaultyPair(long inChannels, long outChannels) => (inChannels, outChannels) switch
+    {
+        (1024, 2048) or (1024, 512) or (256, 1024) or (512, 1024) or (512, 2048) => true,
+        _ => false,
+    };
+
+    /// <summary>Reads <see cref="Variable"/>'s value; anything but product/onednn/auto/empty is an error naming it.</summary>
+    internal static PointwiseRouteChoice ParseChoice(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => PointwiseRouteChoice.Auto,
+        "product" => PointwiseRouteChoice.Product,
+        "onednn" => PointwiseRouteChoice.OneDnn,
+        _ => throw new InvalidOperationException($"{Variable}={value}: expected product, onednn or auto"),
+    };
 
     /// <summary>The rule: the product (MKL) on Intel's CPUs, oneDNN's convolution on every other vendor's.</summary>
     internal static bool PrefersMatrixProductOn(string vendor) => vendor == "GenuineIntel";
@@ -79,6 +140,17 @@ public static class ProductRoute
         var sorted = values.Order().ToArray();
         return sorted[sorted.Length / 2];
     }
+}
+
+/// <summary>What <see cref="ProductRoute.Variable"/> asks for.</summary>
+internal enum PointwiseRouteChoice
+{
+    /// <summary>The rules on the CPU.</summary>
+    Auto,
+    /// <summary>Every 1x1 stride-1 layer as a matrix product.</summary>
+    Product,
+    /// <summary>Every 1x1 layer through oneDNN, except the faulty pairs.</summary>
+    OneDnn,
 }
 
 /// <summary>What one measurement gave each route, in GFLOP/s.</summary>
