@@ -1,6 +1,12 @@
 using System.CommandLine;
 using Ar1Star.Cli.Commands;
+using Ar1Star.Cli.Supervision;
 using Ar1Star.Runtime;
+
+// The network's commands run in a worker process that this one supervises, so that a native
+// library's fatal signal is reported instead of leaving only the shell's one word.
+if (WorkerSupervisor.Supervises(args)) return WorkerSupervisor.Run(args);
+if (WorkerSupervisor.IsWorker) WorkerSupervisor.BindToSupervisor();
 
 // Before anything touches LibTorch: OpenMP reads its wait policy once, as LibTorch loads.
 ProcessTuning.Apply();
@@ -17,6 +23,7 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(DoctorCommand.Create());
 var parsed = root.Parse(args);
 bool helpAsked = args.Any(a => a is "-h" or "--help" or "-?");
 if (parsed.Errors.Count > 0 && !helpAsked && args.Length > 0)

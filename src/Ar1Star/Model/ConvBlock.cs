@@ -1,4 +1,5 @@
 using Ar1Star.Model.Kernels;
+using Ar1Star.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,6 +15,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     private readonly nn.Module<Tensor, Tensor> conv;
     private readonly BatchRenorm2d bn;
     private readonly nn.Module<Tensor, Tensor> activ;
+    private long journalled = -1;
 
     /// <summary>A convolution (depthwise or not) followed by batch renormalisation and ReLU.</summary>
     public ConvBlock(long inChannels, long outChannels, long kernel, long stride, bool depthwise, Device? device = null)
@@ -59,6 +61,14 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     /// </summary>
     public bool DepthwiseKernel { get; set; }
 
+    /// <summary>The layer in words, for <see cref="NativeCallJournal"/>: "1x1 convolution 512 -> 1024, stride 1".</summary>
+    public string Describe()
+    {
+        long k = Conv.weight!.shape[2];
+        return IsDepthwise ? $"{k}x{k} depthwise convolution of {InChannels} channels, stride {Stride}"
+            : $"{k}x{k} convolution {InChannels} -> {OutChannels}, stride {Stride}";
+    }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
@@ -78,7 +88,9 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         var weight = Conv.weight!;
         if (DepthwiseKernel && DepthwiseConvolution.Chosen(this, x)) return DepthwiseConvolution.Forward(x, weight, (int)Stride);
         bool pointwise = PointwiseConvolution.Eligible(this)
-            && ProductRoute.UsesProduct(InChannels, OutChannels, x.shape[2] * x.shape[3], x.device, evalStack: false);
+            && ProductRoute.UsesProduct(InChannels, OutChannels, x.shape[2] * x.shape[3], x.device);
+        NativeCallJournal.EnterOnChange(ref journalled, HashCode.Combine(x.shape[0], x.shape[2], x.dtype, is_grad_enabled(), training, pointwise),
+            () => $"{Describe()} on {string.Join('x', x.shape)} {x.dtype} ({(training ? "training" : "eval")} forward{(is_grad_enabled() ? " with gradients" : "")}, {(pointwise ? "as a matrix product" : "LibTorch/oneDNN convolution")})");
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);

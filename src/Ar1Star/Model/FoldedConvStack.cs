@@ -1,4 +1,5 @@
 using Ar1Star.Model.Kernels;
+using Ar1Star.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,6 +15,7 @@ namespace Ar1Star.Model;
 public sealed class FoldedConvStack : IDisposable
 {
     private readonly List<Layer> layers = [];
+    private readonly long[] journalled;
 
     /// <param name="stack">lat_features or end_features; blocks other than <see cref="ConvBlock"/> (the pool) run as they are.</param>
     public FoldedConvStack(Sequential stack)
@@ -31,6 +33,7 @@ public sealed class FoldedConvStack : IDisposable
                 layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false));
             }
         }
+        journalled = Enumerable.Repeat(-1L, layers.Count).ToArray();
     }
 
     /// <summary>
@@ -54,20 +57,22 @@ public sealed class FoldedConvStack : IDisposable
         // Each activation is freed as soon as the next exists: a dispose scope would hold all
         // of them to the end (for lat_features on 128 images of 128x128, about 0.75 GB).
         var h = ChannelsLast.From(x);
-        foreach (var layer in layers)
+        for (int i = 0; i < layers.Count; i++)
         {
+            var layer = layers[i];
             Tensor next;
             if (layer.Module is { } module)
             {
                 next = module.forward(h);
             }
-            else if (layer.Pointwise && ProductRoute.UsesProduct(layer.Weight!.shape[1], layer.Weight.shape[0], h.shape[2] * h.shape[3], h.device, evalStack: true))
+            else if (UsesProduct(i, h))
             {
-                next = PointwiseConvolution.Forward(h, layer.Weight, layer.Bias);
+                next = PointwiseConvolution.Forward(h, layer.Weight!, layer.Bias);
                 next.relu_();
             }
             else
             {
+                NoteFirstCall(i, h, product: false);
                 next = nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups);
                 next.relu_();
             }
@@ -75,6 +80,21 @@ public sealed class FoldedConvStack : IDisposable
             h = next;
         }
         return h;
+    }
+
+    private bool UsesProduct(int index, Tensor h)
+    {
+        var layer = layers[index];
+        bool product = layer.Pointwise && ProductRoute.UsesProduct(layer.Weight!.shape[1], layer.Weight.shape[0], h.shape[2] * h.shape[3], h.device);
+        if (product) NoteFirstCall(index, h, product: true);
+        return product;
+    }
+
+    private void NoteFirstCall(int index, Tensor h, bool product)
+    {
+        var layer = layers[index];
+        NativeCallJournal.EnterOnChange(ref journalled[index], HashCode.Combine(h.shape[0], h.shape[2], h.dtype),
+            () => $"eval convolution {layer.Weight!.shape[1] * layer.Groups} -> {layer.Weight.shape[0]} ({layer.Weight.shape[2]}x{layer.Weight.shape[3]}, stride {layer.Stride}, BRN folded) on {string.Join('x', h.shape)} {h.dtype}, {(product ? "as a matrix product" : "LibTorch/oneDNN convolution")}");
     }
 
     /// <inheritdoc/>

@@ -4,17 +4,12 @@ namespace Ar1Star.Model;
 
 /// <summary>
 /// A 1x1, stride-1 convolution of a channels-last tensor as one matrix product: [N*H*W, C] times
-/// the [O, C] weight, transposed. Same sums as the convolution (up to float rounding), but plain
-/// GEMM, which beats oneDNN's 1x1 convolution on small maps only. Measured on the training step
-/// (medians of 41, three processes each): 4x4 maps, 512->1024 and 1024->1024 forward and backward
-/// ran at 294-299 GFLOP/s against 218-243; the whole step took 227-254 ms with products on the
-/// 8x8 and 4x4 maps, 301-322 on the 4x4 ones only, 257-345 with none. On lat_features' larger
-/// maps it lost (eval forward of 128x128 images, BRN folded: 362-390 images/s with products
-/// everywhere, 427-435 with none), so only maps of up to <see cref="MaxPixels"/> pixels use it.
+/// the [O, C] weight, transposed. Same sums as the convolution up to float rounding, through
+/// BLAS instead of oneDNN's 1x1 kernels; which layers take it is <see cref="Kernels.ProductRoute"/>'s rule.
 /// </summary>
 public static class PointwiseConvolution
 {
-    /// <summary>Largest map (H x W) computed as a matrix product: 8x8.</summary>
+    /// <summary>Largest map (H x W) computed as a matrix product off the CPU: 8x8.</summary>
     public const long MaxPixels = 64;
 
     /// <summary>Whether <paramref name="block"/> is a small-map 1x1 layer on <paramref name="x"/>: the maps where the product may win.</summary>

@@ -33,6 +33,7 @@ internal sealed class FolderLock : IDisposable
     {
         bool created = !Directory.Exists(folder);
         Directory.CreateDirectory(folder);
+        if (created) Runtime.NativeCallJournal.CreatedFolder(folder);
         string path = Path.Combine(folder, LockName);
         FileStream stream;
         try

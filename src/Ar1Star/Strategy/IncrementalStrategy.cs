@@ -1,6 +1,7 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Model;
+using Ar1Star.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,6 +25,7 @@ public abstract partial class IncrementalStrategy : IDisposable
     private protected readonly Ar1Config config;
     private protected readonly LatentEncoder encoder;
     private protected readonly Random random;
+    private long journalledBackward = -1;
     private protected readonly Device device;
     private optim.Optimizer? optimizer;
     private long globalStep;
@@ -234,6 +236,7 @@ public abstract partial class IncrementalStrategy : IDisposable
         var loss = nn.functional.cross_entropy(logits, y);
         if (Si?.Penalty() is { } penalty) loss = loss + penalty;
         optimizer.zero_grad();
+        NativeCallJournal.EnterOnChange(ref journalledBackward, logits.shape[0], () => $"backward pass of the training step (mini-batch {logits.shape[0]})");
         loss.backward();
         Si?.BeforeStep();
         optimizer.step();

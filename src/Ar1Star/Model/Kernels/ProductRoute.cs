@@ -9,38 +9,27 @@ namespace Ar1Star.Model.Kernels;
 /// <summary>
 /// Which of LibTorch's two fp32 routes computes a 1x1, stride-1 convolution: a matrix product
 /// (<see cref="PointwiseConvolution"/>; MKL's SGEMM on the CPU) or oneDNN's 1x1 convolution on
-/// channels-last data. The rules, in order (docs/architecture.md#pointwise-route):
-/// <list type="number">
-/// <item>Never oneDNN for the channel pairs its 1x1 blocking heuristic divides by zero on
-/// (<see cref="OneDnnFaultyPair"/>): on every CPU, every map size, training and eval.</item>
-/// <item><c>AR1STAR_POINTWISE_ROUTE=product</c> sends every other 1x1 layer to the product,
-/// <c>onednn</c> every other one to oneDNN: the switch a user tries when a native library fails.</item>
-/// <item>Otherwise the training step's small maps (up to <see cref="PointwiseConvolution.MaxPixels"/>
-/// pixels) run as products on Intel's CPUs (MKL is Intel's library) and as oneDNN convolutions on
-/// every other vendor's; the eval stack keeps oneDNN.</item>
-/// </list>
-/// Both routes give the same sums up to float rounding, and rounding is part of what a seed must
-/// reproduce, so the route is a rule on the CPU and the environment, never a timing. Off the CPU
-/// the products are kept on small maps.
+/// channels-last data. On the CPU the rule is the product, for every layer, map size, mini-batch,
+/// training and eval (docs/cpus.md#pointwise-route): oneDNN 3.7's 1x1 kernels choose their
+/// blocking from the cache sizes CPUID reports, and on an AMD EPYC Zen 5 VM that reports odd ones
+/// they both killed the process (<see cref="OneDnnFaultyPair"/>) and returned wrong values for
+/// the last output channels of 512 -> 512 and 1024 -> 1024 layers on 4x4 maps, with no error
+/// (found by tools/reference-trace). Which shapes fail cannot be told from the CPU's features,
+/// and a check at start-up would make the route depend on a measurement, so no 1x1 layer goes to
+/// oneDNN unless <c>AR1STAR_POINTWISE_ROUTE=onednn</c> asks for it (then every layer but the faulty
+/// pairs). Both routes give the same sums up to float rounding, and the rule depends on nothing
+/// that varies between runs, so a seed rounds the same in every process. Off the CPU (cuDNN) the
+/// products are kept on small maps only, as measured there.
 /// </summary>
 public static class ProductRoute
 {
     /// <summary>The environment variable that forces a route: <c>product</c>, <c>onednn</c> or <c>auto</c>.</summary>
     public const string Variable = "AR1STAR_POINTWISE_ROUTE";
 
-    private static readonly Lazy<bool> MatrixProductOnThisCpu = new(() => PrefersMatrixProductOn(CpuVendor()));
     private static readonly Lazy<PointwiseRouteChoice> Choice = new(() => ParseChoice(Environment.GetEnvironmentVariable(Variable)));
 
-    /// <summary>Whether small-map 1x1 convolutions of the training step run as products on <paramref name="device"/> (rule 3).</summary>
-    public static bool PrefersMatrixProduct(Device device) => device.type != DeviceType.CPU || MatrixProductOnThisCpu.Value;
-
-    /// <summary>The route name the bench logs for the CPU's small maps: <c>matrix_product</c> or <c>onednn_convolution</c>.</summary>
-    public static string CpuRoute => Choice.Value switch
-    {
-        PointwiseRouteChoice.Product => "matrix_product (forced)",
-        PointwiseRouteChoice.OneDnn => "onednn_convolution (forced)",
-        _ => MatrixProductOnThisCpu.Value ? "matrix_product" : "onednn_convolution",
-    };
+    /// <summary>The route name the bench logs for the CPU: <c>matrix_product</c>, or <c>onednn_convolution (forced)</c>.</summary>
+    public static string CpuRoute => Choice.Value == PointwiseRouteChoice.OneDnn ? "onednn_convolution (forced)" : "matrix_product";
 
     /// <summary>
     /// Whether a 1x1, stride-1, non-grouped convolution from <paramref name="inChannels"/> to
@@ -50,18 +39,15 @@ public static class ProductRoute
     /// <param name="outChannels">Output channels.</param>
     /// <param name="pixels">The map's height times width.</param>
     /// <param name="device">Where the layer runs.</param>
-    /// <param name="evalStack">True for the folded eval stack, which keeps oneDNN under rule 3.</param>
-    internal static bool UsesProduct(long inChannels, long outChannels, long pixels, Device device, bool evalStack) =>
-        UsesProduct(inChannels, outChannels, pixels, device.type == DeviceType.CPU, MatrixProductOnThisCpu.Value, Choice.Value, evalStack);
+    internal static bool UsesProduct(long inChannels, long outChannels, long pixels, Device device) =>
+        UsesProduct(inChannels, outChannels, pixels, device.type == DeviceType.CPU, Choice.Value);
 
-    /// <summary>The rules on explicit inputs, for tests.</summary>
-    internal static bool UsesProduct(long inChannels, long outChannels, long pixels, bool onCpu, bool intelCpu, PointwiseRouteChoice choice, bool evalStack)
+    /// <summary>The rule on explicit inputs, for tests.</summary>
+    internal static bool UsesProduct(long inChannels, long outChannels, long pixels, bool onCpu, PointwiseRouteChoice choice)
     {
-        if (OneDnnFaultyPair(inChannels, outChannels)) return true;
-        if (choice == PointwiseRouteChoice.Product) return true;
-        if (choice == PointwiseRouteChoice.OneDnn) return false;
-        if (evalStack) return false;
-        return pixels <= PointwiseConvolution.MaxPixels && (!onCpu || intelCpu);
+        if (!onCpu) return pixels <= PointwiseConvolution.MaxPixels;
+        if (choice == PointwiseRouteChoice.OneDnn) return OneDnnFaultyPair(inChannels, outChannels);
+        return true;
     }
 
     /// <summary>
@@ -81,16 +67,18 @@ public static class ProductRoute
     };
 
     /// <summary>Reads <see cref="Variable"/>'s value; anything but product/onednn/auto/empty is an error naming it.</summary>
-    internal static PointwiseRouteChoice ParseChoice(string? value) => value?.Trim().ToLowerInvariant() switch
+    internal static PointwiseRouteChoice ParseChoice(string? value) => ParseChoiceCore(Variable + "=", value);
+
+    /// <summary>Reads a route's name, <paramref name="source"/> naming where it came from in the error.</summary>
+    public static void ParseChoiceFor(string source, string? value) => _ = ParseChoiceCore(source, value);
+
+    private static PointwiseRouteChoice ParseChoiceCore(string source, string? value) => value?.Trim().ToLowerInvariant() switch
     {
         null or "" or "auto" => PointwiseRouteChoice.Auto,
         "product" => PointwiseRouteChoice.Product,
         "onednn" => PointwiseRouteChoice.OneDnn,
-        _ => throw new InvalidOperationException($"{Variable}={value}: expected product, onednn or auto"),
+        _ => throw new ArgumentException($"{source}{value}: expected product, onednn or auto"),
     };
-
-    /// <summary>The rule: the product (MKL) on Intel's CPUs, oneDNN's convolution on every other vendor's.</summary>
-    internal static bool PrefersMatrixProductOn(string vendor) => vendor == "GenuineIntel";
 
     /// <summary>The CPUID vendor string ("GenuineIntel", "AuthenticAMD", ...), or "" off x86.</summary>
     internal static string CpuVendor()
@@ -145,9 +133,9 @@ public static class ProductRoute
 /// <summary>What <see cref="ProductRoute.Variable"/> asks for.</summary>
 internal enum PointwiseRouteChoice
 {
-    /// <summary>The rules on the CPU.</summary>
+    /// <summary>The rule: the product on the CPU.</summary>
     Auto,
-    /// <summary>Every 1x1 stride-1 layer as a matrix product.</summary>
+    /// <summary>Every 1x1 stride-1 layer as a matrix product (the rule, said explicitly).</summary>
     Product,
     /// <summary>Every 1x1 layer through oneDNN, except the faulty pairs.</summary>
     OneDnn,
