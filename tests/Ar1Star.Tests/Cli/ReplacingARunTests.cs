@@ -28,6 +28,16 @@ public class ReplacingARunTests
         Assert.Equal(before, Results(dir));
         Assert.Equal(2, Checkpoint.Load(dir)!.BatchesDone);
 
+        // Output options never write over the run's own files, --overwrite or not.
+        string results = Path.Combine(dir, ExperimentRunner.ResultsFileName);
+        foreach (var command in new[] { new[] { "export", dir, "--onnx", results, "--overwrite" }, ["plot", dir, "--out", results, "--overwrite"] })
+        {
+            (code, _, stderr) = CliProcess.Run(command);
+            Assert.Equal(2, code);
+            Assert.Contains($"{results} belongs to the run in {dir}", stderr);
+        }
+        Assert.Equal(before, Results(dir));
+
         (code, _, stderr) = CliProcess.Run(["run", .. CliProcess.Tiny, "--max-batches", "1", "--out", dir, "--overwrite"]);
         Assert.Equal(0, code);
         Assert.Single(RunResults.Load(Path.Combine(dir, ExperimentRunner.ResultsFileName)).Batches);
