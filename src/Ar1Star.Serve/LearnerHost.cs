@@ -202,7 +202,7 @@ public sealed class LearnerHost : IAsyncDisposable
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
-            job.Fail(e.Message);
+            job.Fail(ApiException.MessageOf(e));
             return;
         }
         finally
