@@ -4,4 +4,8 @@ namespace Ar1Star.Serve;
 public sealed class ApiException(int status, string message) : Exception(message)
 {
     public int Status { get; } = status;
+
+    /// <summary>A library error's message as a client reads it, without .NET's " (Parameter 'name')" appendix.</summary>
+    public static string MessageOf(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 }

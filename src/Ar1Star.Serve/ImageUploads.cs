@@ -12,7 +12,7 @@ namespace Ar1Star.Serve;
 internal static class ImageUploads
 {
     /// <exception cref="ApiException">Not a multipart form (415), or larger than allowed (413).</exception>
-    public static async Task<IFormCollection> ReadFormAsync(HttpRequest request)
+    public static async Task<IFormCollection> ReadFormAsync(HttpRequest request, UploadLimits limits)
     {
         if (!request.HasFormContentType || request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) != true)
             throw new ApiException(415, $"expected a multipart/form-data body, got {request.ContentType ?? "no content type"}");
@@ -22,18 +22,23 @@ internal static class ImageUploads
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw new ApiException(413, $"request body too large: {e.Message}");
+            throw TooLarge(limits);
         }
         catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
             // FormOptions' limits (body length, sections) surface as InvalidDataException.
-            throw new ApiException(413, $"request too large: {e.Message}");
+            throw TooLarge(limits);
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new ApiException(400, $"unreadable multipart body: {e.Message}");
+            // The framework's wording names its reader's internals; what a client can act on is the form.
+            throw new ApiException(400, "unreadable multipart body; expected a multipart/form-data form with its boundary and parts whole");
         }
     }
+
+    /// <summary>The refusal of a body over <see cref="UploadLimits.MaxRequestBytes"/>, wherever the framework noticed it.</summary>
+    public static ApiException TooLarge(UploadLimits limits) =>
+        new(413, $"request body too large; at most {limits.MaxRequestBytes} bytes, {limits.MaxImages} images of at most {limits.MaxFileBytes} bytes each");
 
     /// <summary>The files of <paramref name="field"/>, decoded and cut to the learner's centred square.</summary>
     /// <exception cref="ApiException">Too many files or one too large (413), one not an image (400).</exception>
@@ -61,6 +66,9 @@ internal static class ImageUploads
     {
         if (!form.TryGetValue(field, out var values) || values.Count == 0)
             throw new ApiException(400, $"{field}: missing; expected {expected}");
+        // Taking the first of several would learn under a label the client may not have meant.
+        if (values.Count > 1)
+            throw new ApiException(400, $"{field}: given {values.Count} times; expected it once, {expected}");
         return int.TryParse(values[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
             ? value
             : throw new ApiException(400, $"{field}: '{values[0]}' is not a number; expected {expected}");

@@ -44,12 +44,36 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <see cref="ResetAsync"/> does again.
     /// </summary>
     /// <exception cref="State.StateException">The saved state is damaged or was saved with other settings.</exception>
+    /// <exception cref="IOException">The state folder is a file, or cannot be written in.</exception>
     public static LearnerHost Open(LearnerOptions options, string? stateDir, Action<string>? log = null)
     {
+        if (stateDir is not null) RequireWritable(stateDir);
         var learner = stateDir is not null && State.StateFolder.Exists(stateDir)
             ? ContinualLearner.Load(stateDir, options, log)
             : ContinualLearner.Create(options, log);
         return new LearnerHost(learner, options, stateDir, log);
+    }
+
+    /// <summary>
+    /// The state folder is checked before anything is taught: found only at the first save, or at
+    /// shutdown, a folder that cannot be written lost everything taught since the start.
+    /// </summary>
+    /// <exception cref="IOException">A file is in its place, or a file cannot be created in it.</exception>
+    private static void RequireWritable(string stateDir)
+    {
+        if (File.Exists(stateDir))
+            throw new IOException($"--state: {stateDir} is a file; expected a folder to save the learner in (created when missing)");
+        string probe = Path.Combine(stateDir, $".ar1-write-test-{Environment.ProcessId}.tmp");
+        try
+        {
+            Directory.CreateDirectory(stateDir);
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"--state: cannot write in {stateDir} ({Storage.FileSystemErrors.Reason(e)}); expected a writable folder, or the learner taught would be lost at shutdown", e);
+        }
     }
 
     /// <summary>Where <see cref="SaveAsync"/> writes (null: saving is refused).</summary>
@@ -178,7 +202,7 @@ public sealed class LearnerHost : IAsyncDisposable
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
-            job.Fail(e.Message);
+            job.Fail(ApiException.MessageOf(e));
             return;
         }
         finally

@@ -45,6 +45,8 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
 
     private async Task<object> Rename(int id, HttpRequest request)
     {
+        if (!request.HasJsonContentType())
+            throw new ApiException(415, $"expected an application/json body {{\"name\": \"...\"}}, got {request.ContentType ?? "no content type"}");
         NameChange? change;
         try
         {
@@ -52,7 +54,8 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new ApiException(400, $"expected a JSON body {{\"name\": \"...\"}}: {e.Message}");
+            // The serializer's text names our record type and byte positions: the client needs the shape.
+            throw new ApiException(400, $"name: expected a JSON body {{\"name\": \"...\"}} with a string or null{(e is JsonException { LineNumber: { } line } ? $" (unreadable at line {line + 1})" : "")}");
         }
         if (change?.Name is { Length: > MaxNameLength } name)
             throw new ApiException(400, $"name: {name.Length} characters; at most {MaxNameLength}");
@@ -61,12 +64,12 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
 
     private async Task<IResult> Learn(HttpRequest request)
     {
-        var form = await ImageUploads.ReadFormAsync(request);
+        bool wait = Wait(request);
+        var form = await ImageUploads.ReadFormAsync(request, limits);
         int label = ImageUploads.Integer(form, "label", $"a class id in 0..{host.NumClasses - 1}");
         var images = ImageUploads.Images(form, "images", host.ImageSize, limits);
         var job = host.Teach(images, label);
-        if (request.Query["wait"] is [var wait] && wait == "false")
-            return Results.Json(JobJson(job), statusCode: StatusCodes.Status202Accepted);
+        if (!wait) return Results.Json(JobJson(job), statusCode: StatusCodes.Status202Accepted);
         await job.Finished;
         return job.State switch
         {
@@ -76,12 +79,21 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
         };
     }
 
+    /// <summary>?wait=true (the default) or false; anything else is refused, as ?top= is, rather than taken as true.</summary>
+    private static bool Wait(HttpRequest request) => request.Query["wait"] switch
+    {
+        [] => true,
+        ["true"] => true,
+        ["false"] => false,
+        var other => throw new ApiException(400, $"wait: '{string.Join(",", other.ToArray())}' is not true or false"),
+    };
+
     private async Task<object> Predict(HttpRequest request)
     {
         int top = 3;
         if (request.Query["top"] is [var text] && (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out top) || top < 1))
             throw new ApiException(400, $"top: '{text}' is not a positive whole number");
-        var form = await ImageUploads.ReadFormAsync(request);
+        var form = await ImageUploads.ReadFormAsync(request, limits);
         var image = ImageUploads.Image(form, "image", host.ImageSize, limits);
         var scores = host.Predict([image], top)[0];
         return new { top = scores, batchesLearnt = host.BatchesLearnt };

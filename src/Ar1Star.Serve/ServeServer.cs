@@ -56,7 +56,7 @@ public sealed class ServeServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
         var app = builder.Build();
         app.UseStatusCodePages(ErrorForBareStatus);
-        app.Use(AnswerApiExceptions);
+        app.Use((context, next) => AnswerApiExceptions(context, next, limits));
         StaticAssets.Map(app);
         new ServeApi(host, limits, info ?? new Dictionary<string, string>()).Map(app);
         await app.StartAsync();
@@ -80,7 +80,7 @@ public sealed class ServeServer : IAsyncDisposable
     /// <summary>Completes when the application is asked to stop (Ctrl+C, SIGTERM).</summary>
     public Task WaitForShutdownAsync() => app.WaitForShutdownAsync();
 
-    private static async Task AnswerApiExceptions(HttpContext context, RequestDelegate next)
+    private static async Task AnswerApiExceptions(HttpContext context, RequestDelegate next, UploadLimits limits)
     {
         try
         {
@@ -89,6 +89,11 @@ public sealed class ServeServer : IAsyncDisposable
         catch (ApiException e) when (!context.Response.HasStarted)
         {
             await WriteError(context, e.Status, e.Message);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted && e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            var tooLarge = ImageUploads.TooLarge(limits);
+            await WriteError(context, tooLarge.Status, tooLarge.Message);
         }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {

@@ -28,7 +28,7 @@ internal static class CliErrors
     /// <summary>Errors caused by the input (options, files, data), as opposed to bugs.</summary>
     public static bool IsUserError(Exception e) =>
         e is ConfigException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException
-            or HttpRequestException or CheckpointException or Ar1Star.State.StateException or FormatException;
+            or HttpRequestException or CheckpointException or Ar1Star.State.StateException or FormatException or TrainingDivergedException;
 
     /// <summary>Prints the failure and returns the exit code: 2 for bad input, 1 for a bug.</summary>
     public static int Report(Exception e, bool verbose)
@@ -43,12 +43,34 @@ internal static class CliErrors
     /// <summary>A command line that does not parse (unknown or repeated option, bad number...): exit code 2.</summary>
     public static int ReportUsage(string message, string command)
     {
-        // System.CommandLine names .NET types ('System.Nullable`1[System.Int32]'): say what a user types.
-        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '[^']*(Int32|Int64)[^']*'", "as a whole number");
-        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '[^']*(Double|Single)[^']*'", "as a number");
-        Console.Error.WriteLine($"error: {message}");
+        Console.Error.WriteLine($"error: {UsageInWords(message)}");
         Console.Error.WriteLine($"hint: `{command} --help` lists the options");
         return BadInput;
+    }
+
+    /// <summary>
+    /// System.CommandLine's message on one line, in what a user types: it names .NET types
+    /// ('System.Nullable`1[System.Int32]', 'Ar1Star.Data.Core50.Core50Form') and lists an enum's
+    /// names one per line.
+    /// </summary>
+    internal static string UsageInWords(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var parse = System.Text.RegularExpressions.Regex.Match(lines.FirstOrDefault() ?? "",
+            @"^Cannot parse argument '(?<value>.*)' for (option|command|argument) '(?<name>[^']*)' as expected type '(?<type>[^']*)'\.");
+        if (!parse.Success) return string.Join("; ", lines);
+        string type = parse.Groups["type"].Value, value = parse.Groups["value"].Value, name = parse.Groups["name"].Value;
+        string expected = type switch
+        {
+            _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
+            _ when type.Contains("Double", StringComparison.Ordinal) || type.Contains("Single", StringComparison.Ordinal) => "a number",
+            _ when type.Contains("DirectoryInfo", StringComparison.Ordinal) => "a folder path",
+            _ when type.Contains("FileInfo", StringComparison.Ordinal) => "a file path",
+            _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+            // An enum: System.CommandLine lists its names after the first line.
+            _ => $"one of {string.Join(", ", lines.Skip(1))}",
+        };
+        return $"{name}: '{value}' is not valid; expected {expected}";
     }
 
     /// <summary>
@@ -59,6 +81,7 @@ internal static class CliErrors
     /// </summary>
     private static string OneLine(Exception e, bool keepDetails)
     {
+        if (Ar1Star.Storage.FileSystemErrors.Describe(e) is { } refusal) return refusal;
         string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
         if (e is ArgumentOutOfRangeException { ActualValue: { } actual }) message = message.Replace($"Actual value was {actual}.", "");
         var lines = message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();

@@ -17,6 +17,9 @@ internal sealed class Core50Arguments
     public Option<bool> FullTest { get; } = new("--full-test") { Description = "Evaluate on the whole test set instead of every 20th pattern" };
     public Option<Core50Form> Form { get; } = new("--form") { Description = "Which form to read: Auto (PNG if present), Png or Npz" };
 
+    /// <summary>The options that mean something only with --data.</summary>
+    public IReadOnlyList<Option> DatasetOnly => [Scenario, Cumulative, FullTest, Form];
+
     /// <param name="command">The command to add the options to.</param>
     /// <param name="withRun">False where the command has a --run of its own.</param>
     public void AddTo(Command command, bool withRun = true)

@@ -12,13 +12,15 @@ internal static class ExportCommand
     {
         var dirArgument = new Argument<DirectoryInfo>("dir") { Description = "An ar1 run output folder or an ar1 serve state folder" };
         var onnxOption = new Option<FileInfo>("--onnx") { Description = "The ONNX file to write", Required = true };
+        var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace --onnx if it exists (a run's own files never are)" };
         var command = new Command("export", "Export a saved learner's classifier as an ONNX model");
         command.Arguments.Add(dirArgument);
         command.Options.Add(onnxOption);
+        command.Options.Add(overwriteOption);
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             // Checked before the learner is loaded.
-            string path = OptionPaths.NewFile(parse.GetValue(onnxOption)!.FullName, "--onnx", "classifier.onnx");
+            string path = OptionPaths.NewFile(parse.GetValue(onnxOption)!.FullName, "--onnx", "classifier.onnx", parse.GetValue(overwriteOption));
             return SavedLearner.With(parse.GetValue(dirArgument)!.FullName, learner =>
             {
                 learner.ExportOnnx(path);

@@ -26,11 +26,13 @@ internal static class PlotCommand
             DefaultValueFactory = _ => new FileInfo("accuracy.png"),
         };
         var titleOption = new Option<string?>("--title") { Description = "Figure title" };
+        var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace --out if it exists (a run's own files never are)" };
         var command = new Command("plot", "Plot test accuracy after each batch for runs, and published curves to compare with");
         command.Arguments.Add(dirsArgument);
         command.Options.Add(compareOption);
         command.Options.Add(outOption);
         command.Options.Add(titleOption);
+        command.Options.Add(overwriteOption);
         command.SetAction(parse =>
         {
             try
@@ -44,9 +46,7 @@ internal static class PlotCommand
                 foreach (var dir in parse.GetValue(dirsArgument) ?? [])
                     curves.Add(CurveOf(dir.FullName));
                 if (curves.Count == 0) throw new ArgumentException("nothing to plot: give run folders and/or --compare FILE");
-                string outPath = parse.GetValue(outOption)!.FullName;
-                if (Directory.Exists(outPath))
-                    throw new ArgumentException($"--out {outPath} is a folder; give the image's file name, e.g. {Path.Combine(outPath, "accuracy.png")}");
+                string outPath = OptionPaths.NewFile(parse.GetValue(outOption)!.FullName, "--out", "accuracy.png", parse.GetValue(overwriteOption));
                 AccuracyPlot.Save(outPath, curves, parse.GetValue(titleOption) ?? "Test accuracy");
                 Console.WriteLine($"wrote {outPath} ({curves.Count} curves)");
                 return 0;

@@ -57,6 +57,10 @@ internal sealed class RunArguments
         Description = "Continue the run in this folder from its checkpoint; settings not given (--max-batches included) are taken from it, differing ones are refused",
         HelpName = "dir",
     };
+    public Option<bool> Overwrite { get; } = new("--overwrite")
+    {
+        Description = "Replace a run already in --out (kept until the new run's first checkpoint); without it such a folder is refused",
+    };
     public Option<int?> Run { get; } = new("--run") { Description = "Protocol run (0..9 for CORe50; for the built-in benchmark, the seed of the batch order)" };
     public Option<string?> Runs { get; } = new("--runs")
     {
@@ -76,17 +80,35 @@ internal sealed class RunArguments
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Config, Name, Out, MaxBatches, NoLatentCache, Verbose, CacheDir, NoPretraining, Weights, ImageSize, Frames, TestFrames, Resume, Run, Runs, TrainPrecision, MemoryPrecision })
+        foreach (var o in new Option[] { Config, Name, Out, MaxBatches, NoLatentCache, Verbose, CacheDir, NoPretraining, Weights, ImageSize, Frames, TestFrames, Resume, Overwrite, Run, Runs, TrainPrecision, MemoryPrecision })
             command.Options.Add(o);
         _core50.AddTo(command, withRun: false); // --run above serves the built-in benchmark too
         foreach (var (_, option) in _keys) command.Options.Add(option);
     }
 
-    /// <exception cref="ArgumentException">--runs is not a list of runs.</exception>
-    public RunRequest ToRequest(ParseResult parse) => new()
+    /// <exception cref="ArgumentException">--runs is not a list of runs, or an option of the other mode (built-in benchmark or --data) was given.</exception>
+    public RunRequest ToRequest(ParseResult parse)
+    {
+        RequireOneMode(parse);
+        return Request(parse);
+    }
+
+    /// <summary>An option of the other mode was silently ignored: the run made was not the one asked for.</summary>
+    private void RequireOneMode(ParseResult parse)
+    {
+        bool data = parse.GetValue(_core50.Data) is not null;
+        var misplaced = (data ? new Option[] { ImageSize, Frames, TestFrames } : _core50.DatasetOnly).FirstOrDefault(o => IsGiven(parse, o));
+        if (misplaced is null) return;
+        throw new ArgumentException(data
+            ? $"{misplaced.Name} sizes the built-in benchmark and has no effect with --data (the data set's images are used as they are); leave it out"
+            : $"{misplaced.Name} picks from a CORe50 data set and needs --data DIR; without it the built-in benchmark runs");
+    }
+
+    private RunRequest Request(ParseResult parse) => new()
     {
         Out = IsGiven(parse, Out) ? parse.GetValue(Out)!.FullName : null,
         Resume = parse.GetValue(Resume)?.FullName,
+        Overwrite = parse.GetValue(Overwrite),
         Data = _core50.Parse(parse, run: 0), // the run is the one being resolved
         ConfigFile = parse.GetValue(Config)?.FullName,
         ConfigSection = parse.GetValue(Name),

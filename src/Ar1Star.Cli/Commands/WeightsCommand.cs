@@ -39,12 +39,14 @@ internal static class WeightsCommand
         var file = new Argument<FileInfo>("FILE") { Description = "A .pth/.pt checkpoint (zip or legacy form) or a .safetensors file" };
         var to = new Option<FileInfo>("--to") { Description = "The safetensors file to write", Required = true };
         var command = new Command("convert", "Write the tensors of FILE as a safetensors file: same names, same dtypes, bit-identical values");
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace --to if it exists" };
         command.Arguments.Add(file);
         command.Options.Add(to);
+        command.Options.Add(overwrite);
         command.SetAction(parse => CliErrors.Guard(() =>
         {
+            string output = OptionPaths.NewFile(parse.GetValue(to)!.FullName, "--to", "weights.safetensors", parse.GetValue(overwrite));
             var read = WeightsFile.Read(parse.GetValue(file)!.FullName);
-            string output = parse.GetValue(to)!.FullName;
             AtomicFile.Write(output, stream => Safetensors.Write(stream, read.Tensors, new Dictionary<string, string> { ["format"] = "pt" }));
             Console.WriteLine($"wrote {output}: {read.Tensors.Count} tensors");
             return 0;

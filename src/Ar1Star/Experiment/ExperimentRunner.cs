@@ -105,8 +105,10 @@ public static class ExperimentRunner
         else folder.BeginReplacement();
         AtomicFile.RemoveLeftovers(options.OutDir);
         var observers = options.Observers;
+        double? divergedLoss = null;
         learner.Strategy.IterationDone = it =>
         {
+            if (!double.IsFinite(it.Loss)) divergedLoss ??= it.Loss;
             foreach (var o in observers) o.IterationDone(it);
             iterationDone?.Invoke(it);
         };
@@ -127,6 +129,8 @@ public static class ExperimentRunner
             learner.Learn(batch);
             Step(i, "trained");
             var eval = Evaluator.Evaluate(learner.Model, learner.Encoder, scenario.TestSet, config.NumClasses, config.MbSize);
+            // Checked before anything of the batch is written: a fresh run's earlier run then comes back whole.
+            if ((divergedLoss ?? eval.Loss) is var loss && !double.IsFinite(loss)) throw new TrainingDivergedException(i, loss);
             var result = new BatchResult(i, batch.Count, batch.Labels.Distinct().Order().ToArray(),
                 eval.Accuracy, eval.Loss, eval.PerClassAccuracy.Select(a => double.IsNaN(a) ? (double?)null : a).ToArray(),
                 clock.Elapsed.TotalSeconds);

@@ -20,6 +20,8 @@ public static class PlanRunner
     public static IReadOnlyList<(PlannedRun Run, RunResults Results)> RunAll(RunPlan plan, Func<IReadOnlyList<IRunObserver>> observers,
         IRunProgress? progress = null, Action<PlannedRun, RunResults>? runDone = null)
     {
+        // Every folder is checked before the first run trains: a refusal of the last one cost the others' hours.
+        foreach (var run in plan.Runs) RequireReplaceable(plan.Request, run);
         var all = new List<(PlannedRun, RunResults)>();
         foreach (var run in plan.Runs)
         {
@@ -50,6 +52,8 @@ public static class PlanRunner
                     : $"--resume: {run.Dir} does not exist (resume a run folder that ar1 run wrote)");
             // Held from before the checkpoint is read: a second run or resume into the folder is refused.
             using var folder = RunFolder.Open(run.Dir, observers.SelectMany(o => o.FilePatterns));
+            // Again under the lock: another process may have written a run there since the plan's check.
+            RequireReplaceable(request, run);
             var checkpoint = resume
                 ? Checkpoint.Load(run.Dir) ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(run.Dir)}")
                 : null;
@@ -74,6 +78,18 @@ public static class PlanRunner
         {
             foreach (var o in observers) o.Dispose();
         }
+    }
+
+    /// <summary>A fresh run never replaces an earlier one unless asked to (<see cref="RunRequest.Overwrite"/>).</summary>
+    /// <exception cref="IOException">The folder holds a run and --overwrite was not given; names --resume and --overwrite.</exception>
+    private static void RequireReplaceable(RunRequest request, PlannedRun run)
+    {
+        if (request.Overwrite || run.Start != RunStart.Fresh || !RunFolder.HoldsRun(run.Dir)) return;
+        // A set of runs is resumed through its parent folder.
+        string resume = run.Name is null ? run.Dir : Path.GetDirectoryName(run.Dir)!;
+        throw new IOException($"--out: {run.Dir} already holds a run ({ExperimentRunner.ResultsFileName}, {CheckpointStore.FolderName}/): " +
+                              $"continue it with --resume {resume}, or give --overwrite to replace it " +
+                              "(the earlier run is kept until the new one's first checkpoint)");
     }
 
     /// <summary>The checkpoint of the first other run of the set (run0, run1, ...) in the same folder that has one.</summary>

@@ -66,6 +66,15 @@ public sealed class RunFolder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> holds a run, finished or started (its results, a checkpoint,
+    /// or an earlier run set aside by a replacement that has not settled).
+    /// </summary>
+    public static bool HoldsRun(string path) =>
+        File.Exists(System.IO.Path.Combine(path, ExperimentRunner.ResultsFileName))
+        || Directory.Exists(CheckpointStore.Root(path))
+        || Directory.Exists(System.IO.Path.Combine(path, AsideName));
+
     private bool IsOwned(string name) => OwnedPatterns.Any(p => FileSystemName.MatchesSimpleExpression(p, name, ignoreCase: false));
 
     private IEnumerable<string> Entries(string dir) =>

@@ -23,6 +23,10 @@ public static class RunInputs
     public static Scenario Validate(Scenario scenario, Ar1Config config, int nextBatch)
     {
         if (scenario.TrainBatches.Count == 0) throw new ArgumentException($"{scenario.Name}: the scenario has no training batch");
+        // The data readers name the file; a scenario built in code has none to name.
+        if (scenario.TestSet.Count == 0) throw new ArgumentException($"{scenario.Name}: the test set is empty; expected at least one test image");
+        int empty = scenario.TrainBatches.Select((b, i) => b.Count == 0 ? i : -1).FirstOrDefault(i => i >= 0, -1);
+        if (empty >= 0) throw new ArgumentException($"{scenario.Name}: training batch {empty} is empty; expected at least one image");
         int maxLabel = scenario.TrainBatches.Append(scenario.TestSet).SelectMany(b => b.Labels).DefaultIfEmpty(0).Max();
         if (maxLabel >= config.NumClasses)
             throw new ArgumentException(

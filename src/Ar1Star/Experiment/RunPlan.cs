@@ -64,9 +64,17 @@ public sealed class RunPlan
     {
         if (request.Resume is { } resume && request.Out is { } outDir && FullPath(outDir) != FullPath(resume))
             throw new ArgumentException("--out and --resume name different folders; --resume DIR continues the run in DIR");
+        if (request.Resume is not null && request.Overwrite)
+            throw new ArgumentException("--overwrite and --resume exclude each other: --resume continues the run in the folder, --overwrite starts afresh over it");
         if (request.Runs is not null && request.Run is not null)
             throw new ArgumentException("--run and --runs exclude each other; --runs 3 runs run 3 alone");
         if (request.Runs is { Count: 0 }) throw new ArgumentException("--runs: expected at least one run");
+        // The whole list before the first run: a bad last run used to cost the others' hours first.
+        if (request.Data is { } data)
+        {
+            Data.Core50.Core50Protocol.Find(data.Scenario);
+            foreach (int run in request.Runs ?? []) Data.Core50.Core50Protocol.CheckRun(run, "--runs");
+        }
         if (request.ConfigFile is null && request.ConfigSection is { } name)
             throw new ArgumentException($"--name {name} names a section of --config, and no --config was given");
     }

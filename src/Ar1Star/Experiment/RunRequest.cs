@@ -16,6 +16,12 @@ public sealed record RunRequest
     /// <summary>Output folder (<c>--out</c>); null: <see cref="DefaultOut"/>, or the resumed folder.</summary>
     public string? Out { get; init; }
 
+    /// <summary>
+    /// A fresh run may replace a run already in its folder (<c>--overwrite</c>); without it such a folder
+    /// is refused, naming <c>--resume</c>. The earlier run is kept until the fresh one's first checkpoint.
+    /// </summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Continue the run (or the runs) in this folder from its checkpoint (<c>--resume</c>).</summary>
     public string? Resume { get; init; }
 

@@ -70,12 +70,18 @@ public static class RunResolver
         return config;
     }
 
-    private static SyntheticCore50Options Benchmark(RunRequest request, SavedSettings saved) => BuiltinBenchmark.DefaultOptions with
+    /// <summary>The built-in benchmark's size, within its limits (checked here, before the folder or the twin is touched).</summary>
+    private static SyntheticCore50Options Benchmark(RunRequest request, SavedSettings saved)
     {
-        ImageSize = request.ImageSize ?? saved.Int("image_size") ?? BuiltinBenchmark.DefaultOptions.ImageSize,
-        FramesPerUnit = request.Frames ?? saved.Int("frames") ?? BuiltinBenchmark.DefaultOptions.FramesPerUnit,
-        TestFramesPerUnit = request.TestFrames ?? saved.Int("test_frames") ?? BuiltinBenchmark.DefaultOptions.TestFramesPerUnit,
-    };
+        var options = BuiltinBenchmark.DefaultOptions with
+        {
+            ImageSize = request.ImageSize ?? saved.Int("image_size") ?? BuiltinBenchmark.DefaultOptions.ImageSize,
+            FramesPerUnit = request.Frames ?? saved.Int("frames") ?? BuiltinBenchmark.DefaultOptions.FramesPerUnit,
+            TestFramesPerUnit = request.TestFrames ?? saved.Int("test_frames") ?? BuiltinBenchmark.DefaultOptions.TestFramesPerUnit,
+        };
+        options.Validate();
+        return options;
+    }
 
     /// <summary>--weights if given (--no-pretraining is its older spelling of none), else the checkpoint's, else the data's default.</summary>
     private static InitialWeights Weights(RunRequest request, SavedSettings saved, bool builtinBenchmark)

@@ -39,14 +39,25 @@ public sealed class RunResults
     /// <exception cref="FormatException">The file is not a results.json; names it.</exception>
     public static RunResults Load(string path)
     {
+        string text = File.ReadAllText(path);
+        Exception Refused(string why, Exception? inner = null) =>
+            new FormatException($"{path}: not a results.json ({why}); expected the file ar1 run writes, with \"config\" and \"batches\"", inner);
         try
         {
-            return JsonSerializer.Deserialize<RunResults>(File.ReadAllText(path), Json)
-                ?? throw new FormatException($"{path}: empty results file");
+            using (var document = JsonDocument.Parse(text))
+            {
+                // Any JSON object deserialises (every property has a default): {"not":"results"} drew an empty plot.
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object
+                    || !root.TryGetProperty("config", out var config) || config.ValueKind != JsonValueKind.Object
+                    || !root.TryGetProperty("batches", out var batches) || batches.ValueKind != JsonValueKind.Array)
+                    throw Refused("no \"config\" object and \"batches\" list");
+            }
+            return JsonSerializer.Deserialize<RunResults>(text, Json) ?? throw Refused("empty");
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{path}: not a results.json ({e.Message})", e);
+            throw Refused(e.Path is { Length: > 1 } field ? $"unexpected value at {field}" : $"not valid JSON at line {e.LineNumber + 1}", e);
         }
     }
 }

@@ -44,12 +44,31 @@ public sealed class LearnerImage
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data)
             ?? throw new InvalidDataException($"{name}: not a readable image; expected PNG or JPEG bytes");
+        RequireSize(codec.Info.Width, codec.Info.Height, name);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        // A truncated file decodes as far as it goes and the rest is blank: refused, as the dataset readers refuse it.
+        if (result is SKCodecResult.IncompleteInput)
+            throw new InvalidDataException($"{name}: truncated image (its header promises {info.Width}x{info.Height}, its data ends early); expected a whole PNG or JPEG file");
+        if (result is not SKCodecResult.Success)
             throw new InvalidDataException($"{name}: corrupt image ({result}); expected PNG or JPEG bytes");
         return FromBitmap(bitmap);
+    }
+
+    /// <summary>
+    /// Most pixels a decoded image may have (docs/limits.md): a 6000x5000 photo. A small file can
+    /// declare 60000x60000; the size in its header is checked before any pixel memory is taken.
+    /// </summary>
+    public const long MaxPixels = 30_000_000;
+
+    /// <exception cref="InvalidDataException">The declared size is empty or over <see cref="MaxPixels"/>.</exception>
+    private static void RequireSize(int width, int height, string name)
+    {
+        if (width <= 0 || height <= 0)
+            throw new InvalidDataException($"{name}: declares an empty {width}x{height} image; expected PNG or JPEG bytes");
+        if ((long)width * height > MaxPixels)
+            throw new InvalidDataException($"{name}: {width}x{height} is {(long)width * height} pixels; expected at most {MaxPixels} (e.g. 6000x5000)");
     }
 
     /// <summary>An encoded image file.</summary>

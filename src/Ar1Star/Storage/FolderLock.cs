@@ -32,15 +32,20 @@ internal sealed class FolderLock : IDisposable
     public static FolderLock Acquire(string folder, string purpose = "the output folder")
     {
         bool created = !Directory.Exists(folder);
-        Directory.CreateDirectory(folder);
-        if (created) Runtime.NativeCallJournal.CreatedFolder(folder);
         string path = Path.Combine(folder, LockName);
         FileStream stream;
         try
         {
+            Directory.CreateDirectory(folder);
+            if (created) Runtime.NativeCallJournal.CreatedFolder(folder);
             stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        catch (Exception e) when (e is UnauthorizedAccessException || (e is IOException && !IsSharingViolation(e)))
+        {
+            // A folder that cannot be written in is not one another process holds.
+            throw new IOException($"{folder}: cannot write in it ({FileSystemErrors.Reason(e)}); choose another --out", e);
+        }
+        catch (IOException)
         {
             string owner = ReadOwner(folder);
             throw new FolderLockedException(folder,
@@ -50,6 +55,10 @@ internal sealed class FolderLock : IDisposable
         File.WriteAllText(Path.Combine(folder, OwnerName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
         return new FolderLock(stream, created);
     }
+
+    /// <summary>The lock is held elsewhere: .NET's flock refusal (EWOULDBLOCK) or Windows' sharing violation.</summary>
+    private static bool IsSharingViolation(Exception e) =>
+        e.HResult is 11 or 32 or unchecked((int)0x80070020) || e.Message.Contains("used by another process", StringComparison.Ordinal);
 
     private static string ReadOwner(string folder)
     {

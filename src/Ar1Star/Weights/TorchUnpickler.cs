@@ -48,7 +48,9 @@ internal sealed class TorchUnpickler : Unpickler
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Malformed opcodes surface as whatever the unpickler tripped on (a bad cast, an empty stack, ...).
-            throw new InvalidDataException($"unreadable pickle: {e.Message}", e);
+            throw new InvalidDataException(e is Razorvine.Pickle.PickleException
+                ? "unreadable pickle: it names a Python class or opcode that a PyTorch state dict does not use"
+                : "unreadable pickle: malformed opcodes or arguments", e);
         }
     }
 

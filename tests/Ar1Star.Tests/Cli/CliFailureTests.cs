@@ -48,7 +48,7 @@ public class CliFailureTests
         Assert.Equal(0, CliProcess.Run(["run", .. Tiny(1), "--out", dir]).ExitCode);
         string results = File.ReadAllText(Path.Combine(dir, ExperimentRunner.ResultsFileName));
 
-        var (code, _, stderr) = CliProcess.Run(["run", .. Tiny(option == "--max-batches" ? null : 1, without: option), option, value, "--out", dir]);
+        var (code, _, stderr) = CliProcess.Run(["run", .. Tiny(option == "--max-batches" ? null : 1, without: option), option, value, "--out", dir, "--overwrite"]);
         AssertOneErrorLine(code, stderr, expected);
         Assert.Equal(results, File.ReadAllText(Path.Combine(dir, ExperimentRunner.ResultsFileName)));
         Assert.NotNull(Checkpoint.Load(dir));
@@ -136,7 +136,7 @@ public class CliFailureTests
             first.WaitForExit();
         }
         // The kernel dropped the killed holder's lock: the folder can be resumed or restarted.
-        Assert.Equal(0, CliProcess.Run(["run", .. CliProcess.Tiny, "--out", dir]).ExitCode);
+        Assert.Equal(0, CliProcess.Run(["run", .. CliProcess.Tiny, "--out", dir, "--overwrite"]).ExitCode);
     }
 
     [Fact]

@@ -70,6 +70,18 @@ public sealed class Core50CommandTests
         Assert.StartsWith(expected, stderr);
     }
 
+    /// <summary>The whole list is checked before run 8 trains, naming --runs (not --run).</summary>
+    [Fact]
+    public void Run_WithARunsListEndingOutsideCore50sRuns_IsRefusedBeforeAnyRun()
+    {
+        string outDir = Directory.CreateTempSubdirectory("ar1-runs-").FullName;
+        var (code, _, stderr) = CliProcess.Run("run", "--data", TinyTwin.Root, "--runs", "8-10", "--weights", "none", "--max-batches", "1", "--out", outDir);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --runs: expected a run in 0..9, got 10", stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(outDir));
+    }
+
     [Fact]
     public void Synth_IntoAFolderThatHasFiles_Refuses()
     {

@@ -100,6 +100,16 @@ public class PredictExportCommandTests : IDisposable
         var corrupt = CliProcess.Run("predict", state, garbage);
         Assert.Equal(2, corrupt.ExitCode);
         Assert.Contains("garbage.jpg", corrupt.Err);
+        // A header that lies about the size: more pixels than allowed (was an internal error), or more than the data holds.
+        var small = Learner.ForgedImages.Png(8, new Random(3));
+        foreach (var (name, width, expected) in new[] { ("bomb.png", 60000, "60000x60000"), ("short.png", 64, "truncated image") })
+        {
+            string forged = Path.Combine(dir, name);
+            File.WriteAllBytes(forged, Learner.ForgedImages.PngDeclaring(small, width, width));
+            var refused = CliProcess.Run("predict", state, forged);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains($"{forged}: {(name == "bomb.png" ? expected : "truncated image")}", refused.Err);
+        }
         var top = CliProcess.Run("predict", state, garbage, "--top", "0");
         Assert.Equal(2, top.ExitCode);
         Assert.Contains("--top", top.Err);

@@ -18,6 +18,8 @@ public class RunListTests
     [InlineData("1,,2", "'' is not a run number")]
     [InlineData("-2", "'-2' is not")]
     [InlineData("1-3,2", "run 2 is listed twice")]
+    [InlineData("0-2147483646", "more than 100 runs")]
+    [InlineData("0-99,100", "more than 100 runs")]
     public void BadListsAreErrorsNamingTheOption(string text, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => RunList.Parse(text));

@@ -124,6 +124,7 @@ public class RunPlanTests
         ["--run and --runs exclude each other"] = new RunRequest { Run = 3, Runs = [3] },
         ["--runs: expected at least one run"] = new RunRequest { Runs = [] },
         ["--name fast names a section of --config, and no --config was given"] = new RunRequest { ConfigSection = "fast" },
+        ["--overwrite and --resume exclude each other"] = new RunRequest { Resume = Out, Overwrite = true },
     };
 
     [Theory]
@@ -131,6 +132,7 @@ public class RunPlanTests
     [InlineData("--run and --runs exclude each other")]
     [InlineData("--runs: expected at least one run")]
     [InlineData("--name fast names a section of --config, and no --config was given")]
+    [InlineData("--overwrite and --resume exclude each other")]
     public void ContradictionsAreErrorsNamingTheOptions(string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => RunPlan.Create(Contradictory[expected]));

@@ -40,9 +40,11 @@ public sealed record Core50Protocol(string Name, string FilelistFolder, int Batc
         ?? throw new ArgumentException($"--scenario: unknown scenario '{name}'; expected one of {string.Join(", ", All.Select(p => p.Name))}");
 
     /// <summary>Throws unless <paramref name="run"/> is one of the official runs 0..9.</summary>
-    public static void CheckRun(int run)
+    /// <param name="run">The run.</param>
+    /// <param name="option">The option that gave it, for the message.</param>
+    public static void CheckRun(int run, string option = "--run")
     {
         if (run is < 0 or >= Runs)
-            throw new ArgumentException($"--run: expected a run in 0..{Runs - 1}, got {run}");
+            throw new ArgumentException($"{option}: expected a run in 0..{Runs - 1}, got {run}");
     }
 }

@@ -31,6 +31,9 @@ internal static class Filelist
             paths.Add(image);
             labels.Add(label);
         }
+        // An empty list surfaced later as an empty batch naming no file, or as a test accuracy of 0/0.
+        if (paths.Count == 0)
+            throw new InvalidDataException($"{path}: lists no images; expected one line per pattern, an image and its label, as in 's11/o1/C_11_01_000.png 0'");
         return new PatternList<string>(paths, labels);
     }
 

@@ -25,7 +25,10 @@ internal static class PickleFile
         }
         catch (Exception e) when (e is PickleException or IOException or InvalidCastException or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
         {
-            throw new InvalidDataException($"{path}: truncated or not a Python pickle ({e.Message}); download it again", e);
+            // The unpickler's own text names .NET types and advises registering constructors: not for a user.
+            string why = e is PickleException ? "it holds Python objects other than lists, dicts, numbers and numpy arrays, or is damaged"
+                : e is IOException ? "it ends early" : "it is damaged";
+            throw new InvalidDataException($"{path}: truncated or not one of CORe50's Python pickles ({why}); download it again", e);
         }
     }
 

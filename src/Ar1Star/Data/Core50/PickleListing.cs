@@ -21,6 +21,8 @@ internal static class PickleListing
             string where = $"[{protocol.Name}][{run}][{b}]";
             var idx = PickleFile.List(lup[b], layout.LupPickle, where);
             var lab = PickleFile.List(labels[b], layout.LabelsPickle, where);
+            if (idx.Count == 0)
+                throw new InvalidDataException($"{layout.LupPickle}: {(b == protocol.Batches ? "the test set" : $"training batch {b}")} at {where} lists no images; expected at least one");
             if (idx.Count != lab.Count)
                 throw new InvalidDataException($"{layout.LupPickle} and {layout.LabelsPickle} disagree at {where}: {idx.Count} indices but {lab.Count} labels");
             var keys = new int[idx.Count];

@@ -6,6 +6,9 @@ namespace Ar1Star.Data.Core50;
 /// <summary>Lossless PNG to and from the HWC uint8 RGB layout of <see cref="IPatternSet"/>.</summary>
 public static class PngCodec
 {
+    /// <summary>Largest side of a data set's square images (docs/limits.md): 8x CORe50's 128.</summary>
+    public const int MaxSide = 1024;
+
     /// <summary>Side of a square PNG, read from its header without decoding the pixels.</summary>
     public static int ReadSide(string path)
     {
@@ -13,6 +16,9 @@ public static class PngCodec
         var info = codec.Info;
         if (info.Width != info.Height)
             throw new InvalidDataException($"{path}: expected a square image, got {info.Width}x{info.Height}");
+        // Every image of the data set is allocated at this side: a damaged header must not size them all.
+        if (info.Width > MaxSide)
+            throw new InvalidDataException($"{path}: {info.Width}x{info.Height}; expected a side of at most {MaxSide} (CORe50's images are 128x128)");
         return info.Width;
     }
 

@@ -30,6 +30,12 @@ public sealed record SyntheticCore50Options
     /// <summary>Largest image side: 4x CORe50's 128, far beyond what the benchmark needs; larger sides overflow image buffers.</summary>
     public const int MaxImageSize = 512;
 
+    /// <summary>
+    /// Most frames per (session, object) unit, training or test: CORe50's own count (about 300).
+    /// The twin is written whole before a run starts, so the bound is on disk and time (docs/limits.md).
+    /// </summary>
+    public const int MaxFramesPerUnit = 300;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the offending command-line option.</summary>
     public void Validate()
     {
@@ -37,9 +43,9 @@ public sealed record SyntheticCore50Options
         // leave a fractional feature map.
         if (ImageSize < 32 || ImageSize % 32 != 0 || ImageSize > MaxImageSize)
             throw new ArgumentException($"--image-size must be a multiple of 32 from 32 to {MaxImageSize}, got {ImageSize}.", nameof(ImageSize));
-        if (FramesPerUnit < 1)
-            throw new ArgumentException($"--frames must be at least 1, got {FramesPerUnit}.", nameof(FramesPerUnit));
-        if (TestFramesPerUnit < 1)
-            throw new ArgumentException($"--test-frames must be at least 1, got {TestFramesPerUnit}.", nameof(TestFramesPerUnit));
+        if (FramesPerUnit is < 1 or > MaxFramesPerUnit)
+            throw new ArgumentException($"--frames must be from 1 to {MaxFramesPerUnit} (CORe50's frames per session and object), got {FramesPerUnit}.", nameof(FramesPerUnit));
+        if (TestFramesPerUnit is < 1 or > MaxFramesPerUnit)
+            throw new ArgumentException($"--test-frames must be from 1 to {MaxFramesPerUnit} (CORe50's frames per session and object), got {TestFramesPerUnit}.", nameof(TestFramesPerUnit));
     }
 }

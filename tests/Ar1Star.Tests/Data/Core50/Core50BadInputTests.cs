@@ -129,7 +129,7 @@ public sealed class Core50BadInputTests : IDisposable
 
         var e = Assert.Throws<InvalidDataException>(() => Core50Loader.Load(new Core50Options(root, "nicv2_79", Form: Core50Form.Npz)));
 
-        Assert.Contains($"{path}: truncated or not a Python pickle", e.Message);
+        Assert.Contains($"{path}: truncated or not one of CORe50's Python pickles", e.Message);
     }
 
     [Fact]
