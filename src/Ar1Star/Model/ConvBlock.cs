@@ -78,7 +78,8 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         var weight = Conv.weight!;
         if (DepthwiseKernel && DepthwiseConvolution.Chosen(this, x)) return DepthwiseConvolution.Forward(x, weight, (int)Stride);
         bool pointwise = PointwiseConvolution.Eligible(this)
-            && ProductRoute.UsesProduct(InChannels, OutChannels, x.shape[2] * x.shape[3], x.device, evalStack: false);
+            && (ProductRoute.UsesProduct(InChannels, OutChannels, x.shape[2] * x.shape[3], x.device, evalStack: false)
+                || ProductRoute.OneDnnFailsOn(x.shape, OutChannels, x.device));
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);

@@ -61,7 +61,8 @@ public sealed class FoldedConvStack : IDisposable
             {
                 next = module.forward(h);
             }
-            else if (layer.Pointwise && ProductRoute.UsesProduct(layer.Weight!.shape[1], layer.Weight.shape[0], h.shape[2] * h.shape[3], h.device, evalStack: true))
+            else if (layer.Pointwise && (ProductRoute.UsesProduct(layer.Weight!.shape[1], layer.Weight.shape[0], h.shape[2] * h.shape[3], h.device, evalStack: true)
+                || ProductRoute.OneDnnFailsOn(h.shape, layer.Weight.shape[0], h.device)))
             {
                 next = PointwiseConvolution.Forward(h, layer.Weight, layer.Bias);
                 next.relu_();

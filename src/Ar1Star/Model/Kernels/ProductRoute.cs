@@ -13,6 +13,8 @@ namespace Ar1Star.Model.Kernels;
 /// <list type="number">
 /// <item>Never oneDNN for the channel pairs its 1x1 blocking heuristic divides by zero on
 /// (<see cref="OneDnnFaultyPair"/>): on every CPU, every map size, training and eval.</item>
+/// <item>Never oneDNN for an input shape on which its result, checked once against the product,
+/// is wrong on this CPU (<see cref="OneDnnFailsOn"/>), unless <c>AR1STAR_POINTWISE_ROUTE=onednn</c>.</item>
 /// <item><c>AR1STAR_POINTWISE_ROUTE=product</c> sends every other 1x1 layer to the product,
 /// <c>onednn</c> every other one to oneDNN: the switch a user tries when a native library fails.</item>
 /// <item>Otherwise the training step's small maps (up to <see cref="PointwiseConvolution.MaxPixels"/>
@@ -62,6 +64,39 @@ public static class ProductRoute
         if (choice == PointwiseRouteChoice.OneDnn) return false;
         if (evalStack) return false;
         return pixels <= PointwiseConvolution.MaxPixels && (!onCpu || intelCpu);
+    }
+
+    /// <summary>Shapes (N, C, H, W, O) already checked by <see cref="OneDnnFailsOn"/>, with the verdict.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(long, long, long, long, long), bool> Checked = new();
+
+    /// <summary>
+    /// Whether oneDNN's 1x1 convolution gives wrong sums for an input of <paramref name="inputShape"/>
+    /// and <paramref name="outChannels"/> outputs on this CPU, checked once per shape against the
+    /// matrix product on fixed values. oneDNN 3.7 on an AMD EPYC (Zen 5) returned wrong values for
+    /// the last 16 or 32 output channels of some small-map shapes (1024->1024 and 512->512 on
+    /// 8 x 4x4 maps: found by tools/reference-trace, docs/fidelity.md), with no error: a list of
+    /// pairs cannot follow that, a check of the shape can, and where oneDNN is right the route and
+    /// so every result stay as they were. False off the CPU, for other dtypes, and when
+    /// <c>AR1STAR_POINTWISE_ROUTE=onednn</c> forces oneDNN.
+    /// </summary>
+    public static bool OneDnnFailsOn(long[] inputShape, long outChannels, Device device)
+    {
+        if (device.type != DeviceType.CPU || Choice.Value == PointwiseRouteChoice.OneDnn || inputShape.Length != 4) return false;
+        var key = (inputShape[0], inputShape[1], inputShape[2], inputShape[3], outChannels);
+        return Checked.GetOrAdd(key, k => ProbeFails(k.Item1, k.Item2, k.Item3, k.Item4, k.Item5));
+    }
+
+    /// <summary>One comparison of oneDNN's convolution with the product on values made from their index (no generator is touched).</summary>
+    private static bool ProbeFails(long n, long c, long h, long w, long o)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = ChannelsLast.From(arange(n * c * h * w, ScalarType.Float32).mul_(0.7548776f).sin_().abs_().view(n, c, h, w));
+        var weight = arange(o * c, ScalarType.Float32).mul_(0.5698403f).cos_().mul_((float)(1 / Math.Sqrt(c))).view(o, c, 1, 1);
+        var product = PointwiseConvolution.Forward(x, weight);
+        var convolution = nn.functional.conv2d(x, weight);
+        double scale = product.abs().max().item<float>();
+        return (convolution - product).abs().max().item<float>() > 1e-3 * scale + 1e-6;
     }
 
     /// <summary>
