@@ -38,14 +38,23 @@ foreach (string name in presets)
 {
     var options = new LearnerOptions
     {
-        Config = LearnerPresets.Get(name) with { UseCuda = false },
+        // INC_LR, EPOCHS: try other learning rates and epochs than the preset's.
+        Config = LearnerPresets.Get(name) with
+        {
+            UseCuda = false,
+            IncLr = double.TryParse(Environment.GetEnvironmentVariable("INC_LR"), out double lr) ? lr : LearnerPresets.Get(name).IncLr,
+            IncTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep) ? ep : LearnerPresets.Get(name).IncTrainEp,
+            InitTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep0) ? ep0 : LearnerPresets.Get(name).InitTrainEp,
+        },
         Weights = InitialWeights.Builtin,
         ImageSize = size,
         CacheDir = cacheDir,
         // LIVE=0: the spec's experiment's replay, as ar1 run computes it (the state before issue 22).
         Live = Environment.GetEnvironmentVariable("LIVE") != "0",
     };
-    Console.WriteLine($"\n== preset {name}, live {options.Live}");
+    Console.WriteLine($"\n== preset {name}, live {options.Live}, inc_lr {options.Config.IncLr}, epochs {options.Config.InitTrainEp}/{options.Config.IncTrainEp}");
+    // SKIP_FEATURES=1: the stream and the joint batch only.
+    if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1")
     using (var fresh = ContinualLearner.Create(options, Console.WriteLine))
     {
         var (lat, pre) = Features(fresh, trainX);
@@ -58,6 +67,7 @@ foreach (string name in presets)
         (latT, preT) = Features(fresh, testX);
         Console.WriteLine($"  BRN statistics from these images: NCM latent {Ncm(lat, trainY, latT, testY):P1}; NCM pre-output {Ncm(pre, trainY, preT, testY):P1}");
     }
+    if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1")
     using (var random = ContinualLearner.Create(options with { Weights = InitialWeights.None }))
     {
         BatchRenormCalibration.Recalibrate(random.Model, new InMemoryPatternSet(trainX.SelectMany(x => x.Rgb).ToArray(), trainY, size), 64, random.Device);
