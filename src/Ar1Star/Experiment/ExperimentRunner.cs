@@ -88,6 +88,7 @@ public static class ExperimentRunner
             CacheLatents = options.CacheLatents,
             Precision = options.Precision ?? PrecisionOptions.Default,
             Weights = options.Weights,
+            Live = false,
         };
         // Everything that bad input can break is built and checked before the output folder is touched.
         // The data first: preparing the weights (the built-in pretraining) takes minutes, and builds

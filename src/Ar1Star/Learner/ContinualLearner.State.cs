@@ -76,7 +76,7 @@ public sealed partial class ContinualLearner
         var differing = Ar1ConfigJson.Differences(Identity(saved), Identity(expected), "saved");
         if (differing.Count > 0)
             throw new StateException($"{folder}: the learner was saved with other settings; differing keys: {string.Join(", ", differing)}");
-        return LoadFrom(folder, saved with { Device = expected.Device, CacheLatents = expected.CacheLatents, CacheDir = expected.CacheDir }, log);
+        return LoadFrom(folder, saved with { Device = expected.Device, CacheLatents = expected.CacheLatents, CacheDir = expected.CacheDir, Live = expected.Live }, log);
     }
 
     private static ContinualLearner LoadFrom(string folder, LearnerOptions options, Action<string>? log)
@@ -126,6 +126,7 @@ public sealed partial class ContinualLearner
             ["format"] = StateFormat,
             ["settings"] = JsonSerializer.SerializeToNode(Identity(Options)),
             ["weights"] = Options.Weights.ToString(),
+            ["live"] = Options.Live,
             ["state"] = state.Values,
         };
         AtomicFile.WriteAllText(Path.Combine(folder, StateJsonName), json.ToJsonString(Indented));
@@ -205,6 +206,8 @@ public sealed partial class ContinualLearner
                     Enum.Parse<TrainPrecision>(Get("train_precision").GetString()!, ignoreCase: true),
                     Enum.Parse<MemoryPrecision>(Get("memory_precision").GetString()!, ignoreCase: true)),
                 Weights = InitialWeights.Parse(json["weights"]?.GetValue<string>() ?? "none"),
+                // Saved before the live replay existed: the spec's.
+                Live = json["live"]?.GetValue<bool>() ?? false,
             };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or ConfigException)

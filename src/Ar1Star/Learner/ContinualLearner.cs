@@ -50,7 +50,7 @@ public sealed partial class ContinualLearner : IDisposable
         {
             prepare()?.Invoke(model, Device);
             encoder = new LatentEncoder(model, Device, options.CacheLatents, config.MbSize);
-            strategy = IncrementalStrategy.Create(model, config, encoder, Random, options.Precision);
+            strategy = IncrementalStrategy.Create(model, config, encoder, Random, options.Precision, options.Live);
         }
         catch
         {

@@ -29,4 +29,12 @@ public sealed record LearnerOptions
 
     /// <summary>Encode each image of a batch once (SPEC 10) instead of every epoch.</summary>
     public bool CacheLatents { get; init; } = true;
+
+    /// <summary>
+    /// Learn as a live application teaches (one class, then the next, into a memory that is not
+    /// yet full): the replay of <see cref="IncrementalStrategy.Live"/>, named with the other
+    /// differences from the spec's experiment in docs/live-learning.md. False computes exactly
+    /// what the spec's experiment does (<c>ar1 run</c>).
+    /// </summary>
+    public bool Live { get; init; } = true;
 }

@@ -12,9 +12,12 @@ namespace Ar1Star.Strategy;
 /// </summary>
 public sealed class Ar1StarStrategy : IncrementalStrategy
 {
-    /// <summary>AR1* on <paramref name="model"/>, whose output layer CWR* consolidates.</summary>
-    public Ar1StarStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null)
-        : base(model, config, encoder, random, precision, config.RmSz) =>
+    /// <summary>The memory's rows in the order the current epoch replays them (live replay only).</summary>
+    private long[] replayOrder = [];
+
+    /// <summary>AR1* on <paramref name="model"/>, whose output layer CWR* consolidates; <paramref name="live"/>: the live learner's replay (<see cref="IncrementalStrategy.Live"/>).</summary>
+    public Ar1StarStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false)
+        : base(model, config, encoder, random, precision, config.RmSz, live) =>
         Cwr = new CwrStar(config.NumClasses, model.Output.weight!.shape[1], encoder.Device, config.CwrUniqueClasses);
 
     /// <summary>CWR*'s consolidated output weights and class counts.</summary>
@@ -39,14 +42,32 @@ public sealed class Ar1StarStrategy : IncrementalStrategy
 
     /// <summary>After batch 0, each iteration leaves room for its share of replayed patterns.</summary>
     private protected override MiniBatchPlan PlanFor(int batchIndex, int count) =>
-        batchIndex == 0 ? MiniBatchPlan.FirstBatch(count, config.MbSize) : MiniBatchPlan.Incremental(count, config.RmSz, config.MbSize);
+        batchIndex == 0 ? MiniBatchPlan.FirstBatch(count, config.MbSize)
+        : Live ? MiniBatchPlan.Live(count, Memory.Count, config.MbSize)
+        : MiniBatchPlan.Incremental(count, config.RmSz, config.MbSize);
+
+    /// <summary>
+    /// Live replay: a new random order of the memory every epoch, so each mini-batch replays a
+    /// sample of every class rather than the run of slots (often one class's) that follows it in memory order.
+    /// </summary>
+    private protected override void BeginEpoch(BatchInProgress current)
+    {
+        if (!Live || !current.Replay) return;
+        var rows = Enumerable.Range(0, Memory.Count).ToArray();
+        Sampling.Shuffle(rows, random);
+        replayOrder = rows.Select(r => (long)r).ToArray();
+    }
 
     /// <summary>examples_per_class and reset_weights: CWR* counts the batch's classes and starts their rows from the consolidated ones.</summary>
     private protected override void ResetWeights(IEnumerable<int> newLabels, IEnumerable<int> replayedLabels) =>
         Cwr.BeginBatch(model.Output, newLabels, replayedLabels);
 
-    private protected override (Tensor Activations, Tensor Labels)? Replayed(int iteration, MiniBatchPlan plan) =>
-        Memory.Slice(iteration * plan.Injected, plan.Injected);
+    private protected override (Tensor Activations, Tensor Labels)? Replayed(int iteration, MiniBatchPlan plan)
+    {
+        if (!Live) return Memory.Slice(iteration * plan.Injected, plan.Injected);
+        int start = Math.Min(iteration * plan.Injected, replayOrder.Length);
+        return Memory.Rows(replayOrder.AsSpan(start, Math.Min(plan.Injected, replayOrder.Length - start)));
+    }
 
     /// <summary>
     /// consolidate_weights, update_ewc_data, the replay memory's update, set_consolidate_weights,

@@ -30,8 +30,9 @@ public abstract partial class IncrementalStrategy : IDisposable
     private optim.Optimizer? optimizer;
     private long globalStep;
 
-    private protected IncrementalStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision, int memoryCapacity)
+    private protected IncrementalStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision, int memoryCapacity, bool live)
     {
+        Live = live;
         this.model = model;
         this.config = config;
         this.encoder = encoder;
@@ -49,11 +50,22 @@ public abstract partial class IncrementalStrategy : IDisposable
         Si = config.RegLambda != 0 ? new SynapticIntelligence(trainable, config.RegLambda) : null;
     }
 
-    /// <summary>The strategy the configuration names: <c>ar1</c> (AR1* with latent replay) or <c>naive</c>.</summary>
-    public static IncrementalStrategy Create(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null) =>
+    /// <summary>
+    /// The strategy the configuration names: <c>ar1</c> (AR1* with latent replay) or <c>naive</c>;
+    /// <paramref name="live"/>: the live learner's replay (<see cref="Live"/>), false computes what the spec's experiment does.
+    /// </summary>
+    public static IncrementalStrategy Create(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false) =>
         config.Strategy == Ar1Config.NaiveStrategy
             ? new NaiveStrategy(model, config, encoder, random, precision)
-            : new Ar1StarStrategy(model, config, encoder, random, precision);
+            : new Ar1StarStrategy(model, config, encoder, random, precision, live);
+
+    /// <summary>
+    /// The live learner's replay (docs/live-learning.md): after batch 0 every mini-batch mixes new
+    /// patterns with replayed ones in the proportion of what the memory holds now, the whole
+    /// memory visited every epoch in a fresh random order (<see cref="MiniBatchPlan.Live"/>).
+    /// False: the spec's plan, sized by rm_sz, the memory read in its own order.
+    /// </summary>
+    public bool Live { get; }
 
     /// <summary>Reduced-precision options of the training step and the memory.</summary>
     public PrecisionOptions Precision { get; }
@@ -105,6 +117,7 @@ public abstract partial class IncrementalStrategy : IDisposable
         {
             for (int epoch = 0; epoch < current.Epochs; epoch++)
             {
+                BeginEpoch(current);
                 TrainEpoch(current, epoch);
                 EpochDone?.Invoke();
             }
@@ -157,6 +170,9 @@ public abstract partial class IncrementalStrategy : IDisposable
 
     /// <summary>reset_weights: the output layer's start for this batch (kept as it is without CWR*).</summary>
     private protected virtual void ResetWeights(IEnumerable<int> newLabels, IEnumerable<int> replayedLabels) { }
+
+    /// <summary>Start of an epoch of <paramref name="current"/>, before its first iteration.</summary>
+    private protected virtual void BeginEpoch(BatchInProgress current) { }
 
     /// <summary>Replayed patterns for iteration <paramref name="iteration"/> (none without replay).</summary>
     private protected virtual (Tensor Activations, Tensor Labels)? Replayed(int iteration, MiniBatchPlan plan) => null;

@@ -80,6 +80,24 @@ public sealed class LatentReplayMemory : IDisposable
     }
 
     /// <summary>
+    /// Entries <paramref name="rows"/> (indices into memory order) as float32 activations, a copy;
+    /// null when none are asked for or the memory is empty.
+    /// </summary>
+    public (Tensor Activations, Tensor Labels)? Rows(ReadOnlySpan<long> rows)
+    {
+        if (activations is null || labels is null || rows.Length == 0) return null;
+        var index = tensor(rows.ToArray(), device: activations.device);
+        var stored = ChannelsLast.SelectRows(activations, index);
+        var values = Precision switch
+        {
+            MemoryPrecision.Fp32 => stored,
+            MemoryPrecision.Fp16 => Decode(stored, null),
+            _ => Decode(stored, scales!.index_select(0, index)),
+        };
+        return (values, labels.index_select(0, index));
+    }
+
+    /// <summary>
     /// Stores the chosen new patterns: batch 0 fills the memory with them; later batches
     /// overwrite as many randomly chosen slots.
     /// </summary>

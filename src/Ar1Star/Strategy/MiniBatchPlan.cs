@@ -34,6 +34,26 @@ public sealed record MiniBatchPlan(int PaddedCount, int NewPerIteration, int Inj
         return new MiniBatchPlan(count, mbSize - injected, injected, count / curSz);
     }
 
+    /// <summary>
+    /// The live learner's later batches: every new pattern and every pattern the memory holds now
+    /// (<paramref name="held"/>, not rm_sz) visited once an epoch, in mini-batches of about
+    /// <paramref name="mbSize"/> that each mix new and replayed patterns in their overall
+    /// proportion. <see cref="Incremental"/> sizes the share of replay by rm_sz: with a memory
+    /// not yet full (a few taught classes of 100 images against rm_sz 1500) its slices run out
+    /// after the first iterations and the rest of the epoch sees the new class alone.
+    /// </summary>
+    public static MiniBatchPlan Live(int count, int held, int mbSize)
+    {
+        RequirePositive(count, mbSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(held);
+        // At least one new pattern per iteration; the last iteration takes what is left.
+        int iterations = Math.Min(count, Math.Max(1, (count + held + mbSize - 1) / mbSize));
+        int curSz = (count + iterations - 1) / iterations;
+        iterations = (count + curSz - 1) / curSz;
+        int injected = (held + iterations - 1) / iterations;
+        return new MiniBatchPlan(count, curSz, injected, iterations);
+    }
+
     /// <summary>Naive fine-tuning: plain mini-batches, the last one possibly short, no replay.</summary>
     public static MiniBatchPlan Plain(int count, int mbSize)
     {

@@ -8,7 +8,7 @@ namespace Ar1Star.Strategy;
 /// phases and step, no CWR* (the output layer keeps what training left) and no replay.
 /// </summary>
 public sealed class NaiveStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null)
-    : IncrementalStrategy(model, config, encoder, random, precision, memoryCapacity: 0)
+    : IncrementalStrategy(model, config, encoder, random, precision, memoryCapacity: 0, live: false)
 {
     private protected override void Consolidate(BatchInProgress current) => UpdateEwcData();
 }

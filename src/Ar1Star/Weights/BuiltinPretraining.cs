@@ -40,9 +40,25 @@ public static class BuiltinPretraining
     public static string CachePath(string cacheDir, int imageSize, int latentLayerNum, int numClasses, int seed) =>
         Path.Combine(cacheDir, $"builtin-pretrained-v{Version}-s{imageSize}-l{latentLayerNum}-c{numClasses}-seed{seed}.weights");
 
+    /// <summary>
+    /// The split the weights are pretrained and cached with, whatever the model's: where the
+    /// latent layer sits changes the names of the weights, not what the pretraining computes, so
+    /// every preset shares one pretraining (the spec's split, which <c>ar1 run</c> caches).
+    /// </summary>
+    public const int CachedLatentLayer = 19;
+
     /// <summary>Loads cached weights into <paramref name="model"/>, pretraining them first if absent.</summary>
     public static void LoadOrPretrain(MobileNetV1 model, string cacheDir, int seed, Device device, Action<string>? log = null)
     {
+        if (model.LatentLayerNum != CachedLatentLayer)
+        {
+            using var canonical = new MobileNetV1(CachedLatentLayer, (int)model.Output.weight!.shape[0], model.ImageSize, device);
+            // From the model's own initialisation, so a pretraining that runs now is the one the spec's split would run.
+            CopyInOrder(model, canonical);
+            LoadOrPretrain(canonical, cacheDir, seed, device, log);
+            CopyInOrder(canonical, model);
+            return;
+        }
         string path = CachePath(cacheDir, model.ImageSize, model.LatentLayerNum, (int)model.Output.weight!.shape[0], seed);
         string? problem = File.Exists(path) ? FileManifest.Problem(path) : null;
         if (problem is not null) log?.Invoke($"pretraining again, the cached weights failed verification: {problem}");
@@ -61,6 +77,16 @@ public static class BuiltinPretraining
         {
             throw new InvalidDataException($"{path}: cannot load the cached pretrained weights ({e.Message}); delete it and it is pretrained again", e);
         }
+    }
+
+    /// <summary>Copies every weight and buffer of one split of the network into another split of it: the same layers in the same order.</summary>
+    private static void CopyInOrder(MobileNetV1 from, MobileNetV1 to)
+    {
+        using var _ = no_grad();
+        var source = from.state_dict().Values.ToList();
+        var target = to.state_dict().Values.ToList();
+        if (source.Count != target.Count) throw new InvalidOperationException($"splits of MobileNetV1 with {source.Count} and {target.Count} tensors");
+        for (int i = 0; i < source.Count; i++) target[i].copy_(source[i]);
     }
 
     /// <summary>Trains the whole network as a plain BatchNorm classifier, then calibrates its statistics.</summary>

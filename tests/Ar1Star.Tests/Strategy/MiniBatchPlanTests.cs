@@ -73,4 +73,21 @@ public class MiniBatchPlanTests
         Assert.Throws<ArgumentOutOfRangeException>(() => MiniBatchPlan.Incremental(0, 1500, 128));
         Assert.Throws<ArgumentOutOfRangeException>(() => MiniBatchPlan.FirstBatch(10, 0));
     }
+    [Theory]
+    // held 100: ceil(200 / 128) = 2 iterations of 50 new + 50 replayed, the whole memory each epoch
+    [InlineData(100, 100, 50, 2, 50)]
+    // held 900: ceil(1000 / 128) = 8; cur = ceil(100 / 8) = 13; it = ceil(100 / 13) = 8; inject = ceil(900 / 8) = 113
+    [InlineData(100, 900, 13, 8, 113)]
+    // 10 new beside 1500 held: 12 iterations would leave some without a new pattern, so 10 of 1 + 150
+    [InlineData(10, 1500, 1, 10, 150)]
+    // an empty memory: plain mini-batches
+    [InlineData(20, 0, 20, 1, 0)]
+    public void LiveReplayVisitsEveryNewAndEveryHeldPatternEachEpochInProportion(int count, int held, int perIteration, int iterations, int injected)
+    {
+        var plan = MiniBatchPlan.Live(count, held, 128);
+        Assert.Equal((perIteration, iterations, injected), (plan.NewPerIteration, plan.Iterations, plan.Injected));
+        Assert.Equal(count, plan.UsedCount);
+        Assert.True(plan.Injected * plan.Iterations >= held);
+        Assert.True((plan.Iterations - 1) * plan.NewPerIteration < count); // no iteration without a new pattern
+    }
 }

@@ -1,0 +1,215 @@
+#:project ../../src/Ar1Star/Ar1Star.csproj
+#:property PublishAot=false
+#:property JsonSerializerIsReflectionEnabledByDefault=true
+// The live learner on real photos, taught one class per Learn call as a camera app teaches it:
+// Fashion-MNIST from Debian's dataset-fashion-mnist (test data only), the built-in weights.
+// For each preset it prints what separates the features from the learning rule (docs/live-learning.md):
+// nearest-class-mean (NCM) on raw pixels, on the learner's latent activations and on the
+// features the output layer reads; after each teach the accuracy over the classes seen, per class,
+// the share of answers each class takes, the output rows' norms and mean logits, and the time;
+// then the same images learnt jointly in one batch (the upper bound of the same head).
+// Run: dotnet run tools/live-learning/LiveLearning.cs -c Release -- [size] [train/class] [test/class] [order seed] [presets] [cache dir]
+using System.Diagnostics;
+using System.IO.Compression;
+using Ar1Star.Configuration;
+using Ar1Star.Data;
+using Ar1Star.Learner;
+using Ar1Star.Model;
+using Ar1Star.Weights;
+using static TorchSharp.torch;
+
+int size = args.Length > 0 ? int.Parse(args[0]) : 32;
+int trainPerClass = args.Length > 1 ? int.Parse(args[1]) : 100;
+int testPerClass = args.Length > 2 ? int.Parse(args[2]) : 100;
+int orderSeed = args.Length > 3 ? int.Parse(args[3]) : -1;
+string[] presets = args.Length > 4 ? args[4].Split(',') : [.. LearnerPresets.Names];
+string cacheDir = args.Length > 5 ? args[5] : Path.Combine(Path.GetTempPath(), "ar1-live-learning-cache");
+const string Folder = "/usr/share/datasets/fashion-mnist";
+const int Classes = 10;
+
+var (trainX, trainY) = Load("train", trainPerClass);
+var (testX, testY) = Load("t10k", testPerClass);
+int[] order = Enumerable.Range(0, Classes).ToArray();
+if (orderSeed >= 0) new Random(orderSeed).Shuffle(order);
+Console.WriteLine($"Fashion-MNIST {size}x{size}, {trainPerClass} train / {testPerClass} test images a class, order {string.Join(' ', order)}; threads {get_num_threads()}");
+Console.WriteLine($"NCM raw pixels: {Ncm(Flat(trainX), trainY, Flat(testX), testY):P1}");
+
+foreach (string name in presets)
+{
+    var options = new LearnerOptions
+    {
+        // INC_LR, EPOCHS: try other learning rates and epochs than the preset's.
+        Config = LearnerPresets.Get(name) with
+        {
+            UseCuda = false,
+            IncLr = double.TryParse(Environment.GetEnvironmentVariable("INC_LR"), out double lr) ? lr : LearnerPresets.Get(name).IncLr,
+            IncTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep) ? ep : LearnerPresets.Get(name).IncTrainEp,
+            InitTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep0) ? ep0 : LearnerPresets.Get(name).InitTrainEp,
+        },
+        Weights = InitialWeights.Builtin,
+        ImageSize = size,
+        CacheDir = cacheDir,
+        // LIVE=0: the spec's experiment's replay, as ar1 run computes it (the state before issue 22).
+        Live = Environment.GetEnvironmentVariable("LIVE") != "0",
+    };
+    Console.WriteLine($"\n== preset {name}, live {options.Live}, inc_lr {options.Config.IncLr}, epochs {options.Config.InitTrainEp}/{options.Config.IncTrainEp}");
+    // SKIP_FEATURES=1: the stream and the joint batch only.
+    if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1")
+    using (var fresh = ContinualLearner.Create(options, Console.WriteLine))
+    {
+        var (lat, pre) = Features(fresh, trainX);
+        var (latT, preT) = Features(fresh, testX);
+        Console.WriteLine($"NCM latent (layer {fresh.Config.LatentLayerNum}, {lat[0].Length} values): {Ncm(lat, trainY, latT, testY):P1}; " +
+                          $"NCM pre-output (1024): {Ncm(pre, trainY, preT, testY):P1}");
+        // Domain shift against feature quality: the same weights with BRN statistics measured on these images.
+        BatchRenormCalibration.Recalibrate(fresh.Model, new InMemoryPatternSet(trainX.SelectMany(x => x.Rgb).ToArray(), trainY, size), 64, fresh.Device);
+        (lat, pre) = Features(fresh, trainX);
+        (latT, preT) = Features(fresh, testX);
+        Console.WriteLine($"  BRN statistics from these images: NCM latent {Ncm(lat, trainY, latT, testY):P1}; NCM pre-output {Ncm(pre, trainY, preT, testY):P1}");
+    }
+    if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1")
+    using (var random = ContinualLearner.Create(options with { Weights = InitialWeights.None }))
+    {
+        BatchRenormCalibration.Recalibrate(random.Model, new InMemoryPatternSet(trainX.SelectMany(x => x.Rgb).ToArray(), trainY, size), 64, random.Device);
+        var (lat, pre) = Features(random, trainX);
+        var (latT, preT) = Features(random, testX);
+        Console.WriteLine($"  random weights, BRN statistics from these images: NCM latent {Ncm(lat, trainY, latT, testY):P1}; NCM pre-output {Ncm(pre, trainY, preT, testY):P1}");
+    }
+    if (Environment.GetEnvironmentVariable("FEATURES_ONLY") == "1") continue;
+    using (var learner = ContinualLearner.Create(options))
+    {
+        for (int t = 0; t < Classes; t++)
+        {
+            int c = order[t];
+            var images = Enumerable.Range(0, trainY.Length).Where(i => trainY[i] == c).Select(i => trainX[i]).ToArray();
+            var watch = Stopwatch.StartNew();
+            learner.Learn(images, c);
+            double seconds = watch.Elapsed.TotalSeconds;
+            Report(learner, $"teach {t + 1} (class {c}, {seconds:F1} s)", order.Take(t + 1).ToArray());
+        }
+        var (_, preAfter) = Features(learner, trainX);
+        var (_, preAfterT) = Features(learner, testX);
+        Console.WriteLine($"NCM pre-output after the stream: {Ncm(preAfter, trainY, preAfterT, testY):P1}");
+    }
+    using (var joint = ContinualLearner.Create(options))
+    {
+        var watch = Stopwatch.StartNew();
+        joint.Learn(trainX, trainY);
+        Report(joint, $"joint, one batch ({watch.Elapsed.TotalSeconds:F1} s)", order);
+    }
+}
+
+void Report(ContinualLearner learner, string title, int[] seen)
+{
+    var rows = Enumerable.Range(0, testY.Length).Where(i => seen.Contains(testY[i])).ToArray();
+    var logits = learner.Logits(new InMemoryPatternSet(rows.SelectMany(i => testX[i].Rgb).ToArray(), new int[rows.Length], size));
+    var predicted = logits.Select(l => seen.MaxBy(c => l[c])).ToArray();
+    double accuracy = rows.Where((r, j) => predicted[j] == testY[r]).Count() / (double)rows.Length;
+    var perClass = seen.Select(c =>
+    {
+        var js = Enumerable.Range(0, rows.Length).Where(j => testY[rows[j]] == c).ToArray();
+        return (c, acc: js.Count(j => predicted[j] == c) / (double)js.Length, share: predicted.Count(p => p == c) / (double)rows.Length,
+            logit: rows.Select((_, j) => logits[j][c]).Average());
+    }).ToArray();
+    using var norms = learner.Model.Output.weight!.detach().norm(1);
+    var norm = norms.data<float>().ToArray();
+    Console.WriteLine($"{title}: accuracy {accuracy:P1} over {seen.Length} classes");
+    Console.WriteLine("   class  acc   share  mean-logit  |w|");
+    foreach (var p in perClass)
+        Console.WriteLine($"   {p.c,5} {p.acc,5:P0} {p.share,6:P0} {p.logit,10:F2} {norm[p.c],6:F2}");
+}
+
+// Latent activations and the 1024 pooled features the output layer reads, with the network in eval mode.
+(float[][] Latent, float[][] PreOutput) Features(ContinualLearner learner, LearnerImage[] images)
+{
+    var model = learner.Model;
+    bool training = model.training;
+    model.eval();
+    using var scope = NewDisposeScope();
+    using var _ = no_grad();
+    var set = new InMemoryPatternSet(images.SelectMany(x => x.Rgb).ToArray(), new int[images.Length], size);
+    var lat = new float[images.Length][];
+    var pre = new float[images.Length][];
+    for (int start = 0; start < images.Length; start += 64)
+    {
+        using var inner = NewDisposeScope();
+        var idx = Enumerable.Range(start, Math.Min(64, images.Length - start)).ToArray();
+        var latent = model.Latent(Preprocessing.Load(set, idx, learner.Device));
+        var latRows = latent.contiguous().flatten(1);
+        var preRows = model.EndFeatures.forward(latent).flatten(1);
+        for (int j = 0; j < idx.Length; j++)
+        {
+            lat[idx[j]] = latRows[j].data<float>().ToArray();
+            pre[idx[j]] = preRows[j].data<float>().ToArray();
+        }
+    }
+    model.train(training);
+    return (lat, pre);
+}
+
+static float[][] Flat(LearnerImage[] images) => images.Select(x => x.Rgb.Select(b => (float)b).ToArray()).ToArray();
+
+static double Ncm(float[][] train, int[] trainLabels, float[][] test, int[] testLabels)
+{
+    int d = train[0].Length;
+    var means = new double[Classes][];
+    for (int c = 0; c < Classes; c++)
+    {
+        means[c] = new double[d];
+        var members = Enumerable.Range(0, train.Length).Where(i => trainLabels[i] == c).ToArray();
+        foreach (int i in members)
+            for (int k = 0; k < d; k++) means[c][k] += train[i][k] / members.Length;
+    }
+    int correct = 0;
+    for (int i = 0; i < test.Length; i++)
+    {
+        int best = Enumerable.Range(0, Classes).MinBy(c => { double s = 0; for (int k = 0; k < d; k++) { double e = test[i][k] - means[c][k]; s += e * e; } return s; });
+        if (best == testLabels[i]) correct++;
+    }
+    return correct / (double)test.Length;
+}
+
+// The first `perClass` images of each class, 28x28 grey scaled bilinearly to size x size RGB.
+(LearnerImage[] Images, int[] Labels) Load(string split, int perClass)
+{
+    var labels = Idx($"{Folder}/{split}-labels-idx1-ubyte.gz", 8);
+    var pixels = Idx($"{Folder}/{split}-images-idx3-ubyte.gz", 16);
+    var taken = new int[Classes];
+    var images = new List<LearnerImage>();
+    var ys = new List<int>();
+    for (int i = 0; i < labels.Length && ys.Count < perClass * Classes; i++)
+    {
+        int y = labels[i];
+        if (taken[y] == perClass) continue;
+        taken[y]++;
+        images.Add(Scale(pixels.AsSpan(i * 784, 784), size));
+        ys.Add(y);
+    }
+    return (images.ToArray(), ys.ToArray());
+}
+
+static byte[] Idx(string path, int header)
+{
+    using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+    using var memory = new MemoryStream();
+    gz.CopyTo(memory);
+    return memory.ToArray()[header..];
+}
+
+static LearnerImage Scale(ReadOnlySpan<byte> grey, int side)
+{
+    var rgb = new byte[side * side * 3];
+    double step = 28.0 / side;
+    for (int y = 0; y < side; y++)
+        for (int x = 0; x < side; x++)
+        {
+            double sy = Math.Clamp((y + 0.5) * step - 0.5, 0, 27), sx = Math.Clamp((x + 0.5) * step - 0.5, 0, 27);
+            int y0 = (int)sy, x0 = (int)sx, y1 = Math.Min(y0 + 1, 27), x1 = Math.Min(x0 + 1, 27);
+            double fy = sy - y0, fx = sx - x0;
+            double v = grey[y0 * 28 + x0] * (1 - fy) * (1 - fx) + grey[y0 * 28 + x1] * (1 - fy) * fx
+                     + grey[y1 * 28 + x0] * fy * (1 - fx) + grey[y1 * 28 + x1] * fy * fx;
+            byte b = (byte)Math.Round(v);
+            rgb[(y * side + x) * 3] = rgb[(y * side + x) * 3 + 1] = rgb[(y * side + x) * 3 + 2] = b;
+        }
+    return LearnerImage.FromRgb(rgb, side, side);
+}
