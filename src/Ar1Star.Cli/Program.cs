@@ -23,13 +23,10 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
-<<<<<<< HEAD
 root.Subcommands.Add(DoctorCommand.Create());
-=======
 // System.CommandLine answers an unknown first word with "Required command was not provided.".
 if (args.Length > 0 && !args[0].StartsWith('-') && root.Subcommands.All(c => c.Name != args[0]))
     return CliErrors.ReportUsage($"unknown command '{args[0]}'; expected one of {string.Join(", ", root.Subcommands.Select(c => c.Name))}", "ar1");
->>>>>>> i24
 var parsed = root.Parse(args);
 bool helpAsked = args.Any(a => a is "-h" or "--help" or "-?");
 if (parsed.Errors.Count > 0 && !helpAsked && args.Length > 0)
