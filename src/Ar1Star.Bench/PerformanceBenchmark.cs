@@ -49,6 +49,14 @@ public static class PerformanceBenchmark
         Report("matmul_gflops_onednn", onednnGflops, "F1");
         report("matmul_path", blasGflops >= onednnGflops ? "blas" : "onednn");
         report("cpu_vector_bits", FusedKernelInfo.VectorBits.ToString(CultureInfo.InvariantCulture));
+        // The machine beside its routes, so figures from two machines are never compared unnamed.
+        var cpu = CpuDescription.Current;
+        report("cpu_vendor", cpu.Vendor);
+        report("cpu_family", cpu.Family.ToString(CultureInfo.InvariantCulture));
+        report("cpu_model", cpu.Model.ToString(CultureInfo.InvariantCulture));
+        report("cpu_model_name", cpu.ModelName.Replace(' ', '_'));
+        report("cpu_flags", string.Join(',', cpu.Flags));
+        report("onednn_isa", cpu.OneDnnIsa);
         var rates = ProductRoute.Measure();
         report("pointwise_route", ProductRoute.CpuRoute);
         Report("pointwise_route_gflops_product", rates.ProductGflops, "F1");

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Ar1Star.Progress;
 using Ar1Star.Experiment;
+using Ar1Star.Model.Kernels;
+using Ar1Star.Runtime;
 using Ar1Star.Outputs;
 
 namespace Ar1Star.Cli.Commands;
@@ -27,6 +29,8 @@ internal static class RunCommand
         bool verbose = parse.GetValue(arguments.Verbose);
         try
         {
+            // The CPU beside the routes chosen on it: what a report of a wrong or slow run needs first.
+            if (verbose) Console.WriteLine($"{CpuDescription.Current} pointwise_route={ProductRoute.CpuRoute} fused_kernel_bits={FusedKernelInfo.VectorBits}");
             var reporter = RunReporter.ForConsole(verbose);
             var summary = RecordedRuns.Run(RunPlan.Create(arguments.ToRequest(parse)), reporter, PrintFinalAccuracy);
             if (summary is not null) Console.Write(summary.FormatTable());

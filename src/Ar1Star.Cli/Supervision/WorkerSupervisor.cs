@@ -18,7 +18,7 @@ namespace Ar1Star.Cli.Supervision;
 internal static class WorkerSupervisor
 {
     /// <summary>Set in the worker's environment to the supervisor's process id.</summary>
-    public const string WorkerVariable = "AR1STAR_WORKER";
+    public const string WorkerVariable = NativeCallJournal.SupervisorVariable;
 
     /// <summary>The commands that run the network; the others never load LibTorch's kernels.</summary>
     private static readonly string[] Supervised = ["run", "serve", "predict", "export", "bench"];

@@ -14,6 +14,12 @@ namespace Ar1Star.Runtime;
 /// </summary>
 public static class NativeCallJournal
 {
+    /// <summary>
+    /// The environment variable a supervising process sets, in its worker, to its own process id:
+    /// the worker names that process where a user would look for it (a folder's lock owner).
+    /// </summary>
+    public const string SupervisorVariable = "AR1STAR_WORKER";
+
     /// <summary>The environment variable naming the journal file.</summary>
     public const string Variable = "AR1STAR_NATIVE_JOURNAL";
 

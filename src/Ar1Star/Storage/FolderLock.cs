@@ -52,8 +52,19 @@ internal sealed class FolderLock : IDisposable
                 $"{folder} is in use by ar1 process {owner} (a run or resume writing into it; {purpose} takes one at a time): " +
                 "wait for it to end, or choose another --out");
         }
-        File.WriteAllText(Path.Combine(folder, OwnerName), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        File.WriteAllText(Path.Combine(folder, OwnerName), OwnerText() + "\n");
         return new FolderLock(stream, created);
+    }
+
+    /// <summary>
+    /// The process a user would stop: this one, or the supervising ar1 that started it as its
+    /// worker (docs/cpus.md#when-a-native-library-crashes), which is the one they see.
+    /// </summary>
+    private static string OwnerText()
+    {
+        string self = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        string? supervisor = Environment.GetEnvironmentVariable(Runtime.NativeCallJournal.SupervisorVariable);
+        return int.TryParse(supervisor, NumberStyles.None, CultureInfo.InvariantCulture, out int id) ? $"{id.ToString(CultureInfo.InvariantCulture)} (its worker {self})" : self;
     }
 
     /// <summary>The lock is held elsewhere: .NET's flock refusal (EWOULDBLOCK) or Windows' sharing violation.</summary>
