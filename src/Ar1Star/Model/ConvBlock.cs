@@ -89,8 +89,10 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         if (DepthwiseKernel && DepthwiseConvolution.Chosen(this, x)) return DepthwiseConvolution.Forward(x, weight, (int)Stride);
         bool pointwise = PointwiseConvolution.Eligible(this)
             && ProductRoute.UsesProduct(InChannels, OutChannels, x.shape[2] * x.shape[3], x.device);
-        NativeCallJournal.EnterOnChange(ref journalled, HashCode.Combine(x.shape[0], x.shape[2], x.dtype, is_grad_enabled(), training, pointwise),
-            () => $"{Describe()} on {string.Join('x', x.shape)} {x.dtype} ({(training ? "training" : "eval")} forward{(is_grad_enabled() ? " with gradients" : "")}, {(pointwise ? "as a matrix product" : "LibTorch/oneDNN convolution")})");
+        // Checked first: the signature reads shapes from LibTorch, work the forward need not do when nobody keeps notes.
+        if (NativeCallJournal.Active)
+            NativeCallJournal.EnterOnChange(ref journalled, HashCode.Combine(x.shape[0], x.shape[2], x.dtype, is_grad_enabled(), training, pointwise),
+                () => $"{Describe()} on {string.Join('x', x.shape)} {x.dtype} ({(training ? "training" : "eval")} forward{(is_grad_enabled() ? " with gradients" : "")}, {(pointwise ? "as a matrix product" : "LibTorch/oneDNN convolution")})");
         if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);

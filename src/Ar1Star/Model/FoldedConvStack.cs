@@ -93,6 +93,7 @@ public sealed class FoldedConvStack : IDisposable
     private void NoteFirstCall(int index, Tensor h, bool product)
     {
         var layer = layers[index];
+        if (!NativeCallJournal.Active) return;
         NativeCallJournal.EnterOnChange(ref journalled[index], HashCode.Combine(h.shape[0], h.shape[2], h.dtype),
             () => $"eval convolution {layer.Weight!.shape[1] * layer.Groups} -> {layer.Weight.shape[0]} ({layer.Weight.shape[2]}x{layer.Weight.shape[3]}, stride {layer.Stride}, BRN folded) on {string.Join('x', h.shape)} {h.dtype}, {(product ? "as a matrix product" : "LibTorch/oneDNN convolution")}");
     }

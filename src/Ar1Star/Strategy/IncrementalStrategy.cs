@@ -252,7 +252,7 @@ public abstract partial class IncrementalStrategy : IDisposable
         var loss = nn.functional.cross_entropy(logits, y);
         if (Si?.Penalty() is { } penalty) loss = loss + penalty;
         optimizer.zero_grad();
-        NativeCallJournal.EnterOnChange(ref journalledBackward, logits.shape[0], () => $"backward pass of the training step (mini-batch {logits.shape[0]})");
+        if (NativeCallJournal.Active) NativeCallJournal.EnterOnChange(ref journalledBackward, logits.shape[0], () => $"backward pass of the training step (mini-batch {logits.shape[0]})");
         loss.backward();
         Si?.BeforeStep();
         optimizer.step();
