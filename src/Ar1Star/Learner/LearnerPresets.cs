@@ -17,7 +17,7 @@ public static class LearnerPresets
     /// <summary>Preset names, in the order a user is shown them.</summary>
     public static IReadOnlyList<string> Names { get; } = [DefaultName, RealtimeName];
 
-    /// <summary>SPEC section 1, unchanged.</summary>
+    /// <summary>docs/algorithm.md#hyper-parameters, unchanged.</summary>
     public static Ar1Config Default { get; } = new();
 
     /// <summary>
