@@ -70,6 +70,26 @@ public partial class DocsAnchorTests
     }
 
     [Fact]
+    public void EveryRelativeLinkOfTheDocsPagesPointsAtAFile()
+    {
+        var broken = new List<string>();
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(Root, "docs"), "*.md", SearchOption.AllDirectories))
+        {
+            string text = File.ReadAllText(file);
+            foreach (Match m in LinkTarget().Matches(text))
+            {
+                string target = m.Groups[1].Value;
+                if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith('#') || target.StartsWith("mailto:", StringComparison.Ordinal))
+                    continue;
+                string path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, target.Split('#')[0]));
+                if (!File.Exists(path) && !Directory.Exists(path))
+                    broken.Add($"{Path.GetRelativePath(Root, file)}:{LineOf(text, m.Index)}: {target}");
+            }
+        }
+        Assert.True(broken.Count == 0, "links to missing files:\n" + string.Join('\n', broken));
+    }
+
+    [Fact]
     public void NoSpecNumberCitationIsLeft()
     {
         var left = new List<string>();
@@ -174,6 +194,9 @@ public partial class DocsAnchorTests
 
     [GeneratedRegex(@"\]\(((?:[A-Za-z0-9_.-]+/)*(?:[A-Za-z0-9_-]+\.md)|)#([A-Za-z0-9_-]+)\)")]
     private static partial Regex RelativeLink();
+
+    [GeneratedRegex(@"\]\(([^)\s]+)\)")]
+    private static partial Regex LinkTarget();
 
     [GeneratedRegex(@"<a\s+(?:id|name)=""([^""]+)""")]
     private static partial Regex ExplicitAnchor();
