@@ -187,8 +187,8 @@ public static class PerformanceBenchmark
     /// Peak resident MiB over a run of the built-in benchmark, and its growth per 100 batches:
     /// the least-squares slope of the resident set read (after a full GC and a heap trim) every
     /// tenth of the run. Reading that often also keeps the .NET GC from committing its larger
-    /// steady-state budget mid-run (measured: from 12 to 74 MB at its first natural collection,
-    /// once per process), a one-off step that would otherwise pass for growth.
+    /// steady-state budget mid-run (once per process, at its first natural collection:
+    /// docs/performance.md#bench-memory-growth), a one-off step that would otherwise pass for growth.
     /// </summary>
     public static (double Peak, double Growth) MeasureMemoryGrowth(BenchmarkOptions options, Device device)
     {

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Ar1Star.Serve;
 
-/// <summary>The JSON API under <c>/api</c> (documented in the README, used by the page).</summary>
+/// <summary>The JSON API under <c>/api</c> (documented in docs/server.md#the-json-api, used by the page).</summary>
 internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyDictionary<string, string> info)
 {
     private const int MaxNameLength = 60;

@@ -40,7 +40,8 @@ and training fixtures reuse this very checkpoint: the output layer Linear(1024, 
 50 rows of the checkpoint's 1000-class classifier.
 
 Nothing here is the reference's code: MobileNetV1 and Batch Renormalization are written from
-../shared/ar1/SPEC.md (rules 2, 3, 6, 8, 9) with torch's own conv2d, avg_pool2d, linear,
+docs/algorithm.md (#model, #batch-renormalization, #latent-replay, #optimisation-schedule,
+#preprocessing) with torch's own conv2d, avg_pool2d, linear,
 cross_entropy and optim.SGD.
 """
 
@@ -71,7 +72,7 @@ torch.manual_seed(20261130)
 rng = np.random.RandomState(20261130)
 
 
-# --- the mobilenet_w1 layout (SPEC 2) ------------------------------------------------------
+# --- the mobilenet_w1 layout (docs/algorithm.md#model) ---------------------------------------
 
 def layer_prefix(layer):
     if layer == 0:
@@ -95,7 +96,7 @@ def layer_shape(layer):
     return cin, PW_CHANNELS[unit - 1], 1, 1, 1
 
 
-# --- images and preprocessing (SPEC 9) -----------------------------------------------------
+# --- images and preprocessing (docs/algorithm.md#preprocessing) ------------------------------
 
 def make_images():
     """Objects (a disc and a bar of their own colour) on a lit, textured background: smooth
@@ -118,7 +119,7 @@ def make_images():
 
 
 def preprocess(hwc_uint8):
-    """SPEC 9 as the reference does it: x / 255 and the ImageNet mean/std per channel in
+    """docs/algorithm.md#preprocessing as the reference does it: x / 255 and the ImageNet mean/std per channel in
     float64 on HWC, then NCHW, then float32."""
     x = hwc_uint8.astype(np.float64) / 255
     for c in range(3):
@@ -206,10 +207,10 @@ def describe(t):
     return {"mean": float(d.mean()), "std": float(d.std()) if d.numel() > 1 else None}
 
 
-# --- MobileNetV1 with Batch Renormalization (SPEC 2, 3) --------------------------------------
+# --- MobileNetV1 with Batch Renormalization (docs/algorithm.md#model, #batch-renormalization) ---
 
 class Brn:
-    """Batch Renormalization as SPEC 3 states it; buffers mu and sigma = sqrt(running_var)."""
+    """Batch Renormalization as docs/algorithm.md#batch-renormalization states it; buffers mu and sigma = sqrt(running_var)."""
 
     def __init__(self, gamma, beta, mean, var):
         self.gamma = torch.nn.Parameter(gamma.detach().clone().contiguous())
@@ -287,7 +288,7 @@ ITERATIONS = [{"new": [0, 1], "new_labels": [3, 17], "replayed": [2], "replayed_
 
 
 def training_fixture(sd, x):
-    """Two AR1* iterations of end_features + output in training mode (SPEC 4, 6, 8): new
+    """Two AR1* iterations of end_features + output in training mode (docs/algorithm.md#latent-replay): new
     patterns through the frozen lat_features, replayed latents concatenated after them, mean
     cross-entropy, then SGD with momentum and weight decay; BRN with the given r_max, d_max,
     growth and update rate."""

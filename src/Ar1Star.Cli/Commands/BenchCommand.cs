@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Cli.Commands;
 
-/// <summary><c>ar1 bench</c>: speed and memory figures as key=value lines (see README, Performance).</summary>
+/// <summary><c>ar1 bench</c>: speed and memory figures as key=value lines (see docs/performance.md#bench).</summary>
 internal static class BenchCommand
 {
     public static Command Create()

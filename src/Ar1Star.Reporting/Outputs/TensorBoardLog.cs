@@ -6,7 +6,7 @@ using Ar1Star.Strategy;
 namespace Ar1Star.Outputs;
 
 /// <summary>
-/// The run's TensorBoard log in <c>&lt;out&gt;/</c>, with the reference's tags (SPEC 11):
+/// The run's TensorBoard log in <c>&lt;out&gt;/</c>, with the reference's tags (docs/algorithm.md#logging):
 /// <c>train_loss</c> and <c>train_accuracy</c> per iteration (running means over the epoch,
 /// global step), <c>test_loss</c> and <c>test_accuracy</c> per batch index, the configuration as
 /// text under <c>parameters</c>; and ours: <c>batch_seconds</c> (wall time of the batch) and

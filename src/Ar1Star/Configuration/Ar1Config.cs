@@ -1,7 +1,7 @@
 namespace Ar1Star.Configuration;
 
 /// <summary>
-/// The hyper-parameters of one run: the keys of the reference params.cfg (SPEC section 1), with
+/// The hyper-parameters of one run: the keys of the reference params.cfg (docs/algorithm.md#hyper-parameters), with
 /// its [DEFAULT] values as defaults, plus a few project extensions.
 /// </summary>
 /// <remarks>
@@ -98,17 +98,17 @@ public sealed record Ar1Config
     /// <summary>
     /// cwr_unique_classes (extension): true merges each class of a batch into CWR*'s consolidated
     /// weights once, as the paper describes; false (the default) reproduces the reference, which
-    /// counts a class once per replayed pattern of it (SPEC 5, "What the reference actually computes").
+    /// counts a class once per replayed pattern of it (docs/algorithm.md#cwr-star-reference-and-paper).
     /// </summary>
     public bool CwrUniqueClasses { get; init; }
 
     /// <summary>
     /// rm_policy (extension): how the replay memory takes in a batch: 'random' (the reference's
-    /// replacement, SPEC 6) or 'class_balanced' (every class keeps an equal share).
+    /// replacement, docs/algorithm.md#memory-update) or 'class_balanced' (every class keeps an equal share).
     /// </summary>
     public string RmPolicy { get; init; } = RandomReplacement;
 
-    /// <summary>The key names, in table order: the SPEC section 1 keys, then the extensions.</summary>
+    /// <summary>The key names, in table order: the docs/algorithm.md#hyper-parameters keys, then the extensions.</summary>
     public static IReadOnlyList<string> Keys { get; } = Array.AsReadOnly(Table.Select(d => d.Name).ToArray());
 
     /// <summary>The value of a key: a string, bool, int or double; null for "rm", which is ignored.</summary>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Data;
 
 /// <summary>
-/// Turns uint8 HWC RGB images into the network's input (SPEC 9): x / 255, then per channel
+/// Turns uint8 HWC RGB images into the network's input (docs/algorithm.md#preprocessing): x / 255, then per channel
 /// (x - ImageNet mean) / ImageNet std, in NCHW float32 on the requested device.
 /// </summary>
 public static class Preprocessing

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Experiment;
 
-/// <summary>Test-set figures after one batch (SPEC 9).</summary>
+/// <summary>Test-set figures after one batch (docs/algorithm.md#evaluation).</summary>
 /// <param name="Accuracy">Correct / test size.</param>
 /// <param name="Loss">True mean cross-entropy over the test set.</param>
 /// <param name="PerClassAccuracy">Accuracy per class; NaN for a class absent from the test set.</param>

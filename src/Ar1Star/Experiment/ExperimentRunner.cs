@@ -16,7 +16,7 @@ namespace Ar1Star.Experiment;
 /// <summary>How to run, as opposed to what to learn (that is <see cref="Ar1Config"/>).</summary>
 /// <param name="OutDir">Where results.json goes.</param>
 /// <param name="MaxBatches">Stop after this many batches (null: all).</param>
-/// <param name="CacheLatents">Encode each image once (SPEC 10) instead of every epoch and batch.</param>
+/// <param name="CacheLatents">Encode each image once (docs/algorithm.md#work-skipped) instead of every epoch and batch.</param>
 /// <param name="Device">Overrides the device chosen from use_cuda.</param>
 /// <param name="PrepareModel">Puts initial weights into the freshly built model (e.g. pretrained ones).</param>
 /// <param name="Precision">Opt-in reduced precision of the training step and the replay memory (null: fp32).</param>

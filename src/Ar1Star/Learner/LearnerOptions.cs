@@ -27,7 +27,7 @@ public sealed record LearnerOptions
     /// <summary>Opt-in reduced precision of the training step and the replay memory.</summary>
     public PrecisionOptions Precision { get; init; } = PrecisionOptions.Default;
 
-    /// <summary>Encode each image of a batch once (SPEC 10) instead of every epoch.</summary>
+    /// <summary>Encode each image of a batch once (docs/algorithm.md#work-skipped) instead of every epoch.</summary>
     public bool CacheLatents { get; init; } = true;
 
     /// <summary>

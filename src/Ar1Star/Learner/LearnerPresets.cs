@@ -17,7 +17,7 @@ public static class LearnerPresets
     /// <summary>Preset names, in the order a user is shown them.</summary>
     public static IReadOnlyList<string> Names { get; } = [DefaultName, RealtimeName];
 
-    /// <summary>SPEC section 1, unchanged.</summary>
+    /// <summary>docs/algorithm.md#hyper-parameters, unchanged.</summary>
     public static Ar1Config Default { get; } = new();
 
     /// <summary>
@@ -25,10 +25,9 @@ public static class LearnerPresets
     /// layers 0..26, every conv layer, so end_features is the final pool alone and a training
     /// iteration is a pool and a 1024 x num_classes product: the cost of learning is encoding the
     /// new frames once. Because the BRN layers are all frozen, the BRN schedule keys do not matter.
-    /// Measured on the built-in benchmark (one class per batch, 150 batches; README): the
-    /// class-balanced memory against random replacement, mean accuracy 22.2% against 16.7%;
-    /// inc_lr 0.002 against the spec's 5e-5, 22.2% against 17.5% (with one layer learning and
-    /// CWR* restarting the new class's row from zero, 5e-5 barely moves it in a batch).
+    /// On the built-in benchmark the class-balanced memory and inc_lr 0.002 both beat random
+    /// replacement and the spec's 5e-5 (docs/performance.md#realtime-preset-figures): with one layer learning and
+    /// CWR* restarting the new class's row from zero, 5e-5 barely moves it in a batch.
     /// </summary>
     public static Ar1Config Realtime { get; } = new()
     {

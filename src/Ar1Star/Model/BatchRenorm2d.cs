@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Model;
 
 /// <summary>
-/// Batch Renormalization (Ioffe 2017) as AR1* uses it in place of every BatchNorm (SPEC 3).
+/// Batch Renormalization (Ioffe 2017) as AR1* uses it in place of every BatchNorm (docs/algorithm.md#batch-renormalization).
 /// Unlike BatchNorm its training-mode output depends on the running statistics through r and d,
 /// which keeps mini-batches of a few non-i.i.d. classes from dragging the normalisation around.
 /// </summary>
@@ -115,7 +115,7 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
         return forward(x).relu_();
     }
 
-    /// <summary>r_max and d_max grow with the samples seen, up to their limits (SPEC 3).</summary>
+    /// <summary>r_max and d_max grow with the samples seen, up to their limits (docs/algorithm.md#brn-training).</summary>
     internal void AdvanceSchedule(long samples)
     {
         if (RMax < MaxRMax) RMax += IncStep * samples;
@@ -142,7 +142,7 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
         return (mean, std);
     }
 
-    /// <summary>Sets the schedule of SPEC 3 in one call (at replacement, and before batch 1).</summary>
+    /// <summary>Sets the schedule of docs/algorithm.md#brn-schedule in one call (at replacement, and before batch 1).</summary>
     public void SetSchedule(double momentum, double rMax, double dMax, double incStep)
     {
         Momentum = momentum;

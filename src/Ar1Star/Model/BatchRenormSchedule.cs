@@ -3,7 +3,7 @@ using Ar1Star.State;
 namespace Ar1Star.Model;
 
 /// <summary>
-/// The schedules of a network's Batch Renormalization layers (SPEC 3: update rate, r_max, d_max
+/// The schedules of a network's Batch Renormalization layers (docs/algorithm.md#brn-schedule: update rate, r_max, d_max
 /// and their growth, which change as training goes on) as one state dict; their running
 /// statistics are buffers of the model and travel with its weights.
 /// </summary>

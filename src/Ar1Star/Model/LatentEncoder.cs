@@ -5,9 +5,9 @@ namespace Ar1Star.Model;
 
 /// <summary>
 /// Computes latent activations (lat_features in eval mode, no graph) of patterns of a set.
-/// Because lat_features is frozen, an image's latents never change (SPEC 4), so with
+/// Because lat_features is frozen, an image's latents never change (docs/algorithm.md#freezing-and-modes), so with
 /// <see cref="Cache"/> on each set is encoded once and reused across epochs and batches
-/// (SPEC 10); without it every request runs the network again, as the reference does.
+/// (docs/algorithm.md#work-skipped); without it every request runs the network again, as the reference does.
 /// With <see cref="Fold"/> on (the default) lat_features runs with its BRN layers folded into
 /// the convolutions (<see cref="FoldedConvStack"/>), which gives the same latents up to float
 /// rounding and runs faster. Latents come back stored channels last (<see cref="ChannelsLast"/>).

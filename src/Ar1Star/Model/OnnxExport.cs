@@ -10,7 +10,7 @@ namespace Ar1Star.Model;
 /// <summary>
 /// The network as an ONNX model for inference anywhere (ONNX Runtime from C#, Python, the
 /// browser): one input, float32 RGB pixels [N, 3, H, W] in 0..255 with the preprocessing of
-/// SPEC 9 inside the graph; every Batch Renormalization folded into its convolution as in
+/// docs/algorithm.md#preprocessing inside the graph; every Batch Renormalization folded into its convolution as in
 /// <see cref="FoldedConvStack"/>; outputs the logits [N, num_classes] and, second, the softmax
 /// over the classes learnt so far (unlearnt classes get probability 0).
 /// </summary>

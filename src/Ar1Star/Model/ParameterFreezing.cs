@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Model;
 
-/// <summary>Freezing by parameter name (SPEC 4), the way configs name the latent boundary.</summary>
+/// <summary>Freezing by parameter name (docs/algorithm.md#freezing-and-modes), the way configs name the latent boundary.</summary>
 public static class ParameterFreezing
 {
     /// <summary>

@@ -5,7 +5,7 @@ namespace Ar1Star.Runtime;
 /// what the first reading after a trim finds (the loop's activations faulted back in); a trim
 /// is due once the resident set exceeds it by more than the allowance. Counting from the trim
 /// itself would trim at every reading of a loop whose working set exceeds the allowance (the
-/// built-in pretraining's: every iteration, 14 s of 60). Pure arithmetic over the readings it
+/// built-in pretraining's: every iteration; docs/performance.md#native-heap). Pure arithmetic over the readings it
 /// is given, so the policy is tested apart from the process's memory.
 /// </summary>
 internal sealed class HeapGrowthWatch(long allowance)

@@ -6,11 +6,10 @@ namespace Ar1Star.Runtime;
 /// Hands the native heap's free pages back to the operating system, and sets the heap up for
 /// LibTorch's allocation pattern. LibTorch allocates tensors with malloc; glibc keeps freed
 /// blocks in its arenas for reuse, so a process that encodes a few thousand latents stays
-/// gigabytes above what it uses (measured: 1.7 GB resident for 0.6 GB of live tensors), and
-/// within one CORe50-sized batch the heap grew by about 50 MB per iteration although no tensor
-/// outlived its iteration (peak 4.4 GB untrimmed). Trimming has a price, though: the pages
-/// fault in again when reused (trimming after every iteration made a batch 15% slower; once per
-/// epoch and batch, the built-in benchmark's batches took 0.66 s instead of 0.58). So the loops
+/// gigabytes above what it uses, and within one CORe50-sized batch the heap grew at every
+/// iteration although no tensor outlived its iteration. Trimming has a price, though: the pages
+/// fault in again when reused, so trimming at every iteration, or even every epoch, made batches
+/// slower (docs/performance.md#native-heap). So the loops
 /// call <see cref="TrimIfGrown"/>, which trims only once the resident set has outgrown the loop's
 /// working set by <see cref="GrowthAllowance"/>. Elsewhere than glibc all of it does nothing.
 /// </summary>
@@ -38,9 +37,8 @@ public static class NativeHeap
     /// Serves blocks of up to 32 MB (a mini-batch's activations: 16 MB at 128x512x8x8) from the
     /// heap instead of fresh mmap'd pages, and leaves giving pages back to <see cref="Trim"/>.
     /// glibc raises its mmap threshold only as blocks are freed and lowers the trim threshold with
-    /// it, so a training step kept faulting in new zeroed pages for its activations and gradients:
-    /// measured, one training step took 249-267 ms with glibc's defaults and 223-235 ms with these
-    /// (medians of 41 steps, four processes each way).
+    /// it, so a training step kept faulting in new zeroed pages for its activations and gradients,
+    /// which made it about a tenth slower (docs/performance.md#native-heap).
     /// </summary>
     /// <remarks>Process-wide: called by <see cref="ProcessTuning.Apply"/>, never on its own.</remarks>
     internal static void Configure()

@@ -5,8 +5,8 @@ namespace Ar1Star.Runtime;
 /// <summary>
 /// Makes LibTorch's OpenMP threads sleep, rather than spin, while they wait for work, unless
 /// OMP_WAIT_POLICY is already set. Spinning threads are a loss whenever the cores are shared:
-/// measured on the 2-core development machine with one other busy process, a training step with
-/// 2 threads took 1.95 s spinning and 0.50 s sleeping (1 thread: 0.49 s). OpenMP reads the
+/// with one other busy process on 2 cores, a spinning training step took about four times as long
+/// as a sleeping one (docs/performance.md#openmp-wait-policy). OpenMP reads the
 /// variable once, when LibTorch loads, so <see cref="ProcessTuning.Apply"/> must come before any tensor.
 /// </summary>
 public static class OpenMpWaitPolicy

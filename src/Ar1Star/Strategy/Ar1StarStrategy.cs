@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// AR1* with latent replay (SPEC 4-8): the phases of <see cref="IncrementalStrategy"/> with CWR*
+/// AR1* with latent replay (docs/algorithm.md#freezing-and-modes to #optimisation-schedule): the phases of <see cref="IncrementalStrategy"/> with CWR*
 /// on the output layer (reset_weights, consolidate_weights, set_consolidate_weights) and the
 /// latent replay memory mixed into every mini-batch after batch 0 and updated at its end.
 /// </summary>
@@ -83,7 +83,7 @@ public sealed class Ar1StarStrategy : IncrementalStrategy
     }
 
     /// <summary>
-    /// SPEC 6: h random patterns of those visited in epoch 0 go into the memory. When lat_features
+    /// docs/algorithm.md#memory-update: h random patterns of those visited in epoch 0 go into the memory. When lat_features
     /// trained on this batch their latents are computed now, with the network as it stays frozen.
     /// </summary>
     private void UpdateMemory(BatchInProgress current)

@@ -2,7 +2,7 @@ namespace Ar1Star.Strategy;
 
 /// <summary>
 /// The replay memory's class-balanced update (rm_policy 'class_balanced', the policy of the
-/// paper's demo app), beside the reference's random replacement (SPEC 6). After every batch each
+/// paper's demo app), beside the reference's random replacement (docs/algorithm.md#memory-update). After every batch each
 /// class present keeps an equal share of rm_sz; a class with fewer patterns than its share keeps
 /// them all and leaves the rest to the others, and free slots are filled before any is
 /// overwritten. Within a class, its stored patterns and the batch's new ones compete uniformly.

@@ -5,12 +5,12 @@ using static TorchSharp.torch;
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// CWR* (Lomonaco et al. 2020), SPEC 5: the output layer is trained from zero on each batch for
+/// CWR* (Lomonaco et al. 2020), docs/algorithm.md#cwr-star: the output layer is trained from zero on each batch for
 /// the classes present, then merged into per-class consolidated weights, weighted by how many
 /// patterns of the class were seen before, so old classes are not overwritten by new batches.
 /// </summary>
 /// <remarks>
-/// Two readings of "the classes of the batch" (SPEC 5). The reference's (the default) counts a
+/// Two readings of "the classes of the batch" (docs/algorithm.md#cwr-star-reference-and-paper). The reference's (the default) counts a
 /// class once for being among the new patterns plus once per replayed pattern of it, because it
 /// builds the set from a torch tensor, whose elements hash by identity: the global mean is then
 /// weighted by those occurrences and the merge is applied once per occurrence. The paper's

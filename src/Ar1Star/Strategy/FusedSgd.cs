@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// torch.optim.SGD (SPEC 8: momentum and weight decay) whose step updates each float32 CPU
+/// torch.optim.SGD (docs/algorithm.md#optimisation-schedule: momentum and weight decay) whose step updates each float32 CPU
 /// parameter in one pass over its memory (<see cref="SgdKernel"/>) instead of LibTorch's four.
 /// It is TorchSharp's SGD in every other respect: the same options, parameter groups and
 /// per-parameter state (the momentum buffer, created from the first decayed gradient), so a

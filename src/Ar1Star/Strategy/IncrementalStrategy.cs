@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Strategy;
 
-/// <summary>One training iteration's figures, for logs (SPEC 11: running means over the epoch).</summary>
+/// <summary>One training iteration's figures, for logs (docs/algorithm.md#logging: running means over the epoch).</summary>
 public sealed record TrainingIteration(int Batch, int Epoch, int Iteration, long GlobalStep, double Loss, double RunningLoss, double RunningAccuracy);
 
 /// <summary>
@@ -132,7 +132,7 @@ public abstract partial class IncrementalStrategy : IDisposable
     /// <summary>
     /// Begin phase: freeze_up_to, from batch 1 change_brn_pars and a new SGD at inc_lr,
     /// init_batch (SI's start of trajectory), then reset_weights over the labels of the new
-    /// patterns and, with replay, the memory's (counted apart: SPEC 5, what the reference computes).
+    /// patterns and, with replay, the memory's (counted apart: docs/algorithm.md#cwr-star-reference-and-paper).
     /// </summary>
     public void BeginBatch(int batchIndex, IEnumerable<int> newLabels, IEnumerable<int>? replayedLabels = null)
     {
@@ -182,7 +182,7 @@ public abstract partial class IncrementalStrategy : IDisposable
 
     private bool LatentTrains(int batchIndex) => batchIndex < config.FreezeFromBatch;
 
-    /// <summary>SGD at <paramref name="learningRate"/> with the configuration's momentum and weight decay (SPEC 8).</summary>
+    /// <summary>SGD at <paramref name="learningRate"/> with the configuration's momentum and weight decay (docs/algorithm.md#optimisation-schedule).</summary>
     private FusedSgd NewOptimizer(IEnumerable<TorchSharp.Modules.Parameter> parameters, double learningRate) =>
         new(parameters, learningRate, config.Momentum, weightDecay: config.L2, fused: FusedOptimizer);
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// The external memory of latent replay (SPEC 6): activations of the latent layer for a few
+/// The external memory of latent replay (docs/algorithm.md#latent-replay): activations of the latent layer for a few
 /// past patterns, with their labels, mixed into every mini-batch of later batches. The
 /// activations are kept channels last (as the training step wants them) in the chosen
 /// <see cref="MemoryPrecision"/>; float32 (the default) stores them exactly.

@@ -1,7 +1,7 @@
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// What one training iteration fed the network (SPEC 6), for tests that check the wiring: the
+/// What one training iteration fed the network (docs/algorithm.md#mini-batch-composition), for tests that check the wiring: the
 /// batch's patterns in the order used, the replay memory slots [MemoryStart, MemoryStart +
 /// MemoryCount) after them, and the labels of both in that order.
 /// </summary>

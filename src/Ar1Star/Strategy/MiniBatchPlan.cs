@@ -1,7 +1,7 @@
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// How one training batch is cut into mini-batches (SPEC 6): <see cref="NewPerIteration"/> new
+/// How one training batch is cut into mini-batches (docs/algorithm.md#latent-replay): <see cref="NewPerIteration"/> new
 /// patterns plus <see cref="Injected"/> replayed latents per iteration, <see cref="Iterations"/>
 /// iterations per epoch, over a batch of <see cref="PaddedCount"/> patterns.
 /// </summary>

@@ -5,7 +5,7 @@ namespace Ar1Star.Strategy;
 /// <summary>How the latent replay memory takes in a batch's patterns (configuration key rm_policy).</summary>
 public enum ReplayPolicy
 {
-    /// <summary>'random': the reference's (SPEC 6): batch i overwrites rm_sz / (i + 1) random slots.</summary>
+    /// <summary>'random': the reference's (docs/algorithm.md#memory-update): batch i overwrites rm_sz / (i + 1) random slots.</summary>
     Random,
     /// <summary>'class_balanced': every class keeps an equal share (<see cref="ClassBalancedReplacement"/>).</summary>
     ClassBalanced,

@@ -5,11 +5,11 @@ using static TorchSharp.torch;
 namespace Ar1Star.Strategy;
 
 /// <summary>
-/// Synaptic Intelligence (Zenke et al. 2017) as AR1* uses it (SPEC 7): each weight's importance
+/// Synaptic Intelligence (Zenke et al. 2017) as AR1* uses it (docs/algorithm.md#synaptic-intelligence): each weight's importance
 /// is the loss decrease it caused along its training trajectory, normalised by how far it moved,
 /// and a quadratic penalty keeps important weights near their value at the end of the last batch.
 /// Covers the parameters above the freeze point whose name has neither "bn" nor "output"
-/// (the reference also took frozen ones, which crashes: SPEC 7).
+/// (the reference also took frozen ones, which crashes: docs/algorithm.md#synaptic-intelligence).
 /// </summary>
 public sealed class SynapticIntelligence : IDisposable
 {

@@ -125,7 +125,7 @@ public static class BuiltinPretraining
                 sgd.step();
                 schedule.step();
                 lossSum += loss.item<float>();
-                // Measured from an empty cache: peak resident 3.9 GB without it, 1.3 GB with it (64 s against 60).
+                // Without it the pretraining's peak resident set is about three times larger (docs/performance.md#native-heap).
                 NativeHeap.TrimIfGrown();
             }
             log?.Invoke($"  pretraining epoch {epoch + 1}/{epochs}: loss {lossSum / iterations:F3}");

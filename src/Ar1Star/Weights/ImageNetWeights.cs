@@ -1,7 +1,7 @@
 namespace Ar1Star.Weights;
 
 /// <summary>
-/// The ImageNet-pretrained MobileNetV1 the reference starts from (SPEC 2): pytorchcv's
+/// The ImageNet-pretrained MobileNetV1 the reference starts from (docs/algorithm.md#imagenet-weights): pytorchcv's
 /// <c>mobilenet_w1</c> (top-1 error 8.95% as named, 224x224 inputs), in the legacy torch.save form,
 /// published zipped under the imgclsmob releases. Its conv layers fit any input size.
 /// </summary>

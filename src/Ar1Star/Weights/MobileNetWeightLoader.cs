@@ -5,7 +5,7 @@ namespace Ar1Star.Weights;
 
 /// <summary>
 /// Puts pytorchcv <c>mobilenet_w1</c> weights (ImageNet-pretrained, or any file with its key names)
-/// into <see cref="MobileNetV1"/> (SPEC 2-3): conv weights as they are; BatchNorm weight, bias,
+/// into <see cref="MobileNetV1"/> (docs/algorithm.md#imagenet-weights): conv weights as they are; BatchNorm weight, bias,
 /// running_mean become the BRN's gamma, beta, mu; sigma = sqrt(running_var), with no eps added
 /// (as the reference's BatchRenorm2D does); num_batches_tracked and the ImageNet classifier are
 /// dropped. Every key is checked before any value is copied, so a file that does not fit leaves

@@ -4,7 +4,7 @@ namespace Ar1Star.Weights;
 
 /// <summary>
 /// Key names of pytorchcv's <c>mobilenet_w1</c> state dict, and which layer of
-/// <see cref="MobileNetV1"/> each belongs to (SPEC 2): layer 0 is <c>features.init_block</c>,
+/// <see cref="MobileNetV1"/> each belongs to (docs/algorithm.md#model): layer 0 is <c>features.init_block</c>,
 /// layers 2u-1 and 2u are unit u's <c>dw_conv</c> and <c>pw_conv</c>, numbered per stage
 /// (<c>features.stage4.unit5.dw_conv</c> is layer 19).
 /// </summary>

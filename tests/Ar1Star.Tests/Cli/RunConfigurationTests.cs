@@ -47,7 +47,7 @@ public class RunConfigurationTests
             };
             Assert.True(Equals(value, read), $"{key}: results.json has {written}, the spec's default is {value}");
         }
-        // The two keys on which the built-in profile departs from the spec (README).
+        // The two keys on which the built-in profile departs from the spec (docs/core50-and-weights.md#the-built-in-benchmark).
         Assert.Equal(5e-05, config.GetProperty("inc_lr").GetDouble());
         Assert.Equal(1500, config.GetProperty("rm_sz").GetInt32());
         Assert.False(config.GetProperty("cwr_unique_classes").GetBoolean());

@@ -4,7 +4,7 @@ namespace Ar1Star.Tests.Configuration;
 
 public class Ar1ConfigTests
 {
-    // SPEC section 1 table, then the project extensions, copied by hand.
+    // docs/algorithm.md#hyper-parameters table, then the project extensions, copied by hand.
     private static readonly string[] ExpectedKeys =
     [
         "exp_name", "comment", "use_cuda", "init_lr", "inc_lr", "mb_size", "init_train_ep",
@@ -13,7 +13,7 @@ public class Ar1ConfigTests
         "freeze_from_batch", "strategy", "seed", "num_classes", "cwr_unique_classes", "rm_policy",
     ];
 
-    /// <summary>Asserts every property against SPEC section 1 and the documented extension defaults.</summary>
+    /// <summary>Asserts every property against docs/algorithm.md#hyper-parameters and the documented extension defaults.</summary>
     internal static void AssertSpecDefaults(Ar1Config c)
     {
         Assert.Equal("ar1-free_v1", c.ExpName);
@@ -39,7 +39,7 @@ public class Ar1ConfigTests
         Assert.Equal("ar1", c.Strategy);
         Assert.Equal(0, c.Seed);
         Assert.Equal(50, c.NumClasses);
-        Assert.False(c.CwrUniqueClasses); // the reference's CWR*, SPEC 5
+        Assert.False(c.CwrUniqueClasses); // the reference's CWR*, docs/algorithm.md#cwr-star-reference-and-paper
         Assert.Equal("random", c.RmPolicy);
     }
 

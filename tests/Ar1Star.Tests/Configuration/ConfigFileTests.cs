@@ -37,7 +37,7 @@ public sealed class ConfigFileTests : IDisposable
     [Fact]
     public void ReferenceParams_SetsEverySpecKey()
     {
-        // Guards the fixture itself: it must spell out the whole SPEC table, not lean on defaults.
+        // Guards the fixture itself: it must spell out the whole docs/algorithm.md#hyper-parameters table, not lean on defaults.
         var keys = File.ReadAllLines(Path.Combine(Fixtures, "params.cfg"))
             .Where(l => l.Contains('=', StringComparison.Ordinal))
             .Select(l => l[..l.IndexOf('=', StringComparison.Ordinal)].Trim());

@@ -3,7 +3,7 @@ using Ar1Star.Experiment;
 
 namespace Ar1Star.Tests.Experiment;
 
-/// <summary>SPEC 10 (latent caching changes nothing), same seed same numbers, results.json.</summary>
+/// <summary>docs/algorithm.md#work-skipped (latent caching changes nothing), same seed same numbers, results.json.</summary>
 public class ExperimentRunnerTests
 {
     private static string TempDir() => Directory.CreateTempSubdirectory("ar1-runner-").FullName;

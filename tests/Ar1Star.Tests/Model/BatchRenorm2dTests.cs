@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Tests.Model;
 
-/// <summary>SPEC 3, checked against the formulas evaluated in plain doubles.</summary>
+/// <summary>docs/algorithm.md#batch-renormalization, checked against the formulas evaluated in plain doubles.</summary>
 public class BatchRenorm2dTests
 {
     // x: N=2, C=2, H=1, W=2

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Tests.Model;
 
-/// <summary>SPEC 2 and 4: layout, split, names, shapes, freezing and modes.</summary>
+/// <summary>docs/algorithm.md#model and docs/algorithm.md#freezing-and-modes: layout, split, names, shapes, freezing and modes.</summary>
 public class MobileNetV1Tests
 {
     [Fact]

@@ -6,7 +6,7 @@ using Ar1Star.Tests.Experiment;
 
 namespace Ar1Star.Tests.Outputs;
 
-/// <summary>SPEC 11 tags in a real event file, read back with an independent TFRecord/protobuf reader.</summary>
+/// <summary>docs/algorithm.md#logging tags in a real event file, read back with an independent TFRecord/protobuf reader.</summary>
 public class TensorBoardLogTests
 {
     /// <summary>Records what the run reported, to compare with what the event file holds.</summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Tests.Strategy;
 
-/// <summary>SPEC 3 (schedule switch), 4 (freezing per batch), 6 (composition) and 8 (optimiser).</summary>
+/// <summary>docs/algorithm.md#brn-schedule (schedule switch), #freezing-and-modes (per batch), #mini-batch-composition, #optimisation-schedule.</summary>
 public class Ar1StarStrategyTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Tests.Strategy;
 
-/// <summary>SPEC 5 on a toy output layer of 4 classes x 2 features, values computed by hand.</summary>
+/// <summary>docs/algorithm.md#cwr-star on a toy output layer of 4 classes x 2 features, values computed by hand.</summary>
 public class CwrStarTests
 {
     private static float[] Row(TorchSharp.Modules.Linear output, int c) => output.weight![c].data<float>().ToArray();

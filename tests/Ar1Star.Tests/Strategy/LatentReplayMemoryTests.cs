@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Tests.Strategy;
 
-/// <summary>SPEC 6: fill and overwrite counts with rm_sz 1500 (latents of one value each).</summary>
+/// <summary>docs/algorithm.md#memory-update: fill and overwrite counts with rm_sz 1500 (latents of one value each).</summary>
 public class LatentReplayMemoryTests
 {
     private static Tensor Latents(int n, float offset) => arange(n, ScalarType.Float32).add_(offset).view(n, 1, 1, 1);

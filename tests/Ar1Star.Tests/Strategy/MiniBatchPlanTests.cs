@@ -2,7 +2,7 @@ using Ar1Star.Strategy;
 
 namespace Ar1Star.Tests.Strategy;
 
-/// <summary>SPEC 6 arithmetic, worked out by hand in the comments.</summary>
+/// <summary>docs/algorithm.md#latent-replay arithmetic, worked out by hand in the comments.</summary>
 public class MiniBatchPlanTests
 {
     [Fact]

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Tests.Strategy;
 
 /// <summary>
-/// How the strategy wires SPEC 6-8 together, where a mistake would still train: what each
+/// How the strategy wires docs/algorithm.md#latent-replay to #optimisation-schedule together, where a mistake would still train: what each
 /// iteration feeds the network, what enters the memory, the SGD step, and Synaptic Intelligence.
 /// </summary>
 public class StrategyWiringTests
@@ -34,7 +34,7 @@ public class StrategyWiringTests
         run.Strategy.MiniBatchComposed = seen.Add;
 
         run.Strategy.TrainOnBatch(0, Batch0);
-        // Batch 0: 12 patterns padded to 16 by repeating the first 4 (SPEC 6); 2 iterations of 8.
+        // Batch 0: 12 patterns padded to 16 by repeating the first 4 (docs/algorithm.md#batch-zero-padding); 2 iterations of 8.
         Assert.Equal(4, seen.Count);
         var order0 = seen.Where(s => s.Epoch == 0).SelectMany(s => s.NewPatterns).ToArray();
         Assert.Equal([0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10, 11], order0.Order());
@@ -44,7 +44,7 @@ public class StrategyWiringTests
         var memoryLabels = run.Strategy.Memory.Labels.ToArray();
         seen.Clear();
         run.Strategy.TrainOnBatch(1, Batch1);
-        // Batch 1: (12 + 10) div 8 = 2 -> cur_sz 6, 2 iterations, n_inject 2 (SPEC 6).
+        // Batch 1: (12 + 10) div 8 = 2 -> cur_sz 6, 2 iterations, n_inject 2 (docs/algorithm.md#later-batches).
         Assert.Equal(4, seen.Count);
         var order1 = seen.Where(s => s.Epoch == 0).SelectMany(s => s.NewPatterns).ToArray();
         Assert.Equal(Enumerable.Range(0, 12), order1.Order());
@@ -114,7 +114,7 @@ public class StrategyWiringTests
     }
 
     /// <summary>
-    /// SPEC 8 by hand from the gradients the step used: the new SGD of batch 1 starts without
+    /// docs/algorithm.md#optimisation-schedule by hand from the gradients the step used: the new SGD of batch 1 starts without
     /// momentum, so w1 = w0 - lr (g1 + l2 w0); then buf = momentum (g1 + l2 w0) + g2 + l2 w1 and
     /// w2 = w1 - lr buf.
     /// </summary>
@@ -155,7 +155,7 @@ public class StrategyWiringTests
     }
 
     /// <summary>
-    /// SPEC 7 wired into the loop: with reg_lambda 0 no SI at all; otherwise the same run until
+    /// docs/algorithm.md#synaptic-intelligence wired into the loop: with reg_lambda 0 no SI at all; otherwise the same run until
     /// the first end of batch (no penalty yet), importance computed at every end of batch, and
     /// from then on the loss carries (lambda / 2) sum importance (theta - theta*)^2.
     /// </summary>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Tests.Strategy;
 
-/// <summary>SPEC 7 on a two-weight toy, every step written out by hand.</summary>
+/// <summary>docs/algorithm.md#synaptic-intelligence on a two-weight toy, every step written out by hand.</summary>
 public class SynapticIntelligenceTests
 {
     [Fact]

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Ar1Star.Tests.TorchFixtures;
 
 /// <summary>
-/// Two AR1* iterations of end_features + output in training mode, against PyTorch 1.13 (SPEC 3,
-/// 4, 6, 8): new patterns through the frozen lat_features, replayed latents after them, mean
+/// Two AR1* iterations of end_features + output in training mode, against PyTorch 1.13 (docs/algorithm.md,
+/// #batch-renormalization to #optimisation-schedule): new patterns through the frozen lat_features, replayed latents after them, mean
 /// cross-entropy, SGD with momentum and weight decay, BRN with the fixture's r_max, d_max, growth
 /// and update rate. The second iteration sees the momentum of the first and the grown r_max and
 /// d_max.

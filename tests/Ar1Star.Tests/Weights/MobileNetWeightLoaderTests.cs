@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Tests.Weights;
 
 /// <summary>
-/// pytorchcv mobilenet_w1 keys onto MobileNetV1 (SPEC 2-3), checked against the values the
+/// pytorchcv mobilenet_w1 keys onto MobileNetV1 (docs/algorithm.md#imagenet-weights), checked against the values the
 /// fixture script stored, and the BRN model against a plain-BatchNorm network built here.
 /// </summary>
 public class MobileNetWeightLoaderTests
@@ -26,7 +26,7 @@ public class MobileNetWeightLoaderTests
         AssertValues(WeightsFixtures.MobileNetFull(Layer19 + ".bn.weight"), block.Bn.Gamma);
         AssertValues(WeightsFixtures.MobileNetFull(Layer19 + ".bn.bias"), block.Bn.Beta);
         AssertValues(WeightsFixtures.MobileNetFull(Layer19 + ".bn.running_mean"), block.Bn.Mu);
-        // sigma = sqrt(running_var), no eps (SPEC 3), computed here in double and rounded once.
+        // sigma = sqrt(running_var), no eps (docs/algorithm.md#batch-renormalization), computed here in double and rounded once.
         AssertValues(WeightsFixtures.MobileNetFull(Layer19 + ".bn.running_var").Select(v => (double)(float)Math.Sqrt(v)).ToArray(), block.Bn.Sigma);
         AssertSameValues(Layer19 + ".conv.weight", block.Conv.weight!);
         Assert.Equal(new long[] { 512, 1, 3, 3 }, block.Conv.weight!.shape);
@@ -106,8 +106,8 @@ public class MobileNetWeightLoaderTests
     }
 
     /// <summary>
-    /// The first <paramref name="layers"/> layers of MobileNetV1 (SPEC 2) with torch's own
-    /// BatchNorm2d, filled straight from the pytorchcv keys. Its eps is 0 because SPEC 3 takes
+    /// The first <paramref name="layers"/> layers of MobileNetV1 (docs/algorithm.md#model) with torch's own
+    /// BatchNorm2d, filled straight from the pytorchcv keys. Its eps is 0 because docs/algorithm.md#batch-renormalization takes
     /// sigma = sqrt(running_var) with no eps (as the reference's BatchRenorm2D does).
     /// </summary>
     private static Sequential PlainBatchNormMobileNet(int layers, IReadOnlyDictionary<string, StoredTensor> tensors)

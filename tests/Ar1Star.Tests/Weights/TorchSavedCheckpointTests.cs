@@ -8,7 +8,7 @@ namespace Ar1Star.Tests.Weights;
 /// <summary>
 /// A checkpoint with every key of pytorchcv's mobilenet_w1, written by torch.save (PyTorch 1.13)
 /// in both forms: every tensor read as torch holds it, and every mapped tensor of the model
-/// equal to the file's (SPEC 2-3).
+/// equal to the file's (docs/algorithm.md#imagenet-weights).
 /// </summary>
 public class TorchSavedCheckpointTests
 {
@@ -44,7 +44,7 @@ public class TorchSavedCheckpointTests
             AssertEqual(read[from + ".bn.weight"].ToFloats(), state[to + ".bn.gamma"], to + ".bn.gamma");
             AssertEqual(read[from + ".bn.bias"].ToFloats(), state[to + ".bn.beta"], to + ".bn.beta");
             AssertEqual(read[from + ".bn.running_mean"].ToFloats(), state[to + ".bn.mu"], to + ".bn.mu");
-            // sigma = sqrt(running_var) with no eps (SPEC 3), rounded once to float32.
+            // sigma = sqrt(running_var) with no eps (docs/algorithm.md#batch-renormalization), rounded once to float32.
             AssertEqual(read[from + ".bn.running_var"].ToFloats().Select(v => (float)Math.Sqrt(v)).ToArray(), state[to + ".bn.sigma"], to + ".bn.sigma");
             compared += 5;
         }

@@ -9,12 +9,9 @@ namespace Ar1Star.Model.Kernels;
 /// channels-last float32 CPU data by <see cref="DepthwiseConvolutionKernel"/>: the same sums as
 /// LibTorch's convolution up to float rounding, forward and both gradients.
 /// Chosen on maps of up to <see cref="MaxPixels"/> pixels only (the trainable tail's shapes), and
-/// only where <see cref="ConvBlock.DepthwiseKernel"/> is on, which it is not by default: on the
-/// 2-core AMD EPYC dev box, wall-clock medians of 41 alternated calls on a 128-image batch, forward
-/// alone, kernel against LibTorch 2.10's grouped convolution: 512 channels 8x8 stride 1, 11.0
-/// against 11.9 ms; stride 2, 5.5 against 5.4; 1024 channels 4x4, 6.4 against 5.1; and in the
-/// whole training step level or slower (the bench's <c>depthwise_kernel_step_ratio</c>: 1.033,
-/// 1.003). Both stream the same bytes and neither computes much, so there is little for a kernel
+/// only where <see cref="ConvBlock.DepthwiseKernel"/> is on, which it is not by default: against
+/// LibTorch's grouped convolution it was level per layer and level or slower in the whole training
+/// step (docs/performance.md#depthwise-kernel-figures). Both stream the same bytes and neither computes much, so there is little for a kernel
 /// to win here. (An earlier count in process CPU time, which charges LibTorch's idling OpenMP
 /// workers, had shown the kernel ahead.) On lat_features' large maps it lost outright, where
 /// oneDNN's blocking of the map pays.

@@ -49,7 +49,7 @@ internal static class FusedBatchRenormRelu
     private static bool NeedsGraph(BatchRenorm2d bn, Tensor x) =>
         is_grad_enabled() && (x.requires_grad || bn.Gamma.requires_grad || bn.Beta.requires_grad);
 
-    /// <summary>Batch statistics and the clipped r and d against the running ones (SPEC 3).</summary>
+    /// <summary>Batch statistics and the clipped r and d against the running ones (docs/algorithm.md#brn-training).</summary>
     private static BatchRenormReluStep Step(BatchRenorm2d bn, Tensor x, Span<float> gamma, Span<float> beta, Span<float> mu, Span<float> sigma)
     {
         int channels = (int)x.shape[1];
