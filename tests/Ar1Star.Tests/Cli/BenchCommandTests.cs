@@ -23,9 +23,11 @@ public class BenchCommandTests
                      "incremental_batch_s", "reference_schedule_batch_s", "full_run_projection_min", "full_run_projection_min_bf16",
                      "peak_rss_mb", "train_step_ms_bf16", "pointwise_gemm_ms", "train_step_ms_with_depthwise_kernel", "depthwise_kernel_step_ratio",
                      "learn_100_frames_ms", "learn_100_frames_ms_default", "predict_ms_per_image",
-                     "learn_100_frames_decode_ms", "learn_100_frames_scale_ms", "learn_100_frames_latent_forward_ms", "learn_100_frames_train_epochs_ms",
-                     "learn_100_frames_consolidate_ms", "learn_100_frames_snapshot_ms" })
+                     "learn_100_frames_latent_forward_ms", "learn_100_frames_train_epochs_ms" })
             Assert.True(Get(key) > 0, key);
+        // Phases that can take less than the printed resolution at the quick sizes.
+        foreach (var key in new[] { "learn_100_frames_decode_ms", "learn_100_frames_scale_ms", "learn_100_frames_consolidate_ms", "learn_100_frames_snapshot_ms" })
+            Assert.True(Get(key) >= 0, key);
         Assert.True(figures.ContainsKey("rss_growth_mb_per_100_batches"));
         if (OperatingSystem.IsLinux()) Assert.Equal("32", figures["malloc_mmap_threshold_mb"]);
         Assert.Equal(Get("train_step_gflops") / Get("matmul_gflops"), Get("train_step_peak_ratio"), 0.01 * Get("train_step_peak_ratio") + 0.002);
