@@ -3,6 +3,7 @@ using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Learner;
 using Ar1Star.Model;
+using System.Diagnostics;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -35,6 +36,44 @@ public static class CameraLearningBenchmark
             if (k > 1) times.Add(seconds);
         }
         return Median(times) * 1000;
+    }
+
+    /// <summary>
+    /// Where one teach's time goes, phase by phase, in milliseconds (medians over
+    /// <paramref name="repeats"/> classes, after one untimed one): decoding the JPEGs, scaling
+    /// them to the learner's size, the latent forward pass (lat_features over every new frame,
+    /// once: the encoder caches it for the epochs), the training epochs, the end of the batch
+    /// (CWR*'s consolidation and the memory's update) and the inference snapshot a server
+    /// publishes. The phases run in the order <see cref="ContinualLearner.Learn(IReadOnlyList{LearnerImage}, int)"/> runs them.
+    /// </summary>
+    public static IReadOnlyList<(string Phase, double Ms)> LearnBreakdown(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    {
+        using var learner = Calibrated(options, config, device);
+        string[] phases = ["decode", "scale", "latent_forward", "train_epochs", "consolidate", "snapshot"];
+        var times = phases.ToDictionary(p => p, _ => new List<double>());
+        long lastEpochEnd = 0;
+        learner.Strategy.EpochDone = () => lastEpochEnd = Stopwatch.GetTimestamp();
+        for (int k = 1; k <= repeats + 1; k++)
+        {
+            var jpegs = Frames(options, objectIndex: k);
+            var stamps = new List<long> { Stopwatch.GetTimestamp() };
+            var images = jpegs.Select(j => LearnerImage.FromEncoded(j)).ToArray();
+            stamps.Add(Stopwatch.GetTimestamp());
+            var batch = new InMemoryPatternSet(LearnerPixels.Concat(images, options.ImageSize), Enumerable.Repeat(k, images.Length).ToArray(), options.ImageSize);
+            stamps.Add(Stopwatch.GetTimestamp());
+            // Fills the encoder's cache with every frame's latents, which Learn then reads.
+            learner.Encoder.Encode(batch, [0]).Dispose();
+            stamps.Add(Stopwatch.GetTimestamp());
+            learner.Learn(batch);
+            stamps.Add(lastEpochEnd);
+            stamps.Add(Stopwatch.GetTimestamp());
+            new InferenceSnapshot(learner).Dispose();
+            stamps.Add(Stopwatch.GetTimestamp());
+            if (k == 1) continue;
+            for (int p = 0; p < phases.Length; p++) times[phases[p]].Add(Stopwatch.GetElapsedTime(stamps[p], stamps[p + 1]).TotalMilliseconds);
+        }
+        learner.Strategy.EpochDone = null;
+        return phases.Select(p => (p, Median(times[p]))).ToArray();
     }
 
     /// <summary>Median milliseconds to predict the top classes of one frame from its JPEG bytes.</summary>

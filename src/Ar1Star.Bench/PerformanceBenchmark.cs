@@ -157,6 +157,8 @@ public static class PerformanceBenchmark
         progress($"the camera app: teaching {options.TeachFrames} JPEG frames of a new class (real-time preset, then the spec's), predicting one frame");
         var realtime = Learner.LearnerPresets.Realtime with { UseCuda = device.type == DeviceType.CUDA };
         Report("learn_100_frames_ms", CameraLearningBenchmark.LearnMs(options, realtime, device, options.TeachRepeats), "F1");
+        foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats))
+            Report($"learn_100_frames_{phase}_ms", ms, "F2");
         Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");
         Report("predict_ms_per_image", CameraLearningBenchmark.PredictMsPerImage(options, realtime, device, options.StepRepeats * 2), "F2");
 

@@ -13,9 +13,13 @@ internal static class BenchCommand
     {
         var threadsOption = new Option<int?>("--threads") { Description = "LibTorch intra-op threads (default: LibTorch's, one per core)" };
         var quickOption = new Option<bool>("--quick") { Description = "Tiny sizes: checks that every measurement runs; the figures mean nothing" };
+        var jsonOption = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file (the same keys), to compare machines by script" };
+        var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace the --json file if it exists" };
         var command = new Command("bench", "Measure training-step efficiency, batch and full-run times, and memory, on synthetic data (a few minutes)");
         command.Options.Add(threadsOption);
         command.Options.Add(quickOption);
+        command.Options.Add(jsonOption);
+        command.Options.Add(overwriteOption);
         command.SetAction(parse =>
         {
             if (parse.GetValue(threadsOption) is { } threads)
@@ -24,10 +28,19 @@ internal static class BenchCommand
                 if (threads < 1) throw new ArgumentException($"--threads: expected a whole number of at least 1, got {threads}");
                 set_num_threads(threads);
             }
+            // Checked before minutes of measuring, not after.
+            string? jsonPath = parse.GetValue(jsonOption) is { } json
+                ? OptionPaths.NewFile(json.FullName, "--json", "bench.json", parse.GetValue(overwriteOption))
+                : null;
             var options = parse.GetValue(quickOption) ? BenchmarkOptions.Quick : new BenchmarkOptions();
             var device = ExperimentRunner.ChooseDevice(new Ar1Config());
-            PerformanceBenchmark.Run(options, device, (key, value) => Console.WriteLine($"{key}={value}"),
-                step => Console.Error.WriteLine($"# {step}"));
+            var figures = new BenchFigures();
+            PerformanceBenchmark.Run(options, device, (key, value) =>
+            {
+                Console.WriteLine($"{key}={value}");
+                figures.Add(key, value);
+            }, step => Console.Error.WriteLine($"# {step}"));
+            if (jsonPath is not null) figures.WriteJson(jsonPath);
             return 0;
         });
         return command;

@@ -51,12 +51,13 @@ public static class RunResolver
     {
         int protocolRun = run ?? saved.Int("run") ?? 0;
         var data = (request.Data ?? saved.Data()) is { } given ? given with { Run = protocolRun } : null;
+        var config = Configuration(request, savedConfig ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config()));
         return new ResolvedRun(
-            Configuration(request, savedConfig ?? (data is null ? BuiltinBenchmark.Profile : new Ar1Config())),
+            config,
             data, protocolRun, Benchmark(request, saved), Weights(request, saved, builtinBenchmark: data is null),
             CacheFolder.Check(request.CacheDir ?? saved.Text("cache_dir") ?? BuiltinBenchmark.DefaultCacheDir),
             new PrecisionOptions(
-                Choice<TrainPrecision>("--train-precision", request.TrainPrecision ?? saved.Text("train_precision") ?? "fp32"),
+                TrainChoice(request.TrainPrecision ?? saved.Text("train_precision") ?? "fp32", ExperimentRunner.ChooseDevice(config).type),
                 Choice<MemoryPrecision>("--memory-precision", request.MemoryPrecision ?? saved.Text("memory_precision") ?? "fp32")),
             request.MaxBatches ?? savedMaxBatches);
     }
@@ -94,12 +95,18 @@ public static class RunResolver
         return chosen ?? (noPretraining ? InitialWeights.None : InitialWeights.DefaultFor(builtinBenchmark));
     }
 
+    /// <summary>fp32, bf16, or auto: bf16 where the CPU has native BF16 units (recorded resolved, so a resume on another CPU is refused, not changed).</summary>
+    private static TrainPrecision TrainChoice(string text, TorchSharp.DeviceType device) =>
+        text.Equals("auto", StringComparison.OrdinalIgnoreCase)
+            ? TrainPrecisionRule.Auto(Runtime.CpuDescription.Current, device)
+            : Choice<TrainPrecision>("--train-precision", text, "auto");
+
     /// <summary>An enum value by its lower-case name, or an error naming the option and the choices.</summary>
-    private static T Choice<T>(string option, string text) where T : struct, Enum
+    private static T Choice<T>(string option, string text, params string[] more) where T : struct, Enum
     {
         var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
         int at = Array.IndexOf(names, text.ToLowerInvariant());
-        if (at < 0) throw new ArgumentException($"{option}: expected one of {string.Join(", ", names)}, got '{text}'");
+        if (at < 0) throw new ArgumentException($"{option}: expected one of {string.Join(", ", names.Concat(more))}, got '{text}'");
         return Enum.GetValues<T>()[at];
     }
 

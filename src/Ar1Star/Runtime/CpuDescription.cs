@@ -31,6 +31,15 @@ public sealed record CpuDescription(string Vendor, int Family, int Model, string
         ("sse41", []),
     ];
 
+    /// <summary>
+    /// Whether oneDNN runs bfloat16 on native dot-product units here (avx512_bf16 or AMX, within
+    /// <c>ONEDNN_MAX_CPU_ISA</c>): elsewhere LibTorch emulates bf16 in its own loops, slower than fp32.
+    /// </summary>
+    public bool NativeBf16 => NativeBf16Under(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
+
+    /// <summary><see cref="NativeBf16"/> with oneDNN capped at <paramref name="cap"/> (an ONEDNN_MAX_CPU_ISA value, or null).</summary>
+    public bool NativeBf16Under(string? cap) => OneDnnIsaUnder(cap) is "avx512_core_bf16" or "avx512_core_amx";
+
     /// <summary>This machine's CPU, from /proc/cpuinfo (Linux) or CPUID's vendor alone elsewhere.</summary>
     public static CpuDescription Current { get; } = Read();
 

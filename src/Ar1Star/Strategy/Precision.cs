@@ -12,6 +12,21 @@ public enum TrainPrecision
     Bf16,
 }
 
+/// <summary>The <c>auto</c> training precision: a rule on the CPU's features, never a timing.</summary>
+public static class TrainPrecisionRule
+{
+    /// <summary>
+    /// bf16 where the CPU has native BF16 dot products that oneDNN uses (docs/performance.md#bf16-auto),
+    /// fp32 elsewhere and on any other device (not measured there).
+    /// </summary>
+    public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device) =>
+        Auto(cpu, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
+
+    /// <summary><see cref="Auto(Runtime.CpuDescription, TorchSharp.DeviceType)"/> with oneDNN capped at <paramref name="isaCap"/>.</summary>
+    public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap) =>
+        device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
+}
+
 /// <summary>Number format of the latent replay memory's stored activations.</summary>
 public enum MemoryPrecision
 {

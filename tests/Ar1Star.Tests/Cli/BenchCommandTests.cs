@@ -9,10 +9,12 @@ public class BenchCommandTests
     public void QuickBenchPrintsEveryFigureAsKeyValueLines()
     {
         // A wait policy the user set is kept (ours is only a default).
-        var (code, stdout, stderr) = CliProcess.Run(new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "active" }, "bench", "--quick", "--threads", "1");
+        string json = Path.Combine(Directory.CreateTempSubdirectory("ar1-bench-json-").FullName, "bench.json");
+        var (code, stdout, stderr) = CliProcess.Run(new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "active" }, "bench", "--quick", "--threads", "1", "--json", json);
         Assert.True(code == 0, stderr);
         var figures = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Trim().Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        AssertJsonHoldsTheSameFigures(json, figures);
         Assert.Equal("1", figures["threads"]);
         Assert.Equal("measured", figures["bf16"]);
         Assert.Equal("active", figures["omp_wait_policy"]);
@@ -20,8 +22,12 @@ public class BenchCommandTests
         foreach (var key in new[] { "matmul_gflops", "train_step_ms", "train_step_gflops", "latent_forward_images_per_s",
                      "incremental_batch_s", "reference_schedule_batch_s", "full_run_projection_min", "full_run_projection_min_bf16",
                      "peak_rss_mb", "train_step_ms_bf16", "pointwise_gemm_ms", "train_step_ms_with_depthwise_kernel", "depthwise_kernel_step_ratio",
-                     "learn_100_frames_ms", "learn_100_frames_ms_default", "predict_ms_per_image" })
+                     "learn_100_frames_ms", "learn_100_frames_ms_default", "predict_ms_per_image",
+                     "learn_100_frames_latent_forward_ms", "learn_100_frames_train_epochs_ms" })
             Assert.True(Get(key) > 0, key);
+        // Phases that can take less than the printed resolution at the quick sizes.
+        foreach (var key in new[] { "learn_100_frames_decode_ms", "learn_100_frames_scale_ms", "learn_100_frames_consolidate_ms", "learn_100_frames_snapshot_ms" })
+            Assert.True(Get(key) >= 0, key);
         Assert.True(figures.ContainsKey("rss_growth_mb_per_100_batches"));
         if (OperatingSystem.IsLinux()) Assert.Equal("32", figures["malloc_mmap_threshold_mb"]);
         Assert.Equal(Get("train_step_gflops") / Get("matmul_gflops"), Get("train_step_peak_ratio"), 0.01 * Get("train_step_peak_ratio") + 0.002);
@@ -29,6 +35,36 @@ public class BenchCommandTests
         Assert.Equal(Get("incremental_encode_s") + Get("incremental_train_s") + Get("incremental_eval_s"), Get("incremental_batch_s"), 0.02);
         // fp16 halves the float32 memory; uint8 quarters it plus its scales
         Assert.Equal(Get("replay_memory_mb_fp32") / 2, Get("replay_memory_mb_fp16"), 0.1);
+    }
+
+    /// <summary>--json: the same keys in the same order, numbers as numbers, text as text.</summary>
+    private static void AssertJsonHoldsTheSameFigures(string path, Dictionary<string, string> printed)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var properties = document.RootElement.EnumerateObject().ToList();
+        Assert.Equal(printed.Keys, properties.Select(p => p.Name));
+        foreach (var p in properties)
+        {
+            string expected = printed[p.Name];
+            if (p.Value.ValueKind == System.Text.Json.JsonValueKind.Number)
+                Assert.Equal(double.Parse(expected, CultureInfo.InvariantCulture), p.Value.GetDouble());
+            else
+                Assert.Equal(expected, p.Value.GetString());
+        }
+        Assert.Equal(System.Text.Json.JsonValueKind.String, document.RootElement.GetProperty("cpu_vendor").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, document.RootElement.GetProperty("train_step_ms").ValueKind);
+    }
+
+    [Fact]
+    public void AnExistingJsonFileIsAnErrorBeforeAnyMeasurement()
+    {
+        string json = Path.Combine(Directory.CreateTempSubdirectory("ar1-bench-json-").FullName, "bench.json");
+        File.WriteAllText(json, "kept");
+        var (code, stdout, stderr) = CliProcess.Run("bench", "--quick", "--json", json);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --json: {json} exists; give --overwrite to replace it, or choose another file", stderr.Trim());
+        Assert.Equal("", stdout);
+        Assert.Equal("kept", File.ReadAllText(json));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public class PrecisionOptionsTests
     }
 
     [Theory]
-    [InlineData("--train-precision", "fp16", "fp32, bf16")]
+    [InlineData("--train-precision", "fp16", "fp32, bf16, auto")]
     [InlineData("--memory-precision", "int4", "fp32, fp16, uint8")]
     public void AnUnknownPrecisionIsAnErrorNamingTheOptionAndTheChoices(string option, string value, string choices)
     {

@@ -135,13 +135,23 @@ public sealed class RunResolverTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--train-precision", "fp16", "fp32, bf16")]
+    [InlineData("--train-precision", "fp16", "fp32, bf16, auto")]
     [InlineData("--memory-precision", "fp8", "fp32, fp16, uint8")]
     public void ABadPrecisionIsAnErrorNamingTheOptionAndTheChoices(string option, string value, string choices)
     {
         var request = option == "--train-precision" ? new RunRequest { TrainPrecision = value } : new RunRequest { MemoryPrecision = value };
         var e = Assert.Throws<ArgumentException>(() => Fresh(request));
         Assert.Contains($"{option}: expected one of {choices}, got '{value}'", e.Message);
+    }
+
+    [Fact]
+    public void AutoPrecisionIsRecordedAsWhatItResolvedTo()
+    {
+        var resolved = Fresh(new RunRequest { TrainPrecision = "auto" });
+        var expected = TrainPrecisionRule.Auto(Ar1Star.Runtime.CpuDescription.Current, TorchSharp.DeviceType.CPU);
+        Assert.Equal(expected, resolved.Precision.Train);
+        // Never "auto" in the checkpoint: a resume on a CPU without native bf16 is refused, not silently changed.
+        Assert.Equal(expected.ToString().ToLowerInvariant(), (string?)resolved.Settings["train_precision"]);
     }
 
     /// <summary>A run started with settings that differ from every default, as its checkpoint records them.</summary>

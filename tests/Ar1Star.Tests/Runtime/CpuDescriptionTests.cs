@@ -42,6 +42,24 @@ public class CpuDescriptionTests
         Assert.Equal("avx2", zen3.OneDnnIsaUnder("AVX512_CORE"));
     }
 
+    [Theory]
+    [InlineData(null, "CPU", "Bf16")]
+    [InlineData("AVX512_CORE_VNNI", "CPU", "Fp32")] // capped below oneDNN's bf16 kernels: emulated, slower than fp32
+    [InlineData("AVX2", "CPU", "Fp32")]
+    [InlineData(null, "CUDA", "Fp32")] // not measured on a GPU
+    public void AutoPrecisionIsBf16OnlyWhereOneDnnHasNativeBf16Units(string? cap, string device, string expected) =>
+        Assert.Equal(Enum.Parse<Ar1Star.Strategy.TrainPrecision>(expected),
+            Ar1Star.Strategy.TrainPrecisionRule.Auto(CpuDescription.Parse(Zen5), Enum.Parse<TorchSharp.DeviceType>(device), cap));
+
+    [Fact]
+    public void AutoPrecisionIsFp32OnAZen3AndBf16WithAmx()
+    {
+        var zen3 = new CpuDescription("AuthenticAMD", 25, 1, "EPYC", ["avx2", "fma"]);
+        var sapphire = new CpuDescription("GenuineIntel", 6, 207, "Xeon", ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8"]);
+        Assert.Equal(Ar1Star.Strategy.TrainPrecision.Fp32, Ar1Star.Strategy.TrainPrecisionRule.Auto(zen3, TorchSharp.DeviceType.CPU, null));
+        Assert.Equal(Ar1Star.Strategy.TrainPrecision.Bf16, Ar1Star.Strategy.TrainPrecisionRule.Auto(sapphire, TorchSharp.DeviceType.CPU, null));
+    }
+
     /// <summary>oneDNN's own words for each ISA, as ONEDNN_VERBOSE prints them.</summary>
     private static readonly Dictionary<string, string> VerboseNames = new()
     {
