@@ -96,3 +96,35 @@ public class CompareCommandTests
         Assert.StartsWith("error: --scenario: unknown scenario 'nicv9'", stderr);
     }
 }
+
+/// <summary>ar1 run on the built-in benchmark runs a naive reference on the same stream and draws it beside AR1*.</summary>
+public class ReferenceRunTests
+{
+    [Fact]
+    public void TheBuiltinRunGetsANaiveReferenceBesideIt()
+    {
+        string dir = Directory.CreateTempSubdirectory("ar1-reference-").FullName;
+        string[] tiny = ["--image-size", "32", "--frames", "2", "--test-frames", "1", "--no-pretraining", "--max-batches", "2", "--cache-dir", CliProcess.TestCacheDir];
+        var (code, stdout, stderr) = CliProcess.Run(["run", "--out", dir, .. tiny]);
+        Assert.True(code == 0, stderr);
+        using var main = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "results.json")));
+        using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "reference", "results.json")));
+        Assert.Equal("ar1", main.RootElement.GetProperty("config").GetProperty("strategy").GetString());
+        Assert.Equal("naive", reference.RootElement.GetProperty("config").GetProperty("strategy").GetString());
+        // The same stream: the same classes batch by batch.
+        string Classes(JsonDocument d) => string.Join(';', d.RootElement.GetProperty("batches").EnumerateArray().Select(b => b.GetProperty("classes").GetRawText()));
+        Assert.Equal(Classes(main), Classes(reference));
+        double final = reference.RootElement.GetProperty("final_accuracy").GetDouble();
+        Assert.Contains($"reference naive final_accuracy={final.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}", stdout);
+        PngFile.Check(File.ReadAllBytes(Path.Combine(dir, "accuracy.png")));
+
+        // A fresh run over it replaces both (reference/ is ar1's own), and --reference none leaves it out.
+        (code, _, stderr) = CliProcess.Run(["run", "--out", dir, "--overwrite", "--reference", "none", .. tiny]);
+        Assert.True(code == 0, stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir, "reference")));
+
+        (code, _, stderr) = CliProcess.Run(["run", "--out", dir, "--reference", "adam", .. tiny]);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --reference:", stderr);
+    }
+}
