@@ -1,7 +1,7 @@
 #:project ../../src/Ar1Star/Ar1Star.csproj
 #:property PublishAot=false
 #:property JsonSerializerIsReflectionEnabledByDefault=true
-// Cheap measurements behind the built-in benchmark's calibration (docs/metrics.md#builtin-calibration):
+// Cheap measurements behind the built-in benchmark's calibration (docs/experiments-compare.md#builtin-calibration):
 // for one twin (image size, frames) and one pretraining budget it prints the pretraining's time,
 // nearest-class-mean (NCM) accuracy of the benchmark's test set on the latent and on the pooled
 // features the output layer reads, the joint training of all training units in one batch (what
@@ -21,7 +21,7 @@ int frames = int.Parse(args[1]);
 int testFrames = int.Parse(args[2]);
 var budget = new BuiltinPretraining.Budget(int.Parse(args[3]), int.Parse(args[4]));
 int batches = int.Parse(args[5]);
-string[] strategies = args.Length > 6 ? args[6].Split(',') : ["ar1", "naive"];
+string[] strategies = args.Length > 6 ? args[6].Split(',', StringSplitOptions.RemoveEmptyEntries).Where(a => a != "-").ToArray() : ["ar1", "naive"];
 int every = args.Length > 7 ? int.Parse(args[7]) : 10;
 var config = BuiltinBenchmark.Profile;
 if (Environment.GetEnvironmentVariable("INC_LR") is { } lr) config = config with { IncLr = double.Parse(lr) };
@@ -58,7 +58,10 @@ using (var model = new MobileNetV1(config.LatentLayerNum, 50, size, device))
     var (lat, pre) = Features(model, all);
     var (latT, preT) = Features(model, scenario.TestSet);
     Console.WriteLine($"NCM latent {Ncm(lat, all.Labels, latT, scenario.TestSet.Labels):P1}; NCM pre-output {Ncm(pre, all.Labels, preT, scenario.TestSet.Labels):P1}");
-    // Batch 0 alone: what the first batch's classes look like to the frozen features.
+    // Where the errors are: between categories (shape) or within one (colour, marking).
+    var category = all.Labels.Select(SyntheticCore50.CategoryOf).ToArray();
+    var categoryT = scenario.TestSet.Labels.Select(SyntheticCore50.CategoryOf).ToArray();
+    Console.WriteLine($"NCM latent over the 10 categories: {Ncm(lat, category, latT, categoryT):P1}");
 }
 
 if (Environment.GetEnvironmentVariable("SKIP_JOINT") != "1")
