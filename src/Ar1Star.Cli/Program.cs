@@ -19,6 +19,7 @@ root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(DownloadCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
+root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());

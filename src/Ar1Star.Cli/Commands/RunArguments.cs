@@ -62,6 +62,12 @@ internal sealed class RunArguments
         Description = "Replace a run already in --out (kept until the new run's first checkpoint); without it such a folder is refused",
     };
     public Option<int?> Run { get; } = new("--run") { Description = "Protocol run (0..9 for CORe50; for the built-in benchmark, the seed of the batch order)" };
+    public Option<string?> Reference { get; } = new("--reference")
+    {
+        Description = "Strategy of a reference run on the same stream after a single run, in <out>/reference/ and drawn in accuracy.png " +
+                      "(default: naive on the built-in benchmark, none with --data); none: no reference",
+        HelpName = "strategy|none",
+    };
     public Option<string?> Runs { get; } = new("--runs")
     {
         Description = "Several runs in sequence, e.g. 0-9 or 0,3,5: each in <out>/run<R>/, then summary.json and a table",
@@ -80,7 +86,7 @@ internal sealed class RunArguments
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Config, Name, Out, MaxBatches, NoLatentCache, Verbose, CacheDir, NoPretraining, Weights, ImageSize, Frames, TestFrames, Resume, Overwrite, Run, Runs, TrainPrecision, MemoryPrecision })
+        foreach (var o in new Option[] { Config, Name, Out, MaxBatches, NoLatentCache, Verbose, CacheDir, NoPretraining, Weights, ImageSize, Frames, TestFrames, Resume, Overwrite, Run, Runs, Reference, TrainPrecision, MemoryPrecision })
             command.Options.Add(o);
         _core50.AddTo(command, withRun: false); // --run above serves the built-in benchmark too
         foreach (var (_, option) in _keys) command.Options.Add(option);
@@ -90,7 +96,24 @@ internal sealed class RunArguments
     public RunRequest ToRequest(ParseResult parse)
     {
         RequireOneMode(parse);
-        return Request(parse);
+        var request = Request(parse);
+        RequireReference(request);
+        return request;
+    }
+
+    /// <summary>A bad --reference is refused now, not after the main run's hours.</summary>
+    private static void RequireReference(RunRequest request)
+    {
+        if (request.Reference is null or Outputs.ReferenceRun.None) return;
+        if (request.Runs is not null) throw new ArgumentException("--reference goes with a single run; a set of runs (--runs) is compared with ar1 compare");
+        try
+        {
+            new Ar1Config().WithText("strategy", request.Reference).Validate();
+        }
+        catch (ConfigException e)
+        {
+            throw new ArgumentException($"--reference: {e.Message}", e);
+        }
     }
 
     /// <summary>An option of the other mode was silently ignored: the run made was not the one asked for.</summary>
@@ -115,6 +138,7 @@ internal sealed class RunArguments
         Overrides = _keys.Where(k => parse.GetValue(k.Option) is not null).ToDictionary(k => k.Key, k => parse.GetValue(k.Option)!),
         Run = parse.GetValue(Run),
         Runs = parse.GetValue(Runs) is { } runs ? RunList.Parse(runs) : null,
+        Reference = parse.GetValue(Reference),
         MaxBatches = parse.GetValue(MaxBatches),
         CacheLatents = !parse.GetValue(NoLatentCache),
         CacheDir = IsGiven(parse, CacheDir) ? parse.GetValue(CacheDir)!.FullName : null,

@@ -32,7 +32,7 @@ internal static class RunCommand
             // The CPU beside the routes chosen on it: what a report of a wrong or slow run needs first.
             if (verbose) Console.WriteLine($"{CpuDescription.Current} pointwise_route={ProductRoute.CpuRoute} fused_kernel_bits={FusedKernelInfo.VectorBits}");
             var reporter = RunReporter.ForConsole(verbose);
-            var summary = RecordedRuns.Run(RunPlan.Create(arguments.ToRequest(parse)), reporter, PrintFinalAccuracy);
+            var summary = RecordedRuns.Run(RunPlan.Create(arguments.ToRequest(parse)), reporter, PrintFinalAccuracy, PrintReference);
             if (summary is not null) Console.Write(summary.FormatTable());
             return 0;
         }
@@ -41,6 +41,10 @@ internal static class RunCommand
             return CliErrors.Report(e, verbose);
         }
     }
+
+    /// <summary>The reference run's last line: its strategy, final accuracy and folder.</summary>
+    private static void PrintReference(PlannedRun run, RunResults results) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"reference {ReferenceRun.StrategyOf(results)} final_accuracy={results.FinalAccuracy ?? double.NaN:F4} (the same stream, in {run.Dir}; both curves in accuracy.png)"));
 
     /// <summary>The last line of a run (<c>final_accuracy=0.1234</c>), prefixed by the run's name in a set of runs.</summary>
     private static void PrintFinalAccuracy(PlannedRun run, RunResults results) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

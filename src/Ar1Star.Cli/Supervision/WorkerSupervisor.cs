@@ -21,7 +21,7 @@ internal static class WorkerSupervisor
     public const string WorkerVariable = NativeCallJournal.SupervisorVariable;
 
     /// <summary>The commands that run the network; the others never load LibTorch's kernels.</summary>
-    private static readonly string[] Supervised = ["run", "serve", "predict", "export", "bench"];
+    private static readonly string[] Supervised = ["run", "compare", "serve", "predict", "export", "bench"];
 
     /// <summary>Whether this process is a worker (the supervisor's child), or runs unsupervised on request.</summary>
     public static bool IsWorker => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(WorkerVariable));

@@ -3,7 +3,10 @@ using Ar1Star.Experiment;
 
 namespace Ar1Star.Outputs;
 
-/// <summary><c>&lt;out&gt;/accuracy.png</c>: the run's test accuracy after each batch, redrawn after every batch.</summary>
+/// <summary>
+/// <c>&lt;out&gt;/accuracy.png</c>: the run's test accuracy after each batch, redrawn after every batch,
+/// with its reference run's curve (<see cref="ReferenceRun"/>) when there is one.
+/// </summary>
 public sealed class AccuracyPlotFile : IRunObserver
 {
     /// <summary>The plot's name in the run's output folder.</summary>
@@ -13,14 +16,25 @@ public sealed class AccuracyPlotFile : IRunObserver
     public string Name => "accuracy_png";
 
     /// <inheritdoc/>
-    public IEnumerable<string> FilePatterns => [FileName];
+    public IEnumerable<string> FilePatterns => [FileName, ReferenceRun.FolderName];
 
     /// <inheritdoc/>
-    public void BatchDone(RunContext run, BatchResult result)
+    public void BatchDone(RunContext run, BatchResult result) => Draw(run.OutDir, run.Results, run.TotalBatches);
+
+    /// <summary>Draws a run's accuracy.png, its reference's curve beside it when its folder has one.</summary>
+    public static void Draw(string outDir, RunResults results, int totalBatches)
     {
+        string strategy = ReferenceRun.StrategyOf(results);
+        var curves = new List<AccuracyCurve> { AccuracyCurve.FromRun(strategy, results) };
         string title = string.Create(CultureInfo.InvariantCulture,
-            $"{run.Results.Scenario}, {run.Config.Strategy}: {result.TestAccuracy * 100:F2}% after {run.Results.Batches.Count}/{run.TotalBatches} batches");
-        AccuracyPlot.Save(Path.Combine(run.OutDir, FileName), [AccuracyCurve.FromRun(run.Config.Strategy, run.Results)], title);
+            $"{results.Scenario}, {strategy}: {results.FinalAccuracy * 100:F2}% after {results.Batches.Count}/{totalBatches} batches");
+        if (ReferenceRun.ResultsBeside(outDir) is { } reference)
+        {
+            string name = ReferenceRun.StrategyOf(reference);
+            curves.Add(AccuracyCurve.FromRun($"{name} (reference: the same stream)", reference));
+            title += string.Create(CultureInfo.InvariantCulture, $"; {name}: {reference.FinalAccuracy * 100:F2}%");
+        }
+        AccuracyPlot.Save(Path.Combine(outDir, FileName), curves, title);
     }
 
     /// <inheritdoc/>

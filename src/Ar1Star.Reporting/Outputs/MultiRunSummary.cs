@@ -12,7 +12,11 @@ public sealed record RunSummary(
     [property: JsonPropertyName("run")] string Run,
     [property: JsonPropertyName("batches")] int Batches,
     [property: JsonPropertyName("final_accuracy")] double FinalAccuracy,
-    [property: JsonPropertyName("average_accuracy")] double AverageAccuracy);
+    [property: JsonPropertyName("average_accuracy")] double AverageAccuracy,
+    [property: JsonPropertyName("forgetting")] double? Forgetting = null,
+    [property: JsonPropertyName("bwt")] double? Bwt = null,
+    [property: JsonPropertyName("seconds_per_batch")] double? SecondsPerBatch = null,
+    [property: JsonPropertyName("peak_resident_bytes")] long? PeakResidentBytes = null);
 
 /// <summary>Mean and standard deviation of one figure over runs.</summary>
 public sealed record MeanStd(
@@ -35,6 +39,12 @@ public sealed class MultiRunSummary
     [JsonPropertyName("final_accuracy")] public MeanStd FinalAccuracy { get; init; } = new(double.NaN, null);
     /// <summary>Mean and standard deviation of the runs' average accuracies.</summary>
     [JsonPropertyName("average_accuracy")] public MeanStd AverageAccuracy { get; init; } = new(double.NaN, null);
+    /// <summary>Mean and standard deviation of the runs' average forgetting (docs/metrics.md#average-forgetting); null when no run has one.</summary>
+    [JsonPropertyName("forgetting")] public MeanStd? Forgetting { get; init; }
+    /// <summary>Mean and standard deviation of the runs' backward transfer (docs/metrics.md#backward-transfer).</summary>
+    [JsonPropertyName("bwt")] public MeanStd? Bwt { get; init; }
+    /// <summary>Mean and standard deviation of the runs' seconds per batch (docs/metrics.md#time-per-batch).</summary>
+    [JsonPropertyName("seconds_per_batch")] public MeanStd? SecondsPerBatch { get; init; }
     /// <summary>Which standard deviation is reported (see <see cref="RunStatistics.StdConvention"/>).</summary>
     [JsonPropertyName("std")] public string StdConvention { get; init; } = RunStatistics.StdConvention;
     /// <summary>Set when the runs did not all do the same number of batches (their final accuracies are then not comparable).</summary>
@@ -49,8 +59,7 @@ public sealed class MultiRunSummary
     {
         var rows = runs.Select(r => r.Results.Batches.Count == 0
                 ? throw new ArgumentException($"run {r.Run} has no batch in its results")
-                : new RunSummary(r.Run, r.Results.Batches.Count, r.Results.Batches[^1].TestAccuracy,
-                    r.Results.Batches.Average(b => b.TestAccuracy)))
+                : Row(r.Run, r.Results))
             .ToList();
         if (rows.Count == 0) throw new ArgumentException("no runs to summarise");
         var lengths = rows.Select(r => r.Batches).Distinct().Order().ToList();
@@ -62,7 +71,21 @@ public sealed class MultiRunSummary
             Runs = rows,
             FinalAccuracy = Stats(rows.Select(r => r.FinalAccuracy).ToList()),
             AverageAccuracy = Stats(rows.Select(r => r.AverageAccuracy).ToList()),
+            Forgetting = Optional(rows.Select(r => r.Forgetting)),
+            Bwt = Optional(rows.Select(r => r.Bwt)),
+            SecondsPerBatch = Optional(rows.Select(r => r.SecondsPerBatch)),
         };
+
+        static RunSummary Row(string run, RunResults results)
+        {
+            var metrics = results.Metrics;
+            return new RunSummary(run, results.Batches.Count, results.Batches[^1].TestAccuracy, metrics.MeanAccuracy!.Value,
+                metrics.AverageForgetting, metrics.BackwardTransfer, metrics.SecondsPerBatch, metrics.PeakResidentBytes);
+        }
+
+        // Over the runs that have the figure (a run of one batch has no forgetting).
+        static MeanStd? Optional(IEnumerable<double?> values) =>
+            values.OfType<double>().ToList() is { Count: > 0 } v ? Stats(v) : null;
 
         static MeanStd Stats(IReadOnlyList<double> v) =>
             new(RunStatistics.Mean(v), v.Count > 1 ? RunStatistics.SampleStd(v) : null);
@@ -94,9 +117,14 @@ public sealed class MultiRunSummary
         table.Append(CultureInfo.InvariantCulture,
             $"{Runs.Count} runs: final {Percent(FinalAccuracy.Mean)} ± {(FinalAccuracy.Std is { } f ? Percent(f) : "n/a")}, " +
             $"average {Percent(AverageAccuracy.Mean)} ± {(AverageAccuracy.Std is { } a ? Percent(a) : "n/a")} (std: {StdConvention})\n");
+        if (Forgetting is not null || Bwt is not null)
+            table.Append(CultureInfo.InvariantCulture,
+                $"forgetting {MeanSd(Forgetting)}, backward transfer {MeanSd(Bwt)}, seconds per batch {MeanSd(SecondsPerBatch, 1)} (docs/metrics.md)\n");
         if (Warning is not null) table.Append(CultureInfo.InvariantCulture, $"warning: {Warning}\n");
         return table.ToString();
 
         static string Percent(double v) => (v * 100).ToString("F2", CultureInfo.InvariantCulture);
+        static string MeanSd(MeanStd? m, double scale = 100) => m is null ? "n/a"
+            : string.Create(CultureInfo.InvariantCulture, $"{m.Mean * scale:F2} ± {(m.Std is { } sd ? (sd * scale).ToString("F2", CultureInfo.InvariantCulture) : "n/a")}");
     }
 }

@@ -8,7 +8,9 @@ namespace Ar1Star.Outputs;
 /// <summary>
 /// <c>results.csv</c> beside results.json, for spreadsheets and pandas: one row per batch
 /// (batch, train_patterns, classes as space-separated labels, test_accuracy, test_loss,
-/// seconds, then one accuracy column per class, empty where the test set lacks the class),
+/// seconds, then the run's figures as if it ended after the row's batch (docs/metrics.md:
+/// forgetting, bwt, peak_resident_bytes, replay_bytes), then one accuracy column per class,
+/// empty where the test set lacks the class: the accuracy matrix),
 /// rewritten atomically after every batch.
 /// </summary>
 public sealed class ResultsCsv : IRunObserver
@@ -30,13 +32,14 @@ public sealed class ResultsCsv : IRunObserver
     public static string Format(RunResults results)
     {
         int classes = results.Batches.Count == 0 ? 0 : results.Batches.Max(b => b.PerClassAccuracy.Length);
-        var csv = new StringBuilder("batch,train_patterns,classes,test_accuracy,test_loss,seconds");
+        var csv = new StringBuilder("batch,train_patterns,classes,test_accuracy,test_loss,seconds,forgetting,bwt,peak_resident_bytes,replay_bytes");
         for (int c = 0; c < classes; c++) csv.Append(CultureInfo.InvariantCulture, $",class_{c}_accuracy");
         csv.Append('\n');
         foreach (var b in results.Batches)
         {
             csv.Append(CultureInfo.InvariantCulture, $"{b.Batch},{b.TrainPatterns},{string.Join(' ', b.Classes)},");
-            csv.Append(CultureInfo.InvariantCulture, $"{b.TestAccuracy:R},{b.TestLoss:R},{b.Seconds:R}");
+            csv.Append(CultureInfo.InvariantCulture, $"{b.TestAccuracy:R},{b.TestLoss:R},{b.Seconds:R},");
+            csv.Append(CultureInfo.InvariantCulture, $"{b.Forgetting:R},{b.Bwt:R},{b.PeakResidentBytes},{b.ReplayBytes}");
             for (int c = 0; c < classes; c++)
                 csv.Append(c < b.PerClassAccuracy.Length && b.PerClassAccuracy[c] is { } a
                     ? string.Create(CultureInfo.InvariantCulture, $",{a:R}") : ",");

@@ -10,7 +10,10 @@ namespace Ar1Star.Outputs;
 /// <c>train_loss</c> and <c>train_accuracy</c> per iteration (running means over the epoch,
 /// global step), <c>test_loss</c> and <c>test_accuracy</c> per batch index, the configuration as
 /// text under <c>parameters</c>; and ours: <c>batch_seconds</c> (wall time of the batch) and
-/// <c>replay_memory_classes</c> (how many stored patterns each class has, one bucket per class).
+/// <c>replay_memory_classes</c> (how many stored patterns each class has, one bucket per class),
+/// and the figures of docs/metrics.md as if the run ended after the batch: <c>average_forgetting</c>,
+/// <c>backward_transfer</c>, <c>peak_resident_mb</c>, and the accuracy matrix as one series per
+/// class, <c>class_accuracy/NN</c>.
 /// </summary>
 public sealed class TensorBoardLog : IRunObserver
 {
@@ -28,6 +31,15 @@ public sealed class TensorBoardLog : IRunObserver
     public const string BatchSeconds = "batch_seconds";
     /// <summary>Tag: patterns of each class in the replay memory after each batch.</summary>
     public const string ReplayMemoryClasses = "replay_memory_classes";
+
+    /// <summary>Tag: average forgetting so far (docs/metrics.md#average-forgetting).</summary>
+    public const string AverageForgetting = "average_forgetting";
+    /// <summary>Tag: backward transfer so far (docs/metrics.md#backward-transfer).</summary>
+    public const string BackwardTransfer = "backward_transfer";
+    /// <summary>Tag: the process's peak resident set so far, MiB (docs/metrics.md#peak-memory).</summary>
+    public const string PeakResidentMb = "peak_resident_mb";
+    /// <summary>Prefix of the per-class accuracy tags (class_accuracy/07): the accuracy matrix.</summary>
+    public const string ClassAccuracy = "class_accuracy/";
 
     private TensorBoardWriter? writer;
 
@@ -73,6 +85,12 @@ public sealed class TensorBoardLog : IRunObserver
         writer.AddScalar(TestAccuracy, result.TestAccuracy, result.Batch);
         writer.AddScalar(BatchSeconds, result.Seconds, result.Batch);
         writer.AddCountHistogram(ReplayMemoryClasses, run.Strategy.Memory.ClassHistogram(run.Config.NumClasses), result.Batch);
+        if (result.Forgetting is { } f) writer.AddScalar(AverageForgetting, f, result.Batch);
+        if (result.Bwt is { } t) writer.AddScalar(BackwardTransfer, t, result.Batch);
+        if (result.PeakResidentBytes is { } peak) writer.AddScalar(PeakResidentMb, peak / 1048576.0, result.Batch);
+        for (int c = 0; c < result.PerClassAccuracy.Length; c++)
+            if (result.PerClassAccuracy[c] is { } a)
+                writer.AddScalar(string.Create(CultureInfo.InvariantCulture, $"{ClassAccuracy}{c:D2}"), a, result.Batch);
     }
 
     /// <inheritdoc/>

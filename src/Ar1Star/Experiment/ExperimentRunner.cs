@@ -134,8 +134,11 @@ public static class ExperimentRunner
             if ((divergedLoss ?? eval.Loss) is var loss && !double.IsFinite(loss)) throw new TrainingDivergedException(i, loss);
             var result = new BatchResult(i, batch.Count, batch.Labels.Distinct().Order().ToArray(),
                 eval.Accuracy, eval.Loss, eval.PerClassAccuracy.Select(a => double.IsNaN(a) ? (double?)null : a).ToArray(),
-                clock.Elapsed.TotalSeconds);
+                clock.Elapsed.TotalSeconds, ProcessMemory.PeakResidentBytes(),
+                learner.Strategy.Memory.Count, learner.Strategy.Memory.ActivationBytes);
             results.Batches.Add(result);
+            var (forgetting, bwt) = ContinualMetrics.Of(results.Batches);
+            results.Batches[^1] = result = result with { Forgetting = forgetting, Bwt = bwt };
             Step(i, "evaluated");
             foreach (var o in observers) o.BatchDone(run, result);
             var observerStates = new Dictionary<string, string>();

@@ -70,6 +70,12 @@ public sealed record RunRequest
     /// <summary><c>--train-precision</c>: fp32 or bf16.</summary>
     public string? TrainPrecision { get; init; }
 
+    /// <summary>
+    /// <c>--reference</c>: the strategy of a reference run on the same stream beside a single run
+    /// (in <c>&lt;out&gt;/reference/</c>), <c>none</c> for none; null: naive on the built-in benchmark, none with --data.
+    /// </summary>
+    public string? Reference { get; init; }
+
     /// <summary><c>--memory-precision</c>: fp32, fp16 or uint8.</summary>
     public string? MemoryPrecision { get; init; }
 }

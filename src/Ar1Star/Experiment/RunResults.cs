@@ -13,7 +13,36 @@ public sealed record BatchResult(
     [property: JsonPropertyName("test_loss")] double TestLoss,
     // null where the test set has no pattern of the class (JSON has no NaN).
     [property: JsonPropertyName("per_class_accuracy")] double?[] PerClassAccuracy,
-    [property: JsonPropertyName("seconds")] double Seconds);
+    [property: JsonPropertyName("seconds")] double Seconds,
+    // docs/metrics.md#peak-memory: the process's peak resident set so far (null in results written before it was kept).
+    [property: JsonPropertyName("peak_resident_bytes")] long? PeakResidentBytes = null,
+    // docs/metrics.md#replay-bytes: patterns and bytes of the latent replay memory after the batch.
+    [property: JsonPropertyName("replay_patterns")] int? ReplayPatterns = null,
+    [property: JsonPropertyName("replay_bytes")] long? ReplayBytes = null,
+    // docs/metrics.md: the run's average forgetting and backward transfer as if it ended after this batch.
+    [property: JsonPropertyName("forgetting")] double? Forgetting = null,
+    [property: JsonPropertyName("bwt")] double? Bwt = null);
+
+/// <summary>Figures of the whole run so far (docs/metrics.md), derived from its batches.</summary>
+public sealed record RunMetrics(
+    [property: JsonPropertyName("average_forgetting")] double? AverageForgetting,
+    [property: JsonPropertyName("backward_transfer")] double? BackwardTransfer,
+    [property: JsonPropertyName("mean_accuracy")] double? MeanAccuracy,
+    [property: JsonPropertyName("seconds_per_batch")] double? SecondsPerBatch,
+    [property: JsonPropertyName("peak_resident_bytes")] long? PeakResidentBytes,
+    [property: JsonPropertyName("replay_bytes_per_pattern")] double? ReplayBytesPerPattern)
+{
+    /// <summary>The figures of <paramref name="batches"/> (all null before any batch).</summary>
+    public static RunMetrics Of(IReadOnlyList<BatchResult> batches)
+    {
+        if (batches.Count == 0) return new(null, null, null, null, null, null);
+        var (forgetting, bwt) = ContinualMetrics.Of(batches);
+        var last = batches[^1];
+        return new(forgetting, bwt, batches.Average(b => b.TestAccuracy), batches.Average(b => b.Seconds),
+            batches.Max(b => b.PeakResidentBytes),
+            last.ReplayPatterns is { } n ? n == 0 ? 0 : (double)(last.ReplayBytes ?? 0) / n : null);
+    }
+}
 
 /// <summary>The content of results.json: resolved configuration, per-batch results, final accuracy.</summary>
 public sealed class RunResults
@@ -26,6 +55,8 @@ public sealed class RunResults
     [JsonPropertyName("batches")] public List<BatchResult> Batches { get; init; } = [];
     /// <summary>Test accuracy after the last batch (null before any).</summary>
     [JsonPropertyName("final_accuracy")] public double? FinalAccuracy => Batches.Count == 0 ? null : Batches[^1].TestAccuracy;
+    /// <summary>Forgetting, backward transfer, time and memory of the run so far (docs/metrics.md); recomputed, never read back.</summary>
+    [JsonPropertyName("metrics")] public RunMetrics Metrics => RunMetrics.Of(Batches);
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

@@ -27,6 +27,13 @@ public static class ProcessMemory
     public static long ResidentBytes() =>
         File.Exists(Status) ? ReadKb("VmRSS:") * 1024 : Process.GetCurrentProcess().WorkingSet64;
 
+    /// <summary>
+    /// Highest resident set since the start or the last <see cref="ResetPeak"/>, bytes: LibTorch's
+    /// tensors, the .NET heap and the runtime together (docs/metrics.md#peak-memory).
+    /// </summary>
+    public static long PeakResidentBytes() =>
+        File.Exists(Status) ? ReadKb("VmHWM:") * 1024 : Process.GetCurrentProcess().PeakWorkingSet64;
+
     /// <summary>Highest resident set since the start or the last <see cref="ResetPeak"/>, MiB.</summary>
     public static double PeakMb() =>
         File.Exists(Status) ? ReadKb("VmHWM:") / 1024.0 : Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;

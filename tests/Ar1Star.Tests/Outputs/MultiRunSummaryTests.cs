@@ -41,6 +41,25 @@ public class MultiRunSummaryTests
     }
 
     [Fact]
+    public void ForgettingAndBackwardTransferGetTheirMeanAndSampleStdOverRuns()
+    {
+        // Two classes; batch 0 trains class 0, batch 1 class 1. Forgetting = class 0's drop, bwt = minus it.
+        static RunResults Run(double before, double after) => new()
+        {
+            Batches = [new BatchResult(0, 10, [0], 0.5, 1, [before, 0.0], 2.0), new BatchResult(1, 10, [1], 0.5, 1, [after, 0.5], 4.0)],
+        };
+        // drops 0.2, 0.4, 0.9 -> mean 0.5; deviations -0.3, -0.1, 0.4 -> (0.09 + 0.01 + 0.16) / 2 = 0.13, std sqrt(0.13)
+        var summary = MultiRunSummary.Of([("run0", Run(0.8, 0.6)), ("run1", Run(0.9, 0.5)), ("run2", Run(1.0, 0.1))]);
+        Assert.Equal(0.5, summary.Forgetting!.Mean, 12);
+        Assert.Equal(Math.Sqrt(0.13), summary.Forgetting.Std!.Value, 12);
+        Assert.Equal(-0.5, summary.Bwt!.Mean, 12);
+        Assert.Equal(Math.Sqrt(0.13), summary.Bwt.Std!.Value, 12);
+        Assert.Equal(3.0, summary.SecondsPerBatch!.Mean, 12);
+        Assert.Equal(0.0, summary.SecondsPerBatch.Std!.Value, 12);
+        Assert.Contains("forgetting 50.00 ± 36.06, backward transfer -50.00 ± 36.06", summary.FormatTable());
+    }
+
+    [Fact]
     public void RunsOfDifferentLengthsAreSummarisedWithAWarningNamingTheirLengths()
     {
         Assert.Null(MultiRunSummary.Of([("run0", Results(0.1, 0.5)), ("run1", Results(0.2, 0.4))]).Warning);

@@ -62,6 +62,19 @@ public class TensorBoardLogTests
             Assert.Equal(results.Batches.Select(b => (float)expected(b)), series.Select(v => v.Scalar!.Value));
         }
 
+        // docs/metrics.md's figures as the run recorded them after each batch; the matrix, one series per class.
+        foreach (var (tag, figure) in new (string, Func<BatchResult, double?>)[] { ("average_forgetting", b => b.Forgetting), ("backward_transfer", b => b.Bwt) })
+        {
+            var series = values.Where(v => v.Tag == tag).ToList();
+            Assert.Equal(results.Batches.Where(b => figure(b) is not null).Select(b => (long)b.Batch), series.Select(v => v.Step));
+            Assert.Equal(results.Batches.Where(b => figure(b) is not null).Select(b => (float)figure(b)!.Value), series.Select(v => v.Scalar!.Value));
+        }
+        Assert.NotNull(results.Batches[^1].Forgetting);
+        Assert.Equal(results.Metrics.AverageForgetting, results.Batches[^1].Forgetting);
+        var class0 = values.Where(v => v.Tag == "class_accuracy/00").ToList();
+        Assert.Equal(results.Batches.Select(b => (float)b.PerClassAccuracy[0]!.Value), class0.Select(v => v.Scalar!.Value));
+        Assert.Equal([0L, 1, 2], values.Where(v => v.Tag == "peak_resident_mb").Select(v => v.Step));
+
         var histograms = values.Where(v => v.Tag == "replay_memory_classes").ToList();
         Assert.Equal([0L, 1, 2], histograms.Select(v => v.Step));
         for (int b = 0; b < 3; b++)
