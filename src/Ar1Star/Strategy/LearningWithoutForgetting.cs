@@ -54,6 +54,10 @@ public sealed class LearningWithoutForgetting : IStrategyComponent
         return (logQ.exp() * (logQ - logP)).sum() * (temperature * temperature / student.shape[0]);
     }
 
+    /// <summary>LwF's term of the loss: alpha * <see cref="Distillation"/>.</summary>
+    public static Tensor Term(Tensor student, Tensor teacher, double alpha, double temperature) =>
+        Distillation(student, teacher, temperature) * alpha;
+
     string IStrategyComponent.Name => "lwf";
 
     /// <summary>From batch 1: the teacher becomes the network as it ends the previous batch.</summary>
@@ -73,7 +77,7 @@ public sealed class LearningWithoutForgetting : IStrategyComponent
         if (!hasTeacher || Alpha == 0 || step.Latents is not { } latents) return null;
         Tensor target;
         using (no_grad()) target = teacher.ForwardFromLatent(latents);
-        return Distillation(step.Logits, target.to(step.Logits.dtype), Temperature) * Alpha;
+        return Term(step.Logits, target.to(step.Logits.dtype), Alpha, Temperature);
     }
 
     /// <summary>Nothing: the teacher is taken again from the (restored) network at the next batch's start.</summary>
