@@ -37,9 +37,9 @@ public sealed record StrategyPreset(string Name, bool CwrStar, bool Replay, bool
     public static StrategyPreset ElasticWeights { get; } = new("ewc", false, false, false, true, false, false, "fine-tuning + EWC (Fisher of the batch just learnt)");
     /// <summary>Fine-tuning with LwF's distillation.</summary>
     public static StrategyPreset Distillation { get; } = new("lwf", false, false, false, false, true, false, "fine-tuning + LwF (distillation from the model before the batch)");
-    /// <summary>Plain fine-tuning.</summary>
+    /// <summary>Plain fine-tuning (docs/strategies.md#naive).</summary>
     public static StrategyPreset Naive { get; } = new("naive", false, false, false, false, false, false, "plain fine-tuning");
-    /// <summary>Fine-tuning on everything seen so far: the upper bound.</summary>
+    /// <summary>Fine-tuning on everything seen so far: the upper bound (docs/strategies.md#cumulative).</summary>
     public static StrategyPreset CumulativeTraining { get; } = new("cumulative", false, false, false, false, false, true, "fine-tuning where batch i holds batches 0..i (upper bound)");
 
     /// <summary>Every preset, in the order help texts list them.</summary>

@@ -172,6 +172,7 @@ public sealed class CwrStar : IStrategyComponent
         pastCounts.CopyTo(past, 0);
     }
 
+    // docs/strategies.md#cwr-star-component
     string IStrategyComponent.Name => "cwr";
 
     /// <summary>examples_per_class and reset_weights: the batch's classes counted, their rows started from the consolidated ones.</summary>

@@ -63,7 +63,10 @@ public sealed partial class IncrementalStrategy : IDisposable
         return new(model, config, encoder, random, precision ?? PrecisionOptions.Default, live, s => s.Compose(preset));
     }
 
-    /// <summary>The preset's components, in the order the loop calls them (docs/strategies.md#presets).</summary>
+    /// <summary>
+    /// The preset's components, in the order the loop calls them (docs/strategies.md#presets);
+    /// none is plain fine-tuning (docs/strategies.md#naive).
+    /// </summary>
     private List<IStrategyComponent> Compose(StrategyPreset preset)
     {
         var list = new List<IStrategyComponent>();
@@ -74,7 +77,7 @@ public sealed partial class IncrementalStrategy : IDisposable
                 list.Add(new LatentReplay(new LatentReplayMemory(config.RmSz, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy)), config.MbSize, Live, random, device));
             var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
             // reg_lambda, when not 0, adds SI to any preset (as it always did); a preset with SI
-            // and reg_lambda 0 takes the default strength.
+            // and reg_lambda 0 takes the default strength (docs/strategies.md#synaptic-intelligence-component).
             if (preset.Si || config.RegLambda != 0)
                 list.Add(new SynapticIntelligence(trainable, config.RegLambda != 0 ? config.RegLambda : StrategyPreset.DefaultSiLambda));
             if (preset.Ewc) list.Add(new ElasticWeightConsolidation(trainable, config.EwcLambda));

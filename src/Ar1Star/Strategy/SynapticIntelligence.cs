@@ -143,6 +143,7 @@ public sealed class SynapticIntelligence : IStrategyComponent
         hasImportance = savedHasImportance;
     }
 
+    // docs/strategies.md#synaptic-intelligence-component
     string IStrategyComponent.Name => "si";
 
     /// <summary>init_batch: the start of the batch's trajectory.</summary>
