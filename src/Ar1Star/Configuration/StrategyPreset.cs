@@ -26,21 +26,21 @@ public sealed record StrategyPreset(string Name, bool CwrStar, bool Replay, bool
 
     /// <summary>AR1* free: CWR* and latent replay, no SI (the default; <c>ar1</c> names it too).</summary>
     public static StrategyPreset Ar1StarFree { get; } = new("ar1star-free", CwrStar: true, Replay: true, Si: false, Ewc: false, Lwf: false, Cumulative: false,
-        "CWR* + latent replay (AR1* free; 'ar1' is the same)");
+        "CWR* + latent replay, AR1* free, also named 'ar1'");
     /// <summary>AR1* with SI and latent replay.</summary>
     public static StrategyPreset Ar1Star { get; } = new("ar1star", true, true, true, false, false, false, "CWR* + latent replay + SI");
     /// <summary>The NICv2 paper's AR1: CWR* and SI, no replay.</summary>
-    public static StrategyPreset Ar1NoReplay { get; } = new("ar1-noreplay", true, false, true, false, false, false, "CWR* + SI, no replay (the NICv2 paper's AR1)");
+    public static StrategyPreset Ar1NoReplay { get; } = new("ar1-noreplay", true, false, true, false, false, false, "CWR* + SI, no replay, the NICv2 paper's AR1");
     /// <summary>CWR* alone.</summary>
     public static StrategyPreset CwrStarOnly { get; } = new("cwrstar", true, false, false, false, false, false, "CWR* alone");
     /// <summary>Fine-tuning with EWC's penalty.</summary>
-    public static StrategyPreset ElasticWeights { get; } = new("ewc", false, false, false, true, false, false, "fine-tuning + EWC (Fisher of the batch just learnt)");
+    public static StrategyPreset ElasticWeights { get; } = new("ewc", false, false, false, true, false, false, "fine-tuning + EWC, Fisher of the batch just learnt");
     /// <summary>Fine-tuning with LwF's distillation.</summary>
-    public static StrategyPreset Distillation { get; } = new("lwf", false, false, false, false, true, false, "fine-tuning + LwF (distillation from the model before the batch)");
+    public static StrategyPreset Distillation { get; } = new("lwf", false, false, false, false, true, false, "fine-tuning + LwF, distillation from the model before the batch");
     /// <summary>Plain fine-tuning (docs/strategies.md#naive).</summary>
     public static StrategyPreset Naive { get; } = new("naive", false, false, false, false, false, false, "plain fine-tuning");
     /// <summary>Fine-tuning on everything seen so far: the upper bound (docs/strategies.md#cumulative).</summary>
-    public static StrategyPreset CumulativeTraining { get; } = new("cumulative", false, false, false, false, false, true, "fine-tuning where batch i holds batches 0..i (upper bound)");
+    public static StrategyPreset CumulativeTraining { get; } = new("cumulative", false, false, false, false, false, true, "fine-tuning where batch i holds batches 0..i, the upper bound");
 
     /// <summary>Every preset, in the order help texts list them.</summary>
     public static IReadOnlyList<StrategyPreset> All { get; } =
