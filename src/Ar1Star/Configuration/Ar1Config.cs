@@ -70,10 +70,10 @@ public sealed record Ar1Config
     /// <summary>l2: SGD weight decay.</summary>
     public double L2 { get; init; } = 0.0005;
 
-    /// <summary>freeze_below_layer: the last parameter (inclusive, in registration order) that is frozen.</summary>
+    /// <summary>freeze_below_layer: the last parameter (inclusive, in registration order) that is frozen; 'none' freezes nothing.</summary>
     public string FreezeBelowLayer { get; init; } = "lat_features.19.bn.beta";
 
-    /// <summary>latent_layer_num: index of the last layer below the replay layer.</summary>
+    /// <summary>latent_layer_num: index of the last layer below the replay layer; -1 replays the input itself (docs/strategies.md#native-and-latent-replay).</summary>
     public int LatentLayerNum { get; init; } = 19;
 
     /// <summary>reg_lambda: Synaptic Intelligence strength; 0 gives "AR1*-free".</summary>
@@ -237,7 +237,7 @@ public sealed record Ar1Config
             Text("freeze_below_layer", c => c.FreezeBelowLayer, (c, v) => c with { FreezeBelowLayer = v },
                 v => !string.IsNullOrWhiteSpace(v), "a non-empty parameter name"),
             Integer("latent_layer_num", c => c.LatentLayerNum, (c, v) => c with { LatentLayerNum = v },
-                v => v is >= 0 and <= 26, "an int in 0..26 (a MobileNetV1 layer below the final pool)"),
+                v => v is >= -1 and <= 26, "an int in -1..26 (a MobileNetV1 layer below the final pool, or -1 for the input itself)"),
             Real("reg_lambda", c => c.RegLambda, (c, v) => c with { RegLambda = v }, v => v >= 0, "a float >= 0"),
             new("rm", ValueKind.Ignored, _ => null, (c, _) => c),
             Integer("freeze_from_batch", c => c.FreezeFromBatch, (c, v) => c with { FreezeFromBatch = v },

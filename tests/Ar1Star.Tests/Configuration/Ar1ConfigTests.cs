@@ -274,6 +274,7 @@ public class Ar1ConfigTests
     }
 
     [Theory]
+    [InlineData("latent_layer_num", -1)]
     [InlineData("latent_layer_num", 0)]
     [InlineData("latent_layer_num", 26)]
     [InlineData("rm_sz", 0)]
@@ -311,8 +312,8 @@ public class Ar1ConfigTests
         new Ar1Config().With(key, value).Validate();
 
     [Theory]
-    [InlineData("latent_layer_num", 27, "an int in 0..26 (a MobileNetV1 layer below the final pool)", "27")]
-    [InlineData("latent_layer_num", -1, "an int in 0..26 (a MobileNetV1 layer below the final pool)", "-1")]
+    [InlineData("latent_layer_num", 27, "an int in -1..26 (a MobileNetV1 layer below the final pool, or -1 for the input itself)", "27")]
+    [InlineData("latent_layer_num", -2, "an int in -1..26 (a MobileNetV1 layer below the final pool, or -1 for the input itself)", "-2")]
     [InlineData("rm_sz", -1, "an int >= 0", "-1")]
     [InlineData("mb_size", 0, "an int >= 1", "0")]
     [InlineData("mb_size", -128, "an int >= 1", "-128")]
