@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Strategy;
 
-/// <summary>One training iteration's figures, for logs (SPEC 11: running means over the epoch).</summary>
+/// <summary>One training iteration's figures, for logs (docs/algorithm.md#logging: running means over the epoch).</summary>
 public sealed record TrainingIteration(int Batch, int Epoch, int Iteration, long GlobalStep, double Loss, double RunningLoss, double RunningAccuracy);
 
 /// <summary>
@@ -173,7 +173,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// <summary>
     /// Begin phase: freeze_up_to, from batch 1 change_brn_pars and a new SGD at inc_lr, then each
     /// component's start of batch (SI's init_batch, CWR*'s reset_weights over the labels of the
-    /// new patterns and, with replay, the memory's, counted apart: docs/algorithm.md#cwr-star;
+    /// new patterns and, with replay, the memory's, counted apart: docs/algorithm.md#cwr-star-reference-and-paper;
     /// LwF's teacher).
     /// </summary>
     public void BeginBatch(int batchIndex, IEnumerable<int> newLabels, IEnumerable<int>? replayedLabels = null)

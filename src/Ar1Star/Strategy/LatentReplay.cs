@@ -68,7 +68,7 @@ internal sealed class LatentReplay : IStrategyComponent
     }
 
     /// <summary>
-    /// docs/algorithm.md#latent-replay: h random patterns of those visited in epoch 0 go into the
+    /// docs/algorithm.md#memory-update: h random patterns of those visited in epoch 0 go into the
     /// memory. When lat_features trained on this batch their latents are computed now, with the
     /// network as it stays frozen.
     /// </summary>
