@@ -13,7 +13,7 @@ namespace Ar1Star.Strategy;
 /// last batch in proportion to it. Covers the trainable parameters whose name has no "bn"
 /// (the output layer included: without CWR* nothing else protects it).
 /// </summary>
-public sealed class ElasticWeightConsolidation : IStrategyComponent
+internal sealed class ElasticWeightConsolidation : IStrategyComponent
 {
     /// <summary>Importance cap: the same 0.001 as SI's (the reference's clip_to, from code written for both).</summary>
     public const double MaxImportance = 0.001;

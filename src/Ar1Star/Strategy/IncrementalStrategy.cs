@@ -106,7 +106,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// <summary>Synaptic Intelligence (null when the strategy has none).</summary>
     public SynapticIntelligence? Si => Component<SynapticIntelligence>();
 
-    /// <summary>The component of type <typeparamref name="T"/> (CwrStar, SynapticIntelligence, ElasticWeightConsolidation, LearningWithoutForgetting), or null when the strategy has none.</summary>
+    /// <summary>The component of type <typeparamref name="T"/> (CwrStar, SynapticIntelligence; inside the assembly also EWC and LwF), or null when the strategy has none.</summary>
     public T? Component<T>() where T : class => components.OfType<T>().FirstOrDefault();
 
     /// <summary>The components' names in the order the loop calls them (docs/strategies.md#presets).</summary>

@@ -10,7 +10,7 @@ namespace Ar1Star.Strategy;
 /// frozen copy of the network as it is (the teacher), and every training step adds the
 /// distillation of the teacher's softened outputs on the same inputs into the student's.
 /// </summary>
-public sealed class LearningWithoutForgetting : IStrategyComponent
+internal sealed class LearningWithoutForgetting : IStrategyComponent
 {
     private readonly MobileNetV1 teacher;
     private bool hasTeacher;

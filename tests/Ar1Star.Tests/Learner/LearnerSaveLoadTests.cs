@@ -76,6 +76,23 @@ public class LearnerSaveLoadTests
         Assert.Equal(original.Logits(scenario.TestSet), reloaded.Logits(scenario.TestSet));
     }
 
+    /// <summary>The components of the other presets carry their state too (docs/strategies.md#composition).</summary>
+    [Theory]
+    [InlineData("ewc", "si,ewc")]
+    [InlineData("lwf", "si,lwf")]
+    [InlineData("ar1-noreplay", "cwr,si")]
+    public void ALearnerOfAnotherPresetReloadsAndContinuesBitForBit(string preset, string components)
+    {
+        var scenario = TinyScenario.Create();
+        var options = Options with { Config = Options.Config with { Strategy = preset } };
+        var (original, dir) = SavedAfterTwoBatches(options);
+        using var _ = original;
+        using var reloaded = ContinualLearner.Load(dir);
+        Assert.Equal(components, string.Join(",", reloaded.Strategy.ComponentNames));
+        foreach (var learner in new[] { original, reloaded }) learner.Learn(scenario.TrainBatches[2]);
+        Assert.Equal(original.Logits(scenario.TestSet), reloaded.Logits(scenario.TestSet));
+    }
+
     [Fact]
     public void SavingAgainReplacesTheSaveAndLeavesOneState()
     {
