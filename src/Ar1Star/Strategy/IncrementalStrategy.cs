@@ -29,6 +29,8 @@ public sealed partial class IncrementalStrategy : IDisposable
     private readonly Device device;
     private readonly IReadOnlyList<IStrategyComponent> components;
     private readonly LatentReplayMemory noMemory;
+    /// <summary>The component that plans mini-batches and injects replayed patterns, if any.</summary>
+    private readonly LatentReplay? replay;
     private optim.Optimizer? optimizer;
     private long globalStep;
 
@@ -50,6 +52,7 @@ public sealed partial class IncrementalStrategy : IDisposable
         }
         noMemory = new LatentReplayMemory(0, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy));
         components = compose(this);
+        replay = Component<LatentReplay>();
     }
 
     /// <summary>
@@ -102,7 +105,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// <summary>Reduced-precision options of the training step and the memory.</summary>
     public PrecisionOptions Precision { get; }
     /// <summary>The latent replay memory (empty, of capacity 0, for strategies without replay).</summary>
-    public LatentReplayMemory Memory => Replay?.Memory ?? noMemory;
+    public LatentReplayMemory Memory => replay?.Memory ?? noMemory;
     /// <summary>Synaptic Intelligence (null when the strategy has none).</summary>
     public SynapticIntelligence? Si => Component<SynapticIntelligence>();
 
@@ -112,7 +115,6 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// <summary>The components' names in the order the loop calls them (docs/strategies.md#presets).</summary>
     public IReadOnlyList<string> ComponentNames => components.Select(c => c.Name).ToArray();
 
-    private LatentReplay? Replay => Component<LatentReplay>();
     /// <summary>The optimizer of the current batch (null before the first).</summary>
     public optim.Optimizer? Optimizer => optimizer;
 
@@ -146,13 +148,13 @@ public sealed partial class IncrementalStrategy : IDisposable
     public void TrainOnBatch(int batchIndex, IPatternSet batch)
     {
         int[] labels = batch.Labels.ToArray();
-        var replay = Replay is { } r && r.Replays(batchIndex) ? r : null;
-        BeginBatch(batchIndex, labels, replay?.ReplayedLabels);
-        var plan = replay?.PlanFor(batchIndex, batch.Count)
+        var replaying = replay is { } r && r.Replays(batchIndex) ? r : null;
+        BeginBatch(batchIndex, labels, replaying?.ReplayedLabels);
+        var plan = replaying?.PlanFor(batchIndex, batch.Count)
             ?? (batchIndex == 0 ? MiniBatchPlan.FirstBatch(batch.Count, config.MbSize) : MiniBatchPlan.Plain(batch.Count, config.MbSize));
         int[] order = plan.PaddedIndices(batch.Count);
         Sampling.Shuffle(order, random);
-        var current = new BatchInProgress(batchIndex, batch, labels, replay is not null, LatentTrains(batchIndex), plan, order,
+        var current = new BatchInProgress(batchIndex, batch, labels, replaying is not null, LatentTrains(batchIndex), plan, order,
             batchIndex == 0 ? config.InitTrainEp : config.IncTrainEp);
         try
         {
@@ -246,7 +248,7 @@ public sealed partial class IncrementalStrategy : IDisposable
             {
                 var latents = encoder.Encode(current.Batch, idx);
                 if (epoch == 0) current.Collected.Add(latents.DetachFromDisposeScope());
-                var old = current.Replay ? Replay!.Replayed(it, plan) : null;
+                var old = current.Replay ? replay!.Replayed(it, plan) : null;
                 if (old is { } o)
                 {
                     latents = cat([latents, o.Activations], 0);
