@@ -1,6 +1,6 @@
 #:project ../../src/Ar1Star/Ar1Star.csproj
 #:property PublishAot=false
-// Our side of the differential trace (tools/reference-trace/README.md): runs Ar1StarStrategy,
+// Our side of the differential trace (tools/reference-trace/README.md): runs the AR1* free strategy (IncrementalStrategy),
 // the code `ar1 run` runs, on the inputs trace.py wrote into WORKDIR, and dumps the tensors of
 // every phase as .npy files under WORKDIR/ours, with the random choices it made, for trace.py
 // to feed to the reference and compare. Nothing here computes AR1*: it only watches.
@@ -61,7 +61,7 @@ using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, side
 MobileNetWeightLoader.Load(model, setup.GetProperty("weights").GetString()!);
 using var encoder = new LatentEncoder(model, CPU, cache: setup.GetProperty("latent_cache").GetBoolean(), config.MbSize);
 var random = new RecordingRandom(new SplitMixRandom(config.Seed));
-using var strategy = new Ar1StarStrategy(model, config, encoder, random);
+using var strategy = IncrementalStrategy.Create(model, config with { Strategy = Ar1Config.Ar1Strategy }, encoder, random);
 
 // What the forward passes of one training iteration produced, gathered by hooks: each
 // end_features conv block's output (after BRN and ReLU) and the logits.
@@ -169,7 +169,7 @@ for (int b = 0; b < batches.Count; b++)
     };
     File.WriteAllText(Path.Combine(batchDir, "choices.json"), JsonSerializer.Serialize(choices));
 
-    var cwr = strategy.Cwr;
+    var cwr = strategy.Component<CwrStar>()!;
     using (var saved = stack(Enumerable.Range(0, config.NumClasses).Select(c => cwr.Saved(c)).ToArray()))
         Npy.Write(Path.Combine(batchDir, "saved.npy"), saved);
     File.WriteAllText(Path.Combine(batchDir, "saved_classes.json"),

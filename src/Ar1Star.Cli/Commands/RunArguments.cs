@@ -80,9 +80,14 @@ internal sealed class RunArguments
     private readonly List<(string Key, Option<string?> Option)> _keys = Ar1Config.Keys.Where(key => key != "rm")
         .Select(key => (key, new Option<string?>("--" + key.Replace('_', '-'), "--" + key)
         {
-            Description = $"Overrides '{key}' (a value as in params.cfg; default {Format(new Ar1Config().Get(key))})",
+            Description = $"Overrides '{key}' (a value as in params.cfg; default {Format(new Ar1Config().Get(key))})" + KeyHelp(key),
             HelpName = "value",
         })).ToList();
+
+    /// <summary>What a key's option adds to its help line: the presets for strategy (docs/strategies.md#presets).</summary>
+    private static string KeyHelp(string key) => key == "strategy"
+        ? ". Presets: " + string.Join("; ", StrategyPreset.All.Select(p => $"{p.Name} = {p.Summary}"))
+        : "";
 
     public void AddTo(Command command)
     {

@@ -10,8 +10,8 @@ namespace Ar1Star.Configuration;
 /// </remarks>
 public sealed record Ar1Config
 {
-    /// <summary>Value of <see cref="Strategy"/> for AR1* (CWR* plus latent replay).</summary>
-    public const string Ar1Strategy = "ar1";
+    /// <summary>Value of <see cref="Strategy"/> for AR1* free (CWR* plus latent replay): the alias of the preset ar1star-free.</summary>
+    public const string Ar1Strategy = StrategyPreset.Ar1Alias;
 
     /// <summary>Value of <see cref="Strategy"/> for plain fine-tuning, without CWR* and without replay.</summary>
     public const string NaiveStrategy = "naive";
@@ -70,10 +70,10 @@ public sealed record Ar1Config
     /// <summary>l2: SGD weight decay.</summary>
     public double L2 { get; init; } = 0.0005;
 
-    /// <summary>freeze_below_layer: the last parameter (inclusive, in registration order) that is frozen.</summary>
+    /// <summary>freeze_below_layer: the last parameter (inclusive, in registration order) that is frozen; 'none' freezes nothing.</summary>
     public string FreezeBelowLayer { get; init; } = "lat_features.19.bn.beta";
 
-    /// <summary>latent_layer_num: index of the last layer below the replay layer.</summary>
+    /// <summary>latent_layer_num: index of the last layer below the replay layer; -1 replays the input itself (docs/strategies.md#native-and-latent-replay).</summary>
     public int LatentLayerNum { get; init; } = 19;
 
     /// <summary>reg_lambda: Synaptic Intelligence strength; 0 gives "AR1*-free".</summary>
@@ -86,8 +86,21 @@ public sealed record Ar1Config
     /// </summary>
     public int FreezeFromBatch { get; init; }
 
-    /// <summary>strategy (extension): <see cref="Ar1Strategy"/> or <see cref="NaiveStrategy"/>.</summary>
+    /// <summary>strategy (extension): the name of a <see cref="StrategyPreset"/> (docs/strategies.md#presets); <see cref="Ar1Strategy"/> by default.</summary>
     public string Strategy { get; init; } = Ar1Strategy;
+
+    /// <summary>The preset <see cref="Strategy"/> names.</summary>
+    /// <exception cref="ConfigException">It names none (<see cref="Validate"/> reports it first).</exception>
+    public StrategyPreset Preset => StrategyPreset.Parse(Strategy);
+
+    /// <summary>ewc_lambda (extension): strength of EWC's penalty (docs/strategies.md#ewc).</summary>
+    public double EwcLambda { get; init; } = 2e5;
+
+    /// <summary>lwf_alpha (extension): weight of LwF's distillation term (docs/strategies.md#lwf).</summary>
+    public double LwfAlpha { get; init; } = 1;
+
+    /// <summary>lwf_temperature (extension): temperature of LwF's softened outputs (docs/strategies.md#lwf).</summary>
+    public double LwfTemperature { get; init; } = 2;
 
     /// <summary>seed (extension): seed of every random choice of the run.</summary>
     public int Seed { get; init; }
@@ -224,19 +237,22 @@ public sealed record Ar1Config
             Text("freeze_below_layer", c => c.FreezeBelowLayer, (c, v) => c with { FreezeBelowLayer = v },
                 v => !string.IsNullOrWhiteSpace(v), "a non-empty parameter name"),
             Integer("latent_layer_num", c => c.LatentLayerNum, (c, v) => c with { LatentLayerNum = v },
-                v => v is >= 0 and <= 26, "an int in 0..26 (a MobileNetV1 layer below the final pool)"),
+                v => v is >= -1 and <= 26, "an int in -1..26 (a MobileNetV1 layer below the final pool, or -1 for the input itself)"),
             Real("reg_lambda", c => c.RegLambda, (c, v) => c with { RegLambda = v }, v => v >= 0, "a float >= 0"),
             new("rm", ValueKind.Ignored, _ => null, (c, _) => c),
             Integer("freeze_from_batch", c => c.FreezeFromBatch, (c, v) => c with { FreezeFromBatch = v },
                 v => v is 0 or 1, "0 or 1"),
             Text("strategy", c => c.Strategy, (c, v) => c with { Strategy = v },
-                v => v is Ar1Strategy or NaiveStrategy, $"'{Ar1Strategy}' or '{NaiveStrategy}'"),
+                v => StrategyPreset.Find(v) is not null, $"one of {StrategyPreset.Accepted}"),
             Integer("seed", c => c.Seed, (c, v) => c with { Seed = v }),
             Integer("num_classes", c => c.NumClasses, (c, v) => c with { NumClasses = v }, v => v >= 1, "an int >= 1"),
             Boolean("cwr_unique_classes", c => c.CwrUniqueClasses, (c, v) => c with { CwrUniqueClasses = v }),
             Text("rm_policy", c => c.RmPolicy, (c, v) => c with { RmPolicy = v },
                 v => v is RandomReplacement or ClassBalancedReplacement,
                 $"'{RandomReplacement}' or '{ClassBalancedReplacement}'"),
+            Real("ewc_lambda", c => c.EwcLambda, (c, v) => c with { EwcLambda = v }, v => v >= 0, "a float >= 0"),
+            Real("lwf_alpha", c => c.LwfAlpha, (c, v) => c with { LwfAlpha = v }, v => v >= 0, "a float >= 0"),
+            Real("lwf_temperature", c => c.LwfTemperature, (c, v) => c with { LwfTemperature = v }, v => v > 0, "a float > 0"),
         ];
     }
 

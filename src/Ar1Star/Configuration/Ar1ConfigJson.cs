@@ -5,6 +5,8 @@ namespace Ar1Star.Configuration;
 /// <summary>A configuration as saved states and checkpoints record it: each key's JSON value.</summary>
 internal static class Ar1ConfigJson
 {
+    private static readonly Dictionary<string, JsonElement> Defaults = ToJson(new Ar1Config());
+
     /// <summary>Every key and its value as JSON, in <see cref="Ar1Config.Keys"/> order.</summary>
     public static Dictionary<string, JsonElement> ToJson(Ar1Config config) =>
         config.ToDictionary().ToDictionary(kv => kv.Key, kv => JsonSerializer.SerializeToElement(kv.Value));
@@ -28,11 +30,15 @@ internal static class Ar1ConfigJson
         return config;
     }
 
-    /// <summary>Each key whose value differs, as "key (saved X, now Y)" with <paramref name="savedName"/> for "saved", in key order.</summary>
+    /// <summary>
+    /// Each key whose value differs, as "key (saved X, now Y)" with <paramref name="savedName"/> for "saved", in key order.
+    /// A configuration key that one side lacks (a record written before the key existed) counts with its default.
+    /// </summary>
     public static IReadOnlyList<string> Differences(IReadOnlyDictionary<string, JsonElement> saved, IReadOnlyDictionary<string, JsonElement> now, string savedName,
         IEnumerable<string>? keys = null, IReadOnlySet<string>? ignored = null)
     {
-        static string Text(IReadOnlyDictionary<string, JsonElement> d, string k) => d.TryGetValue(k, out var v) ? v.GetRawText() : "(absent)";
+        static string Text(IReadOnlyDictionary<string, JsonElement> d, string k) =>
+            d.TryGetValue(k, out var v) ? v.GetRawText() : Defaults.TryGetValue(k, out var byDefault) ? byDefault.GetRawText() : "(absent)";
         return (keys ?? saved.Keys.Union(now.Keys)).Where(k => ignored is null || !ignored.Contains(k)).Order(StringComparer.Ordinal)
             .Where(k => Text(saved, k) != Text(now, k))
             .Select(k => $"{k} ({savedName} {Text(saved, k)}, now {Text(now, k)})")

@@ -42,7 +42,8 @@ public static class BuiltinBenchmark
     /// <param name="cacheDir">Where the twin is written once.</param>
     /// <param name="run">The protocol run (like CORe50's run0..run9): another order of the same batches.</param>
     /// <param name="log">Told when the twin is being written.</param>
-    public static Scenario Create(SyntheticCore50Options options, int seed, string cacheDir, int run = 0, Action<string>? log = null)
+    /// <param name="cumulative">Batch i also holds batches 0..i-1 (docs/strategies.md#cumulative).</param>
+    public static Scenario Create(SyntheticCore50Options options, int seed, string cacheDir, int run = 0, Action<string>? log = null, bool cumulative = false)
     {
         var twin = options with { Seed = seed };
         twin.Validate();
@@ -71,7 +72,7 @@ public static class BuiltinBenchmark
                 // Another process wrote the same twin first; its copy is complete (renamed whole).
             }
         }
-        var scenario = Core50Loader.Load(new Core50Options(folder, Core50Protocol.NicV2_391.Name, run, FullTest: true, Form: Core50Form.Png));
+        var scenario = Core50Loader.Load(new Core50Options(folder, Core50Protocol.NicV2_391.Name, run, Cumulative: cumulative, FullTest: true, Form: Core50Form.Png));
         return scenario with { Name = $"builtin/run{run}" };
     }
 

@@ -97,9 +97,14 @@ public static class PlanRunner
         RunPlan.RunFoldersIn(Path.GetDirectoryName(run.Dir)!).Where(d => d != run.Dir).Select(Checkpoint.Load)
             .FirstOrDefault(c => c is not null);
 
-    private static Scenario Load(ResolvedRun run, IRunProgress progress) => run.Data is { } data
-        ? Core50Loader.Load(data, progress.Log)
-        : BuiltinBenchmark.Create(run.Benchmark, run.Config.Seed, run.CacheDir, run.ProtocolRun, progress.Log);
+    /// <summary>The run's scenario; the cumulative preset gets what --cumulative gives (docs/strategies.md#cumulative).</summary>
+    private static Scenario Load(ResolvedRun run, IRunProgress progress)
+    {
+        bool cumulative = run.Config.Preset.Cumulative;
+        return run.Data is { } data
+            ? Core50Loader.Load(cumulative ? data with { Cumulative = true } : data, progress.Log)
+            : BuiltinBenchmark.Create(run.Benchmark, run.Config.Seed, run.CacheDir, run.ProtocolRun, progress.Log, cumulative);
+    }
 
     private static RunResults Train(Scenario scenario, ResolvedRun run, RunOptions options, Checkpoint? checkpoint, IRunProgress progress)
     {

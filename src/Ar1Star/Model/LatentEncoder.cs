@@ -88,7 +88,9 @@ public sealed class LatentEncoder : IDisposable
                 using var scope = NewDisposeScope();
                 var chunk = indices.Slice(start, Math.Min(ChunkSize, indices.Length - start));
                 var images = Preprocessing.Load(set, chunk, Device);
-                var latents = Fold ? (folded ??= new FoldedConvStack(model.LatFeatures)).Forward(images) : ChannelsLast.From(model.Latent(images));
+                var latents = Fold && model.LatentLayerNum != MobileNetV1.NativeLatentLayer
+                    ? (folded ??= new FoldedConvStack(model.LatFeatures)).Forward(images)
+                    : ChannelsLast.From(model.Latent(images));
                 if (chunk.Length == indices.Length)
                 {
                     result = latents.MoveToOuterDisposeScope();

@@ -23,16 +23,17 @@ public sealed class MobileNetV1 : nn.Module<Tensor, Tensor>
     private readonly Sequential endFeatures;
     private readonly Linear output;
 
-    /// <param name="latentLayerNum">Index (0..26) of the last layer of lat_features.</param>
+    /// <param name="latentLayerNum">Index (0..26) of the last layer of lat_features; -1 leaves lat_features empty, the
+    /// images themselves being the latents (native replay, docs/strategies.md#native-and-latent-replay).</param>
     /// <param name="numClasses">Rows of the output layer.</param>
     /// <param name="imageSize">Input side; a multiple of 32 (the network's total stride).</param>
     /// <param name="device">Where parameters live.</param>
     public MobileNetV1(int latentLayerNum = 19, int numClasses = 50, int imageSize = 128, Device? device = null)
         : base(nameof(MobileNetV1))
     {
-        if (latentLayerNum < 0 || latentLayerNum > LayerCount - 2)
+        if (latentLayerNum < NativeLatentLayer || latentLayerNum > LayerCount - 2)
             throw new ArgumentOutOfRangeException(nameof(latentLayerNum), latentLayerNum,
-                $"latent_layer_num must be in 0..{LayerCount - 2} (a conv layer of MobileNetV1)");
+                $"latent_layer_num must be in {NativeLatentLayer}..{LayerCount - 2} (a conv layer of MobileNetV1, or {NativeLatentLayer} for the input itself)");
         if (imageSize < 32 || imageSize % 32 != 0)
             throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "image size must be a positive multiple of 32");
 
@@ -47,6 +48,9 @@ public sealed class MobileNetV1 : nn.Module<Tensor, Tensor>
         register_module("output", output);
         LatentShape = ComputeLatentShape(latentLayerNum, imageSize);
     }
+
+    /// <summary>latent_layer_num of native replay: no lat_features, the preprocessed images are the latents.</summary>
+    public const int NativeLatentLayer = -1;
 
     /// <summary>Index of the latent layer: layers below it form lat_features.</summary>
     public int LatentLayerNum { get; }
@@ -79,6 +83,7 @@ public sealed class MobileNetV1 : nn.Module<Tensor, Tensor>
     /// <summary>Latent activations of preprocessed images (lat_features alone), stored channels last.</summary>
     public Tensor Latent(Tensor images)
     {
+        if (LatentLayerNum == NativeLatentLayer) return ChannelsLast.From(images);
         using var input = ChannelsLast.From(images);
         return latFeatures.forward(input);
     }
@@ -126,6 +131,7 @@ public sealed class MobileNetV1 : nn.Module<Tensor, Tensor>
 
     private static long[] ComputeLatentShape(int latentLayerNum, int imageSize)
     {
+        if (latentLayerNum == NativeLatentLayer) return [3, imageSize, imageSize];
         long channels = 32, side = imageSize / 2;
         for (int layer = 1; layer <= latentLayerNum; layer++)
         {

@@ -6,6 +6,9 @@ namespace Ar1Star.Model;
 /// <summary>Freezing by parameter name (docs/algorithm.md#freezing-and-modes), the way configs name the latent boundary.</summary>
 public static class ParameterFreezing
 {
+    /// <summary>freeze_below_layer that freezes nothing (native replay: docs/strategies.md#native-and-latent-replay).</summary>
+    public const string NothingFrozen = "none";
+
     /// <summary>
     /// Stops gradients for every parameter from the first up to and including
     /// <paramref name="lastFrozen"/>, in registration order; the rest are made trainable.
@@ -28,10 +31,11 @@ public static class ParameterFreezing
 
     private static int IndexOf(List<(string name, Parameter parameter)> named, string lastFrozen)
     {
+        if (lastFrozen == NothingFrozen) return -1;
         int last = named.FindIndex(p => p.name == lastFrozen);
         if (last < 0)
             throw new ArgumentException(
-                $"freeze_below_layer: '{lastFrozen}' names no parameter of the model; expected one of " +
+                $"freeze_below_layer: '{lastFrozen}' names no parameter of the model; expected '{NothingFrozen}' or one of " +
                 $"{string.Join(", ", named.Take(6).Select(p => p.name))}, ..., {named[^1].name}", nameof(lastFrozen));
         return last;
     }

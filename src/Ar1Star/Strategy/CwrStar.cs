@@ -16,7 +16,7 @@ namespace Ar1Star.Strategy;
 /// weighted by those occurrences and the merge is applied once per occurrence. The paper's
 /// (<c>cwr_unique_classes</c>) counts every class once.
 /// </remarks>
-public sealed class CwrStar : IDisposable
+public sealed class CwrStar : IStrategyComponent
 {
     private readonly Tensor saved;
     private readonly bool[] hasSaved;
@@ -170,6 +170,20 @@ public sealed class CwrStar : IDisposable
         saved.copy_(consolidated);
         consolidatedClasses.CopyTo(hasSaved, 0);
         pastCounts.CopyTo(past, 0);
+    }
+
+    // docs/strategies.md#cwr-star-component
+    string IStrategyComponent.Name => "cwr";
+
+    /// <summary>examples_per_class and reset_weights: the batch's classes counted, their rows started from the consolidated ones.</summary>
+    void IStrategyComponent.BeginBatch(BatchStart start) => BeginBatch(start.Model.Output, start.NewLabels, start.ReplayedLabels);
+
+    /// <summary>consolidate_weights, set_consolidate_weights, then past_j += cur_j (docs/strategies.md#cwr-star-component).</summary>
+    void IStrategyComponent.EndBatch(BatchEnd end)
+    {
+        Consolidate(end.Model.Output);
+        ApplySaved(end.Model.Output);
+        EndBatch();
     }
 
     /// <inheritdoc/>

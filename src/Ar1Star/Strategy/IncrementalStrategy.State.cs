@@ -6,11 +6,11 @@ namespace Ar1Star.Strategy;
 
 /// <summary>
 /// What a strategy carries from one batch to the next, as one state dict of its components:
-/// the replay memory and SI each give their own (AR1* adds CWR*'s); the strategy adds the
+/// each gives its own under its name (cwr, memory, si, ewc, lwf); the strategy adds the
 /// optimizer (SGD's learning rate and momentum buffers, by parameter name) and the step counter.
 /// The model's weights are the model's.
 /// </summary>
-public abstract partial class IncrementalStrategy
+public sealed partial class IncrementalStrategy
 {
     /// <summary>Optimizer steps taken so far (the step of train_loss and train_accuracy).</summary>
     public long GlobalStep
@@ -20,12 +20,11 @@ public abstract partial class IncrementalStrategy
     }
 
     /// <summary>The strategy's state (tensors are views into live state, valid until the next step).</summary>
-    public virtual StateDict StateDict()
+    public StateDict StateDict()
     {
         var state = new StateDict();
         state.Set("global_step", globalStep);
-        state.Add("memory", Memory.StateDict());
-        if (Si is not null) state.Add("si", Si.StateDict());
+        foreach (var c in components) state.Add(c.Name, c.StateDict());
         if (OptimizerState() is { } sgd) state.Add("optimizer", sgd);
         return state;
     }
@@ -33,14 +32,14 @@ public abstract partial class IncrementalStrategy
     /// <summary>
     /// Puts back a saved <see cref="StateDict"/> into a strategy built with the same configuration.
     /// Each component checks its part before changing anything; a strategy that refused a state
-    /// part-way is to be discarded.
+    /// part-way is to be discarded. Parts of components the strategy does not have are ignored
+    /// (the empty memory that states of plain fine-tuning written before the presets hold).
     /// </summary>
     /// <exception cref="StateException">A part is missing or does not fit.</exception>
-    public virtual void LoadStateDict(StateDict state)
+    public void LoadStateDict(StateDict state)
     {
         long step = state.Value<long>("global_step");
-        Memory.LoadStateDict(state.Child("memory"), device);
-        Si?.LoadStateDict(state.Child("si"));
+        foreach (var c in components) c.LoadStateDict(state.Child(c.Name));
         LoadOptimizerState(state.Has("optimizer") ? state.Child("optimizer") : null);
         globalStep = step;
     }

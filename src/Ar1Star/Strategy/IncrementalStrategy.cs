@@ -11,33 +11,38 @@ namespace Ar1Star.Strategy;
 public sealed record TrainingIteration(int Batch, int Epoch, int Iteration, long GlobalStep, double Loss, double RunningLoss, double RunningAccuracy);
 
 /// <summary>
-/// What every strategy of this project does with one incremental batch, in the phases of the
-/// reference's loop, each named after the reference function it matches: begin (init_batch,
+/// The one training loop of every strategy (docs/strategies.md#composition), in the phases of
+/// the reference's loop, each named after the reference function it matches: begin (init_batch,
 /// freeze_up_to, change_brn_pars, reset_weights), the training epochs (SGD on end_features and
-/// the output layer, lat_features frozen; SI's penalty), end (consolidate_weights,
-/// update_ewc_data, set_consolidate_weights). <see cref="Ar1StarStrategy"/> adds CWR* and latent
-/// replay; <see cref="NaiveStrategy"/> is plain fine-tuning. <see cref="Create"/> picks by the
-/// configuration's <c>strategy</c> key.
+/// the output layer, lat_features frozen; the components' loss terms), end (consolidate_weights,
+/// update_ewc_data, the memory's update, set_consolidate_weights). What varies between
+/// strategies is only the list of components the loop calls at each phase (CWR*, latent replay,
+/// SI, EWC, LwF), which <see cref="Create"/> takes from the configuration's preset.
 /// </summary>
-public abstract partial class IncrementalStrategy : IDisposable
+public sealed partial class IncrementalStrategy : IDisposable
 {
-    private protected readonly MobileNetV1 model;
-    private protected readonly Ar1Config config;
-    private protected readonly LatentEncoder encoder;
-    private protected readonly Random random;
+    private readonly MobileNetV1 model;
+    private readonly Ar1Config config;
+    private readonly LatentEncoder encoder;
+    private readonly Random random;
     private long journalledBackward = -1;
-    private protected readonly Device device;
+    private readonly Device device;
+    private readonly IReadOnlyList<IStrategyComponent> components;
+    private readonly LatentReplayMemory noMemory;
+    /// <summary>The component that plans mini-batches and injects replayed patterns, if any.</summary>
+    private readonly LatentReplay? replay;
     private optim.Optimizer? optimizer;
     private long globalStep;
 
-    private protected IncrementalStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision, int memoryCapacity, bool live)
+    private IncrementalStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions precision, bool live,
+        Func<IncrementalStrategy, IReadOnlyList<IStrategyComponent>> compose)
     {
         Live = live;
         this.model = model;
         this.config = config;
         this.encoder = encoder;
         this.random = random;
-        Precision = precision ?? PrecisionOptions.Default;
+        Precision = precision;
         device = encoder.Device;
         foreach (var brn in model.BatchRenorms)
         {
@@ -45,19 +50,49 @@ public abstract partial class IncrementalStrategy : IDisposable
             brn.MaxDMax = config.MaxDMax;
             brn.SetSchedule(config.InitUpdateRate, rMax: 1, dMax: 0, config.IncStep);
         }
-        Memory = new LatentReplayMemory(memoryCapacity, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy));
-        var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
-        Si = config.RegLambda != 0 ? new SynapticIntelligence(trainable, config.RegLambda) : null;
+        noMemory = new LatentReplayMemory(0, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy));
+        components = compose(this);
+        replay = Component<LatentReplay>();
     }
 
     /// <summary>
-    /// The strategy the configuration names: <c>ar1</c> (AR1* with latent replay) or <c>naive</c>;
+    /// The strategy the configuration's <c>strategy</c> names (a <see cref="StrategyPreset"/>);
     /// <paramref name="live"/>: the live learner's replay (<see cref="Live"/>), false computes what the spec's experiment does.
     /// </summary>
-    public static IncrementalStrategy Create(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false) =>
-        config.Strategy == Ar1Config.NaiveStrategy
-            ? new NaiveStrategy(model, config, encoder, random, precision)
-            : new Ar1StarStrategy(model, config, encoder, random, precision, live);
+    /// <exception cref="ConfigException">strategy names no preset.</exception>
+    public static IncrementalStrategy Create(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false)
+    {
+        var preset = config.Preset;
+        return new(model, config, encoder, random, precision ?? PrecisionOptions.Default, live, s => s.Compose(preset));
+    }
+
+    /// <summary>
+    /// The preset's components, in the order the loop calls them (docs/strategies.md#presets);
+    /// none is plain fine-tuning (docs/strategies.md#naive).
+    /// </summary>
+    private List<IStrategyComponent> Compose(StrategyPreset preset)
+    {
+        var list = new List<IStrategyComponent>();
+        try
+        {
+            if (preset.CwrStar) list.Add(new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device, config.CwrUniqueClasses));
+            if (preset.Replay)
+                list.Add(new LatentReplay(new LatentReplayMemory(config.RmSz, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy)), config.MbSize, Live, random, device));
+            var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
+            // reg_lambda, when not 0, adds SI to any preset (as it always did); a preset with SI
+            // and reg_lambda 0 takes the default strength (docs/strategies.md#synaptic-intelligence-component).
+            if (preset.Si || config.RegLambda != 0)
+                list.Add(new SynapticIntelligence(trainable, config.RegLambda != 0 ? config.RegLambda : StrategyPreset.DefaultSiLambda));
+            if (preset.Ewc) list.Add(new ElasticWeightConsolidation(trainable, config.EwcLambda));
+            if (preset.Lwf) list.Add(new LearningWithoutForgetting(model, config.LwfAlpha, config.LwfTemperature, device));
+            return list;
+        }
+        catch
+        {
+            foreach (var c in list) c.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// The live learner's replay (docs/live-learning.md): after batch 0 every mini-batch mixes new
@@ -70,9 +105,16 @@ public abstract partial class IncrementalStrategy : IDisposable
     /// <summary>Reduced-precision options of the training step and the memory.</summary>
     public PrecisionOptions Precision { get; }
     /// <summary>The latent replay memory (empty, of capacity 0, for strategies without replay).</summary>
-    public LatentReplayMemory Memory { get; }
-    /// <summary>Synaptic Intelligence (null when reg_lambda is 0).</summary>
-    public SynapticIntelligence? Si { get; }
+    public LatentReplayMemory Memory => replay?.Memory ?? noMemory;
+    /// <summary>Synaptic Intelligence (null when the strategy has none).</summary>
+    public SynapticIntelligence? Si => Component<SynapticIntelligence>();
+
+    /// <summary>The component of type <typeparamref name="T"/> (CwrStar, SynapticIntelligence; inside the assembly also EWC and LwF), or null when the strategy has none.</summary>
+    public T? Component<T>() where T : class => components.OfType<T>().FirstOrDefault();
+
+    /// <summary>The components' names in the order the loop calls them (docs/strategies.md#presets).</summary>
+    public IReadOnlyList<string> ComponentNames => components.Select(c => c.Name).ToArray();
+
     /// <summary>The optimizer of the current batch (null before the first).</summary>
     public optim.Optimizer? Optimizer => optimizer;
 
@@ -95,10 +137,10 @@ public abstract partial class IncrementalStrategy : IDisposable
     public Action? EpochDone { get; set; }
 
     /// <summary>A batch between <see cref="BeginBatch"/> and its end: what the phases share.</summary>
-    private protected sealed record BatchInProgress(int Index, IPatternSet Batch, int[] Labels, bool Replay, bool LatentTrains,
+    private sealed record BatchInProgress(int Index, IPatternSet Batch, int[] Labels, bool Replay, bool LatentTrains,
         MiniBatchPlan Plan, int[] Order, int Epochs)
     {
-        /// <summary>Latents of the patterns visited in epoch 0, in visiting order (the memory's candidates).</summary>
+        /// <summary>Latents of the patterns visited in epoch 0, in visiting order (the memory's candidates, EWC's Fisher).</summary>
         public List<Tensor> Collected { get; } = [];
     }
 
@@ -106,18 +148,19 @@ public abstract partial class IncrementalStrategy : IDisposable
     public void TrainOnBatch(int batchIndex, IPatternSet batch)
     {
         int[] labels = batch.Labels.ToArray();
-        bool replay = Replays(batchIndex);
-        BeginBatch(batchIndex, labels, replay ? Memory.Labels : []);
-        var plan = PlanFor(batchIndex, batch.Count);
+        var replaying = replay is { } r && r.Replays(batchIndex) ? r : null;
+        BeginBatch(batchIndex, labels, replaying?.ReplayedLabels);
+        var plan = replaying?.PlanFor(batchIndex, batch.Count)
+            ?? (batchIndex == 0 ? MiniBatchPlan.FirstBatch(batch.Count, config.MbSize) : MiniBatchPlan.Plain(batch.Count, config.MbSize));
         int[] order = plan.PaddedIndices(batch.Count);
         Sampling.Shuffle(order, random);
-        var current = new BatchInProgress(batchIndex, batch, labels, replay, LatentTrains(batchIndex), plan, order,
+        var current = new BatchInProgress(batchIndex, batch, labels, replaying is not null, LatentTrains(batchIndex), plan, order,
             batchIndex == 0 ? config.InitTrainEp : config.IncTrainEp);
         try
         {
             for (int epoch = 0; epoch < current.Epochs; epoch++)
             {
-                BeginEpoch(current);
+                foreach (var c in components) c.BeginEpoch(current.Replay);
                 TrainEpoch(current, epoch);
                 EpochDone?.Invoke();
             }
@@ -130,9 +173,10 @@ public abstract partial class IncrementalStrategy : IDisposable
     }
 
     /// <summary>
-    /// Begin phase: freeze_up_to, from batch 1 change_brn_pars and a new SGD at inc_lr,
-    /// init_batch (SI's start of trajectory), then reset_weights over the labels of the new
-    /// patterns and, with replay, the memory's (counted apart: docs/algorithm.md#cwr-star-reference-and-paper).
+    /// Begin phase: freeze_up_to, from batch 1 change_brn_pars and a new SGD at inc_lr, then each
+    /// component's start of batch (SI's init_batch, CWR*'s reset_weights over the labels of the
+    /// new patterns and, with replay, the memory's, counted apart: docs/algorithm.md#cwr-star-reference-and-paper;
+    /// LwF's teacher).
     /// </summary>
     public void BeginBatch(int batchIndex, IEnumerable<int> newLabels, IEnumerable<int>? replayedLabels = null)
     {
@@ -142,8 +186,8 @@ public abstract partial class IncrementalStrategy : IDisposable
         FreezeUpTo(latentTrains);
         if (batchIndex == 1) ChangeBrnPars();
         optimizer ??= NewOptimizer(ParameterFreezing.Trainable(model), batchIndex == 0 ? config.InitLr : config.IncLr);
-        Si?.BeginBatch();
-        ResetWeights(newLabels, replayedLabels ?? []);
+        var start = new BatchStart(batchIndex, model, newLabels.ToArray(), replayedLabels?.ToArray() ?? []);
+        foreach (var c in components) c.BeginBatch(start);
         if (latentTrains) model.train();
         else model.TrainAboveLatentLayer();
     }
@@ -151,34 +195,15 @@ public abstract partial class IncrementalStrategy : IDisposable
     /// <summary>
     /// One optimizer step of end_features and the output layer on latent activations (new
     /// patterns and replayed ones), as every iteration after batch 0 runs it: forward from the
-    /// latent layer, cross-entropy plus SI's penalty, backward, SGD step. Call after
+    /// latent layer, cross-entropy plus the components' terms, backward, SGD step. Call after
     /// <see cref="BeginBatch"/>; returns the loss and the logits (in the caller's dispose scope).
     /// </summary>
     public (Tensor Loss, Tensor Logits) TrainStep(Tensor latents, Tensor labels)
     {
         var stepType = Precision.Train == TrainPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         if (latents.dtype != stepType) latents = latents.to(stepType);
-        return Optimize(model.ForwardFromLatent(latents), labels);
+        return Optimize(model.ForwardFromLatent(latents), labels, latents);
     }
-
-    /// <summary>Whether batch <paramref name="batchIndex"/> mixes replayed latents into its mini-batches.</summary>
-    private protected virtual bool Replays(int batchIndex) => false;
-
-    /// <summary>pad_data: how the batch's patterns are spread over iterations.</summary>
-    private protected virtual MiniBatchPlan PlanFor(int batchIndex, int count) =>
-        batchIndex == 0 ? MiniBatchPlan.FirstBatch(count, config.MbSize) : MiniBatchPlan.Plain(count, config.MbSize);
-
-    /// <summary>reset_weights: the output layer's start for this batch (kept as it is without CWR*).</summary>
-    private protected virtual void ResetWeights(IEnumerable<int> newLabels, IEnumerable<int> replayedLabels) { }
-
-    /// <summary>Start of an epoch of <paramref name="current"/>, before its first iteration.</summary>
-    private protected virtual void BeginEpoch(BatchInProgress current) { }
-
-    /// <summary>Replayed patterns for iteration <paramref name="iteration"/> (none without replay).</summary>
-    private protected virtual (Tensor Activations, Tensor Labels)? Replayed(int iteration, MiniBatchPlan plan) => null;
-
-    /// <summary>consolidate_weights, the memory's update and set_consolidate_weights (nothing without CWR* and replay).</summary>
-    private protected virtual void Consolidate(BatchInProgress current) { }
 
     private bool LatentTrains(int batchIndex) => batchIndex < config.FreezeFromBatch;
 
@@ -217,13 +242,13 @@ public abstract partial class IncrementalStrategy : IDisposable
             Tensor loss, logits;
             if (current.LatentTrains)
             {
-                (loss, logits) = Optimize(model.forward(Preprocessing.Load(current.Batch, idx, device)), y);
+                (loss, logits) = Optimize(model.forward(Preprocessing.Load(current.Batch, idx, device)), y, latents: null);
             }
             else
             {
                 var latents = encoder.Encode(current.Batch, idx);
                 if (epoch == 0) current.Collected.Add(latents.DetachFromDisposeScope());
-                var old = current.Replay ? Replayed(it, plan) : null;
+                var old = current.Replay ? replay!.Replayed(it, plan) : null;
                 if (old is { } o)
                 {
                     latents = cat([latents, o.Activations], 0);
@@ -245,25 +270,31 @@ public abstract partial class IncrementalStrategy : IDisposable
         }
     }
 
-    /// <summary>The loss (with SI's penalty: compute_ewc_loss) and one SGD step between SI's pre_update and post_update.</summary>
-    private (Tensor Loss, Tensor Logits) Optimize(Tensor logits, Tensor y)
+    /// <summary>
+    /// Cross-entropy plus each component's term (SI's and EWC's penalties, LwF's distillation),
+    /// then one SGD step between the components' before- and after-step hooks (SI's pre_update and post_update).
+    /// </summary>
+    private (Tensor Loss, Tensor Logits) Optimize(Tensor logits, Tensor y, Tensor? latents)
     {
         if (optimizer is null) throw new InvalidOperationException("BeginBatch comes before the first training step");
         var loss = nn.functional.cross_entropy(logits, y);
-        if (Si?.Penalty() is { } penalty) loss = loss + penalty;
+        var step = new TrainingStepInputs(logits, y, latents);
+        foreach (var c in components)
+            if (c.Loss(step) is { } term) loss = loss + term;
         optimizer.zero_grad();
         if (NativeCallJournal.Active) NativeCallJournal.EnterOnChange(ref journalledBackward, logits.shape[0], () => $"backward pass of the training step (mini-batch {logits.shape[0]})");
         loss.backward();
-        Si?.BeforeStep();
+        foreach (var c in components) c.BeforeStep();
         optimizer.step();
-        Si?.AfterStep();
+        foreach (var c in components) c.AfterStep();
         globalStep++;
         return (loss, logits);
     }
 
     /// <summary>
-    /// End phase: BRN statistics re-estimated if lat_features learnt, then the strategy's
-    /// consolidation with update_ewc_data (SI importances) in the reference's place.
+    /// End phase: BRN statistics re-estimated if lat_features learnt, then each component's
+    /// consolidation (CWR*'s consolidate_weights and set_consolidate_weights, the memory's
+    /// update, SI's update_ewc_data, EWC's Fisher).
     /// </summary>
     private void EndBatch(BatchInProgress current)
     {
@@ -273,19 +304,18 @@ public abstract partial class IncrementalStrategy : IDisposable
             // lat_features just learnt on this batch: anything encoded before is stale.
             encoder.Clear();
         }
-        Consolidate(current);
+        var end = new BatchEnd(current.Index, model, current.Batch, current.Labels, current.Plan, current.Order,
+            current.Collected, current.LatentTrains, encoder, config.MbSize);
+        foreach (var c in components) c.EndBatch(end);
         encoder.Forget(current.Batch);
     }
 
-    /// <summary>update_ewc_data: SI turns the batch's trajectory into importances.</summary>
-    private protected void UpdateEwcData() => Si?.EndBatch();
-
-    /// <summary>Frees the optimizer, the memory and SI's tensors.</summary>
-    public virtual void Dispose()
+    /// <summary>Frees the optimizer and the components' tensors.</summary>
+    public void Dispose()
     {
         optimizer?.Dispose();
-        Memory.Dispose();
-        Si?.Dispose();
+        foreach (var c in components) c.Dispose();
+        noMemory.Dispose();
         GC.SuppressFinalize(this);
     }
 }

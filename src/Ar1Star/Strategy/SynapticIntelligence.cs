@@ -11,7 +11,7 @@ namespace Ar1Star.Strategy;
 /// Covers the parameters above the freeze point whose name has neither "bn" nor "output"
 /// (the reference also took frozen ones, which crashes: docs/algorithm.md#synaptic-intelligence).
 /// </summary>
-public sealed class SynapticIntelligence : IDisposable
+public sealed class SynapticIntelligence : IStrategyComponent
 {
     /// <summary>Importance cap (the reference's clip_to).</summary>
     public const double MaxImportance = 0.001;
@@ -142,6 +142,18 @@ public sealed class SynapticIntelligence : IDisposable
         }
         hasImportance = savedHasImportance;
     }
+
+    // docs/strategies.md#synaptic-intelligence-component
+    string IStrategyComponent.Name => "si";
+
+    /// <summary>init_batch: the start of the batch's trajectory.</summary>
+    void IStrategyComponent.BeginBatch(BatchStart start) => BeginBatch();
+
+    /// <summary>compute_ewc_loss: the penalty.</summary>
+    Tensor? IStrategyComponent.Loss(TrainingStepInputs step) => Penalty();
+
+    /// <summary>update_ewc_data: the trajectory becomes importances.</summary>
+    void IStrategyComponent.EndBatch(BatchEnd end) => EndBatch();
 
     /// <inheritdoc/>
     public void Dispose()

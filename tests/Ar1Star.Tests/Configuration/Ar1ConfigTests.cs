@@ -11,6 +11,7 @@ public class Ar1ConfigTests
         "inc_train_ep", "init_update_rate", "inc_update_rate", "max_r_max", "max_d_max", "inc_step",
         "rm_sz", "momentum", "l2", "freeze_below_layer", "latent_layer_num", "reg_lambda", "rm",
         "freeze_from_batch", "strategy", "seed", "num_classes", "cwr_unique_classes", "rm_policy",
+        "ewc_lambda", "lwf_alpha", "lwf_temperature",
     ];
 
     /// <summary>Asserts every property against docs/algorithm.md#hyper-parameters and the documented extension defaults.</summary>
@@ -41,6 +42,9 @@ public class Ar1ConfigTests
         Assert.Equal(50, c.NumClasses);
         Assert.False(c.CwrUniqueClasses); // the reference's CWR*, docs/algorithm.md#cwr-star-reference-and-paper
         Assert.Equal("random", c.RmPolicy);
+        Assert.Equal(2e5, c.EwcLambda); // docs/strategies.md#ewc
+        Assert.Equal(1.0, c.LwfAlpha); // docs/strategies.md#lwf
+        Assert.Equal(2.0, c.LwfTemperature);
     }
 
     [Fact]
@@ -112,6 +116,9 @@ public class Ar1ConfigTests
             ("num_classes", 10, c => c.NumClasses),
             ("cwr_unique_classes", true, c => c.CwrUniqueClasses),
             ("rm_policy", "class_balanced", c => c.RmPolicy),
+            ("ewc_lambda", 3.5, c => c.EwcLambda),
+            ("lwf_alpha", 0.5, c => c.LwfAlpha),
+            ("lwf_temperature", 4.0, c => c.LwfTemperature),
         };
         Assert.Equal(ExpectedKeys.Where(k => k != "rm"), cases.Select(t => t.Key));
 
@@ -267,6 +274,7 @@ public class Ar1ConfigTests
     }
 
     [Theory]
+    [InlineData("latent_layer_num", -1)]
     [InlineData("latent_layer_num", 0)]
     [InlineData("latent_layer_num", 26)]
     [InlineData("rm_sz", 0)]
@@ -288,6 +296,15 @@ public class Ar1ConfigTests
     [InlineData("freeze_from_batch", 1)]
     [InlineData("strategy", "ar1")]
     [InlineData("strategy", "naive")]
+    [InlineData("strategy", "ar1star-free")]
+    [InlineData("strategy", "ar1star")]
+    [InlineData("strategy", "ar1-noreplay")]
+    [InlineData("strategy", "cwrstar")]
+    [InlineData("strategy", "ewc")]
+    [InlineData("strategy", "lwf")]
+    [InlineData("strategy", "cumulative")]
+    [InlineData("ewc_lambda", 0.0)]
+    [InlineData("lwf_alpha", 0.0)]
     [InlineData("num_classes", 1)]
     [InlineData("seed", -5)]
     [InlineData("reg_lambda", 0.5)]
@@ -295,8 +312,8 @@ public class Ar1ConfigTests
         new Ar1Config().With(key, value).Validate();
 
     [Theory]
-    [InlineData("latent_layer_num", 27, "an int in 0..26 (a MobileNetV1 layer below the final pool)", "27")]
-    [InlineData("latent_layer_num", -1, "an int in 0..26 (a MobileNetV1 layer below the final pool)", "-1")]
+    [InlineData("latent_layer_num", 27, "an int in -1..26 (a MobileNetV1 layer below the final pool, or -1 for the input itself)", "27")]
+    [InlineData("latent_layer_num", -2, "an int in -1..26 (a MobileNetV1 layer below the final pool, or -1 for the input itself)", "-2")]
     [InlineData("rm_sz", -1, "an int >= 0", "-1")]
     [InlineData("mb_size", 0, "an int >= 1", "0")]
     [InlineData("mb_size", -128, "an int >= 1", "-128")]
@@ -314,8 +331,10 @@ public class Ar1ConfigTests
     [InlineData("inc_update_rate", -0.01, "a float in [0, 1]", "-0.01")]
     [InlineData("freeze_from_batch", 2, "0 or 1", "2")]
     [InlineData("freeze_from_batch", -1, "0 or 1", "-1")]
-    [InlineData("strategy", "cwr", "'ar1' or 'naive'", "'cwr'")]
-    [InlineData("strategy", "AR1", "'ar1' or 'naive'", "'AR1'")]
+    [InlineData("strategy", "cwr", "one of 'ar1star-free', 'ar1star', 'ar1-noreplay', 'cwrstar', 'ewc', 'lwf', 'naive', 'cumulative', 'ar1'", "'cwr'")]
+    [InlineData("strategy", "AR1", "one of 'ar1star-free', 'ar1star', 'ar1-noreplay', 'cwrstar', 'ewc', 'lwf', 'naive', 'cumulative', 'ar1'", "'AR1'")]
+    [InlineData("ewc_lambda", -1.0, "a float >= 0", "-1.0")]
+    [InlineData("lwf_temperature", 0.0, "a float > 0", "0.0")]
     [InlineData("num_classes", 0, "an int >= 1", "0")]
     [InlineData("freeze_below_layer", "", "a non-empty parameter name", "''")]
     [InlineData("freeze_below_layer", "  ", "a non-empty parameter name", "'  '")]

@@ -55,7 +55,7 @@ public class LearnerSaveLoadTests
         Assert.Equal(original.Logits(scenario.TestSet), reloaded.Logits(scenario.TestSet));
         Assert.Equal(original.Strategy.Memory.Labels, reloaded.Strategy.Memory.Labels);
         Assert.True(original.Strategy.Memory.Activations!.eq(reloaded.Strategy.Memory.Activations!).all().item<bool>());
-        Assert.Equal(((Ar1StarStrategy)original.Strategy).Cwr.PastCounts, ((Ar1StarStrategy)reloaded.Strategy).Cwr.PastCounts);
+        Assert.Equal(original.Strategy.Component<CwrStar>()!.PastCounts, reloaded.Strategy.Component<CwrStar>()!.PastCounts);
         Assert.Equal(original.Random.State, reloaded.Random.State);
         Assert.Equal(original.Strategy.GlobalStep, reloaded.Strategy.GlobalStep);
         Assert.True(original.Strategy.GlobalStep > 0);
@@ -69,8 +69,26 @@ public class LearnerSaveLoadTests
         var (original, dir) = SavedAfterTwoBatches(options);
         using var _ = original;
         using var reloaded = ContinualLearner.Load(dir);
-        Assert.IsType<NaiveStrategy>(reloaded.Strategy);
+        // Naive with the fixture's reg_lambda: SI alone, no CWR*, no replay.
+        Assert.Equal(["si"], reloaded.Strategy.ComponentNames);
         Assert.Equal(0, reloaded.Strategy.Memory.Count);
+        foreach (var learner in new[] { original, reloaded }) learner.Learn(scenario.TrainBatches[2]);
+        Assert.Equal(original.Logits(scenario.TestSet), reloaded.Logits(scenario.TestSet));
+    }
+
+    /// <summary>The components of the other presets carry their state too (docs/strategies.md#composition).</summary>
+    [Theory]
+    [InlineData("ewc", "si,ewc")]
+    [InlineData("lwf", "si,lwf")]
+    [InlineData("ar1-noreplay", "cwr,si")]
+    public void ALearnerOfAnotherPresetReloadsAndContinuesBitForBit(string preset, string components)
+    {
+        var scenario = TinyScenario.Create();
+        var options = Options with { Config = Options.Config with { Strategy = preset } };
+        var (original, dir) = SavedAfterTwoBatches(options);
+        using var _ = original;
+        using var reloaded = ContinualLearner.Load(dir);
+        Assert.Equal(components, string.Join(",", reloaded.Strategy.ComponentNames));
         foreach (var learner in new[] { original, reloaded }) learner.Learn(scenario.TrainBatches[2]);
         Assert.Equal(original.Logits(scenario.TestSet), reloaded.Logits(scenario.TestSet));
     }

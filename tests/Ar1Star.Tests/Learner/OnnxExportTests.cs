@@ -69,7 +69,7 @@ public class OnnxExportTests
         var random = new Random(11);
         using var learner = Learnt(latentLayer, random);
         // The state is not the initial one: consolidated rows and (for 19) moved BRN statistics.
-        Assert.True(((Ar1Star.Strategy.Ar1StarStrategy)learner.Strategy).Cwr.HasSaved(2));
+        Assert.True(learner.Strategy.Component<Ar1Star.Strategy.CwrStar>()!.HasSaved(2));
         if (latentLayer == 19)
             Assert.Contains(learner.Model.EndFeatures.children().OfType<ConvBlock>(), b => b.Bn.Mu.abs().sum().item<float>() > 0);
 

@@ -51,7 +51,7 @@ public class MobileNetV1Tests
     }
 
     [Theory]
-    [InlineData(-1)]
+    [InlineData(-2)]
     [InlineData(27)]
     public void LatentLayerOutOfRangeIsRejected(int layer)
     {

@@ -54,8 +54,8 @@ public class Ar1StarStrategyTests
         // (12 + 10) div 8 = 2 -> cur_sz 6, it 2, n_inject 2: 8 patterns per mini-batch
         Assert.Equal(4, seen.Count);
         // memory classes join the current classes of CWR*
-        Assert.Superset(scenario.TrainBatches[1].Labels.ToHashSet(), strategy.Cwr!.CurrentClasses.ToHashSet());
-        Assert.Contains(0, strategy.Cwr.CurrentClasses);
+        Assert.Superset(scenario.TrainBatches[1].Labels.ToHashSet(), strategy.Component<CwrStar>()!.CurrentClasses.ToHashSet());
+        Assert.Contains(0, strategy.Component<CwrStar>()!.CurrentClasses);
         // h = min(10 div 2, 12) = 5 overwritten
         Assert.Equal(10, strategy.Memory.Count);
     }

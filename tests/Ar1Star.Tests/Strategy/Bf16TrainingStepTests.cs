@@ -40,7 +40,7 @@ public class Bf16TrainingStepTests
         manual_seed(0);
         using var model = new MobileNetV1(19, config.NumClasses, 32);
         using var encoder = new LatentEncoder(model, CPU, cache: true, 8);
-        using var strategy = new Ar1StarStrategy(model, config, encoder, new Random(0), new PrecisionOptions(TrainPrecision.Bf16, MemoryPrecision.Uint8));
+        using var strategy = IncrementalStrategy.Create(model, config, encoder, new Random(0), new PrecisionOptions(TrainPrecision.Bf16, MemoryPrecision.Uint8));
         var weight = model.EndFeatures.children().OfType<ConvBlock>().Last().Conv.weight!;
         using var before = weight.detach().clone();
         strategy.TrainOnBatch(0, scenario.TrainBatches[0]);

@@ -13,12 +13,12 @@ internal sealed class StrategyFixture : IDisposable
         manual_seed(0);
         Model = new MobileNetV1(19, config.NumClasses, 32);
         Encoder = new LatentEncoder(Model, CPU, cache: true, 8);
-        Strategy = new Ar1StarStrategy(Model, config, Encoder, new Random(randomSeed));
+        Strategy = IncrementalStrategy.Create(Model, config, Encoder, new Random(randomSeed));
     }
 
     public MobileNetV1 Model { get; }
     public LatentEncoder Encoder { get; }
-    public Ar1StarStrategy Strategy { get; }
+    public IncrementalStrategy Strategy { get; }
 
     public void Dispose()
     {
