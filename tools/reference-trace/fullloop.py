@@ -211,6 +211,19 @@ def welch(a, b):
     return t, df, max(p, 0.0)
 
 
+def variance_ratio(a, b):
+    """F = var(a) / var(b) and its two-sided p under equal variances (normal samples), from the
+    beta distribution of d1 F / (d1 F + d2), integrated numerically."""
+    d1, d2 = len(a) - 1, len(b) - 1
+    f = np.var(a, ddof=1) / np.var(b, ddof=1)
+    z0 = d1 * f / (d1 * f + d2)
+    alpha, beta = d1 / 2, d2 / 2
+    zs = (np.arange(200000) + 0.5) / 200000
+    dens = np.exp((alpha - 1) * np.log(zs) + (beta - 1) * np.log1p(-zs) + math.lgamma(alpha + beta) - math.lgamma(alpha) - math.lgamma(beta))
+    cdf = float(np.sum(dens[zs < z0]) / 200000)
+    return f, d1, d2, min(1.0, 2 * min(cdf, 1 - cdf))
+
+
 def summarise(work, acc):
     lines = []
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
@@ -235,6 +248,8 @@ def summarise(work, acc):
     if len(ours) > 1 and len(ref) > 1:
         t, df, p = welch(ours, ref)
         lines.append("Welch t %.3f, df %.1f, two-sided p %.3f" % (t, df, p))
+        f, d1, d2, pf = variance_ratio(ours, ref)
+        lines.append("variance ratio ours / reference F %.3f (df %d, %d), two-sided p %.3f" % (f, d1, d2, pf))
         per_batch = [np.mean(np.abs(np.array(acc[s]["ours"]) - np.array(acc[s]["reference"]))) for s in sorted(acc)
                      if acc[s].get("ours") and acc[s].get("reference") and len(acc[s]["ours"]) == len(acc[s]["reference"])]
         if per_batch:
@@ -261,6 +276,7 @@ def main():
     p.add_argument("--batches", type=int, default=40)
     p.add_argument("--fmnist", default="/usr/share/datasets/fashion-mnist", help="Debian's dataset-fashion-mnist")
     p.add_argument("--only", choices=["ours", "reference"], help="run one side (the other's earlier results are kept)")
+    p.add_argument("--summary-only", action="store_true", help="print the summary of WORK/accuracies.json, run nothing")
     args = p.parse_args()
     work = os.path.abspath(args.work)
     os.makedirs(os.path.join(work, "ours"), exist_ok=True)
@@ -271,7 +287,7 @@ def main():
     acc = {}
     if os.path.exists(store):
         acc = {int(k): v for k, v in json.load(open(store)).items()}
-    for seed in args.seeds:
+    for seed in [] if args.summary_only else args.seeds:
         acc.setdefault(seed, {})
         for side in ("ours", "reference"):
             if args.only and side != args.only:
