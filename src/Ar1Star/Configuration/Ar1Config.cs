@@ -121,6 +121,14 @@ public sealed record Ar1Config
     /// </summary>
     public string RmPolicy { get; init; } = RandomReplacement;
 
+    /// <summary>
+    /// rm_rows_from_shuffle (extension): true takes the patterns that go into the replay memory as
+    /// the reference's code does, the first h positions of the batch's own shuffle (its numpy
+    /// generator is restored after the shuffle), which favours a batch's first patterns; false
+    /// (the default) draws them uniformly, as the paper describes (docs/fidelity.md#memory-rows).
+    /// </summary>
+    public bool RmRowsFromShuffle { get; init; }
+
     /// <summary>The key names, in table order: the docs/algorithm.md#hyper-parameters keys, then the extensions.</summary>
     public static IReadOnlyList<string> Keys { get; } = Array.AsReadOnly(Table.Select(d => d.Name).ToArray());
 
@@ -250,6 +258,7 @@ public sealed record Ar1Config
             Text("rm_policy", c => c.RmPolicy, (c, v) => c with { RmPolicy = v },
                 v => v is RandomReplacement or ClassBalancedReplacement,
                 $"'{RandomReplacement}' or '{ClassBalancedReplacement}'"),
+            Boolean("rm_rows_from_shuffle", c => c.RmRowsFromShuffle, (c, v) => c with { RmRowsFromShuffle = v }),
             Real("ewc_lambda", c => c.EwcLambda, (c, v) => c with { EwcLambda = v }, v => v >= 0, "a float >= 0"),
             Real("lwf_alpha", c => c.LwfAlpha, (c, v) => c with { LwfAlpha = v }, v => v >= 0, "a float >= 0"),
             Real("lwf_temperature", c => c.LwfTemperature, (c, v) => c with { LwfTemperature = v }, v => v > 0, "a float > 0"),

@@ -74,9 +74,10 @@ internal sealed record TrainingStepInputs(Tensor Logits, Tensor Labels, Tensor? 
 /// <param name="Labels">Their labels.</param>
 /// <param name="Plan">How the batch was cut into mini-batches.</param>
 /// <param name="Order">Epoch 0's visiting order (padded).</param>
+/// <param name="Shuffle">The permutation of the padded positions that gave <paramref name="Order"/>.</param>
 /// <param name="Collected">Latents of the patterns visited in epoch 0, in visiting order (empty while lat_features trained).</param>
 /// <param name="LatentTrains">Whether lat_features trained on this batch.</param>
 /// <param name="Encoder">The latent encoder.</param>
 /// <param name="MbSize">mb_size.</param>
-internal sealed record BatchEnd(int Index, MobileNetV1 Model, IPatternSet Batch, int[] Labels, MiniBatchPlan Plan, int[] Order,
+internal sealed record BatchEnd(int Index, MobileNetV1 Model, IPatternSet Batch, int[] Labels, MiniBatchPlan Plan, int[] Order, int[] Shuffle,
     IReadOnlyList<Tensor> Collected, bool LatentTrains, LatentEncoder Encoder, int MbSize);

@@ -77,7 +77,8 @@ public sealed partial class IncrementalStrategy : IDisposable
         {
             if (preset.CwrStar) list.Add(new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device, config.CwrUniqueClasses));
             if (preset.Replay)
-                list.Add(new LatentReplay(new LatentReplayMemory(config.RmSz, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy)), config.MbSize, Live, random, device));
+                list.Add(new LatentReplay(new LatentReplayMemory(config.RmSz, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy)), config.MbSize, Live, random, device,
+                    config.RmRowsFromShuffle));
             var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
             // reg_lambda, when not 0, adds SI to any preset (as it always did); a preset with SI
             // and reg_lambda 0 takes the default strength (docs/strategies.md#synaptic-intelligence-component).
@@ -138,7 +139,7 @@ public sealed partial class IncrementalStrategy : IDisposable
 
     /// <summary>A batch between <see cref="BeginBatch"/> and its end: what the phases share.</summary>
     private sealed record BatchInProgress(int Index, IPatternSet Batch, int[] Labels, bool Replay, bool LatentTrains,
-        MiniBatchPlan Plan, int[] Order, int Epochs)
+        MiniBatchPlan Plan, int[] Order, int[] Shuffle, int Epochs)
     {
         /// <summary>Latents of the patterns visited in epoch 0, in visiting order (the memory's candidates, EWC's Fisher).</summary>
         public List<Tensor> Collected { get; } = [];
@@ -152,9 +153,13 @@ public sealed partial class IncrementalStrategy : IDisposable
         BeginBatch(batchIndex, labels, replaying?.ReplayedLabels);
         var plan = replaying?.PlanFor(batchIndex, batch.Count)
             ?? (batchIndex == 0 ? MiniBatchPlan.FirstBatch(batch.Count, config.MbSize) : MiniBatchPlan.Plain(batch.Count, config.MbSize));
-        int[] order = plan.PaddedIndices(batch.Count);
-        Sampling.Shuffle(order, random);
-        var current = new BatchInProgress(batchIndex, batch, labels, replaying is not null, LatentTrains(batchIndex), plan, order,
+        int[] padded = plan.PaddedIndices(batch.Count);
+        // The shuffle as a permutation of positions (the same swaps, so the same order as shuffling
+        // the padded batch in place), kept for the reference's memory rows (docs/fidelity.md#memory-rows).
+        int[] shuffle = Enumerable.Range(0, padded.Length).ToArray();
+        Sampling.Shuffle(shuffle, random);
+        int[] order = shuffle.Select(p => padded[p]).ToArray();
+        var current = new BatchInProgress(batchIndex, batch, labels, replaying is not null, LatentTrains(batchIndex), plan, order, shuffle,
             batchIndex == 0 ? config.InitTrainEp : config.IncTrainEp);
         try
         {
@@ -304,7 +309,7 @@ public sealed partial class IncrementalStrategy : IDisposable
             // lat_features just learnt on this batch: anything encoded before is stale.
             encoder.Clear();
         }
-        var end = new BatchEnd(current.Index, model, current.Batch, current.Labels, current.Plan, current.Order,
+        var end = new BatchEnd(current.Index, model, current.Batch, current.Labels, current.Plan, current.Order, current.Shuffle,
             current.Collected, current.LatentTrains, encoder, config.MbSize);
         foreach (var c in components) c.EndBatch(end);
         encoder.Forget(current.Batch);

@@ -16,6 +16,7 @@ internal sealed class LatentReplay : IStrategyComponent
     private readonly bool live;
     private readonly Random random;
     private readonly Device device;
+    private readonly bool rowsFromShuffle;
     /// <summary>The memory's rows in the order the current epoch replays them (live replay only).</summary>
     private long[] replayOrder = [];
 
@@ -24,8 +25,10 @@ internal sealed class LatentReplay : IStrategyComponent
     /// <param name="live">The live learner's plan (<see cref="IncrementalStrategy.Live"/>).</param>
     /// <param name="random">The run's random source (memory slots, live orders).</param>
     /// <param name="device">Where replayed latents live.</param>
-    public LatentReplay(LatentReplayMemory memory, int mbSize, bool live, Random random, Device device)
+    /// <param name="rowsFromShuffle">rm_rows_from_shuffle: the memory's rows as the reference takes them (<see cref="Rows"/>).</param>
+    public LatentReplay(LatentReplayMemory memory, int mbSize, bool live, Random random, Device device, bool rowsFromShuffle = false)
     {
+        this.rowsFromShuffle = rowsFromShuffle;
         Memory = memory;
         this.mbSize = mbSize;
         this.live = live;
@@ -77,7 +80,7 @@ internal sealed class LatentReplay : IStrategyComponent
         if (Memory.Capacity == 0) return;
         int visited = end.Plan.UsedCount;
         int h = Memory.QuotaFor(end.Index, visited);
-        int[] rows = Sampling.Distinct(visited, h, random);
+        int[] rows = Rows(end.Shuffle, visited, h, rowsFromShuffle, random);
         int[] patterns = rows.Select(r => end.Order[r]).ToArray();
         using var scope = NewDisposeScope();
         Tensor chosen;
@@ -93,6 +96,15 @@ internal sealed class LatentReplay : IStrategyComponent
         }
         Memory.Add(end.Index, chosen, patterns.Select(p => end.Labels[p]).ToArray(), random);
     }
+
+    /// <summary>
+    /// Which of the <paramref name="visited"/> epoch-0 positions go into the memory: h drawn
+    /// uniformly (the default), or, <paramref name="fromShuffle"/>, the reference's: the first h
+    /// entries of the batch's own shuffle permutation, with no draw of their own
+    /// (docs/fidelity.md#memory-rows).
+    /// </summary>
+    internal static int[] Rows(int[] shuffle, int visited, int h, bool fromShuffle, Random random) =>
+        fromShuffle ? shuffle.Where(p => p < visited).Take(h).ToArray() : Sampling.Distinct(visited, h, random);
 
     public StateDict StateDict() => Memory.StateDict();
 

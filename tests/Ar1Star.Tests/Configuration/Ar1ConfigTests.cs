@@ -11,7 +11,7 @@ public class Ar1ConfigTests
         "inc_train_ep", "init_update_rate", "inc_update_rate", "max_r_max", "max_d_max", "inc_step",
         "rm_sz", "momentum", "l2", "freeze_below_layer", "latent_layer_num", "reg_lambda", "rm",
         "freeze_from_batch", "strategy", "seed", "num_classes", "cwr_unique_classes", "rm_policy",
-        "ewc_lambda", "lwf_alpha", "lwf_temperature",
+        "rm_rows_from_shuffle", "ewc_lambda", "lwf_alpha", "lwf_temperature",
     ];
 
     /// <summary>Asserts every property against docs/algorithm.md#hyper-parameters and the documented extension defaults.</summary>
@@ -42,6 +42,7 @@ public class Ar1ConfigTests
         Assert.Equal(50, c.NumClasses);
         Assert.False(c.CwrUniqueClasses); // the reference's CWR*, docs/algorithm.md#cwr-star-reference-and-paper
         Assert.Equal("random", c.RmPolicy);
+        Assert.False(c.RmRowsFromShuffle); // uniform rows, as the paper samples the memory: docs/fidelity.md#memory-rows
         Assert.Equal(2e5, c.EwcLambda); // docs/strategies.md#ewc
         Assert.Equal(1.0, c.LwfAlpha); // docs/strategies.md#lwf
         Assert.Equal(2.0, c.LwfTemperature);
@@ -116,6 +117,7 @@ public class Ar1ConfigTests
             ("num_classes", 10, c => c.NumClasses),
             ("cwr_unique_classes", true, c => c.CwrUniqueClasses),
             ("rm_policy", "class_balanced", c => c.RmPolicy),
+            ("rm_rows_from_shuffle", true, c => c.RmRowsFromShuffle),
             ("ewc_lambda", 3.5, c => c.EwcLambda),
             ("lwf_alpha", 0.5, c => c.LwfAlpha),
             ("lwf_temperature", 4.0, c => c.LwfTemperature),

@@ -90,6 +90,41 @@ public class StrategyWiringTests
             Assert.Equal(labelsBefore[i], memory.Labels[i]);
     }
 
+    [Fact]
+    public void WithRowsFromShuffleTheMemoryTakesThePatternsTheReferencesCouplingPicks()
+    {
+        // docs/fidelity.md#memory-rows: the reference's rows are the first h entries of the shuffle's own
+        // permutation p, indices into the epoch-0 latents (visiting order), so it keeps patterns p[p[k]].
+        var config = TinyScenario.Config with { RmRowsFromShuffle = true };
+        using var run = new StrategyFixture(config, randomSeed: 7);
+        var memory = run.Strategy.Memory;
+        run.Strategy.TrainOnBatch(0, Batch0);
+        using var before = memory.Activations!.clone();
+        var seen = new List<MiniBatchComposition>();
+        run.Strategy.MiniBatchComposed = seen.Add;
+        run.Strategy.TrainOnBatch(1, Batch1);
+        // Batch 1 is not padded, so its visiting order is the shuffle's permutation itself.
+        var p = seen.Where(s => s.Epoch == 0).SelectMany(s => s.NewPatterns).ToArray();
+        var changed = Enumerable.Range(0, 10).Where(i => !memory.Activations![i].eq(before[i]).all().item<bool>()).ToArray();
+        Assert.Equal(5, changed.Length);
+        Assert.Equal(Enumerable.Range(0, 5).Select(k => p[p[k]]).Order(), MatchEverySlot(run, Batch1, changed).Order());
+    }
+
+    [Theory]
+    [InlineData(new[] { 3, 0, 4, 1, 2 }, 5, 2, new[] { 3, 0 })]
+    [InlineData(new[] { 4, 0, 3, 1, 2 }, 4, 3, new[] { 0, 3, 1 })] // a position past the visited ones is skipped
+    public void RowsFromShuffleAreTheShufflesFirstVisitedPositions(int[] shuffle, int visited, int h, int[] expected) =>
+        Assert.Equal(expected, LatentReplay.Rows(shuffle, visited, h, fromShuffle: true, new Random(1)));
+
+    [Fact]
+    public void UniformRowsAreDrawnAndDistinct()
+    {
+        var rows = LatentReplay.Rows([0, 1, 2, 3, 4, 5, 6, 7], visited: 8, h: 4, fromShuffle: false, new Random(5));
+        Assert.Equal(4, rows.Distinct().Count());
+        Assert.All(rows, r => Assert.InRange(r, 0, 7));
+        Assert.Equal(rows, LatentReplay.Rows([0, 1, 2, 3, 4, 5, 6, 7], 8, 4, false, new Random(5))); // from the generator alone
+    }
+
     /// <summary>
     /// For each slot, the pattern of <paramref name="batch"/> whose latents (lat_features is frozen)
     /// the slot holds; asserts the slot's label is that pattern's.
