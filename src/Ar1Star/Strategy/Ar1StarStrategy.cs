@@ -16,7 +16,7 @@ public sealed class Ar1StarStrategy : IncrementalStrategy
     private long[] replayOrder = [];
 
     /// <summary>AR1* on <paramref name="model"/>, whose output layer CWR* consolidates; <paramref name="live"/>: the live learner's replay (<see cref="IncrementalStrategy.Live"/>).</summary>
-    public Ar1StarStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false)
+    public Ar1StarStrategy(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false)
         : base(model, config, encoder, random, precision, config.RmSz, live) =>
         Cwr = new CwrStar(config.NumClasses, model.Output.weight!.shape[1], encoder.Device, config.CwrUniqueClasses);
 

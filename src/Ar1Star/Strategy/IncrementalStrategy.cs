@@ -21,7 +21,7 @@ public sealed record TrainingIteration(int Batch, int Epoch, int Iteration, long
 /// </summary>
 public abstract partial class IncrementalStrategy : IDisposable
 {
-    private protected readonly MobileNetV1 model;
+    private protected readonly SplitNetwork model;
     private protected readonly Ar1Config config;
     private protected readonly LatentEncoder encoder;
     private protected readonly Random random;
@@ -30,7 +30,7 @@ public abstract partial class IncrementalStrategy : IDisposable
     private optim.Optimizer? optimizer;
     private long globalStep;
 
-    private protected IncrementalStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision, int memoryCapacity, bool live)
+    private protected IncrementalStrategy(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision, int memoryCapacity, bool live)
     {
         Live = live;
         this.model = model;
@@ -54,7 +54,7 @@ public abstract partial class IncrementalStrategy : IDisposable
     /// The strategy the configuration names: <c>ar1</c> (AR1* with latent replay) or <c>naive</c>;
     /// <paramref name="live"/>: the live learner's replay (<see cref="Live"/>), false computes what the spec's experiment does.
     /// </summary>
-    public static IncrementalStrategy Create(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false) =>
+    public static IncrementalStrategy Create(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false) =>
         config.Strategy == Ar1Config.NaiveStrategy
             ? new NaiveStrategy(model, config, encoder, random, precision)
             : new Ar1StarStrategy(model, config, encoder, random, precision, live);

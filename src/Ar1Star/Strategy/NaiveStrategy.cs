@@ -7,7 +7,7 @@ namespace Ar1Star.Strategy;
 /// Plain fine-tuning (<c>strategy = naive</c>), the baseline AR1* is measured against: the same
 /// phases and step, no CWR* (the output layer keeps what training left) and no replay.
 /// </summary>
-public sealed class NaiveStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null)
+public sealed class NaiveStrategy(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null)
     : IncrementalStrategy(model, config, encoder, random, precision, memoryCapacity: 0, live: false)
 {
     private protected override void Consolidate(BatchInProgress current) => UpdateEwcData();
