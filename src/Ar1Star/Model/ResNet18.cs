@@ -6,7 +6,7 @@ namespace Ar1Star.Model;
 /// <summary>
 /// ResNet18 with fixed ImageNet weights (those of <see cref="Weights.ResNet18Onnx"/>) below the
 /// latent layer, the live learner's <c>resnet18</c> backbone (docs/live-learning.md#backbones).
-/// lat_features is the whole convolutional trunk (the input map, the stem, the eight residual
+/// lat_features is the whole convolutional trunk (the input map, the stem, the residual
 /// blocks: 512 x s/32 x s/32), end_features the final average pool, and the output layer is
 /// the trainable 512 x num_classes product that CWR* consolidates. Its batch normalisation is
 /// folded into the convolutions: there are no BRN layers, so the statistics never move.

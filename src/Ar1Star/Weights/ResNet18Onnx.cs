@@ -7,7 +7,7 @@ namespace Ar1Star.Weights;
 /// <summary>
 /// Reads the ImageNet ResNet18 that the NuGet package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>
 /// ships as ONNX (exported by CNTK: input 3x224x224 BGR minus a mean image, output the 512
-/// pooled features) into a <see cref="ResNet18"/> trunk: each Conv's weight with the following
+/// pooled features; 22 convolutions, its last stage three blocks) into a <see cref="ResNet18"/> trunk: each Conv's weight with the following
 /// BatchNormalization folded in (w gamma / sqrt(var + eps), beta - mean gamma / sqrt(var + eps)),
 /// its strides and pads as exported; the mean image of the package's ResNetPreprocess.onnx,
 /// averaged over its pixels, becomes the per-channel mean of <see cref="InputMap"/>, so that
@@ -28,9 +28,7 @@ public static class ResNet18Onnx
     /// </summary>
     public static readonly float[] BgrMean = [103.06262f, 115.902885f, 123.151634f];
 
-    private static readonly int[] StageWidths = [64, 64, 128, 128, 256, 256, 512, 512];
-
-    /// <summary>The trunk of <paramref name="path"/>: the input map, the stem conv, the stem pool and eight residual blocks.</summary>
+    /// <summary>The trunk of <paramref name="path"/>: the input map, the stem conv, the stem pool and the nine residual blocks.</summary>
     /// <exception cref="FileNotFoundException">The file is missing; the message says where it comes from.</exception>
     /// <exception cref="InvalidDataException">The file is not that ResNet18; the message names what differs.</exception>
     public static IReadOnlyList<nn.Module<Tensor, Tensor>> Read(string path, Device? device)
@@ -91,20 +89,23 @@ public static class ResNet18Onnx
         var trunk = new List<nn.Module<Tensor, Tensor>>();
         try
         {
-            if (convs.Count != 20 || convs[0].Shape is not [64, 3, 7, 7])
-                throw new InvalidDataException($"backbone resnet18: {path}: {convs.Count} convolutions, the first [{string.Join("x", convs[0].Shape)}]; expected ResNet18's 20, the first 64x3x7x7");
+            // CNTK's ResNet18 as the package ships it: 22 convolutions (its last stage has three blocks).
+            if (convs.Count != 22 || convs[0].Shape is not [64, 3, 7, 7] || convs[^1].Shape[0] != ResNet18.Features)
+                throw new InvalidDataException($"backbone resnet18: {path}: {convs.Count} convolutions, the first [{string.Join("x", convs[0].Shape)}]; expected the package's 22, the first 64x3x7x7, the last of 512 channels");
             trunk.Add(new InputMap(BgrMean, device));
             trunk.Add(Frozen(convs[0], relu: true, device));
             trunk.Add(new StemPool());
             int next = 1;
-            for (int block = 0; block < StageWidths.Length; block++)
+            long width = 64;
+            while (next < convs.Count)
             {
                 FrozenConv? projection = null;
                 if (convs[next].Shape[2] == 1) projection = Frozen(convs[next++], relu: false, device);
+                if (next + 2 > convs.Count || (projection is null) != (convs[next].Shape[0] == width))
+                    throw new InvalidDataException($"backbone resnet18: {path}: convolution {next} does not start a residual block of ResNet18 (a width change needs a 1x1 projection)");
+                width = convs[next].Shape[0];
                 var first = Frozen(convs[next++], relu: true, device);
                 var second = Frozen(convs[next++], relu: false, device);
-                if (first.Relu && convs[next - 1].Shape[0] != StageWidths[block])
-                    throw new InvalidDataException($"backbone resnet18: {path}: block {block} has {convs[next - 1].Shape[0]} channels; expected {StageWidths[block]}");
                 trunk.Add(new ResidualBlock(first, second, projection));
             }
             return trunk;
