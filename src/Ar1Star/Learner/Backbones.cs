@@ -23,7 +23,7 @@ public static class Backbones
     {
         ArgumentNullException.ThrowIfNull(name);
         string n = name.Trim().ToLowerInvariant();
-        return Names.Contains(n) ? n : throw new ArgumentException($"backbone: unknown '{name}'; expected one of {string.Join(", ", Names)}", nameof(name));
+        return Names.Contains(n) ? n : throw new ArgumentException($"backbone: unknown '{name}'; expected one of {string.Join(", ", Names)}");
     }
 
     /// <summary>The untrained network of <paramref name="options"/> (random output layer; MobileNetV1 random throughout).</summary>
@@ -48,6 +48,6 @@ public static class Backbones
     internal static void CheckWeights(LearnerOptions options)
     {
         if (Parse(options.Backbone) == ResNet18 && options.Weights != InitialWeights.None && options.Weights != InitialWeights.Builtin)
-            throw new ArgumentException($"weights: '{options.Weights}' applies to the {MobileNetV1} backbone; the {ResNet18} backbone brings its own ImageNet weights", nameof(options));
+            throw new ArgumentException($"weights: '{options.Weights}' applies to the {MobileNetV1} backbone; the {ResNet18} backbone brings its own ImageNet weights");
     }
 }

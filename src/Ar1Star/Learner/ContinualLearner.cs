@@ -52,7 +52,7 @@ public sealed partial class ContinualLearner : IDisposable
             // Initial weights are MobileNetV1's; resnet18 brings its own (Backbones.CheckWeights).
             if (model is MobileNetV1 mobileNet) prepare()?.Invoke(mobileNet, Device);
             encoder = new LatentEncoder(model, Device, options.CacheLatents, config.MbSize);
-            strategy = IncrementalStrategy.Create(model, Backbones.StrategyConfig(config, model), encoder, Random, options.Precision, options.Live);
+            strategy = IncrementalStrategy.Create(model, LiveConfiguration.For(Backbones.StrategyConfig(config, model), options.Live), encoder, Random, options.Precision, options.Live);
         }
         catch
         {

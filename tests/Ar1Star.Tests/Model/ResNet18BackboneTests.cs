@@ -95,8 +95,10 @@ public class ResNet18BackboneTests
 /// <summary>A fact that needs the resnet18 backbone's model file, skipped saying so where absent.</summary>
 internal sealed class ResNet18FactAttribute : FactAttribute
 {
+    public static string AbsentMessage => $"needs {ResNet18Onnx.DefaultPath} (the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18, copied by Ar1Star.Serve's build)";
+
     public ResNet18FactAttribute()
     {
-        if (!File.Exists(ResNet18Onnx.DefaultPath)) Skip = $"needs {ResNet18Onnx.DefaultPath} (the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18, copied by Ar1Star.Serve's build)";
+        if (!File.Exists(ResNet18Onnx.DefaultPath)) Skip = AbsentMessage;
     }
 }
