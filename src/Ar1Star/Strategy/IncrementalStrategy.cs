@@ -111,8 +111,7 @@ public abstract partial class IncrementalStrategy : IDisposable
         var plan = PlanFor(batchIndex, batch.Count);
         int[] order = plan.PaddedIndices(batch.Count);
         Sampling.Shuffle(order, random);
-        var current = new BatchInProgress(batchIndex, batch, labels, replay, LatentTrains(batchIndex), plan, order,
-            batchIndex == 0 ? config.InitTrainEp : config.IncTrainEp);
+        var current = new BatchInProgress(batchIndex, batch, labels, replay, LatentTrains(batchIndex), plan, order, Epochs(batchIndex, plan));
         try
         {
             for (int epoch = 0; epoch < current.Epochs; epoch++)
@@ -159,6 +158,20 @@ public abstract partial class IncrementalStrategy : IDisposable
         var stepType = Precision.Train == TrainPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         if (latents.dtype != stepType) latents = latents.to(stepType);
         return Optimize(model.ForwardFromLatent(latents), labels);
+    }
+
+    /// <summary>Fewest SGD steps a live batch runs (docs/live-learning.md#live-differences).</summary>
+    public const int MinLiveSteps = 32;
+
+    /// <summary>
+    /// init_train_ep or inc_train_ep; live, enough more epochs for <see cref="MinLiveSteps"/> steps: a
+    /// teach of 40 frames into a small memory is one mini-batch an epoch, four SGD steps in all,
+    /// which leave the new class's row (restarted from zero by CWR*) behind its neighbours'.
+    /// </summary>
+    private int Epochs(int batchIndex, MiniBatchPlan plan)
+    {
+        int epochs = batchIndex == 0 ? config.InitTrainEp : config.IncTrainEp;
+        return Live && plan.Iterations > 0 ? Math.Max(epochs, (MinLiveSteps + plan.Iterations - 1) / plan.Iterations) : epochs;
     }
 
     /// <summary>Whether batch <paramref name="batchIndex"/> mixes replayed latents into its mini-batches.</summary>
