@@ -24,6 +24,10 @@ int testPerClass = args.Length > 2 ? int.Parse(args[2]) : 100;
 int orderSeed = args.Length > 3 ? int.Parse(args[3]) : -1;
 string[] presets = args.Length > 4 ? args[4].Split(',') : [.. LearnerPresets.Names];
 string cacheDir = args.Length > 5 ? args[5] : Path.Combine(Path.GetTempPath(), "ar1-live-learning-cache");
+// BACKBONE=resnet18: the ImageNet ResNet18 (RESNET18_ONNX: its file; default the NuGet cache's copy).
+string backbone = Backbones.Parse(Environment.GetEnvironmentVariable("BACKBONE") ?? Backbones.MobileNetV1);
+string resnetFile = Environment.GetEnvironmentVariable("RESNET18_ONNX")
+    ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget/packages/microsoft.ml.dnnimagefeaturizer.resnet18/0.24.0/tools", ResNet18Onnx.RelativePath);
 const string Folder = "/usr/share/datasets/fashion-mnist";
 const int Classes = 10;
 
@@ -45,29 +49,33 @@ foreach (string name in presets)
             IncLr = double.TryParse(Environment.GetEnvironmentVariable("INC_LR"), out double lr) ? lr : LearnerPresets.Get(name).IncLr,
             IncTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep) ? ep : LearnerPresets.Get(name).IncTrainEp,
             InitTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep0) ? ep0 : LearnerPresets.Get(name).InitTrainEp,
+            RmPolicy = Environment.GetEnvironmentVariable("RM_POLICY") ?? LearnerPresets.Get(name).RmPolicy,
         },
         Weights = InitialWeights.Builtin,
+        Backbone = backbone,
+        BackboneFile = resnetFile,
         ImageSize = size,
         CacheDir = cacheDir,
         // LIVE=0: the spec's experiment's replay, as ar1 run computes it (the state before issue 22).
         Live = Environment.GetEnvironmentVariable("LIVE") != "0",
     };
-    Console.WriteLine($"\n== preset {name}, live {options.Live}, inc_lr {options.Config.IncLr}, epochs {options.Config.InitTrainEp}/{options.Config.IncTrainEp}");
+    Console.WriteLine($"\n== preset {name}, backbone {backbone}, live {options.Live}, inc_lr {options.Config.IncLr}, rm_policy {options.Config.RmPolicy}, epochs {options.Config.InitTrainEp}/{options.Config.IncTrainEp}");
     // SKIP_FEATURES=1: the stream and the joint batch only.
     if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1")
     using (var fresh = ContinualLearner.Create(options, Console.WriteLine))
     {
         var (lat, pre) = Features(fresh, trainX);
         var (latT, preT) = Features(fresh, testX);
-        Console.WriteLine($"NCM latent (layer {fresh.Config.LatentLayerNum}, {lat[0].Length} values): {Ncm(lat, trainY, latT, testY):P1}; " +
-                          $"NCM pre-output (1024): {Ncm(pre, trainY, preT, testY):P1}");
+        Console.WriteLine($"NCM latent ({lat[0].Length} values): {Ncm(lat, trainY, latT, testY):P1}; " +
+                          $"NCM pre-output ({pre[0].Length}): {Ncm(pre, trainY, preT, testY):P1}");
+        if (backbone != Backbones.MobileNetV1) goto stream;
         // Domain shift against feature quality: the same weights with BRN statistics measured on these images.
         BatchRenormCalibration.Recalibrate(fresh.Model, new InMemoryPatternSet(trainX.SelectMany(x => x.Rgb).ToArray(), trainY, size), 64, fresh.Device);
         (lat, pre) = Features(fresh, trainX);
         (latT, preT) = Features(fresh, testX);
         Console.WriteLine($"  BRN statistics from these images: NCM latent {Ncm(lat, trainY, latT, testY):P1}; NCM pre-output {Ncm(pre, trainY, preT, testY):P1}");
     }
-    if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1")
+    if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1" && backbone == Backbones.MobileNetV1)
     using (var random = ContinualLearner.Create(options with { Weights = InitialWeights.None }))
     {
         BatchRenormCalibration.Recalibrate(random.Model, new InMemoryPatternSet(trainX.SelectMany(x => x.Rgb).ToArray(), trainY, size), 64, random.Device);
@@ -75,9 +83,13 @@ foreach (string name in presets)
         var (latT, preT) = Features(random, testX);
         Console.WriteLine($"  random weights, BRN statistics from these images: NCM latent {Ncm(lat, trainY, latT, testY):P1}; NCM pre-output {Ncm(pre, trainY, preT, testY):P1}");
     }
+    stream:
     if (Environment.GetEnvironmentVariable("FEATURES_ONLY") == "1") continue;
     using (var learner = ContinualLearner.Create(options))
     {
+        var history = new List<double[]>();
+        var afterEach = new List<double>();
+        var times = new List<double>();
         for (int t = 0; t < Classes; t++)
         {
             int c = order[t];
@@ -85,8 +97,17 @@ foreach (string name in presets)
             var watch = Stopwatch.StartNew();
             learner.Learn(images, c);
             double seconds = watch.Elapsed.TotalSeconds;
-            Report(learner, $"teach {t + 1} (class {c}, {seconds:F1} s)", order.Take(t + 1).ToArray());
+            var (acc, perClassAcc) = Report(learner, $"teach {t + 1} (class {c}, {seconds:F1} s)", order.Take(t + 1).ToArray());
+            history.Add(perClassAcc);
+            afterEach.Add(acc);
+            times.Add(seconds);
         }
+        // Forgetting of a class: its best accuracy after any teach minus its accuracy at the end, averaged over all but the last class taught.
+        var final = history[^1];
+        double forgetting = Enumerable.Range(0, Classes - 1).Average(k => history.Skip(k).Max(h => h[k]) - final[k]);
+        Console.WriteLine($"SUMMARY {name} {backbone} {size}px order {string.Join("", order)}: after each teach {string.Join(' ', afterEach.Select(a => (100 * a).ToString("F1")))}; " +
+                          $"per class at the end (order) {string.Join(' ', final.Select(a => (100 * a).ToString("F0")))}; min {100 * final.Min():F0}; " +
+                          $"forgetting {100 * forgetting:F1}; teach s {times.Min():F1}-{times.Max():F1} (mean {times.Average():F2})");
         var (_, preAfter) = Features(learner, trainX);
         var (_, preAfterT) = Features(learner, testX);
         Console.WriteLine($"NCM pre-output after the stream: {Ncm(preAfter, trainY, preAfterT, testY):P1}");
@@ -99,7 +120,7 @@ foreach (string name in presets)
     }
 }
 
-void Report(ContinualLearner learner, string title, int[] seen)
+(double Accuracy, double[] PerClass) Report(ContinualLearner learner, string title, int[] seen)
 {
     var rows = Enumerable.Range(0, testY.Length).Where(i => seen.Contains(testY[i])).ToArray();
     var logits = learner.Logits(new InMemoryPatternSet(rows.SelectMany(i => testX[i].Rgb).ToArray(), new int[rows.Length], size));
@@ -115,8 +136,12 @@ void Report(ContinualLearner learner, string title, int[] seen)
     var norm = norms.data<float>().ToArray();
     Console.WriteLine($"{title}: accuracy {accuracy:P1} over {seen.Length} classes");
     Console.WriteLine("   class  acc   share  mean-logit  |w|");
-    foreach (var p in perClass)
-        Console.WriteLine($"   {p.c,5} {p.acc,5:P0} {p.share,6:P0} {p.logit,10:F2} {norm[p.c],6:F2}");
+    if (Environment.GetEnvironmentVariable("VERBOSE") == "1")
+        foreach (var p in perClass)
+            Console.WriteLine($"   {p.c,5} {p.acc,5:P0} {p.share,6:P0} {p.logit,10:F2} {norm[p.c],6:F2}");
+    else
+        Console.WriteLine($"   per class {string.Join(' ', perClass.Select(p => (100 * p.acc).ToString("F0")))}; largest share {100 * perClass.Max(p => p.share):F0}%");
+    return (accuracy, perClass.Select(p => p.acc).ToArray());
 }
 
 // Latent activations and the 1024 pooled features the output layer reads, with the network in eval mode.

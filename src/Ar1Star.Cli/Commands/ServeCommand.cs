@@ -33,6 +33,12 @@ internal static class ServeCommand
             Description = "Learner configuration: realtime (only the output layer learns: 100 frames in about a second) or default (the spec's)",
             DefaultValueFactory = _ => LearnerPresets.RealtimeName,
         };
+        var backboneOption = new Option<string>("--backbone")
+        {
+            Description = "Network below the output layer: mobilenetv1 (the spec's, with --weights) or resnet18 (ImageNet weights shipped " +
+                          "with ar1; frozen, only the output layer learns; no pretraining to wait for)",
+            DefaultValueFactory = _ => Backbones.MobileNetV1,
+        };
         var imageSizeOption = new Option<int>("--image-size") { Description = "Side of the square images the learner takes (a multiple of 32)", DefaultValueFactory = _ => 128 };
         var cacheOption = new Option<DirectoryInfo>("--cache-dir")
         {
@@ -40,24 +46,29 @@ internal static class ServeCommand
             DefaultValueFactory = _ => new DirectoryInfo(BuiltinBenchmark.DefaultCacheDir),
         };
         var command = new Command("serve", "Web page to teach objects to a camera live, and its JSON API");
-        foreach (var o in new Option[] { hostOption, portOption, weightsOption, stateOption, presetOption, imageSizeOption, cacheOption })
+        foreach (var o in new Option[] { hostOption, portOption, weightsOption, stateOption, presetOption, backboneOption, imageSizeOption, cacheOption })
             command.Options.Add(o);
         // Synchronous on purpose: Ctrl+C then reaches the web host, which stops and saves (an async action would be cut short).
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             ServeServer.CheckEndpoint(parse.GetValue(hostOption)!, parse.GetValue(portOption));
             string cacheDir = parse.GetValue(cacheOption)!.FullName;
-            string weightsText = parse.GetValue(weightsOption) ?? (File.Exists(ImageNetWeights.CachedPath(cacheDir)) ? "imagenet" : "builtin");
+            string backbone = Backbone(parse.GetValue(backboneOption)!);
+            bool resnet = backbone == Backbones.ResNet18;
+            if (resnet && parse.GetValue(weightsOption) is not null)
+                throw new ArgumentException($"--weights: applies to the {Backbones.MobileNetV1} backbone; --backbone {Backbones.ResNet18} brings its own ImageNet weights");
+            string weightsText = resnet ? "imagenet (resnet18)" : parse.GetValue(weightsOption) ?? (File.Exists(ImageNetWeights.CachedPath(cacheDir)) ? "imagenet" : "builtin");
             var options = new LearnerOptions
             {
                 Config = Preset(parse.GetValue(presetOption)!),
-                Weights = InitialWeights.Parse(weightsText),
+                Weights = resnet ? InitialWeights.None : InitialWeights.Parse(weightsText),
+                Backbone = backbone,
                 ImageSize = parse.GetValue(imageSizeOption),
                 CacheDir = cacheDir,
             };
             if (options.ImageSize <= 0 || options.ImageSize % 32 != 0)
                 throw new ArgumentException($"--image-size: expected a positive multiple of 32, got {options.ImageSize}");
-            var info = new Dictionary<string, string> { ["preset"] = parse.GetValue(presetOption)!, ["weights"] = weightsText };
+            var info = new Dictionary<string, string> { ["preset"] = parse.GetValue(presetOption)!, ["weights"] = weightsText, ["backbone"] = backbone };
             return Serve(options, parse.GetValue(stateOption)!.FullName, parse.GetValue(hostOption)!, parse.GetValue(portOption), info).GetAwaiter().GetResult();
         }));
         return command;
@@ -75,6 +86,18 @@ internal static class ServeCommand
         }
     }
 
+    private static string Backbone(string name)
+    {
+        try
+        {
+            return Backbones.Parse(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--{e.Message}");
+        }
+    }
+
     /// <summary>$XDG_DATA_HOME/ar1star/serve-state or ~/.local/share/ar1star/serve-state.</summary>
     private static string DefaultStateDir =>
         Path.Combine(Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg ? xdg
@@ -83,8 +106,8 @@ internal static class ServeCommand
     private static async Task<int> Serve(LearnerOptions options, string stateDir, string address, int port, Dictionary<string, string> info)
     {
         void Log(string line) => Console.WriteLine(line);
-        Log($"learner: preset {info["preset"]}, weights {info["weights"]}, {options.ImageSize}x{options.ImageSize} images; state {stateDir}");
-        var host = LearnerHost.Open(options, stateDir, Log);
+        Log($"learner: preset {info["preset"]}, backbone {info["backbone"]}, weights {info["weights"]}, {options.ImageSize}x{options.ImageSize} images; state {stateDir}");
+        var host = LearnerHost.Open(options, stateDir, new PretrainingProgress(Log).Log);
         ServeServer server;
         try
         {

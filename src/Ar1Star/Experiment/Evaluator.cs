@@ -23,7 +23,7 @@ public static class Evaluator
     /// <param name="numClasses">Output classes.</param>
     /// <param name="chunkSize">Test patterns per forward pass.</param>
     /// <param name="foldEndFeatures">Fold end_features' BRN into its convolutions (false: run the layers as they are).</param>
-    public static Evaluation Evaluate(MobileNetV1 model, LatentEncoder encoder, IPatternSet testSet, int numClasses, int chunkSize,
+    public static Evaluation Evaluate(SplitNetwork model, LatentEncoder encoder, IPatternSet testSet, int numClasses, int chunkSize,
         bool foldEndFeatures = true)
     {
         bool wasTraining = model.training;

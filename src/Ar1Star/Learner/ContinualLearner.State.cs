@@ -76,7 +76,7 @@ public sealed partial class ContinualLearner
         var differing = Ar1ConfigJson.Differences(Identity(saved), Identity(expected), "saved");
         if (differing.Count > 0)
             throw new StateException($"{folder}: the learner was saved with other settings; differing keys: {string.Join(", ", differing)}");
-        return LoadFrom(folder, saved with { Device = expected.Device, CacheLatents = expected.CacheLatents, CacheDir = expected.CacheDir, Live = expected.Live }, log);
+        return LoadFrom(folder, saved with { Device = expected.Device, CacheLatents = expected.CacheLatents, CacheDir = expected.CacheDir, Live = expected.Live, BackboneFile = expected.BackboneFile }, log);
     }
 
     private static ContinualLearner LoadFrom(string folder, LearnerOptions options, Action<string>? log)
@@ -127,6 +127,7 @@ public sealed partial class ContinualLearner
             ["settings"] = JsonSerializer.SerializeToNode(Identity(Options)),
             ["weights"] = Options.Weights.ToString(),
             ["live"] = Options.Live,
+            ["backbone"] = Options.Backbone,
             ["state"] = state.Values,
         };
         AtomicFile.WriteAllText(Path.Combine(folder, StateJsonName), json.ToJsonString(Indented));
@@ -137,6 +138,9 @@ public sealed partial class ContinualLearner
     {
         var identity = Ar1ConfigJson.ToJson(options.Config);
         identity["image_size"] = JsonSerializer.SerializeToElement(options.ImageSize);
+        // Named only when not the spec's network, so that a learner saved before backbones existed still matches.
+        string backbone = Backbones.Parse(options.Backbone);
+        if (backbone != Backbones.MobileNetV1) identity["backbone"] = JsonSerializer.SerializeToElement(backbone);
         identity["train_precision"] = JsonSerializer.SerializeToElement(options.Precision.Train.ToString().ToLowerInvariant());
         identity["memory_precision"] = JsonSerializer.SerializeToElement(options.Precision.Memory.ToString().ToLowerInvariant());
         return identity;
@@ -208,6 +212,8 @@ public sealed partial class ContinualLearner
                 Weights = InitialWeights.Parse(json["weights"]?.GetValue<string>() ?? "none"),
                 // Saved before the live replay existed: the spec's.
                 Live = json["live"]?.GetValue<bool>() ?? false,
+                // Saved before backbones existed: the spec's.
+                Backbone = Backbones.Parse(json["backbone"]?.GetValue<string>() ?? Backbones.MobileNetV1),
             };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or ConfigException)

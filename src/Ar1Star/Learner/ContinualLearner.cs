@@ -17,7 +17,7 @@ namespace Ar1Star.Learner;
 /// </summary>
 public sealed partial class ContinualLearner : IDisposable
 {
-    private readonly MobileNetV1 model;
+    private readonly SplitNetwork model;
     private readonly LatentEncoder encoder;
     private readonly IncrementalStrategy strategy;
     private readonly string?[] classNames;
@@ -29,6 +29,7 @@ public sealed partial class ContinualLearner : IDisposable
     {
         var config = options.Config;
         config.Validate();
+        Backbones.Parse(options.Backbone);
         Options = options;
         Device = options.Device ?? (config.UseCuda && cuda.is_available() ? CUDA : CPU);
         Random = new SplitMixRandom(config.Seed);
@@ -40,7 +41,7 @@ public sealed partial class ContinualLearner : IDisposable
         manual_seed(config.Seed);
         try
         {
-            model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize, Device);
+            model = Backbones.Build(options, Device);
         }
         finally
         {
@@ -48,9 +49,10 @@ public sealed partial class ContinualLearner : IDisposable
         }
         try
         {
-            prepare()?.Invoke(model, Device);
+            // Initial weights are MobileNetV1's; resnet18 brings its own (Backbones.CheckWeights).
+            if (model is MobileNetV1 mobileNet) prepare()?.Invoke(mobileNet, Device);
             encoder = new LatentEncoder(model, Device, options.CacheLatents, config.MbSize);
-            strategy = IncrementalStrategy.Create(model, config, encoder, Random, options.Precision, options.Live);
+            strategy = IncrementalStrategy.Create(model, LiveConfiguration.For(Backbones.StrategyConfig(config, model), options.Live), encoder, Random, options.Precision, options.Live);
         }
         catch
         {
@@ -68,7 +70,9 @@ public sealed partial class ContinualLearner : IDisposable
     public static ContinualLearner Create(LearnerOptions options, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new(options, () => options.Weights.Prepare(options.CacheDir, options.Config.Seed, log));
+        Backbones.CheckWeights(options);
+        bool mobileNet = Backbones.Parse(options.Backbone) == Backbones.MobileNetV1;
+        return new(options, () => mobileNet ? options.Weights.Prepare(options.CacheDir, options.Config.Seed, log) : null);
     }
 
     /// <summary>Builds a learner whose initial weights come from <paramref name="prepare"/> (the experiment runner's hook).</summary>
@@ -92,7 +96,7 @@ public sealed partial class ContinualLearner : IDisposable
     public IReadOnlyList<int> ClassesSeen => Enumerable.Range(0, seen.Length).Where(c => seen[c]).ToArray();
 
     /// <summary>The network (for evaluation, export and the experiment runner).</summary>
-    public MobileNetV1 Model => model;
+    public SplitNetwork Model => model;
 
     /// <summary>The strategy (AR1*: CWR*, the replay memory, SI and the optimizer; or naive fine-tuning).</summary>
     public IncrementalStrategy Strategy => strategy;

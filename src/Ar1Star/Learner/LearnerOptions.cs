@@ -15,6 +15,16 @@ public sealed record LearnerOptions
     /// <summary>Where the starting weights come from (builtin, imagenet, none or a file).</summary>
     public InitialWeights Weights { get; init; } = InitialWeights.None;
 
+    /// <summary>
+    /// The network below the output layer: <c>mobilenetv1</c> (the spec's, the default) or
+    /// <c>resnet18</c> (fixed ImageNet weights from <see cref="BackboneFile"/>, frozen below the
+    /// pooled features; <see cref="Weights"/> does not apply). See <see cref="Backbones"/>.
+    /// </summary>
+    public string Backbone { get; init; } = Backbones.MobileNetV1;
+
+    /// <summary>The resnet18 backbone's ONNX file; null: <see cref="Weights.ResNet18Onnx.DefaultPath"/> (next to the program).</summary>
+    public string? BackboneFile { get; init; }
+
     /// <summary>Side of the square RGB images the learner takes (a multiple of 32).</summary>
     public int ImageSize { get; init; } = 128;
 

@@ -12,7 +12,7 @@ namespace Ar1Star.Model;
 public static class BatchRenormCalibration
 {
     /// <summary>Re-estimates the running statistics of every BRN layer from <paramref name="set"/>, exactly.</summary>
-    public static void Recalibrate(MobileNetV1 model, IPatternSet set, int chunkSize, Device device)
+    public static void Recalibrate(SplitNetwork model, IPatternSet set, int chunkSize, Device device)
     {
         var layers = model.BatchRenorms.ToList();
         var saved = layers.Select(b => (b.Momentum, b.RMax, b.DMax, b.IncStep)).ToList();

@@ -10,7 +10,7 @@ namespace Ar1Star.Model;
 public static class BatchRenormSchedule
 {
     /// <summary>Per layer, in network order: momentum, r_max, d_max, inc_step.</summary>
-    public static StateDict StateDict(MobileNetV1 model)
+    public static StateDict StateDict(SplitNetwork model)
     {
         var state = new StateDict();
         state.Set("layers", model.BatchRenorms.Select(b => new[] { b.Momentum, b.RMax, b.DMax, b.IncStep }).ToArray());
@@ -18,7 +18,7 @@ public static class BatchRenormSchedule
     }
 
     /// <exception cref="StateException">The state has another number of layers or values per layer.</exception>
-    public static void LoadStateDict(MobileNetV1 model, StateDict state)
+    public static void LoadStateDict(SplitNetwork model, StateDict state)
     {
         var layers = state.Value<double[][]>("layers");
         var brns = model.BatchRenorms.ToList();

@@ -14,13 +14,13 @@ namespace Ar1Star.Model;
 /// </summary>
 public sealed class LatentEncoder : IDisposable
 {
-    private readonly MobileNetV1 model;
+    private readonly SplitNetwork model;
     // Keyed by reference: a pattern set is cached for as long as the caller has not forgotten it.
     private readonly Dictionary<IPatternSet, Tensor> cache = new(ReferenceEqualityComparer.Instance);
     private FoldedConvStack? folded;
 
     /// <summary>An encoder through <paramref name="model"/>'s frozen lat_features, caching latents when <paramref name="cache"/> is set.</summary>
-    public LatentEncoder(MobileNetV1 model, Device device, bool cache, int chunkSize = 128, bool fold = true)
+    public LatentEncoder(SplitNetwork model, Device device, bool cache, int chunkSize = 128, bool fold = true)
     {
         this.model = model;
         Device = device;

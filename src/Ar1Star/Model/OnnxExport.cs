@@ -33,7 +33,7 @@ public static class OnnxExport
     /// <param name="model">The network; its parameters are read, never changed.</param>
     /// <param name="learnt">Per class, whether it is among the classes learnt (the probabilities' support).</param>
     /// <param name="metadata">Key/value pairs stored in the model's metadata_props (class names, ...).</param>
-    public static ModelProto Build(MobileNetV1 model, IReadOnlyList<bool> learnt, IReadOnlyDictionary<string, string> metadata)
+    public static ModelProto Build(SplitNetwork model, IReadOnlyList<bool> learnt, IReadOnlyDictionary<string, string> metadata)
     {
         long classes = model.Output.weight!.shape[0];
         if (learnt.Count != classes)
@@ -50,7 +50,7 @@ public static class OnnxExport
                 ConvBlock block => ConvRelu(graph, block, i, x),
                 GlobalAveragePool pool => graph.Node("AveragePool", [x], Ints("kernel_shape", pool.Kernel, pool.Kernel),
                     Ints("strides", pool.Kernel, pool.Kernel)),
-                var other => throw new NotSupportedException($"layer {i} ({other.GetType().Name}) has no ONNX form here"),
+                var other => throw new NotSupportedException($"ONNX export covers the mobilenetv1 backbone only: layer {i} ({other.GetType().Name}) has no ONNX form here"),
             };
         x = graph.Node("Flatten", [x], Int("axis", 1));
         graph.Node("Gemm", [x, graph.Constant("output.weight", model.Output.weight!)], [Int("transB", 1)], LogitsName);

@@ -59,7 +59,7 @@ internal interface IStrategyComponent : IDisposable
 /// <param name="Model">The network being trained.</param>
 /// <param name="NewLabels">Labels of the batch's own patterns.</param>
 /// <param name="ReplayedLabels">Labels of the replayed patterns (none without replay).</param>
-internal sealed record BatchStart(int Index, MobileNetV1 Model, IReadOnlyList<int> NewLabels, IReadOnlyList<int> ReplayedLabels);
+internal sealed record BatchStart(int Index, SplitNetwork Model, IReadOnlyList<int> NewLabels, IReadOnlyList<int> ReplayedLabels);
 
 /// <summary>What one training step feeds the loss.</summary>
 /// <param name="Logits">The network's outputs (in the graph).</param>
@@ -79,5 +79,5 @@ internal sealed record TrainingStepInputs(Tensor Logits, Tensor Labels, Tensor? 
 /// <param name="LatentTrains">Whether lat_features trained on this batch.</param>
 /// <param name="Encoder">The latent encoder.</param>
 /// <param name="MbSize">mb_size.</param>
-internal sealed record BatchEnd(int Index, MobileNetV1 Model, IPatternSet Batch, int[] Labels, MiniBatchPlan Plan, int[] Order, int[] Shuffle,
+internal sealed record BatchEnd(int Index, SplitNetwork Model, IPatternSet Batch, int[] Labels, MiniBatchPlan Plan, int[] Order, int[] Shuffle,
     IReadOnlyList<Tensor> Collected, bool LatentTrains, LatentEncoder Encoder, int MbSize);

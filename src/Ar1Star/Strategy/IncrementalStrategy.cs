@@ -21,7 +21,7 @@ public sealed record TrainingIteration(int Batch, int Epoch, int Iteration, long
 /// </summary>
 public sealed partial class IncrementalStrategy : IDisposable
 {
-    private readonly MobileNetV1 model;
+    private readonly SplitNetwork model;
     private readonly Ar1Config config;
     private readonly LatentEncoder encoder;
     private readonly Random random;
@@ -34,7 +34,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     private optim.Optimizer? optimizer;
     private long globalStep;
 
-    private IncrementalStrategy(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions precision, bool live,
+    private IncrementalStrategy(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions precision, bool live,
         Func<IncrementalStrategy, IReadOnlyList<IStrategyComponent>> compose)
     {
         Live = live;
@@ -60,7 +60,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// <paramref name="live"/>: the live learner's replay (<see cref="Live"/>), false computes what the spec's experiment does.
     /// </summary>
     /// <exception cref="ConfigException">strategy names no preset.</exception>
-    public static IncrementalStrategy Create(MobileNetV1 model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false)
+    public static IncrementalStrategy Create(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false)
     {
         var preset = config.Preset;
         return new(model, config, encoder, random, precision ?? PrecisionOptions.Default, live, s => s.Compose(preset));
@@ -145,6 +145,20 @@ public sealed partial class IncrementalStrategy : IDisposable
         public List<Tensor> Collected { get; } = [];
     }
 
+    /// <summary>Fewest SGD steps a live batch runs (docs/live-learning.md#live-differences).</summary>
+    public const int MinLiveSteps = 32;
+
+    /// <summary>
+    /// init_train_ep or inc_train_ep; live, enough more epochs for <see cref="MinLiveSteps"/> steps: a
+    /// teach of 40 frames into a small memory is one mini-batch an epoch, four SGD steps in all,
+    /// which leave the new class's row (restarted from zero by CWR*) behind its neighbours'.
+    /// </summary>
+    private int Epochs(int batchIndex, MiniBatchPlan plan)
+    {
+        int epochs = batchIndex == 0 ? config.InitTrainEp : config.IncTrainEp;
+        return Live && plan.Iterations > 0 ? Math.Max(epochs, (MinLiveSteps + plan.Iterations - 1) / plan.Iterations) : epochs;
+    }
+
     /// <summary>Trains on incremental batch <paramref name="batchIndex"/> and consolidates: begin, epochs, end.</summary>
     public void TrainOnBatch(int batchIndex, IPatternSet batch)
     {
@@ -160,7 +174,7 @@ public sealed partial class IncrementalStrategy : IDisposable
         Sampling.Shuffle(shuffle, random);
         int[] order = shuffle.Select(p => padded[p]).ToArray();
         var current = new BatchInProgress(batchIndex, batch, labels, replaying is not null, LatentTrains(batchIndex), plan, order, shuffle,
-            batchIndex == 0 ? config.InitTrainEp : config.IncTrainEp);
+            Epochs(batchIndex, plan));
         try
         {
             for (int epoch = 0; epoch < current.Epochs; epoch++)

@@ -1,89 +1,75 @@
-using Ar1Star.Data;
 using Ar1Star.Learner;
-using Ar1Star.Tests.Cli;
+using Ar1Star.Tests.Model;
 using Ar1Star.Weights;
 
 namespace Ar1Star.Tests.Learner;
 
 /// <summary>
 /// The live learner on real photos, taught as a camera app teaches: one class of Fashion-MNIST per
-/// Learn call, the built-in weights (docs/live-learning.md). Before issue 22 both presets ended
-/// answering the newest class for every input.
+/// Learn call (docs/live-learning.md). Before issue 22 both presets ended answering the newest
+/// class for every input. On the resnet18 backbone (ImageNet weights); the mobilenetv1
+/// backbone's built-in weights do not keep enough of real photos for these floors
+/// (docs/live-learning.md#what-is-left).
 /// </summary>
 public class RealImageLearningTests
 {
-    // 32 px and 40 images a class keep a stream of ten teaches near a minute on two cores (the
-    // built-in pretraining at 32 px, shared by both presets, is most of it).
-    private const int Size = 32, TrainPerClass = 40, TestPerClass = 40;
+    // 64 px (ResNet18's total stride is 32: 32 px would leave one feature cell) and 40 images a
+    // class keep each stream of ten teaches to seconds of encoding on two cores.
+    private const int Size = 64, TrainPerClass = 40, TestPerClass = 40;
 
-    // Fails today at 40 images a class: after the third teach the first class still takes 98% of
-    // the answers (docs/live-learning.md, "What is left"); enabled once the live learner passes it.
-    [FashionMnistTheory(Skip = "issue 22 is open: the realtime preset's first class still takes nearly every answer after three 40-image teaches (docs/live-learning.md)")]
+    [RealImagesTheory]
     [InlineData(LearnerPresets.RealtimeName)]
-    // The default preset no longer answers the newest class for everything, but at the spec's
-    // inc_lr (5e-5) its output layer barely moves on a stream of 100-image teaches: near chance
-    // (docs/live-learning.md, "What is left"). Add it here once it learns.
-    public void TaughtOneClassAtATimeAnswersDependOnTheImageAndEarlierClassesStayRecognised(string preset)
+    [InlineData(LearnerPresets.DefaultName)]
+    public void EveryClassTaughtStaysRecognisedAfterTheLaterOnesAndAnswersDependOnTheImage(string preset)
     {
         var (trainX, trainY) = FashionMnist.Load("train", TrainPerClass, Size);
         var (testX, testY) = FashionMnist.Load("t10k", TestPerClass, Size);
         using var learner = ContinualLearner.Create(new LearnerOptions
         {
             Config = LearnerPresets.Get(preset) with { UseCuda = false },
-            Weights = InitialWeights.Builtin,
+            Backbone = Backbones.ResNet18,
             ImageSize = Size,
-            CacheDir = CliProcess.TestCacheDir,
         });
-        int[] predicted = [];
-        for (int c = 0; c < FashionMnist.Classes; c++)
+        // A shuffled order: the classes' difficulty does not follow their labels.
+        int[] order = [3, 7, 0, 9, 5, 1, 8, 2, 6, 4];
+        var recall = new Dictionary<int, double>();
+        string figures = "";
+        for (int t = 0; t < order.Length; t++)
         {
-            learner.Learn(trainX.Where((_, i) => trainY[i] == c).ToArray(), c);
-            predicted = Answers(learner, testX, testY, c);
-            if (c < 2) continue;
-            // The collapse this guards against: one class (the newest) for every image.
-            var shares = predicted.GroupBy(p => p).Select(g => g.Count() / (double)predicted.Length).ToArray();
-            Assert.True(shares.Max() < MaxShare, $"{preset}, after class {c}: one class takes {shares.Max():P0} of the answers");
-            Assert.True(shares.Length >= Math.Min(c + 1, 3), $"{preset}, after class {c}: only {shares.Length} distinct answers");
+            learner.Learn(trainX.Where((_, i) => trainY[i] == order[t]).ToArray(), order[t]);
+            var taught = order[..(t + 1)];
+            var rows = Enumerable.Range(0, testY.Length).Where(i => taught.Contains(testY[i])).ToArray();
+            var answers = learner.Predict(rows.Select(i => testX[i]).ToArray(), top: 1).Select(a => a[0].Class).ToArray();
+            recall = taught.ToDictionary(c => c, c => rows.Select((r, j) => (r, j)).Where(p => testY[p.r] == c).Average(p => answers[p.j] == c ? 1.0 : 0.0));
+            figures = string.Join(' ', taught.Select(c => $"{c}:{recall[c]:P0}"));
+            // The collapse this guards against: one class (the newest, or the first) for every image.
+            double share = answers.GroupBy(a => a).Max(g => g.Count()) / (double)answers.Length;
+            Assert.True(t == 0 || share < MaxShare, $"{preset}, teach {t + 1}: one class takes {share:P0} of the answers ({figures})");
+            Assert.True(answers.Distinct().Count() >= Math.Min(t + 1, 3), $"{preset}, teach {t + 1}: answers do not depend on the image ({figures})");
         }
-        // After the whole stream, the classes taught before the last one: recognised well above
-        // chance (1 in 10) on average, and none forgotten outright.
-        var perClass = Enumerable.Range(0, FashionMnist.Classes)
-            .Select(c => Enumerable.Range(0, testY.Length).Where(i => testY[i] == c).Count(i => predicted[i] == c) / (double)TestPerClass)
-            .ToArray();
-        string figures = string.Join(' ', perClass.Select(a => a.ToString("P0")));
-        Assert.True(perClass.SkipLast(1).Average() >= EarlierClassesFloor, $"{preset}: earlier classes {figures}");
-        Assert.True(perClass.Count(a => a > 0) >= FashionMnist.Classes - 2, $"{preset}: per class {figures}");
+        // After the whole stream every class, the first taught included, is still recognised.
+        Assert.True(recall.Values.All(r => r >= Floor), $"{preset}, after the last teach: a class below {Floor:P0} ({figures})");
     }
 
-    /// <summary>Above this share of the answers one class would be taking nearly every image.</summary>
-    private const double MaxShare = 0.9;
+    /// <summary>One class taking more than this share of the answers of up to ten balanced classes is the collapse.</summary>
+    private const double MaxShare = 0.75;
 
-    /// <summary>Twice chance over ten classes.</summary>
-    private const double EarlierClassesFloor = 0.2;
-
-    /// <summary>The top class for every test image of the classes taught so far (others' images answered too: they count as wrong later).</summary>
-    private static int[] Answers(ContinualLearner learner, LearnerImage[] images, int[] labels, int upTo)
-    {
-        var rows = Enumerable.Range(0, images.Length).Where(i => labels[i] <= upTo).ToArray();
-        var all = new int[images.Length];
-        var top = learner.Predict(rows.Select(i => images[i]).ToArray(), top: 1);
-        for (int j = 0; j < rows.Length; j++) all[rows[j]] = top[j][0].Class;
-        return rows.Length == images.Length ? all : rows.Select(i => all[i]).ToArray();
-    }
+    /// <summary>
+    /// Every class after the whole stream: 2.5 times chance over ten classes. Measured on 100
+    /// images a class (docs/live-learning.md) the lowest class after a whole stream is at 45-60%
+    /// for both presets; a class forgotten, or one whose answers another takes, is near 0%.
+    /// Between teaches a class can dip lower (a new, similar class takes its answers until later
+    /// teaches replay it), so the floor is checked at the end.
+    /// </summary>
+    private const double Floor = 0.25;
 }
 
-/// <summary>A theory that needs Debian's Fashion-MNIST, skipped saying so where absent.</summary>
-internal sealed class FashionMnistTheoryAttribute : TheoryAttribute
+/// <summary>A theory that needs Debian's Fashion-MNIST and the resnet18 model file, skipped saying which is absent.</summary>
+internal sealed class RealImagesTheoryAttribute : TheoryAttribute
 {
-    public FashionMnistTheoryAttribute()
+    public RealImagesTheoryAttribute()
     {
-        if (!FashionMnist.Installed) base.Skip = FashionMnist.AbsentMessage;
-    }
-
-    /// <summary>A reason of the test's own; the data's absence, when absent, is the one shown.</summary>
-    public override string Skip
-    {
-        get => base.Skip;
-        set => base.Skip = FashionMnist.Installed ? value : FashionMnist.AbsentMessage;
+        if (!FashionMnist.Installed) Skip = FashionMnist.AbsentMessage;
+        else if (!File.Exists(ResNet18Onnx.DefaultPath)) Skip = ResNet18FactAttribute.AbsentMessage;
     }
 }

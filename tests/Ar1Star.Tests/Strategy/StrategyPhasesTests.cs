@@ -20,7 +20,8 @@ public class StrategyPhasesTests
     public void TheConfigurationPicksTheStrategyAndEachEpochEndIsTheCallersToHandle(string name, string components, int memory)
     {
         var scenario = TinyScenario.Create();
-        using var learner = ContinualLearner.Create(Tiny(name));
+        // The spec's epochs (a live learner may run more: LiveTeachesRunAtLeastMinLiveSteps).
+        using var learner = ContinualLearner.Create(Tiny(name) with { Live = false });
         Assert.Equal(components, string.Join(",", learner.Strategy.ComponentNames));
         int epochs = 0;
         learner.Strategy.EpochDone = () => epochs++;
@@ -29,6 +30,22 @@ public class StrategyPhasesTests
         learner.Learn(scenario.TrainBatches[1]);
         Assert.Equal(2 + 3, epochs);
         Assert.Equal(memory, learner.Strategy.Memory.Capacity);
+    }
+
+    [Fact]
+    public void LiveTeachesRunAtLeastMinLiveStepsInWholeEpochs()
+    {
+        var scenario = TinyScenario.Create();
+        using var learner = ContinualLearner.Create(Tiny("ar1"));
+        int epochs = 0;
+        learner.Strategy.EpochDone = () => epochs++;
+        learner.Learn(scenario.TrainBatches[0]);
+        // Whole epochs of the batch's plan, as few as give 32 steps, and never fewer than init_train_ep's 2.
+        int iterations = MiniBatchPlan.FirstBatch(scenario.TrainBatches[0].Count, TinyScenario.Config.MbSize).Iterations;
+        int expected = Math.Max(2, (IncrementalStrategy.MinLiveSteps + iterations - 1) / iterations);
+        Assert.True(expected > 2, $"the tiny batch ({iterations} iterations an epoch) must need more than init_train_ep's epochs");
+        Assert.Equal(expected, epochs);
+        Assert.Equal(expected * iterations, learner.Strategy.GlobalStep);
     }
 
     [Fact]
