@@ -85,7 +85,10 @@ public sealed partial class IncrementalStrategy : IDisposable
             if (preset.Si || config.RegLambda != 0)
                 list.Add(new SynapticIntelligence(trainable, config.RegLambda != 0 ? config.RegLambda : StrategyPreset.DefaultSiLambda));
             if (preset.Ewc) list.Add(new ElasticWeightConsolidation(trainable, config.EwcLambda));
-            if (preset.Lwf) list.Add(new LearningWithoutForgetting(model, config.LwfAlpha, config.LwfTemperature, device));
+            if (preset.Lwf)
+                list.Add(new LearningWithoutForgetting(model as MobileNetV1
+                    ?? throw new ArgumentException("strategy lwf: its teacher is a copy of a MobileNetV1; the resnet18 backbone has no lwf", nameof(model)),
+                    config.LwfAlpha, config.LwfTemperature, device));
             return list;
         }
         catch
