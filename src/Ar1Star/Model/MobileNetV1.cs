@@ -6,7 +6,7 @@ namespace Ar1Star.Model;
 
 /// <summary>
 /// MobileNetV1 (width 1.0) in pytorchcv's "mobilenet_w1" layout, split in two at the latent
-/// layer (SPEC 2): <c>lat_features</c> (layers 0..latent_layer_num, frozen) produces the latent
+/// layer (docs/algorithm.md#layer-numbering): <c>lat_features</c> (layers 0..latent_layer_num, frozen) produces the latent
 /// activations that the replay memory stores; <c>end_features</c> and <c>output</c> learn.
 /// </summary>
 public sealed class MobileNetV1 : SplitNetwork
