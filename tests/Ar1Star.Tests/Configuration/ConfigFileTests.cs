@@ -233,7 +233,7 @@ public sealed class ConfigFileTests : IDisposable
         var e = LoadFails("[DEFAULT]\nrm_sz = 10\n[a]\nseed = 1\nlatent_layer_num = 27\n", "a");
         Assert.Equal("latent_layer_num", e.Key);
         Assert.Equal(5, e.Line);
-        Assert.Equal($"{e.FilePath}:5: key 'latent_layer_num': expected an int in 0..26 (a MobileNetV1 layer below the final pool), found 27", e.Message);
+        Assert.Equal($"{e.FilePath}:5: key 'latent_layer_num': expected an int in -1..26 (a MobileNetV1 layer below the final pool, or -1 for the input itself), found 27", e.Message);
     }
 
     [Fact]
