@@ -10,7 +10,7 @@ namespace Ar1Star.Cli.Commands;
 
 /// <summary>
 /// <c>ar1 run</c>: trains on a scenario and writes results.json. The options (<see cref="RunArguments"/>)
-/// map into a <see cref="RunRequest"/>; the library resolves it (<see cref="RunResolver"/>: lowest first,
+/// map into a <see cref="RunRequest"/>; the library resolves it (<c>RunResolver</c>: lowest first,
 /// the spec defaults, the built-in benchmark's profile, <c>--config</c>, then the options given) and runs it.
 /// </summary>
 internal static class RunCommand

@@ -7,7 +7,7 @@ namespace Ar1Star.Outputs;
 /// <c>&lt;out&gt;/accuracy.png</c>: the run's test accuracy after each batch, redrawn after every batch,
 /// with its reference run's curve (<see cref="ReferenceRun"/>) when there is one.
 /// </summary>
-public sealed class AccuracyPlotFile : IRunObserver
+internal sealed class AccuracyPlotFile : IRunObserver
 {
     /// <summary>The plot's name in the run's output folder.</summary>
     public const string FileName = "accuracy.png";

@@ -13,7 +13,7 @@ namespace Ar1Star.Outputs;
 /// empty where the test set lacks the class: the accuracy matrix),
 /// rewritten atomically after every batch.
 /// </summary>
-public sealed class ResultsCsv : IRunObserver
+internal sealed class ResultsCsv : IRunObserver
 {
     /// <summary>The file's name in the run's output folder.</summary>
     public const string FileName = "results.csv";

@@ -4,7 +4,7 @@ namespace Ar1Star.Outputs;
 /// Mean and standard deviation over runs. The deviation is the sample one (divided by n - 1,
 /// as pandas' std and spreadsheets' STDEV compute it); undefined (NaN) for a single run.
 /// </summary>
-public static class RunStatistics
+internal static class RunStatistics
 {
     /// <summary>The standard deviation reported: the sample's, dividing by n - 1.</summary>
     public const string StdConvention = "sample (n - 1)";

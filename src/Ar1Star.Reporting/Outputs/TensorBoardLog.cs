@@ -15,7 +15,7 @@ namespace Ar1Star.Outputs;
 /// <c>backward_transfer</c>, <c>peak_resident_mb</c>, and the accuracy matrix as one series per
 /// class, <c>class_accuracy/NN</c>.
 /// </summary>
-public sealed class TensorBoardLog : IRunObserver
+internal sealed class TensorBoardLog : IRunObserver
 {
     /// <summary>Tag: loss of each training iteration.</summary>
     public const string TrainLoss = "train_loss";

@@ -12,7 +12,7 @@ namespace Ar1Star.Outputs;
 /// rounds wall times to whole seconds, reopens the file for every event and bins every
 /// histogram exponentially (a class histogram wants one bucket per class).
 /// </summary>
-public sealed class TensorBoardWriter : IDisposable
+internal sealed class TensorBoardWriter : IDisposable
 {
     /// <summary>Start of every event file's name (TensorBoard finds files by it).</summary>
     public const string FilePrefix = "events.out.tfevents.";

@@ -11,7 +11,7 @@ namespace Ar1Star.Progress;
 /// </summary>
 /// <param name="console">The terminal.</param>
 /// <param name="verbose">Also print every training iteration.</param>
-public sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReporter
+internal sealed class LiveReporter(IAnsiConsole console, bool verbose) : RunReporter
 {
     private ProgressTask? task;
     private string title = "";

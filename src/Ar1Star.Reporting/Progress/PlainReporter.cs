@@ -7,7 +7,7 @@ namespace Ar1Star.Progress;
 /// <summary>Line output for logs and CI: one line per batch (batch, patterns, test accuracy, seconds).</summary>
 /// <param name="output">Where the lines go.</param>
 /// <param name="verbose">Also print every training iteration.</param>
-public sealed class PlainReporter(TextWriter output, bool verbose) : RunReporter
+internal sealed class PlainReporter(TextWriter output, bool verbose) : RunReporter
 {
     /// <inheritdoc/>
     public override T Track<T>(string title, int done, int total, Func<T> work) => work();

@@ -5,7 +5,7 @@ namespace Ar1Star.Experiment;
 /// after batch i (null where the test set lacks c), and which classes each batch trained on.
 /// Rules in docs/metrics.md.
 /// </summary>
-public static class ContinualMetrics
+internal static class ContinualMetrics
 {
     /// <summary>
     /// Average forgetting (docs/metrics.md#average-forgetting): over the classes trained before the

@@ -45,11 +45,11 @@ public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool Cach
     public RunFolder? Folder { get; init; }
 
     /// <summary>Called at each named step of each batch (tests inject failures here to simulate a kill).</summary>
-    public Action<RunStep>? StepHook { get; init; }
+    internal Action<RunStep>? StepHook { get; init; }
 }
 
 /// <summary>A point in the per-batch sequence: train, evaluate, observers, results.json, checkpoint.</summary>
-public sealed record RunStep(int Batch, string Name);
+internal sealed record RunStep(int Batch, string Name);
 
 /// <summary>The experiment loop: train on each batch, evaluate, record, write results.</summary>
 public static class ExperimentRunner

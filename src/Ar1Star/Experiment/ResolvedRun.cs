@@ -16,7 +16,7 @@ namespace Ar1Star.Experiment;
 /// <param name="CacheDir">Where cached artefacts are.</param>
 /// <param name="Precision">Number formats of the training step and the replay memory.</param>
 /// <param name="MaxBatches">Stop after this many batches (null: all).</param>
-public sealed record ResolvedRun(Ar1Config Config, Core50Options? Data, int ProtocolRun, SyntheticCore50Options Benchmark,
+internal sealed record ResolvedRun(Ar1Config Config, Core50Options? Data, int ProtocolRun, SyntheticCore50Options Benchmark,
     InitialWeights Weights, string CacheDir, PrecisionOptions Precision, int? MaxBatches)
 {
     /// <summary>The run settings besides the configuration, as the checkpoint records and compares them.</summary>

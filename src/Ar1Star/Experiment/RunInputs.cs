@@ -8,7 +8,7 @@ namespace Ar1Star.Experiment;
 /// (a label beyond num_classes, a missing or damaged image in the next batch or the test set)
 /// stops the run with an error naming it instead of after an earlier run was replaced.
 /// </summary>
-public static class RunInputs
+internal static class RunInputs
 {
     /// <param name="scenario">The data.</param>
     /// <param name="config">The resolved configuration.</param>

@@ -15,7 +15,7 @@ namespace Ar1Star.Experiment;
 /// the config file, then the options given. On resume the checkpoint's settings take the place of
 /// defaults, profile and file, and a given option that differs from them is refused, naming each key.
 /// </summary>
-public static class RunResolver
+internal static class RunResolver
 {
     /// <param name="request">What was asked.</param>
     /// <param name="run">The protocol run of this run of the plan (null: not given).</param>

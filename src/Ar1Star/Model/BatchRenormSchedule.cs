@@ -7,7 +7,7 @@ namespace Ar1Star.Model;
 /// and their growth, which change as training goes on) as one state dict; their running
 /// statistics are buffers of the model and travel with its weights.
 /// </summary>
-public static class BatchRenormSchedule
+internal static class BatchRenormSchedule
 {
     /// <summary>Per layer, in network order: momentum, r_max, d_max, inc_step.</summary>
     public static StateDict StateDict(SplitNetwork model)

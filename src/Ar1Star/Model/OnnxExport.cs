@@ -14,7 +14,7 @@ namespace Ar1Star.Model;
 /// <see cref="FoldedConvStack"/>; outputs the logits [N, num_classes] and, second, the softmax
 /// over the classes learnt so far (unlearnt classes get probability 0).
 /// </summary>
-public static class OnnxExport
+internal static class OnnxExport
 {
     /// <summary>The graph's input: RGB pixels in 0..255.</summary>
     public const string InputName = "pixels";

@@ -7,7 +7,7 @@ namespace Ar1Star.Model;
 /// the [O, C] weight, transposed. Same sums as the convolution up to float rounding, through
 /// BLAS instead of oneDNN's 1x1 kernels; which layers take it is <see cref="Kernels.ProductRoute"/>'s rule.
 /// </summary>
-public static class PointwiseConvolution
+internal static class PointwiseConvolution
 {
     /// <summary>Largest map (H x W) computed as a matrix product off the CPU: 8x8.</summary>
     public const long MaxPixels = 64;

@@ -13,7 +13,7 @@ namespace Ar1Star.Runtime;
 /// call <see cref="TrimIfGrown"/>, which trims only once the resident set has outgrown the loop's
 /// working set by <see cref="GrowthAllowance"/>. Elsewhere than glibc all of it does nothing.
 /// </summary>
-public static class NativeHeap
+internal static class NativeHeap
 {
     /// <summary>glibc's largest mmap threshold (64-bit): blocks below it come from the heap's arenas.</summary>
     public const int MmapThreshold = 32 << 20;

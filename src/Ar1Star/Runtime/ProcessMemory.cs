@@ -6,7 +6,7 @@ namespace Ar1Star.Runtime;
 /// Resident set size of this process, native allocations (LibTorch's tensors) included, which
 /// the .NET GC does not see. Linux: /proc/self/status; elsewhere the runtime's working set.
 /// </summary>
-public static class ProcessMemory
+internal static class ProcessMemory
 {
     private const string Status = "/proc/self/status";
 

@@ -8,7 +8,7 @@ namespace Ar1Star.State;
 /// Named tensors in one file: a magic tag, the count, then per tensor its name and TorchSharp's
 /// own tensor encoding (dtype, shape, raw bytes), so values come back bit for bit.
 /// </summary>
-public static class TensorArchive
+internal static class TensorArchive
 {
     private const string Magic = "AR1TENSORS1";
 

@@ -1,7 +1,7 @@
 namespace Ar1Star.Storage;
 
 /// <summary>Where downloaded and generated artefacts (datasets, weights, pretraining) are kept unless told otherwise.</summary>
-public static class CacheFolder
+internal static class CacheFolder
 {
     /// <summary>$XDG_CACHE_HOME/ar1star or ~/.cache/ar1star.</summary>
     public static string Default =>

@@ -9,7 +9,7 @@ namespace Ar1Star.Storage;
 /// <param name="Size">Its size in bytes.</param>
 /// <param name="LastWriteUtc">Its last-write time.</param>
 /// <param name="CheckedUtc">When it was stamped (just before its digest was computed).</param>
-public sealed record FileStamp(string Path, long Size, DateTime LastWriteUtc, DateTime CheckedUtc)
+internal sealed record FileStamp(string Path, long Size, DateTime LastWriteUtc, DateTime CheckedUtc)
 {
     // Write times advance in clock ticks (a few ms on Linux, 2 s on FAT): a write in the tick of the
     // check would keep the time it stamped, so only a file last written well before its check is trusted.

@@ -16,7 +16,7 @@ public sealed partial class IncrementalStrategy
     public long GlobalStep
     {
         get => globalStep;
-        set => globalStep = value;
+        internal set => globalStep = value;
     }
 
     /// <summary>The strategy's state (tensors are views into live state, valid until the next step).</summary>

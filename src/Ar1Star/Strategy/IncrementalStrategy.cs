@@ -111,7 +111,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// <summary>The latent replay memory (empty, of capacity 0, for strategies without replay).</summary>
     public LatentReplayMemory Memory => replay?.Memory ?? noMemory;
     /// <summary>Synaptic Intelligence (null when the strategy has none).</summary>
-    public SynapticIntelligence? Si => Component<SynapticIntelligence>();
+    internal SynapticIntelligence? Si => Component<SynapticIntelligence>();
 
     /// <summary>The component of type <typeparamref name="T"/> (CwrStar, SynapticIntelligence; inside the assembly also EWC and LwF), or null when the strategy has none.</summary>
     public T? Component<T>() where T : class => components.OfType<T>().FirstOrDefault();
@@ -200,7 +200,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// new patterns and, with replay, the memory's, counted apart: docs/algorithm.md#cwr-star-reference-and-paper;
     /// LwF's teacher).
     /// </summary>
-    public void BeginBatch(int batchIndex, IEnumerable<int> newLabels, IEnumerable<int>? replayedLabels = null)
+    internal void BeginBatch(int batchIndex, IEnumerable<int> newLabels, IEnumerable<int>? replayedLabels = null)
     {
         // The spec freezes lat_features from batch 0; freeze_from_batch 1 lets a randomly
         // initialised network learn its lower layers on batch 0 first.
@@ -220,7 +220,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// latent layer, cross-entropy plus the components' terms, backward, SGD step. Call after
     /// <see cref="BeginBatch"/>; returns the loss and the logits (in the caller's dispose scope).
     /// </summary>
-    public (Tensor Loss, Tensor Logits) TrainStep(Tensor latents, Tensor labels)
+    internal (Tensor Loss, Tensor Logits) TrainStep(Tensor latents, Tensor labels)
     {
         var stepType = Precision.Train == TrainPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         if (latents.dtype != stepType) latents = latents.to(stepType);

@@ -13,7 +13,7 @@ public enum TrainPrecision
 }
 
 /// <summary>The <c>auto</c> training precision: a rule on the CPU's features, never a timing.</summary>
-public static class TrainPrecisionRule
+internal static class TrainPrecisionRule
 {
     /// <summary>
     /// bf16 where the CPU has native BF16 dot products that oneDNN uses (docs/performance.md#bf16-auto),

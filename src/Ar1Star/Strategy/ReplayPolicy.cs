@@ -12,7 +12,7 @@ public enum ReplayPolicy
 }
 
 /// <summary>The rm_policy values as params.cfg spells them.</summary>
-public static class ReplayPolicies
+internal static class ReplayPolicies
 {
     /// <exception cref="ArgumentException">Not one of the two values.</exception>
     public static ReplayPolicy Parse(string key) => key switch

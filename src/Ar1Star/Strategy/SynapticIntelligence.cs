@@ -11,7 +11,7 @@ namespace Ar1Star.Strategy;
 /// Covers the parameters above the freeze point whose name has neither "bn" nor "output"
 /// (the reference also took frozen ones, which crashes: docs/algorithm.md#synaptic-intelligence).
 /// </summary>
-public sealed class SynapticIntelligence : IStrategyComponent
+internal sealed class SynapticIntelligence : IStrategyComponent
 {
     /// <summary>Importance cap (the reference's clip_to).</summary>
     public const double MaxImportance = 0.001;

@@ -8,7 +8,7 @@ namespace Ar1Star.Weights;
 /// layers 2u-1 and 2u are unit u's <c>dw_conv</c> and <c>pw_conv</c>, numbered per stage
 /// (<c>features.stage4.unit5.dw_conv</c> is layer 19).
 /// </summary>
-public static class PytorchcvMobileNet
+internal static class PytorchcvMobileNet
 {
     /// <summary>Units per stage (stages 1..5), 13 in all.</summary>
     private static readonly int[] StageUnits = [1, 2, 2, 6, 2];

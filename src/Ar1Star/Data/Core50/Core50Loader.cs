@@ -4,7 +4,7 @@ namespace Ar1Star.Data.Core50;
 /// Turns a CORe50 dataset root into a <see cref="Scenario"/> the runner trains on, from either
 /// official form; images are read lazily and decoded ahead of training.
 /// </summary>
-public static class Core50Loader
+internal static class Core50Loader
 {
     /// <summary>The scenario of one protocol run, from whichever form the options name or the folder holds.</summary>
     /// <param name="options">Where the dataset is and which protocol run to load.</param>

@@ -4,7 +4,7 @@ namespace Ar1Star.Data.Core50;
 /// The patterns of one batch (or the test set) before any image is read: a key per pattern
 /// (a relative PNG path, or an index into the image array) and its label.
 /// </summary>
-public sealed record PatternList<TKey>(IReadOnlyList<TKey> Keys, IReadOnlyList<int> Labels)
+internal sealed record PatternList<TKey>(IReadOnlyList<TKey> Keys, IReadOnlyList<int> Labels)
 {
     /// <summary>Number of patterns.</summary>
     public int Count => Keys.Count;

@@ -4,7 +4,7 @@ using SkiaSharp;
 namespace Ar1Star.Data.Core50;
 
 /// <summary>Lossless PNG to and from the HWC uint8 RGB layout of <see cref="IPatternSet"/>.</summary>
-public static class PngCodec
+internal static class PngCodec
 {
     /// <summary>Largest side of a data set's square images (docs/limits.md): 8x CORe50's 128.</summary>
     public const int MaxSide = 1024;

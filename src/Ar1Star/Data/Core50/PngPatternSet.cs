@@ -6,7 +6,7 @@ namespace Ar1Star.Data.Core50;
 /// Patterns stored as PNG files under the images folder, decoded when read, on every core:
 /// the PNG form of CORe50 (<c>core50_128x128/sS/oO/C_SS_OO_FFF.png</c>).
 /// </summary>
-public sealed class PngPatternSet : IPatternSet
+internal sealed class PngPatternSet : IPatternSet
 {
     private readonly string folder;
     private readonly string[] paths;

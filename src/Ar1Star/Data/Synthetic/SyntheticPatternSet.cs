@@ -4,7 +4,7 @@ namespace Ar1Star.Data.Synthetic;
 /// A list of synthetic frames whose pixels are rendered when read, so the whole benchmark
 /// costs only its frame list in memory.
 /// </summary>
-public sealed class SyntheticPatternSet : IPatternSet
+internal sealed class SyntheticPatternSet : IPatternSet
 {
     private readonly SyntheticRenderer _renderer;
     private readonly SyntheticFrame[] _frames;

@@ -16,7 +16,7 @@ namespace Ar1Star.Model.Kernels;
 /// workers, had shown the kernel ahead.) On lat_features' large maps it lost outright, where
 /// oneDNN's blocking of the map pays.
 /// </summary>
-public static class DepthwiseConvolution
+internal static class DepthwiseConvolution
 {
     /// <summary>Largest input map (H x W) the kernel is used on: 8x8.</summary>
     public const long MaxPixels = 64;

@@ -96,7 +96,7 @@ public static class ProductRoute
     /// Times both routes on a 512 -> 512 layer over 16 images of 8x8 (the step's shapes at a
     /// sixteenth of the rows), for the bench's log: the route itself never depends on it.
     /// </summary>
-    public static ProductRouteRates Measure()
+    internal static ProductRouteRates Measure()
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -142,4 +142,4 @@ internal enum PointwiseRouteChoice
 }
 
 /// <summary>What one measurement gave each route, in GFLOP/s.</summary>
-public sealed record ProductRouteRates(double ProductGflops, double ConvolutionGflops);
+internal sealed record ProductRouteRates(double ProductGflops, double ConvolutionGflops);
