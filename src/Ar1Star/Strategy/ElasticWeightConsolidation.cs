@@ -135,14 +135,8 @@ internal sealed class ElasticWeightConsolidation : IStrategyComponent
     public StateDict StateDict()
     {
         var state = new StateDict();
-        state.Set("parameters", Names);
+        ParameterState.Save(state, Names, ("mean_fisher", meanFisher), ("importance", importance), ("theta_star", thetaStar));
         state.Set("batches", batches);
-        for (int k = 0; k < theta.Length; k++)
-        {
-            state.Set($"mean_fisher.{Names[k]}", meanFisher[k]);
-            state.Set($"importance.{Names[k]}", importance[k]);
-            state.Set($"theta_star.{Names[k]}", thetaStar[k]);
-        }
         return state;
     }
 
@@ -150,17 +144,9 @@ internal sealed class ElasticWeightConsolidation : IStrategyComponent
     /// <exception cref="StateException">It covers other parameters or shapes.</exception>
     public void LoadStateDict(StateDict state)
     {
-        var names = state.Value<string[]>("parameters");
-        if (!names.SequenceEqual(Names))
-            throw state.Invalid("parameters", $"are [{string.Join(", ", names)}], expected [{string.Join(", ", Names)}]");
+        var saved = ParameterState.Read(state, Names, theta, "mean_fisher", "importance", "theta_star");
         int savedBatches = state.Value<int>("batches");
-        Tensor[] Of(string part) => Names.Select((n, k) =>
-        {
-            var t = state.Tensor($"{part}.{n}");
-            return t.shape.SequenceEqual(theta[k].shape) ? t
-                : throw state.Invalid($"{part}.{n}", $"has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", theta[k].shape)}]");
-        }).ToArray();
-        var (savedMean, savedImportance, savedThetaStar) = (Of("mean_fisher"), Of("importance"), Of("theta_star"));
+        var (savedMean, savedImportance, savedThetaStar) = (saved[0], saved[1], saved[2]);
         using var _ = no_grad();
         for (int k = 0; k < theta.Length; k++)
         {

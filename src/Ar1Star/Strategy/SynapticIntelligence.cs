@@ -107,14 +107,8 @@ internal sealed class SynapticIntelligence : IStrategyComponent
     public StateDict StateDict()
     {
         var state = new StateDict();
-        state.Set("parameters", Names);
+        ParameterState.Save(state, Names, ("cumulative", cumulative), ("importance", importance), ("theta_star", thetaStar));
         state.Set("has_importance", hasImportance);
-        for (int k = 0; k < theta.Length; k++)
-        {
-            state.Set($"cumulative.{Names[k]}", cumulative[k]);
-            state.Set($"importance.{Names[k]}", importance[k]);
-            state.Set($"theta_star.{Names[k]}", thetaStar[k]);
-        }
         return state;
     }
 
@@ -122,17 +116,9 @@ internal sealed class SynapticIntelligence : IStrategyComponent
     /// <exception cref="StateException">It covers other parameters or shapes.</exception>
     public void LoadStateDict(StateDict state)
     {
-        var names = state.Value<string[]>("parameters");
-        if (!names.SequenceEqual(Names))
-            throw state.Invalid("parameters", $"are [{string.Join(", ", names)}], expected [{string.Join(", ", Names)}]");
+        var saved = ParameterState.Read(state, Names, theta, "cumulative", "importance", "theta_star");
         bool savedHasImportance = state.Value<bool>("has_importance");
-        Tensor[] Of(string part) => Names.Select((n, k) =>
-        {
-            var t = state.Tensor($"{part}.{n}");
-            return t.shape.SequenceEqual(theta[k].shape) ? t
-                : throw state.Invalid($"{part}.{n}", $"has shape [{string.Join(", ", t.shape)}], expected [{string.Join(", ", theta[k].shape)}]");
-        }).ToArray();
-        var (savedCumulative, savedImportance, savedThetaStar) = (Of("cumulative"), Of("importance"), Of("theta_star"));
+        var (savedCumulative, savedImportance, savedThetaStar) = (saved[0], saved[1], saved[2]);
         using var _ = no_grad();
         for (int k = 0; k < theta.Length; k++)
         {
