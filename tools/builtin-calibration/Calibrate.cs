@@ -19,7 +19,9 @@ using static TorchSharp.torch;
 int size = int.Parse(args[0]);
 int frames = int.Parse(args[1]);
 int testFrames = int.Parse(args[2]);
-var budget = new BuiltinPretraining.Budget(int.Parse(args[3]), int.Parse(args[4]));
+var budget = new BuiltinPretraining.Budget(int.Parse(args[3]), int.Parse(args[4]),
+    Worlds: int.Parse(Environment.GetEnvironmentVariable("PRE_WORLDS") ?? "1"), ShapeLabels: Environment.GetEnvironmentVariable("PRE_SHAPES") == "1",
+    Augment: Environment.GetEnvironmentVariable("PRE_AUGMENT") == "1");
 int batches = int.Parse(args[5]);
 string[] strategies = args.Length > 6 ? args[6].Split(',', StringSplitOptions.RemoveEmptyEntries).Where(a => a != "-").ToArray() : ["ar1", "naive"];
 int every = args.Length > 7 ? int.Parse(args[7]) : 10;
@@ -30,7 +32,7 @@ if (Environment.GetEnvironmentVariable("LAT") is { } layer) config = config with
 Console.WriteLine($"size {size} frames {frames}/{testFrames} pretraining {budget} batches {batches} threads {get_num_threads()} inc_lr {config.IncLr} rm_sz {config.RmSz} lat {config.LatentLayerNum}");
 
 var device = CPU;
-string weights = Path.Combine(Path.GetTempPath(), $"calib-s{size}-{budget.FramesPerUnit}-{budget.Epochs}-v{Environment.GetEnvironmentVariable("PRE_TAG") ?? "0"}.weights");
+string weights = Path.Combine(Path.GetTempPath(), $"calib-s{size}-{budget.FramesPerUnit}-{budget.Epochs}{(budget.Worlds > 1 ? $"-w{budget.Worlds}" : "")}{(budget.ShapeLabels ? "-shapes" : "")}{(budget.Augment ? "-aug" : "")}-v{Environment.GetEnvironmentVariable("PRE_TAG") ?? "0"}.weights");
 var clock = Stopwatch.StartNew();
 if (!File.Exists(weights))
 {

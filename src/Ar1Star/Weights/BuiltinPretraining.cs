@@ -17,8 +17,13 @@ namespace Ar1Star.Weights;
 /// </summary>
 public static class BuiltinPretraining
 {
-    /// <summary>How much of the other world the pretraining sees: frames per (session, object) and epochs.</summary>
-    public sealed record Budget(int FramesPerUnit, int Epochs);
+    /// <summary>
+    /// How much of the other worlds the pretraining sees: frames per (session, object), epochs,
+    /// how many worlds (each its own seed: its own object colours and markings, its own sessions'
+    /// backgrounds and lighting), and whether the label is the object of its world or only its
+    /// shape family, the one thing every world's objects share (docs/experiments-compare.md#builtin-calibration).
+    /// </summary>
+    public sealed record Budget(int FramesPerUnit, int Epochs, int Worlds = 1, bool ShapeLabels = false, bool Augment = false);
 
     /// <summary>What <c>ar1 run</c> uses (and caches).</summary>
     public static Budget Default { get; } = new(FramesPerUnit: 4, Epochs: 6);
@@ -34,7 +39,7 @@ public static class BuiltinPretraining
     public const int MiniBatch = 64;
     /// <summary>SGD learning rate of the pretraining.</summary>
     public const double LearningRate = 0.02;
-    private const int SeedOffset = 7919;
+    internal const int SeedOffset = 7919;
 
     /// <summary>Where the weights for this image size, split and seed are kept.</summary>
     public static string CachePath(string cacheDir, int imageSize, int latentLayerNum, int numClasses, int seed) =>
@@ -92,14 +97,9 @@ public static class BuiltinPretraining
     /// <summary>Trains the whole network as a plain BatchNorm classifier, then calibrates its statistics.</summary>
     public static void Pretrain(MobileNetV1 model, int seed, Device device, Budget budget, Action<string>? log = null)
     {
-        int framesPerUnit = budget.FramesPerUnit, epochs = budget.Epochs;
-        var world = new SyntheticCore50Options { ImageSize = model.ImageSize, FramesPerUnit = framesPerUnit, Seed = seed + SeedOffset };
-        var frames = Enumerable.Range(1, SyntheticCore50.Sessions)
-            .SelectMany(s => Enumerable.Range(0, SyntheticCore50Options.Objects)
-                .SelectMany(o => Enumerable.Range(0, framesPerUnit).Select(f => new SyntheticFrame(o, s, f))))
-            .ToList();
+        int epochs = budget.Epochs;
         // Rendered once: every epoch visits every image.
-        var set = InMemoryPatternSet.CopyOf(new SyntheticPatternSet(world, frames));
+        var set = RenderWorlds(model.ImageSize, seed, budget);
         var labels = set.Labels.ToArray();
         var random = new Random(seed + SeedOffset);
         ParameterFreezing.Unfreeze(model);
@@ -119,7 +119,9 @@ public static class BuiltinPretraining
                 using var scope = NewDisposeScope();
                 var idx = order.AsSpan(it * MiniBatch, MiniBatch);
                 var y = Preprocessing.LoadLabels(labels, idx, device);
-                var loss = nn.functional.cross_entropy(model.forward(Preprocessing.Load(set, idx, device)), y);
+                var x = Preprocessing.Load(set, idx, device);
+                if (budget.Augment) x = Augment(x, random);
+                var loss = nn.functional.cross_entropy(model.forward(x), y);
                 sgd.zero_grad();
                 loss.backward();
                 sgd.step();
@@ -131,5 +133,54 @@ public static class BuiltinPretraining
             log?.Invoke($"  pretraining epoch {epoch + 1}/{epochs}: loss {lossSum / iterations:F3}");
         }
         BatchRenormCalibration.Recalibrate(model, set, MiniBatch, device);
+    }
+
+    /// <summary>Every frame of every (session, object) unit of the pretraining's worlds, in memory.</summary>
+    internal static InMemoryPatternSet RenderWorlds(int imageSize, int seed, Budget budget)
+    {
+        var frames = Enumerable.Range(1, SyntheticCore50.Sessions)
+            .SelectMany(s => Enumerable.Range(0, SyntheticCore50Options.Objects)
+                .SelectMany(o => Enumerable.Range(0, budget.FramesPerUnit).Select(f => new SyntheticFrame(o, s, f))))
+            .ToList();
+        int bytes = imageSize * imageSize * 3, perWorld = frames.Count;
+        var pixels = new byte[(long)budget.Worlds * perWorld * bytes];
+        var labels = new int[budget.Worlds * perWorld];
+        for (int w = 0; w < budget.Worlds; w++)
+        {
+            // World 0 is the one earlier versions pretrained on; the others follow it by seed.
+            var world = new SyntheticCore50Options { ImageSize = imageSize, FramesPerUnit = budget.FramesPerUnit, Seed = seed + SeedOffset + w * SeedOffset };
+            var set = new SyntheticPatternSet(world, frames);
+            set.ReadImages(Enumerable.Range(0, perWorld).ToArray(), pixels.AsSpan(w * perWorld * bytes, perWorld * bytes));
+            for (int i = 0; i < perWorld; i++)
+                labels[w * perWorld + i] = budget.ShapeLabels ? SyntheticCore50.CategoryOf(set.Labels[i]) : set.Labels[i];
+        }
+        return new InMemoryPatternSet(pixels, labels, imageSize);
+    }
+
+    /// <summary>
+    /// Another session's light on every image, and half of them mirrored: a gain per image and
+    /// channel (brightness times tint, wider than a session's), so the features cannot lean on an
+    /// exact colour (docs/experiments-compare.md#builtin-calibration). Drawn from the pretraining's
+    /// own seeded generator.
+    /// </summary>
+    internal static Tensor Augment(Tensor x, Random random)
+    {
+        int n = (int)x.shape[0];
+        var gains = new float[n * 3];
+        var flips = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            double brightness = 0.6 + 0.7 * random.NextDouble();
+            for (int c = 0; c < 3; c++) gains[i * 3 + c] = (float)(brightness * (0.8 + 0.4 * random.NextDouble()));
+            flips[i] = random.NextDouble() < 0.5;
+        }
+        var device = x.device;
+        var gain = tensor(gains, [n, 3, 1, 1], device: device);
+        // x is normalised, (raw - mean) / std; raw * g is x * g + mean (g - 1) / std.
+        var mean = tensor(Preprocessing.Mean, device: device).view(1, 3, 1, 1);
+        var std = tensor(Preprocessing.Std, device: device).view(1, 3, 1, 1);
+        var lit = x * gain + mean * (gain - 1) / std;
+        var mirror = tensor(flips, device: device).view(n, 1, 1, 1);
+        return where(mirror, lit.flip(3), lit);
     }
 }
