@@ -1,6 +1,8 @@
+#!/usr/bin/env -S dotnet run
 #:project ../../src/Ar1Star/Ar1Star.csproj
 #:property PublishAot=false
 #:property JsonSerializerIsReflectionEnabledByDefault=true
+#:include ../../tests/Ar1Star.Tests/Learner/FashionMnist.cs
 // The live learner on real photos, taught one class per Learn call as a camera app teaches it:
 // Fashion-MNIST from Debian's dataset-fashion-mnist (test data only), the built-in weights.
 // For each preset it prints what separates the features from the learning rule (docs/live-learning.md):
@@ -10,7 +12,7 @@
 // then the same images learnt jointly in one batch (the upper bound of the same head).
 // Run: dotnet run tools/live-learning/LiveLearning.cs -c Release -- [size] [train/class] [test/class] [order seed] [presets] [cache dir]
 using System.Diagnostics;
-using System.IO.Compression;
+using Ar1Star.Tests.Learner;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Learner;
@@ -28,11 +30,10 @@ string cacheDir = args.Length > 5 ? args[5] : Path.Combine(Path.GetTempPath(), "
 string backbone = Backbones.Parse(Environment.GetEnvironmentVariable("BACKBONE") ?? Backbones.MobileNetV1);
 string resnetFile = Environment.GetEnvironmentVariable("RESNET18_ONNX")
     ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget/packages/microsoft.ml.dnnimagefeaturizer.resnet18/0.24.0/tools", ResNet18Onnx.RelativePath);
-const string Folder = "/usr/share/datasets/fashion-mnist";
-const int Classes = 10;
+const int Classes = FashionMnist.Classes;
 
-var (trainX, trainY) = Load("train", trainPerClass);
-var (testX, testY) = Load("t10k", testPerClass);
+var (trainX, trainY) = FashionMnist.Load("train", trainPerClass, size);
+var (testX, testY) = FashionMnist.Load("t10k", testPerClass, size);
 int[] order = Enumerable.Range(0, Classes).ToArray();
 if (orderSeed >= 0) new Random(orderSeed).Shuffle(order);
 Console.WriteLine($"Fashion-MNIST {size}x{size}, {trainPerClass} train / {testPerClass} test images a class, order {string.Join(' ', order)}; threads {get_num_threads()}");
@@ -192,49 +193,4 @@ static double Ncm(float[][] train, int[] trainLabels, float[][] test, int[] test
         if (best == testLabels[i]) correct++;
     }
     return correct / (double)test.Length;
-}
-
-// The first `perClass` images of each class, 28x28 grey scaled bilinearly to size x size RGB.
-(LearnerImage[] Images, int[] Labels) Load(string split, int perClass)
-{
-    var labels = Idx($"{Folder}/{split}-labels-idx1-ubyte.gz", 8);
-    var pixels = Idx($"{Folder}/{split}-images-idx3-ubyte.gz", 16);
-    var taken = new int[Classes];
-    var images = new List<LearnerImage>();
-    var ys = new List<int>();
-    for (int i = 0; i < labels.Length && ys.Count < perClass * Classes; i++)
-    {
-        int y = labels[i];
-        if (taken[y] == perClass) continue;
-        taken[y]++;
-        images.Add(Scale(pixels.AsSpan(i * 784, 784), size));
-        ys.Add(y);
-    }
-    return (images.ToArray(), ys.ToArray());
-}
-
-static byte[] Idx(string path, int header)
-{
-    using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-    using var memory = new MemoryStream();
-    gz.CopyTo(memory);
-    return memory.ToArray()[header..];
-}
-
-static LearnerImage Scale(ReadOnlySpan<byte> grey, int side)
-{
-    var rgb = new byte[side * side * 3];
-    double step = 28.0 / side;
-    for (int y = 0; y < side; y++)
-        for (int x = 0; x < side; x++)
-        {
-            double sy = Math.Clamp((y + 0.5) * step - 0.5, 0, 27), sx = Math.Clamp((x + 0.5) * step - 0.5, 0, 27);
-            int y0 = (int)sy, x0 = (int)sx, y1 = Math.Min(y0 + 1, 27), x1 = Math.Min(x0 + 1, 27);
-            double fy = sy - y0, fx = sx - x0;
-            double v = grey[y0 * 28 + x0] * (1 - fy) * (1 - fx) + grey[y0 * 28 + x1] * (1 - fy) * fx
-                     + grey[y1 * 28 + x0] * fy * (1 - fx) + grey[y1 * 28 + x1] * fy * fx;
-            byte b = (byte)Math.Round(v);
-            rgb[(y * side + x) * 3] = rgb[(y * side + x) * 3 + 1] = rgb[(y * side + x) * 3 + 2] = b;
-        }
-    return LearnerImage.FromRgb(rgb, side, side);
 }
