@@ -19,7 +19,6 @@ import argparse
 import os
 import runpy
 import sys
-import types
 
 import numpy as np
 
@@ -43,16 +42,8 @@ def main():
     try:
         import torch.utils.tensorboard  # noqa: F401
     except ImportError:
-        class SummaryWriter:
-            def __init__(self, *a, **k):
-                pass
-
-            def __getattr__(self, name):
-                return lambda *a, **k: None
-
-        tb = types.ModuleType("torch.utils.tensorboard")
-        tb.SummaryWriter = SummaryWriter
-        sys.modules["torch.utils.tensorboard"] = tb
+        import silent_tensorboard
+        silent_tensorboard.install()
 
     import data_loader  # the reference's own
     loader_init = data_loader.CORE50.__init__
