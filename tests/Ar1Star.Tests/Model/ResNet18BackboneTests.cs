@@ -70,6 +70,19 @@ public class ResNet18BackboneTests
         foreach (var t in before) t.Dispose();
     }
 
+    [ResNet18Fact]
+    public void LwfOnTheResNet18BackboneIsRefusedNamingTheStrategy()
+    {
+        // LwF's teacher is a copy of a MobileNetV1: on another backbone the learner refuses at creation, not mid-teach.
+        var e = Assert.Throws<ArgumentException>(() => ContinualLearner.Create(new LearnerOptions
+        {
+            Config = LearnerPresets.Realtime with { UseCuda = false, NumClasses = 4, Strategy = "lwf" },
+            Backbone = Backbones.ResNet18,
+            ImageSize = 64,
+        }));
+        Assert.StartsWith("strategy lwf: its teacher is a copy of a MobileNetV1; the resnet18 backbone has no lwf", e.Message);
+    }
+
     [Fact]
     public void AMissingModelFileIsNamedWithWhereItComesFrom()
     {
