@@ -25,7 +25,7 @@ public sealed record RunFigure(
 /// <summary>One row of comparison.json: a cell's figures over its runs.</summary>
 public sealed record ComparisonRow(
     [property: JsonPropertyName("preset")] string Preset,
-    [property: JsonPropertyName("latent_layer_num")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? LatentLayer,
+    [property: JsonPropertyName("latent_layer_num"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? LatentLayer,
     [property: JsonPropertyName("runs")] IReadOnlyList<string> Runs,
     [property: JsonPropertyName("batches")] IReadOnlyList<int> Batches,
     [property: JsonPropertyName("final_accuracy")] RunFigure FinalAccuracy,

@@ -36,7 +36,9 @@ internal static class TorchStateDict
             case IList list when value is not byte[]:
                 for (int i = 0; i < list.Count; i++) Walk(list[i], Join(path, i), found);
                 break;
-            // Numbers, strings and other bookkeeping (epochs, optimiser settings) hold no tensor.
+            default:
+                // Numbers, strings and other bookkeeping (epochs, optimiser settings) hold no tensor.
+                break;
         }
     }
 
