@@ -2,7 +2,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Experiment;
 using Ar1Star.State;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// The reference curve beside a single run (docs/metrics.md#reference-run): the same stream, the same
