@@ -1,4 +1,4 @@
-namespace Ar1Star.Strategy;
+namespace Ar1Star.Randomness;
 
 /// <summary>Random choices of the strategy, all from one seeded generator.</summary>
 internal static class Sampling
