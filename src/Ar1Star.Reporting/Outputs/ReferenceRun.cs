@@ -32,7 +32,7 @@ public static class ReferenceRun
             None => null,
             { } asked => asked,
             // Fresh: the built-in benchmark's set-up run; resumed: the reference it already had.
-            null => (main.Request.Resume is null ? main.Request.Data is null : Directory.Exists(dir)) ? Ar1Config.NaiveStrategy : null,
+            null => (main.Request.Resume is null ? main.Request.Data is null : Directory.Exists(dir)) ? StrategyPreset.Naive.Name : null,
         };
         if (strategy is null || strategy == mainStrategy) return null;
         return RunPlan.Create(main.Request with

@@ -25,7 +25,7 @@ internal static class LiveConfiguration
     public static Ar1Config For(Ar1Config config, bool live)
     {
         if (!live) return config;
-        if (config.RmPolicy == Ar1Config.RandomReplacement) config = config with { RmPolicy = Ar1Config.ClassBalancedReplacement };
+        if (config.RmPolicy == ReplayPolicy.Random) config = config with { RmPolicy = ReplayPolicy.ClassBalanced };
         if (config.IncLr < config.InitLr) config = config with { IncLr = config.InitLr };
         return config;
     }

@@ -48,7 +48,7 @@ public sealed partial class IncrementalStrategy : IDisposable
         InitialBrnSchedule = new(config.InitUpdateRate, RMax: 1, DMax: 0, config.IncStep, config.MaxRMax, config.MaxDMax);
         IncrementalBrnSchedule = new(config.IncUpdateRate, config.MaxRMax, config.MaxDMax, IncStep: 0, config.MaxRMax, config.MaxDMax);
         InitialBrnSchedule.ApplyTo(model);
-        noMemory = new LatentReplayMemory(0, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy));
+        noMemory = new LatentReplayMemory(0, Precision.Memory, config.RmPolicy);
         components = compose(this);
         replay = Component<LatentReplay>();
     }
@@ -75,7 +75,7 @@ public sealed partial class IncrementalStrategy : IDisposable
         {
             if (preset.CwrStar) list.Add(new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device, config.CwrUniqueClasses));
             if (preset.Replay)
-                list.Add(new LatentReplay(new LatentReplayMemory(config.RmSz, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy)), config.MbSize, Live, random, device,
+                list.Add(new LatentReplay(new LatentReplayMemory(config.RmSz, Precision.Memory, config.RmPolicy), config.MbSize, Live, random, device,
                     config.RmRowsFromShuffle));
             var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
             // reg_lambda, when not 0, adds SI to any preset (as it always did); a preset with SI

@@ -1,3 +1,4 @@
+using Ar1Star.Configuration;
 using Ar1Star.Model;
 using Ar1Star.Randomness;
 using Ar1Star.State;
