@@ -50,7 +50,9 @@ foreach (string name in presets)
             IncLr = double.TryParse(Environment.GetEnvironmentVariable("INC_LR"), out double lr) ? lr : LearnerPresets.Get(name).IncLr,
             IncTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep) ? ep : LearnerPresets.Get(name).IncTrainEp,
             InitTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep0) ? ep0 : LearnerPresets.Get(name).InitTrainEp,
-            RmPolicy = Environment.GetEnvironmentVariable("RM_POLICY") is { } policy ? new Ar1Config().WithText("rm_policy", policy).RmPolicy : LearnerPresets.Get(name).RmPolicy,
+            RmPolicy = Environment.GetEnvironmentVariable("RM_POLICY") is { } policy
+                ? new Ar1Config().WithText("rm_policy", policy).RmPolicy
+                : LearnerPresets.Get(name).RmPolicy,
         },
         Weights = InitialWeights.Builtin,
         Backbone = backbone,

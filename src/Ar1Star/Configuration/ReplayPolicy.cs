@@ -13,5 +13,6 @@ public enum ReplayPolicy
 internal static class ReplayPolicies
 {
     /// <summary>The one place rm_policy's text is read and written.</summary>
-    public static KeyChoices<ReplayPolicy> Choices { get; } = new("rm_policy", [(ReplayPolicy.Random, "random"), (ReplayPolicy.ClassBalanced, "class_balanced")]);
+    public static KeyChoices<ReplayPolicy> Choices { get; } =
+        new("rm_policy", [(ReplayPolicy.Random, "random"), (ReplayPolicy.ClassBalanced, "class_balanced")]);
 }

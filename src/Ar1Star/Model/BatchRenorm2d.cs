@@ -61,7 +61,8 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
     internal BatchRenormSchedule Schedule
     {
         get => new(Momentum, RMax, DMax, IncStep, MaxRMax, MaxDMax);
-        set => (Momentum, RMax, DMax, IncStep, MaxRMax, MaxDMax) = (value.Momentum, value.RMax, value.DMax, value.IncStep, value.MaxRMax, value.MaxDMax);
+        set => (Momentum, RMax, DMax, IncStep, MaxRMax, MaxDMax) =
+            (value.Momentum, value.RMax, value.DMax, value.IncStep, value.MaxRMax, value.MaxDMax);
     }
 
     /// <inheritdoc/>

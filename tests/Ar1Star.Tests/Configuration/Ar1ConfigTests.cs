@@ -365,7 +365,10 @@ public class Ar1ConfigTests
         Assert.Equal($"key '{key}': expected {expected}, found {found}", fromText.Message);
     }
 
-    /// <summary>The enums inside, the words outside: every word round-trips through the typed property, and results.json and params.cfg keep the text.</summary>
+    /// <summary>
+    /// The enums inside, the words outside: every word round-trips through the typed property,
+    /// and results.json and params.cfg keep the text.
+    /// </summary>
     [Fact]
     public void StrategyAndRmPolicyKeepTheirWordsThroughTheirEnums()
     {
