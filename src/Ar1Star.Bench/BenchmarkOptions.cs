@@ -41,7 +41,7 @@ public sealed record BenchmarkOptions
     /// <summary>
     /// Whether the bfloat16 figures are measured. By default only where the CPU has native BF16
     /// dot products (avx512_bf16 or amx_bf16): elsewhere LibTorch 2.10 falls back to its own loops,
-    /// and one full-size product ran for over five minutes on an AVX2-only AMD EPYC.
+    /// where one full-size product takes minutes (docs/performance.md#bench).
     /// </summary>
     public bool Bf16 { get; init; } = CpuFeatures.HasNativeBf16();
 

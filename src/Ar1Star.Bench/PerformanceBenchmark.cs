@@ -302,7 +302,7 @@ public static class PerformanceBenchmark
             foreach (var brn in Model.BatchRenorms) brn.FusedKernels = fused;
             foreach (var pool in Model.EndFeatures.children().OfType<GlobalAveragePool>()) pool.FusedKernels = fused;
             encoder = new LatentEncoder(Model, device, true, config.MbSize);
-            strategy = IncrementalStrategy.Create(Model, config with { Strategy = Ar1Config.Ar1Strategy }, encoder, new SplitMixRandom(Seed), new PrecisionOptions(precision));
+            strategy = IncrementalStrategy.Create(Model, config with { Strategy = StrategyName.Ar1 }, encoder, new SplitMixRandom(Seed), new PrecisionOptions(precision));
             strategy.FusedOptimizer = fused;
             latents = RandomLatents(options.MiniBatch, Model.LatentShape, device);
             labels = randint(0, config.NumClasses, options.MiniBatch, device: device);
@@ -448,7 +448,7 @@ public static class PerformanceBenchmark
         foreach (var precision in precisions)
         {
             var random = new Random(Seed);
-            using var strategy = IncrementalStrategy.Create(model, config with { Strategy = Ar1Config.Ar1Strategy }, encoder, random, precision);
+            using var strategy = IncrementalStrategy.Create(model, config with { Strategy = StrategyName.Ar1 }, encoder, random, precision);
             using (var latents = RandomLatents(options.ReplayMemory, model.LatentShape, device))
                 strategy.Memory.Add(0, latents, Enumerable.Range(0, options.ReplayMemory).Select(i => i % 10 * 5).ToArray(), random);
             // TrainOnBatch would encode the new images at its first iteration; done first to time it apart.

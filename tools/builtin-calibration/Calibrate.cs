@@ -70,7 +70,7 @@ if (Environment.GetEnvironmentVariable("SKIP_JOINT") != "1")
 {
     clock.Restart();
     var joint = new Scenario("joint", [all], scenario.TestSet, 50);
-    var r = ExperimentRunner.Run(joint, config with { Strategy = "naive" }, Options("joint"));
+    var r = ExperimentRunner.Run(joint, config with { Strategy = StrategyName.Naive }, Options("joint"));
     Console.WriteLine($"joint (naive, one batch of all): {r.FinalAccuracy:P1} in {clock.Elapsed.TotalSeconds:F0} s");
 }
 
@@ -78,7 +78,7 @@ foreach (string strategy in strategies)
 {
     clock.Restart();
     var line = new List<string>();
-    var r = ExperimentRunner.Run(scenario, config with { Strategy = strategy }, Options(strategy) with { MaxBatches = batches },
+    var r = ExperimentRunner.Run(scenario, config.WithText("strategy", strategy), Options(strategy) with { MaxBatches = batches },
         batchDone: b => { if ((b.Batch + 1) % every == 0 || b.Batch == 0) line.Add($"{b.Batch + 1}:{b.TestAccuracy * 100:F1}"); });
     Console.WriteLine($"{strategy}: {string.Join(' ', line)} final {r.FinalAccuracy:P1} in {clock.Elapsed.TotalSeconds:F0} s ({clock.Elapsed.TotalSeconds / batches:F2} s/batch)");
 }

@@ -50,7 +50,9 @@ foreach (string name in presets)
             IncLr = double.TryParse(Environment.GetEnvironmentVariable("INC_LR"), out double lr) ? lr : LearnerPresets.Get(name).IncLr,
             IncTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep) ? ep : LearnerPresets.Get(name).IncTrainEp,
             InitTrainEp = int.TryParse(Environment.GetEnvironmentVariable("EPOCHS"), out int ep0) ? ep0 : LearnerPresets.Get(name).InitTrainEp,
-            RmPolicy = Environment.GetEnvironmentVariable("RM_POLICY") ?? LearnerPresets.Get(name).RmPolicy,
+            RmPolicy = Environment.GetEnvironmentVariable("RM_POLICY") is { } policy
+                ? new Ar1Config().WithText("rm_policy", policy).RmPolicy
+                : LearnerPresets.Get(name).RmPolicy,
         },
         Weights = InitialWeights.Builtin,
         Backbone = backbone,
@@ -60,7 +62,7 @@ foreach (string name in presets)
         // LIVE=0: the spec's experiment's replay, as ar1 run computes it (the state before issue 22).
         Live = Environment.GetEnvironmentVariable("LIVE") != "0",
     };
-    Console.WriteLine($"\n== preset {name}, backbone {backbone}, live {options.Live}, inc_lr {options.Config.IncLr}, rm_policy {options.Config.RmPolicy}, epochs {options.Config.InitTrainEp}/{options.Config.IncTrainEp}");
+    Console.WriteLine($"\n== preset {name}, backbone {backbone}, live {options.Live}, inc_lr {options.Config.IncLr}, rm_policy {options.Config.Get("rm_policy")}, epochs {options.Config.InitTrainEp}/{options.Config.IncTrainEp}");
     // SKIP_FEATURES=1: the stream and the joint batch only.
     if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1")
     using (var fresh = ContinualLearner.Create(options, Console.WriteLine))

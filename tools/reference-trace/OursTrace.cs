@@ -61,7 +61,7 @@ using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, side
 MobileNetWeightLoader.Load(model, setup.GetProperty("weights").GetString()!);
 using var encoder = new LatentEncoder(model, CPU, cache: setup.GetProperty("latent_cache").GetBoolean(), config.MbSize);
 var random = new RecordingRandom(new SplitMixRandom(config.Seed));
-using var strategy = IncrementalStrategy.Create(model, config with { Strategy = Ar1Config.Ar1Strategy }, encoder, random);
+using var strategy = IncrementalStrategy.Create(model, config with { Strategy = StrategyName.Ar1 }, encoder, random);
 
 // What the forward passes of one training iteration produced, gathered by hooks: each
 // end_features conv block's output (after BRN and ReLU) and the logits.

@@ -28,7 +28,7 @@ for (int v = 0; v < 2; v++)
     var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, 128);
     foreach (var pool in model.EndFeatures.children().OfType<GlobalAveragePool>()) pool.FusedKernels = v == 1;
     var encoder = new LatentEncoder(model, CPU, true, config.MbSize);
-    var strategy = IncrementalStrategy.Create(model, config with { Strategy = Ar1Config.Ar1Strategy }, encoder, new SplitMixRandom(1));
+    var strategy = IncrementalStrategy.Create(model, config with { Strategy = StrategyName.Ar1 }, encoder, new SplitMixRandom(1));
     strategy.FusedOptimizer = v == 1;
     var latents = ChannelsLast.From(randn([config.MbSize, .. model.LatentShape]).relu_());
     var labels = randint(0, config.NumClasses, config.MbSize);

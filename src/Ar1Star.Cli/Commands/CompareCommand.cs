@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using Ar1Star.Comparison;
+using Ar1Star.Reporting.Comparison;
 using Ar1Star.Data.Core50;
 using Ar1Star.Downloads;
 using Ar1Star.Experiment;
-using Ar1Star.Progress;
+using Ar1Star.Reporting.Progress;
 
 namespace Ar1Star.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Ar1Star.Experiment;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 
 namespace Ar1Star.Cli.Commands;
 

@@ -109,7 +109,7 @@ internal sealed class RunArguments
     /// <summary>A bad --reference is refused now, not after the main run's hours.</summary>
     private static void RequireReference(RunRequest request)
     {
-        if (request.Reference is null or Outputs.ReferenceRun.None) return;
+        if (request.Reference is null or Reporting.Outputs.ReferenceRun.None) return;
         if (request.Runs is not null) throw new ArgumentException("--reference goes with a single run; a set of runs (--runs) is compared with ar1 compare");
         try
         {

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using Ar1Star.Progress;
+using Ar1Star.Reporting.Progress;
 using Ar1Star.Experiment;
 using Ar1Star.Model.Kernels;
 using Ar1Star.Runtime;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 
 namespace Ar1Star.Cli.Commands;
 

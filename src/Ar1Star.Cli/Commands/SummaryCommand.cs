@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 
 namespace Ar1Star.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ar1Star.Comparison;
+namespace Ar1Star.Reporting.Comparison;
 
 /// <summary>One cell of an <c>ar1 compare</c> grid: a preset, at a latent layer when the grid varies it.</summary>
 /// <param name="Preset">The value of the strategy key.</param>

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Ar1Star.Configuration;
 using Ar1Star.Experiment;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 using Ar1Star.State;
 
-namespace Ar1Star.Comparison;
+namespace Ar1Star.Reporting.Comparison;
 
 /// <summary>
 /// The runs of <c>ar1 compare</c>: presets x latent layers x protocol runs, each cell a set of runs

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Ar1Star.Experiment;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 
-namespace Ar1Star.Comparison;
+namespace Ar1Star.Reporting.Comparison;
 
 /// <summary>
 /// <c>comparison.png</c>: each cell's test accuracy over batches (mean over its runs, a band of one

@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ar1Star.Experiment;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 using Ar1Star.Storage;
 
-namespace Ar1Star.Comparison;
+namespace Ar1Star.Reporting.Comparison;
 
 /// <summary>A figure over the runs of a cell: each run's value, their mean and sample standard deviation (docs/metrics.md).</summary>
 public sealed record RunFigure(

@@ -1,6 +1,6 @@
 using Ar1Star.Experiment;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// One line of an accuracy plot: test accuracy (percent) against the number of batches trained

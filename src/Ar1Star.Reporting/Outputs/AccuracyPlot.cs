@@ -2,7 +2,7 @@ using Ar1Star.Experiment;
 using Ar1Star.Storage;
 using ScottPlot;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// Test accuracy against batches trained, as a PNG: one line per curve, a shaded band where a

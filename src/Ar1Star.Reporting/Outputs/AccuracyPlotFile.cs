@@ -1,7 +1,7 @@
 using System.Globalization;
 using Ar1Star.Experiment;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// <c>&lt;out&gt;/accuracy.png</c>: the run's test accuracy after each batch, redrawn after every batch,

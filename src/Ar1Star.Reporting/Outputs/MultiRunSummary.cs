@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using Ar1Star.Experiment;
 using Ar1Star.Storage;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>One run's line of a summary: its final accuracy and its accuracy averaged over batches.</summary>
 public sealed record RunSummary(

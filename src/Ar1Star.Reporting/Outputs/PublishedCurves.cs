@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// Published per-batch accuracies in the layout of CORe50's results_*_multirun.tsv: blocks

@@ -1,6 +1,6 @@
 using Ar1Star.Experiment;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// A <see cref="RunPlan"/> run as <c>ar1 run</c> runs it: each run recorded by TensorBoard events,

@@ -2,7 +2,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Experiment;
 using Ar1Star.State;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// The reference curve beside a single run (docs/metrics.md#reference-run): the same stream, the same
@@ -32,7 +32,7 @@ public static class ReferenceRun
             None => null,
             { } asked => asked,
             // Fresh: the built-in benchmark's set-up run; resumed: the reference it already had.
-            null => (main.Request.Resume is null ? main.Request.Data is null : Directory.Exists(dir)) ? Ar1Config.NaiveStrategy : null,
+            null => (main.Request.Resume is null ? main.Request.Data is null : Directory.Exists(dir)) ? StrategyPreset.Naive.Name : null,
         };
         if (strategy is null || strategy == mainStrategy) return null;
         return RunPlan.Create(main.Request with

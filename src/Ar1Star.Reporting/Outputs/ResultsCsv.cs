@@ -3,7 +3,7 @@ using System.Text;
 using Ar1Star.Experiment;
 using Ar1Star.Storage;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// <c>results.csv</c> beside results.json, for spreadsheets and pandas: one row per batch

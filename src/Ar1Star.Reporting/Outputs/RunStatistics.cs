@@ -1,4 +1,4 @@
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// Mean and standard deviation over runs. The deviation is the sample one (divided by n - 1,

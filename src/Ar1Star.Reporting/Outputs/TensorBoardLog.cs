@@ -3,7 +3,7 @@ using System.Text.Json;
 using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Outputs;
+namespace Ar1Star.Reporting.Outputs;
 
 /// <summary>
 /// The run's TensorBoard log in <c>&lt;out&gt;/</c>, with the reference's tags (docs/algorithm.md#logging):

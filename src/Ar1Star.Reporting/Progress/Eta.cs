@@ -1,4 +1,4 @@
-namespace Ar1Star.Progress;
+namespace Ar1Star.Reporting.Progress;
 
 /// <summary>
 /// Time left for the remaining batches, from the batches timed so far in this process. Batch 0

@@ -3,7 +3,7 @@ using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 using Spectre.Console;
 
-namespace Ar1Star.Progress;
+namespace Ar1Star.Reporting.Progress;
 
 /// <summary>
 /// A live progress bar on a terminal: batch i/N, the latest test accuracy, elapsed time and the

@@ -2,7 +2,7 @@ using System.Globalization;
 using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Progress;
+namespace Ar1Star.Reporting.Progress;
 
 /// <summary>Line output for logs and CI: one line per batch (batch, patterns, test accuracy, seconds).</summary>
 /// <param name="output">Where the lines go.</param>

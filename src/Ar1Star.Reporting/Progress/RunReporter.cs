@@ -1,7 +1,7 @@
 using Ar1Star.Experiment;
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Progress;
+namespace Ar1Star.Reporting.Progress;
 
 /// <summary>
 /// How <c>ar1 run</c> reports progress: a live bar on a terminal (<see cref="LiveReporter"/>),

@@ -10,18 +10,6 @@ namespace Ar1Star.Configuration;
 /// </remarks>
 public sealed record Ar1Config
 {
-    /// <summary>Value of <see cref="Strategy"/> for AR1* free (CWR* plus latent replay): the alias of the preset ar1star-free.</summary>
-    public const string Ar1Strategy = StrategyPreset.Ar1Alias;
-
-    /// <summary>Value of <see cref="Strategy"/> for plain fine-tuning, without CWR* and without replay.</summary>
-    public const string NaiveStrategy = "naive";
-
-    /// <summary>Value of <see cref="RmPolicy"/> for the reference's random replacement.</summary>
-    public const string RandomReplacement = "random";
-
-    /// <summary>Value of <see cref="RmPolicy"/> for the class-balanced memory update.</summary>
-    public const string ClassBalancedReplacement = "class_balanced";
-
     /// <summary>exp_name: log folder name.</summary>
     public string ExpName { get; init; } = "ar1-free_v1";
 
@@ -86,12 +74,11 @@ public sealed record Ar1Config
     /// </summary>
     public int FreezeFromBatch { get; init; }
 
-    /// <summary>strategy (extension): the name of a <see cref="StrategyPreset"/> (docs/strategies.md#presets); <see cref="Ar1Strategy"/> by default.</summary>
-    public string Strategy { get; init; } = Ar1Strategy;
+    /// <summary>strategy (extension): the <see cref="StrategyPreset"/> the run trains with (docs/strategies.md#presets); 'ar1' by default.</summary>
+    public StrategyName Strategy { get; init; } = StrategyName.Ar1;
 
     /// <summary>The preset <see cref="Strategy"/> names.</summary>
-    /// <exception cref="ConfigException">It names none (<see cref="Validate"/> reports it first).</exception>
-    public StrategyPreset Preset => StrategyPreset.Parse(Strategy);
+    public StrategyPreset Preset => StrategyPreset.Of(Strategy);
 
     /// <summary>ewc_lambda (extension): strength of EWC's penalty (docs/strategies.md#ewc).</summary>
     public double EwcLambda { get; init; } = 2e5;
@@ -119,7 +106,7 @@ public sealed record Ar1Config
     /// rm_policy (extension): how the replay memory takes in a batch: 'random' (the reference's
     /// replacement, docs/algorithm.md#memory-update) or 'class_balanced' (every class keeps an equal share).
     /// </summary>
-    public string RmPolicy { get; init; } = RandomReplacement;
+    public ReplayPolicy RmPolicy { get; init; } = ReplayPolicy.Random;
 
     /// <summary>
     /// rm_rows_from_shuffle (extension): true takes the patterns that go into the replay memory as
@@ -250,14 +237,11 @@ public sealed record Ar1Config
             new("rm", ValueKind.Ignored, _ => null, (c, _) => c),
             Integer("freeze_from_batch", c => c.FreezeFromBatch, (c, v) => c with { FreezeFromBatch = v },
                 v => v is 0 or 1, "0 or 1"),
-            Text("strategy", c => c.Strategy, (c, v) => c with { Strategy = v },
-                v => StrategyPreset.Find(v) is not null, $"one of {StrategyPreset.Accepted}"),
+            Choice("strategy", c => c.Strategy, (c, v) => c with { Strategy = v }, StrategyPreset.Choices),
             Integer("seed", c => c.Seed, (c, v) => c with { Seed = v }),
             Integer("num_classes", c => c.NumClasses, (c, v) => c with { NumClasses = v }, v => v >= 1, "an int >= 1"),
             Boolean("cwr_unique_classes", c => c.CwrUniqueClasses, (c, v) => c with { CwrUniqueClasses = v }),
-            Text("rm_policy", c => c.RmPolicy, (c, v) => c with { RmPolicy = v },
-                v => v is RandomReplacement or ClassBalancedReplacement,
-                $"'{RandomReplacement}' or '{ClassBalancedReplacement}'"),
+            Choice("rm_policy", c => c.RmPolicy, (c, v) => c with { RmPolicy = v }, ReplayPolicies.Choices),
             Boolean("rm_rows_from_shuffle", c => c.RmRowsFromShuffle, (c, v) => c with { RmRowsFromShuffle = v }),
             Real("ewc_lambda", c => c.EwcLambda, (c, v) => c with { EwcLambda = v }, v => v >= 0, "a float >= 0"),
             Real("lwf_alpha", c => c.LwfAlpha, (c, v) => c with { LwfAlpha = v }, v => v >= 0, "a float >= 0"),
@@ -329,6 +313,22 @@ public sealed record Ar1Config
     private static KeyDef Boolean(string name, Func<Ar1Config, bool> get, Func<Ar1Config, bool, Ar1Config> set) =>
         new(name, ValueKind.Boolean, c => get(c),
             (c, v) => set(c, v is bool b ? b : throw WrongType(name, ValueKind.Boolean, v)));
+
+    /// <summary>
+    /// A key of a few words: the words in and out (so files, command lines and results.json keep
+    /// their text), <typeparamref name="T"/> inside; a word outside <paramref name="choices"/> is
+    /// refused when it is set, naming the key and the accepted words.
+    /// </summary>
+    private static KeyDef Choice<T>(string name, Func<Ar1Config, T> get, Func<Ar1Config, T, Ar1Config> set, KeyChoices<T> choices)
+        where T : struct, Enum =>
+        new(name, ValueKind.Text, c => choices.Text(get(c)),
+            (c, v) => set(c, v switch
+            {
+                string s => choices.Parse(s),
+                T value => value,
+                _ => throw WrongType(name, ValueKind.Text, v),
+            }),
+            c => choices.Has(get(c)), choices.Expected);
 
     private static KeyDef Text(string name, Func<Ar1Config, string> get, Func<Ar1Config, string, Ar1Config> set,
         Func<string, bool>? isValid = null, string? expected = null) =>

@@ -46,20 +46,33 @@ public sealed record StrategyPreset(string Name, bool CwrStar, bool Replay, bool
     public static IReadOnlyList<StrategyPreset> All { get; } =
         [Ar1StarFree, Ar1Star, Ar1NoReplay, CwrStarOnly, ElasticWeights, Distillation, Naive, CumulativeTraining];
 
-    /// <summary>Every accepted value of <c>strategy</c>: the preset names, then the alias.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. All.Select(p => p.Name), Ar1Alias];
+    /// <summary>Each value of <c>strategy</c> with its preset, in the order help texts and errors list them; the alias last.</summary>
+    private static readonly (StrategyName Name, StrategyPreset Preset)[] ByName =
+    [
+        (StrategyName.Ar1StarFree, Ar1StarFree), (StrategyName.Ar1Star, Ar1Star), (StrategyName.Ar1NoReplay, Ar1NoReplay),
+        (StrategyName.CwrStar, CwrStarOnly), (StrategyName.Ewc, ElasticWeights), (StrategyName.Lwf, Distillation),
+        (StrategyName.Naive, Naive), (StrategyName.Cumulative, CumulativeTraining), (StrategyName.Ar1, Ar1StarFree),
+    ];
 
-    /// <summary>The preset a value of <c>strategy</c> names, or null.</summary>
-    public static StrategyPreset? Find(string name) =>
-        name == Ar1Alias ? Ar1StarFree : All.FirstOrDefault(p => p.Name == name);
+    /// <summary>The one place the <c>strategy</c> key's text is read and written: each preset's name, then the alias.</summary>
+    internal static KeyChoices<StrategyName> Choices { get; } =
+        new("strategy", ByName.Select(p => (p.Name, p.Name == StrategyName.Ar1 ? Ar1Alias : p.Preset.Name)));
+
+    /// <summary>Every accepted value of <c>strategy</c>: the preset names, then the alias.</summary>
+    public static IReadOnlyList<string> Names => Choices.Texts;
+
+    /// <summary>The preset <paramref name="name"/> selects.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value cast from a number that names no preset.</exception>
+    public static StrategyPreset Of(StrategyName name)
+    {
+        foreach (var (n, preset) in ByName)
+            if (n == name) return preset;
+        throw new ArgumentOutOfRangeException(nameof(name), name, "names no strategy preset");
+    }
 
     /// <summary>The preset a value of <c>strategy</c> names.</summary>
     /// <exception cref="ConfigException">Not a preset: names the key and lists the accepted values.</exception>
-    public static StrategyPreset Parse(string name) =>
-        Find(name) ?? throw new ConfigException($"expected one of {Accepted}, found '{name}'", "strategy");
-
-    /// <summary>The accepted values as an error message lists them.</summary>
-    public static string Accepted => string.Join(", ", Names.Select(n => $"'{n}'"));
+    public static StrategyPreset Parse(string name) => Of(Choices.Parse(name));
 
     /// <summary>The component names in the order the training loop calls them (what <c>ar1 run</c> logs).</summary>
     public IReadOnlyList<string> ComponentNames =>

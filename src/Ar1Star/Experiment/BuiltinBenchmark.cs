@@ -2,6 +2,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
+using Ar1Star.Data.Twin;
 using Ar1Star.Storage;
 
 namespace Ar1Star.Experiment;

@@ -103,7 +103,7 @@ public sealed partial class ContinualLearner
         state.Set("classes_seen", ClassesSeen);
         state.Set("class_names", classNames);
         state.Set("random_state", Random.State.ToString("x16", CultureInfo.InvariantCulture));
-        state.Add("batch_renorm", BatchRenormSchedule.StateDict(model));
+        state.Add("batch_renorm", strategy.BatchRenormStateDict());
         state.Add("strategy", strategy.StateDict());
         return state;
     }
@@ -270,7 +270,7 @@ public sealed partial class ContinualLearner
         if (names.Length != NumClasses) throw state.Invalid("class_names", $"holds {names.Length} names, expected {NumClasses}");
         if (!ulong.TryParse(state.Value<string>("random_state"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong randomState))
             throw state.Invalid("random_state", "is not a 64-bit hexadecimal number");
-        BatchRenormSchedule.LoadStateDict(model, state.Child("batch_renorm"));
+        strategy.LoadBatchRenormStateDict(state.Child("batch_renorm"));
         strategy.LoadStateDict(state.Child("strategy"));
         Random.State = randomState;
         BatchesLearnt = batches;

@@ -34,7 +34,7 @@ public static class LearnerPresets
         LatentLayerNum = 26,
         FreezeBelowLayer = "lat_features.26.bn.beta",
         IncLr = 0.002,
-        RmPolicy = Ar1Config.ClassBalancedReplacement,
+        RmPolicy = ReplayPolicy.ClassBalanced,
     };
 
     /// <summary>The preset named <paramref name="name"/> (case-insensitive).</summary>

@@ -20,12 +20,12 @@ internal static class LiveConfiguration
     /// as small as batch 0 (one object, about a hundred frames), and CWR* starts the new class's
     /// row from zero each time; at the spec's inc_lr (5e-5, 20 times below init_lr, for
     /// batches of thousands of frames) the few SGD steps of such a teach leave the new class
-    /// unrecognised (0% after its teach, measured on Fashion-MNIST).
+    /// unrecognised (docs/live-learning.md#preset-failures).
     /// </remarks>
     public static Ar1Config For(Ar1Config config, bool live)
     {
         if (!live) return config;
-        if (config.RmPolicy == Ar1Config.RandomReplacement) config = config with { RmPolicy = Ar1Config.ClassBalancedReplacement };
+        if (config.RmPolicy == ReplayPolicy.Random) config = config with { RmPolicy = ReplayPolicy.ClassBalanced };
         if (config.IncLr < config.InitLr) config = config with { IncLr = config.InitLr };
         return config;
     }

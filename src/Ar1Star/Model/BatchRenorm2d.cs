@@ -43,18 +43,27 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
     /// <summary>Running standard deviation, sqrt(running_var) with no eps.</summary>
     public Tensor Sigma => sigma;
 
+    // The schedule's values are set only through Schedule, by its owner (BatchRenormSchedule).
     /// <summary>Running-statistics update rate.</summary>
-    public double Momentum { get; set; } = 0.01;
+    public double Momentum { get; internal set; } = 0.01;
     /// <summary>Current clip of the correction r (1: plain batch normalisation).</summary>
-    public double RMax { get; set; } = 1.0;
+    public double RMax { get; internal set; } = 1.0;
     /// <summary>Current clip of the correction d (0: plain batch normalisation).</summary>
-    public double DMax { get; set; }
+    public double DMax { get; internal set; }
     /// <summary>Largest clip r grows to.</summary>
-    public double MaxRMax { get; set; } = 1.25;
+    public double MaxRMax { get; internal set; } = 1.25;
     /// <summary>Largest clip d grows to.</summary>
-    public double MaxDMax { get; set; } = 0.5;
+    public double MaxDMax { get; internal set; } = 0.5;
     /// <summary>Growth of r_max and d_max per training sample seen.</summary>
-    public double IncStep { get; set; } = 4.1e-5;
+    public double IncStep { get; internal set; } = 4.1e-5;
+
+    /// <summary>The layer's whole schedule (docs/algorithm.md#brn-schedule), as its owner reads and sets it.</summary>
+    internal BatchRenormSchedule Schedule
+    {
+        get => new(Momentum, RMax, DMax, IncStep, MaxRMax, MaxDMax);
+        set => (Momentum, RMax, DMax, IncStep, MaxRMax, MaxDMax) =
+            (value.Momentum, value.RMax, value.DMax, value.IncStep, value.MaxRMax, value.MaxDMax);
+    }
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
@@ -142,8 +151,8 @@ public sealed class BatchRenorm2d : nn.Module<Tensor, Tensor>
         return (mean, std);
     }
 
-    /// <summary>Sets the schedule of docs/algorithm.md#brn-schedule in one call (at replacement, and before batch 1).</summary>
-    public void SetSchedule(double momentum, double rMax, double dMax, double incStep)
+    /// <summary>Sets the schedule but its caps in one call (tests set a layer up with it).</summary>
+    internal void SetSchedule(double momentum, double rMax, double dMax, double incStep)
     {
         Momentum = momentum;
         RMax = rMax;

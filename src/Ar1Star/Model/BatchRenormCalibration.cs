@@ -14,28 +14,26 @@ public static class BatchRenormCalibration
     /// <summary>Re-estimates the running statistics of every BRN layer from <paramref name="set"/>, exactly.</summary>
     public static void Recalibrate(SplitNetwork model, IPatternSet set, int chunkSize, Device device)
     {
-        var layers = model.BatchRenorms.ToList();
-        var saved = layers.Select(b => (b.Momentum, b.RMax, b.DMax, b.IncStep)).ToList();
         bool wasTraining = model.training;
         model.train();
         try
         {
             using var _ = no_grad();
+            // r = 1, d = 0: the plain BatchNorm output; momentum 1/(k+1): a running average. The
+            // layers' own schedule is theirs again afterwards.
+            using var schedule = BatchRenormSchedule.Use(model, BatchRenormSchedule.PlainBatchNorm(1));
             int chunks = (set.Count + chunkSize - 1) / chunkSize;
             var all = Enumerable.Range(0, set.Count).ToArray();
             for (int k = 0; k < chunks; k++)
             {
                 using var scope = NewDisposeScope();
-                // r = 1, d = 0: the plain BatchNorm output; momentum 1/(k+1): a running average.
-                foreach (var b in layers) b.SetSchedule(1.0 / (k + 1), rMax: 1, dMax: 0, incStep: 0);
+                BatchRenormSchedule.PlainBatchNorm(1.0 / (k + 1)).ApplyTo(model);
                 var idx = all.AsSpan(k * chunkSize, Math.Min(chunkSize, set.Count - k * chunkSize));
                 model.forward(Preprocessing.Load(set, idx, device));
             }
         }
         finally
         {
-            for (int i = 0; i < layers.Count; i++)
-                layers[i].SetSchedule(saved[i].Momentum, saved[i].RMax, saved[i].DMax, saved[i].IncStep);
             model.train(wasTraining);
         }
     }

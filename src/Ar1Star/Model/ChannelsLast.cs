@@ -5,8 +5,8 @@ namespace Ar1Star.Model;
 /// <summary>
 /// NHWC storage of NCHW-shaped activations ("channels last"). oneDNN, which runs LibTorch's CPU
 /// convolutions, works natively on it; on the default NCHW layout it reorders every input and
-/// output to a blocked layout and back, which measured as much as the convolutions themselves
-/// in the training step. TorchSharp 0.107 has no memory_format argument, but LibTorch picks the
+/// output to a blocked layout and back, which cost as much as the convolutions themselves in the
+/// training step (docs/performance.md#levers). TorchSharp 0.107 has no memory_format argument, but LibTorch picks the
 /// layout from the strides, so a permuted contiguous tensor is enough.
 /// </summary>
 public static class ChannelsLast

@@ -55,9 +55,9 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     /// Whether a depthwise convolution runs our kernel where it applies
     /// (<see cref="DepthwiseConvolution.Chosen"/>) instead of LibTorch's grouped convolution. Off
     /// by default: in the whole training step, alternated with LibTorch's on one model, the step
-    /// took as long or longer with it on a quiet AMD EPYC (Zen 3, AVX2; the bench's
-    /// <c>depthwise_kernel_step_ratio</c> 1.033 and 1.003 in two benches), both being bound by
-    /// memory traffic on these maps. Turn it on where that ratio is below 1.
+    /// took as long or longer with it (the bench's <c>depthwise_kernel_step_ratio</c>,
+    /// docs/performance.md#depthwise-kernel-figures), both being bound by memory traffic on these
+    /// maps. Turn it on where that ratio is below 1.
     /// </summary>
     public bool DepthwiseKernel { get; set; }
 

@@ -9,7 +9,7 @@ namespace Ar1Star.Model;
 /// The network's final average pool (AvgPool2d with a square <see cref="Kernel"/>, stride the
 /// kernel), which the reference sizes to cover the last map. Where the window is the whole map of
 /// a channels-last float32 CPU tensor, on CPUs with 256-bit vectors, it runs on
-/// <see cref="GlobalAveragePoolFunction"/>'s one-pass kernels: LibTorch's pool took over 1% of the
+/// <see cref="GlobalAveragePoolFunction"/>'s one-pass kernels: LibTorch's pool took a visible share of the
 /// training step at its 128 x 1024 x 4 x 4 (docs/performance.md#global-average-pool). Elsewhere, or with <see cref="FusedKernels"/> off, it is LibTorch's avg_pool2d.
 /// </summary>
 public sealed class GlobalAveragePool : nn.Module<Tensor, Tensor>

@@ -5,7 +5,7 @@ namespace Ar1Star.Runtime;
 /// <summary>
 /// Makes LibTorch's OpenMP threads sleep, rather than spin, while they wait for work, unless
 /// OMP_WAIT_POLICY is already set. Spinning threads are a loss whenever the cores are shared:
-/// with one other busy process on 2 cores, a spinning training step took about four times as long
+/// with one other busy process on 2 cores, a spinning training step took several times as long
 /// as a sleeping one (docs/performance.md#openmp-wait-policy). OpenMP reads the
 /// variable once, when LibTorch loads, so <see cref="ProcessTuning.Apply"/> must come before any tensor.
 /// </summary>

@@ -1,3 +1,4 @@
+using Ar1Star.Model;
 using Ar1Star.State;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -43,6 +44,16 @@ public sealed partial class IncrementalStrategy
         LoadOptimizerState(state.Has("optimizer") ? state.Child("optimizer") : null);
         globalStep = step;
     }
+
+    /// <summary>
+    /// The BRN layers' schedules where they stand now (docs/algorithm.md#brn-schedule; r_max and
+    /// d_max grow during batch 0), which the learner keeps beside <see cref="StateDict"/>.
+    /// </summary>
+    internal StateDict BatchRenormStateDict() => BatchRenormSchedule.StateDict(model);
+
+    /// <summary>Puts back what <see cref="BatchRenormStateDict"/> saved; the caps stay the configuration's.</summary>
+    /// <exception cref="StateException">Another number of layers or values per layer.</exception>
+    internal void LoadBatchRenormStateDict(StateDict state) => BatchRenormSchedule.LoadStateDict(model, state);
 
     /// <summary>SGD's learning rate and momentum buffers (views); null before batch 0.</summary>
     private StateDict? OptimizerState()

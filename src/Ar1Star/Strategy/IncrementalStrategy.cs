@@ -1,6 +1,7 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Model;
+using Ar1Star.Randomness;
 using Ar1Star.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,13 +45,10 @@ public sealed partial class IncrementalStrategy : IDisposable
         this.random = random;
         Precision = precision;
         device = encoder.Device;
-        foreach (var brn in model.BatchRenorms)
-        {
-            brn.MaxRMax = config.MaxRMax;
-            brn.MaxDMax = config.MaxDMax;
-            brn.SetSchedule(config.InitUpdateRate, rMax: 1, dMax: 0, config.IncStep);
-        }
-        noMemory = new LatentReplayMemory(0, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy));
+        InitialBrnSchedule = new(config.InitUpdateRate, RMax: 1, DMax: 0, config.IncStep, config.MaxRMax, config.MaxDMax);
+        IncrementalBrnSchedule = new(config.IncUpdateRate, config.MaxRMax, config.MaxDMax, IncStep: 0, config.MaxRMax, config.MaxDMax);
+        InitialBrnSchedule.ApplyTo(model);
+        noMemory = new LatentReplayMemory(0, Precision.Memory, config.RmPolicy);
         components = compose(this);
         replay = Component<LatentReplay>();
     }
@@ -77,7 +75,7 @@ public sealed partial class IncrementalStrategy : IDisposable
         {
             if (preset.CwrStar) list.Add(new CwrStar(config.NumClasses, model.Output.weight!.shape[1], device, config.CwrUniqueClasses));
             if (preset.Replay)
-                list.Add(new LatentReplay(new LatentReplayMemory(config.RmSz, Precision.Memory, ReplayPolicies.Parse(config.RmPolicy)), config.MbSize, Live, random, device,
+                list.Add(new LatentReplay(new LatentReplayMemory(config.RmSz, Precision.Memory, config.RmPolicy), config.MbSize, Live, random, device,
                     config.RmRowsFromShuffle));
             var trainable = ParameterFreezing.Above(model, config.FreezeBelowLayer);
             // reg_lambda, when not 0, adds SI to any preset (as it always did); a preset with SI
@@ -105,6 +103,16 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// False: the spec's plan, sized by rm_sz, the memory read in its own order.
     /// </summary>
     public bool Live { get; }
+
+    /// <summary>
+    /// The BRN schedule of batch 0 (docs/algorithm.md#brn-schedule): plain batch normalisation
+    /// whose clips grow by inc_step per sample towards the caps. The strategy is the schedule's
+    /// one owner: it puts this one in place when built, <see cref="IncrementalBrnSchedule"/>
+    /// before batch 1, and saves and restores what the layers hold (<see cref="BatchRenormStateDict"/>).
+    /// </summary>
+    internal BatchRenormSchedule InitialBrnSchedule { get; }
+    /// <summary>The BRN schedule of batch 1 and later: inc_update_rate, the clips at their caps, no growth.</summary>
+    internal BatchRenormSchedule IncrementalBrnSchedule { get; }
 
     /// <summary>Reduced-precision options of the training step and the memory.</summary>
     public PrecisionOptions Precision { get; }
@@ -243,8 +251,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// <summary>change_brn_pars: the incremental BRN schedule, and the optimizer rebuilt at inc_lr.</summary>
     private void ChangeBrnPars()
     {
-        foreach (var brn in model.BatchRenorms)
-            brn.SetSchedule(config.IncUpdateRate, config.MaxRMax, config.MaxDMax, incStep: 0);
+        IncrementalBrnSchedule.ApplyTo(model);
         optimizer?.Dispose();
         optimizer = null;
     }

@@ -1,4 +1,5 @@
 using Ar1Star.Model;
+using Ar1Star.Randomness;
 using Ar1Star.State;
 using static TorchSharp.torch;
 

@@ -1,4 +1,6 @@
+using Ar1Star.Configuration;
 using Ar1Star.Model;
+using Ar1Star.Randomness;
 using Ar1Star.State;
 using static TorchSharp.torch;
 

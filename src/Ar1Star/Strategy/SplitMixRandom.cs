@@ -1,4 +1,5 @@
-using Ar1Star.Data.Synthetic;
+using Ar1Star.Randomness;
+
 
 namespace Ar1Star.Strategy;
 

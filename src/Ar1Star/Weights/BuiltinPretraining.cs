@@ -1,9 +1,9 @@
 using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Model;
+using Ar1Star.Randomness;
 using Ar1Star.Runtime;
 using Ar1Star.Storage;
-using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,6 +40,8 @@ public static class BuiltinPretraining
     /// <summary>SGD learning rate of the pretraining.</summary>
     public const double LearningRate = 0.02;
     internal const int SeedOffset = 7919;
+    /// <summary>The pretraining's BRN schedule: plain batch normalisation at update rate 0.1.</summary>
+    internal static BatchRenormSchedule Schedule { get; } = BatchRenormSchedule.PlainBatchNorm(0.1);
 
     /// <summary>Where the weights for this image size, split and seed are kept.</summary>
     public static string CachePath(string cacheDir, int imageSize, int latentLayerNum, int numClasses, int seed) =>
@@ -103,7 +105,8 @@ public static class BuiltinPretraining
         var labels = set.Labels.ToArray();
         var random = new Random(seed + SeedOffset);
         ParameterFreezing.Unfreeze(model);
-        foreach (var brn in model.BatchRenorms) brn.SetSchedule(0.1, rMax: 1, dMax: 0, incStep: 0);
+        // Its own schedule while it trains; the model's (the strategy's) is back in place afterwards.
+        using var brnSchedule = BatchRenormSchedule.Use(model, Schedule);
         model.train();
         int steps = epochs * (set.Count / MiniBatch);
         using var sgd = optim.SGD(model.parameters(), LearningRate, momentum: 0.9, weight_decay: 5e-4);

@@ -1,4 +1,4 @@
-using Ar1Star.Progress;
+using Ar1Star.Reporting.Progress;
 
 namespace Ar1Star.Tests.Cli;
 

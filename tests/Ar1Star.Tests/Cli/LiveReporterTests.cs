@@ -1,4 +1,4 @@
-using Ar1Star.Progress;
+using Ar1Star.Reporting.Progress;
 using Ar1Star.Experiment;
 using Spectre.Console.Testing;
 

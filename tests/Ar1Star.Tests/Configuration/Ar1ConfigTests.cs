@@ -37,11 +37,11 @@ public class Ar1ConfigTests
         Assert.Equal(19, c.LatentLayerNum);
         Assert.Equal(0.0, c.RegLambda);
         Assert.Equal(0, c.FreezeFromBatch);
-        Assert.Equal("ar1", c.Strategy);
+        Assert.Equal(StrategyName.Ar1, c.Strategy);
         Assert.Equal(0, c.Seed);
         Assert.Equal(50, c.NumClasses);
         Assert.False(c.CwrUniqueClasses); // the reference's CWR*, docs/algorithm.md#cwr-star-reference-and-paper
-        Assert.Equal("random", c.RmPolicy);
+        Assert.Equal(ReplayPolicy.Random, c.RmPolicy);
         Assert.False(c.RmRowsFromShuffle); // uniform rows, as the paper samples the memory: docs/fidelity.md#memory-rows
         Assert.Equal(2e5, c.EwcLambda); // docs/strategies.md#ewc
         Assert.Equal(1.0, c.LwfAlpha); // docs/strategies.md#lwf
@@ -77,7 +77,7 @@ public class Ar1ConfigTests
     [Fact]
     public void Get_ReturnsTheProperty()
     {
-        var c = new Ar1Config { InitLr = 0.25, RmSz = 7, Strategy = "naive", UseCuda = false };
+        var c = new Ar1Config { InitLr = 0.25, RmSz = 7, Strategy = StrategyName.Naive, UseCuda = false };
         Assert.Equal(0.25, c.Get("init_lr"));
         Assert.Equal(7, c.Get("rm_sz"));
         Assert.Equal("naive", c.Get("strategy"));
@@ -112,11 +112,11 @@ public class Ar1ConfigTests
             ("latent_layer_num", 11, c => c.LatentLayerNum),
             ("reg_lambda", 2.5, c => c.RegLambda),
             ("freeze_from_batch", 1, c => c.FreezeFromBatch),
-            ("strategy", "naive", c => c.Strategy),
+            ("strategy", "naive", c => c.Strategy is StrategyName.Naive ? "naive" : c.Strategy),
             ("seed", 12, c => c.Seed),
             ("num_classes", 10, c => c.NumClasses),
             ("cwr_unique_classes", true, c => c.CwrUniqueClasses),
-            ("rm_policy", "class_balanced", c => c.RmPolicy),
+            ("rm_policy", "class_balanced", c => c.RmPolicy is ReplayPolicy.ClassBalanced ? "class_balanced" : c.RmPolicy),
             ("rm_rows_from_shuffle", true, c => c.RmRowsFromShuffle),
             ("ewc_lambda", 3.5, c => c.EwcLambda),
             ("lwf_alpha", 0.5, c => c.LwfAlpha),
@@ -150,7 +150,7 @@ public class Ar1ConfigTests
     [Fact]
     public void With_RoundTripsEveryKey()
     {
-        var c = new Ar1Config { Seed = 3, Strategy = "naive", L2 = 0.125 };
+        var c = new Ar1Config { Seed = 3, Strategy = StrategyName.Naive, L2 = 0.125 };
         foreach (var key in Ar1Config.Keys)
             Assert.Equal(c, c.With(key, c.Get(key)));
     }
@@ -242,7 +242,7 @@ public class Ar1ConfigTests
         Assert.Equal("quoted name", c.ExpName);
         Assert.Equal("double quoted", c.Comment);
         Assert.Equal("lat_features.5.bn.beta", c.FreezeBelowLayer);
-        Assert.Equal("naive", c.Strategy);
+        Assert.Equal(StrategyName.Naive, c.Strategy);
         Assert.Equal(-7, c.Seed);
     }
 
@@ -333,15 +333,12 @@ public class Ar1ConfigTests
     [InlineData("inc_update_rate", -0.01, "a float in [0, 1]", "-0.01")]
     [InlineData("freeze_from_batch", 2, "0 or 1", "2")]
     [InlineData("freeze_from_batch", -1, "0 or 1", "-1")]
-    [InlineData("strategy", "cwr", "one of 'ar1star-free', 'ar1star', 'ar1-noreplay', 'cwrstar', 'ewc', 'lwf', 'naive', 'cumulative', 'ar1'", "'cwr'")]
-    [InlineData("strategy", "AR1", "one of 'ar1star-free', 'ar1star', 'ar1-noreplay', 'cwrstar', 'ewc', 'lwf', 'naive', 'cumulative', 'ar1'", "'AR1'")]
     [InlineData("ewc_lambda", -1.0, "a float >= 0", "-1.0")]
     [InlineData("lwf_temperature", 0.0, "a float > 0", "0.0")]
     [InlineData("num_classes", 0, "an int >= 1", "0")]
     [InlineData("freeze_below_layer", "", "a non-empty parameter name", "''")]
     [InlineData("freeze_below_layer", "  ", "a non-empty parameter name", "'  '")]
     [InlineData("reg_lambda", -1.0, "a float >= 0", "-1.0")]
-    [InlineData("rm_policy", "balanced", "'random' or 'class_balanced'", "'balanced'")]
     public void Validate_RejectsOutOfRange_NamingKeyAndExpectation(string key, object value, string expected, string found)
     {
         var c = new Ar1Config().With(key, value);
@@ -350,5 +347,41 @@ public class Ar1ConfigTests
         Assert.Equal($"expected {expected}, found {found}", e.Detail);
         Assert.Null(e.FilePath);
         Assert.Null(e.Line);
+    }
+
+    /// <summary>strategy and rm_policy are parsed once, when set: a word outside theirs is refused there, naming the key and the words.</summary>
+    [Theory]
+    [InlineData("strategy", "cwr", "one of 'ar1star-free', 'ar1star', 'ar1-noreplay', 'cwrstar', 'ewc', 'lwf', 'naive', 'cumulative', 'ar1'", "'cwr'")]
+    [InlineData("strategy", "AR1", "one of 'ar1star-free', 'ar1star', 'ar1-noreplay', 'cwrstar', 'ewc', 'lwf', 'naive', 'cumulative', 'ar1'", "'AR1'")]
+    [InlineData("rm_policy", "balanced", "'random' or 'class_balanced'", "'balanced'")]
+    public void With_RejectsAWordOutsideTheKeysChoices_NamingKeyAndExpectation(string key, object value, string expected, string found)
+    {
+        var e = Assert.Throws<ConfigException>(() => new Ar1Config().With(key, value));
+        Assert.Equal(key, e.Key);
+        Assert.Equal($"expected {expected}, found {found}", e.Detail);
+        Assert.Null(e.FilePath);
+        Assert.Null(e.Line);
+        var fromText = Assert.Throws<ConfigException>(() => new Ar1Config().WithText(key, (string)value));
+        Assert.Equal($"key '{key}': expected {expected}, found {found}", fromText.Message);
+    }
+
+    /// <summary>
+    /// The enums inside, the words outside: every word round-trips through the typed property,
+    /// and results.json and params.cfg keep the text.
+    /// </summary>
+    [Fact]
+    public void StrategyAndRmPolicyKeepTheirWordsThroughTheirEnums()
+    {
+        foreach (var word in StrategyPreset.Names)
+        {
+            var c = new Ar1Config().WithText("strategy", word);
+            Assert.Equal(word, c.Get("strategy"));
+            Assert.Equal(word, c.ToDictionary()["strategy"]);
+            Assert.Equal(c, new Ar1Config().With("strategy", c.Strategy));
+        }
+        Assert.Equal(StrategyPreset.Ar1StarFree, new Ar1Config().WithText("strategy", "ar1").Preset);
+        Assert.NotEqual(new Ar1Config().WithText("strategy", "ar1"), new Ar1Config().WithText("strategy", "ar1star-free"));
+        Assert.Equal(ReplayPolicy.ClassBalanced, new Ar1Config().WithText("rm_policy", "'class_balanced'").RmPolicy);
+        Assert.Equal("class_balanced", new Ar1Config { RmPolicy = ReplayPolicy.ClassBalanced }.Get("rm_policy"));
     }
 }

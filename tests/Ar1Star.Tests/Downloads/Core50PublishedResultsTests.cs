@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Ar1Star.Data.Core50;
 using Ar1Star.Downloads;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 using Ar1Star.Tests.Data.Core50;
 
 namespace Ar1Star.Tests.Downloads;

@@ -1,3 +1,4 @@
+using Ar1Star.Configuration;
 using Ar1Star.Experiment;
 using Ar1Star.Model;
 using Ar1Star.Weights;
@@ -40,7 +41,7 @@ public class Ar1VersusNaiveTests(ITestOutputHelper output)
             model.save(weights);
         }
 
-        RunResults Run(string strategy) => ExperimentRunner.Run(scenario, config with { Strategy = strategy },
+        RunResults Run(string strategy) => ExperimentRunner.Run(scenario, config.With("strategy", strategy),
             new RunOptions(Directory.CreateTempSubdirectory("ar1-behaviour-").FullName, MaxBatches: Batches,
                 Device: CPU, PrepareModel: (m, _) => m.load(weights)));
         var ar1 = Run("ar1");

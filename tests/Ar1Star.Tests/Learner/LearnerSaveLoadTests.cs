@@ -1,3 +1,4 @@
+using Ar1Star.Configuration;
 using Ar1Star.Learner;
 using Ar1Star.State;
 using Ar1Star.Strategy;
@@ -65,7 +66,7 @@ public class LearnerSaveLoadTests
     public void ANaiveLearnerReloadsAsNaiveAndContinuesBitForBit()
     {
         var scenario = TinyScenario.Create();
-        var options = Options with { Config = Options.Config with { Strategy = "naive" } };
+        var options = Options with { Config = Options.Config with { Strategy = StrategyName.Naive } };
         var (original, dir) = SavedAfterTwoBatches(options);
         using var _ = original;
         using var reloaded = ContinualLearner.Load(dir);
@@ -84,7 +85,7 @@ public class LearnerSaveLoadTests
     public void ALearnerOfAnotherPresetReloadsAndContinuesBitForBit(string preset, string components)
     {
         var scenario = TinyScenario.Create();
-        var options = Options with { Config = Options.Config with { Strategy = preset } };
+        var options = Options with { Config = Options.Config.With("strategy", preset) };
         var (original, dir) = SavedAfterTwoBatches(options);
         using var _ = original;
         using var reloaded = ContinualLearner.Load(dir);

@@ -1,3 +1,4 @@
+using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Learner;
 using Ar1Star.Model;
@@ -76,7 +77,7 @@ public class ResNet18BackboneTests
         // LwF's teacher is a copy of a MobileNetV1: on another backbone the learner refuses at creation, not mid-teach.
         var e = Assert.Throws<ArgumentException>(() => ContinualLearner.Create(new LearnerOptions
         {
-            Config = LearnerPresets.Realtime with { UseCuda = false, NumClasses = 4, Strategy = "lwf" },
+            Config = LearnerPresets.Realtime with { UseCuda = false, NumClasses = 4, Strategy = StrategyName.Lwf },
             Backbone = Backbones.ResNet18,
             ImageSize = 64,
         }));

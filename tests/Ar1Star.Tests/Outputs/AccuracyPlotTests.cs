@@ -1,4 +1,4 @@
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 
 namespace Ar1Star.Tests.Outputs;
 

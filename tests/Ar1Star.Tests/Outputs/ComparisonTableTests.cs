@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ar1Star.Comparison;
+using Ar1Star.Reporting.Comparison;
 using Ar1Star.Experiment;
 
 namespace Ar1Star.Tests.Outputs;

@@ -1,5 +1,5 @@
 using Ar1Star.Tests.Data.Core50;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 
 namespace Ar1Star.Tests.Outputs;
 

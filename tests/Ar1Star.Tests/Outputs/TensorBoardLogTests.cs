@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Ar1Star.Experiment;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 using Ar1Star.Strategy;
 using Ar1Star.Tests.Experiment;
 

@@ -2,7 +2,7 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using Ar1Star.Learner;
-using Ar1Star.Outputs;
+using Ar1Star.Reporting.Outputs;
 using Ar1Star.Runtime;
 
 namespace Ar1Star.Tests.Runtime;

@@ -1,3 +1,4 @@
+using Ar1Star.Configuration;
 using Ar1Star.Strategy;
 using static TorchSharp.torch;
 

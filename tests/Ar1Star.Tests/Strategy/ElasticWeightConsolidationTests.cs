@@ -1,3 +1,4 @@
+using Ar1Star.Configuration;
 using Ar1Star.Strategy;
 using Ar1Star.Tests.Experiment;
 using TorchSharp.Modules;
@@ -65,7 +66,7 @@ public class ElasticWeightConsolidationTests
     public void InTheStrategyItsPenaltyStartsAfterTheFirstBatch()
     {
         var scenario = TinyScenario.Create();
-        using var run = new StrategyFixture(TinyScenario.Config with { Strategy = "ewc", EwcLambda = 1e4 });
+        using var run = new StrategyFixture(TinyScenario.Config with { Strategy = StrategyName.Ewc, EwcLambda = 1e4 });
         var ewc = run.Strategy.Component<ElasticWeightConsolidation>()!;
         run.Strategy.TrainOnBatch(0, scenario.TrainBatches[0]);
         Assert.Equal(1, ewc.Batches);

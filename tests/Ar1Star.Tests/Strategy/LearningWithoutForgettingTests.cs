@@ -1,3 +1,4 @@
+using Ar1Star.Configuration;
 using Ar1Star.Strategy;
 using Ar1Star.Tests.Experiment;
 using static TorchSharp.torch;
@@ -28,7 +29,7 @@ public class LearningWithoutForgettingTests
     public void TheTeacherIsTheNetworkAsTheLastBatchLeftIt()
     {
         var scenario = TinyScenario.Create();
-        var config = TinyScenario.Config with { Strategy = "lwf", LwfAlpha = 0.5, LwfTemperature = 2 };
+        var config = TinyScenario.Config with { Strategy = StrategyName.Lwf, LwfAlpha = 0.5, LwfTemperature = 2 };
         using var run = new StrategyFixture(config);
         run.Strategy.TrainOnBatch(0, scenario.TrainBatches[0]);
 

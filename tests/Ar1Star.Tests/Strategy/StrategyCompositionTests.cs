@@ -19,7 +19,7 @@ public class StrategyCompositionTests
     [InlineData("cumulative", "")]
     public void EachPresetHasItsComponents(string preset, string components)
     {
-        using var run = new StrategyFixture(TinyScenario.Config with { Strategy = preset });
+        using var run = new StrategyFixture(TinyScenario.Config.With("strategy", preset));
         Assert.Equal(components, string.Join(",", run.Strategy.ComponentNames));
         Assert.Equal(components, string.Join(",", StrategyPreset.Parse(preset).ComponentNames));
         // Without replay the memory is the empty one: nothing to replay, nothing to store.
@@ -33,24 +33,24 @@ public class StrategyCompositionTests
     [Fact]
     public void SiTakesRegLambdaOrThePresetsDefaultAndRegLambdaAddsItAnywhere()
     {
-        using (var byDefault = new StrategyFixture(TinyScenario.Config with { Strategy = "ar1star" }))
+        using (var byDefault = new StrategyFixture(TinyScenario.Config with { Strategy = StrategyName.Ar1Star }))
             Assert.Equal(StrategyPreset.DefaultSiLambda, byDefault.Strategy.Si!.Lambda);
-        using (var given = new StrategyFixture(TinyScenario.Config with { Strategy = "ar1-noreplay", RegLambda = 0.5 }))
+        using (var given = new StrategyFixture(TinyScenario.Config with { Strategy = StrategyName.Ar1NoReplay, RegLambda = 0.5 }))
             Assert.Equal(0.5, given.Strategy.Si!.Lambda);
         // What reg_lambda always did: SI on top of whatever the strategy is.
-        using (var naive = new StrategyFixture(TinyScenario.Config with { Strategy = "naive", RegLambda = 0.25 }))
+        using (var naive = new StrategyFixture(TinyScenario.Config with { Strategy = StrategyName.Naive, RegLambda = 0.25 }))
             Assert.Equal("si", string.Join(",", naive.Strategy.ComponentNames));
     }
 
     [Fact]
     public void EwcAndLwfTakeTheirKeys()
     {
-        using var ewc = new StrategyFixture(TinyScenario.Config with { Strategy = "ewc", EwcLambda = 7 });
+        using var ewc = new StrategyFixture(TinyScenario.Config with { Strategy = StrategyName.Ewc, EwcLambda = 7 });
         Assert.Equal(7, ewc.Strategy.Component<ElasticWeightConsolidation>()!.Lambda);
         // EWC covers every trainable weight but BRN's, the output layer included.
         Assert.Contains("output.weight", ewc.Strategy.Component<ElasticWeightConsolidation>()!.Names);
         Assert.DoesNotContain(ewc.Strategy.Component<ElasticWeightConsolidation>()!.Names, n => n.Contains("bn") || n.StartsWith("lat_features", StringComparison.Ordinal));
-        using var lwf = new StrategyFixture(TinyScenario.Config with { Strategy = "lwf", LwfAlpha = 0.5, LwfTemperature = 3 });
+        using var lwf = new StrategyFixture(TinyScenario.Config with { Strategy = StrategyName.Lwf, LwfAlpha = 0.5, LwfTemperature = 3 });
         var component = lwf.Strategy.Component<LearningWithoutForgetting>()!;
         Assert.Equal((0.5, 3.0), (component.Alpha, component.Temperature));
     }

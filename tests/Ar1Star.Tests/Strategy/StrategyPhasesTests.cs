@@ -1,3 +1,4 @@
+using Ar1Star.Configuration;
 using Ar1Star.Learner;
 using Ar1Star.Strategy;
 using Ar1Star.Tests.Experiment;
@@ -10,7 +11,7 @@ public class StrategyPhasesTests
 {
     private static LearnerOptions Tiny(string strategy) => new()
     {
-        Config = TinyScenario.Config with { Strategy = strategy, InitTrainEp = 2, IncTrainEp = 3 },
+        Config = TinyScenario.Config.With("strategy", strategy) with { InitTrainEp = 2, IncTrainEp = 3 },
         ImageSize = 32,
     };
 

@@ -1,3 +1,6 @@
+using Ar1Star.Randomness;
+
+
 namespace Ar1Star.Data.Synthetic;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Tests.Data.Core50;
 

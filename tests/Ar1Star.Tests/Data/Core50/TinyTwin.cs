@@ -1,5 +1,6 @@
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Tests.Data.Core50;
 

@@ -1,6 +1,6 @@
-namespace Ar1Star.Strategy;
+namespace Ar1Star.Randomness;
 
-/// <summary>Random choices of the strategy, all from one seeded generator.</summary>
+/// <summary>Random draws and shuffles (the strategy's, the pretraining's), each from the seeded generator it is given.</summary>
 internal static class Sampling
 {
     /// <summary><paramref name="k"/> distinct values of 0..n-1 in random order (partial Fisher-Yates).</summary>

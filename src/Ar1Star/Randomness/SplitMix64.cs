@@ -1,4 +1,4 @@
-namespace Ar1Star.Data.Synthetic;
+namespace Ar1Star.Randomness;
 
 /// <summary>
 /// A tiny deterministic generator and hash. Our own rather than System.Random so that images

@@ -1,4 +1,6 @@
-namespace Ar1Star.Data.Core50;
+using Ar1Star.Data.Core50;
+
+namespace Ar1Star.Data.Twin;
 
 /// <summary>What <see cref="SyntheticTwin"/> writes.</summary>
 /// <param name="Png">The PNG tree and the batch filelists.</param>

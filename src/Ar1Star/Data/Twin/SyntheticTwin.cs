@@ -1,8 +1,9 @@
+using Ar1Star.Data.Core50;
 using System.Globalization;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Storage;
 
-namespace Ar1Star.Data.Core50;
+namespace Ar1Star.Data.Twin;
 
 /// <summary>
 /// Writes the procedurally generated CORe50 twin in exactly the official layout (PNG tree,

@@ -1,6 +1,8 @@
 using Ar1Star.Data.Core50;
+using Ar1Star.Data.Synthetic;
+using Ar1Star.Randomness;
 
-namespace Ar1Star.Data.Synthetic;
+namespace Ar1Star.Data.Twin;
 
 /// <summary>
 /// The project's own generator of CORe50's six protocols over the twin's units, following the
