@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace Ar1Star.Learner;
 
-/// <summary>Test-set figures after one batch (docs/algorithm.md#evaluation), as <see cref="ContinualLearner.Evaluate(IPatternSet)"/> and the experiment runner compute them.</summary>
+/// <summary>
+/// Test-set figures after one batch (docs/algorithm.md#evaluation), as
+/// <see cref="ContinualLearner.Evaluate(IPatternSet)"/> and the experiment runner compute them.
+/// </summary>
 /// <param name="Accuracy">Correct / test size.</param>
 /// <param name="Loss">True mean cross-entropy over the test set.</param>
 /// <param name="PerClassAccuracy">Accuracy per class; NaN for a class absent from the test set.</param>

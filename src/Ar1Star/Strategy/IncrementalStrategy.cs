@@ -167,7 +167,10 @@ public sealed partial class IncrementalStrategy : IDisposable
         return Live && plan.Iterations > 0 ? Math.Max(epochs, (MinLiveSteps + plan.Iterations - 1) / plan.Iterations) : epochs;
     }
 
-    /// <summary>The epochs that training batch <paramref name="batchIndex"/> of <paramref name="count"/> patterns runs now (the rule of <see cref="Epochs"/>).</summary>
+    /// <summary>
+    /// The epochs that batch <paramref name="batchIndex"/> of <paramref name="count"/> patterns
+    /// trains if it starts now (the rule of <see cref="Epochs"/>).
+    /// </summary>
     internal int EpochsFor(int batchIndex, int count) => Epochs(batchIndex, PlanOf(batchIndex, count));
 
     /// <summary>The mini-batch plan of a batch: the replay's, else every pattern once an epoch (padded for batch 0).</summary>

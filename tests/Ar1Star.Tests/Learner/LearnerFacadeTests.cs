@@ -13,7 +13,8 @@ namespace Ar1Star.Tests.Learner;
 public class LearnerFacadeTests
 {
     /// <summary>The spec's epochs (the live replay trains small batches longer): init_train_ep 2, inc_train_ep 3.</summary>
-    private static LearnerOptions Spec => new() { Config = TinyScenario.Config with { InitTrainEp = 2, IncTrainEp = 3 }, ImageSize = 32, Live = false };
+    private static LearnerOptions Spec =>
+        new() { Config = TinyScenario.Config with { InitTrainEp = 2, IncTrainEp = 3 }, ImageSize = 32, Live = false };
 
     [Fact]
     public void SeveralListenersEachReceiveEveryIterationAndEveryEpoch()
@@ -164,7 +165,8 @@ public class LearnerFacadeTests
         Assert.Equal("testSet", outside.ParamName);
         Assert.Contains("label of pattern 5 must be in 0..5", outside.Message);
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => learner.Evaluate(new InMemoryPatternSet([], [], 32))).Message);
-        Assert.Contains("this learner takes 32x32", Assert.Throws<ArgumentException>(() => learner.Evaluate(TinyScenario.Images(2, 16, seed: 1))).Message);
+        var otherSize = TinyScenario.Images(2, 16, seed: 1);
+        Assert.Contains("this learner takes 32x32", Assert.Throws<ArgumentException>(() => learner.Evaluate(otherSize)).Message);
     }
 
     [Fact]
