@@ -52,7 +52,7 @@ public static class CameraLearningBenchmark
         string[] phases = ["decode", "scale", "latent_forward", "train_epochs", "consolidate", "snapshot"];
         var times = phases.ToDictionary(p => p, _ => new List<double>());
         long lastEpochEnd = 0;
-        learner.Strategy.EpochDone = () => lastEpochEnd = Stopwatch.GetTimestamp();
+        learner.EpochDone += (_, _) => lastEpochEnd = Stopwatch.GetTimestamp();
         for (int k = 1; k <= repeats + 1; k++)
         {
             var jpegs = Frames(options, objectIndex: k);
@@ -72,7 +72,6 @@ public static class CameraLearningBenchmark
             if (k == 1) continue;
             for (int p = 0; p < phases.Length; p++) times[phases[p]].Add(Stopwatch.GetElapsedTime(stamps[p], stamps[p + 1]).TotalMilliseconds);
         }
-        learner.Strategy.EpochDone = null;
         return phases.Select(p => (p, Median(times[p]))).ToArray();
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
+using Ar1Star.Learner;
 using Ar1Star.Model;
 using Ar1Star.Model.Kernels;
 using Ar1Star.Runtime;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Ar1Star.Learner;
+using Ar1Star.Strategy;
 
 namespace Ar1Star.Serve;
 
@@ -189,13 +190,14 @@ public sealed class LearnerHost : IAsyncDisposable
         if (!job.TryStart()) return; // withdrawn by a reset
         var clock = Stopwatch.StartNew();
         int batch = learner.BatchesLearnt;
-        int epochs = batch == 0 ? learner.Config.InitTrainEp : learner.Config.IncTrainEp;
+        int epochs = learner.EpochsFor(job.ImageCount);
         job.Epochs = (0, epochs);
-        learner.Strategy.IterationDone = it =>
+        void Progress(object? sender, TrainingIteration it)
         {
             job.Epochs = (it.Epoch + 1, epochs);
             IterationHook?.Invoke(job);
-        };
+        }
+        learner.IterationDone += Progress;
         try
         {
             learner.Learn(job.Images!, job.Label);
@@ -207,7 +209,7 @@ public sealed class LearnerHost : IAsyncDisposable
         }
         finally
         {
-            learner.Strategy.IterationDone = null;
+            learner.IterationDone -= Progress;
         }
         Publish();
         lock (classLock) classes[job.Label] = classes[job.Label] with { Learnt = true, Images = classes[job.Label].Images + job.ImageCount };

@@ -84,7 +84,7 @@ internal sealed class TensorBoardLog : IRunObserver
         writer!.AddScalar(TestLoss, result.TestLoss, result.Batch);
         writer.AddScalar(TestAccuracy, result.TestAccuracy, result.Batch);
         writer.AddScalar(BatchSeconds, result.Seconds, result.Batch);
-        writer.AddCountHistogram(ReplayMemoryClasses, run.Strategy.Memory.ClassHistogram(run.Config.NumClasses), result.Batch);
+        writer.AddCountHistogram(ReplayMemoryClasses, run.Memory.ClassHistogram(run.Config.NumClasses), result.Batch);
         if (result.Forgetting is { } f) writer.AddScalar(AverageForgetting, f, result.Batch);
         if (result.Bwt is { } t) writer.AddScalar(BackwardTransfer, t, result.Batch);
         if (result.PeakResidentBytes is { } peak) writer.AddScalar(PeakResidentMb, peak / 1048576.0, result.Batch);

@@ -100,14 +100,14 @@ public static class ExperimentRunner
             : ContinualLearner.Load(resumed.Folder, learnerOptions);
         // The process's memory policy, not the algorithm's: native memory freed by an epoch goes back
         // to the system once it outgrows the working set, so the resident set stays flat.
-        learner.Strategy.EpochDone = NativeHeap.TrimIfGrown;
+        learner.EpochDone += (_, _) => NativeHeap.TrimIfGrown();
 
         if (resumed is not null) CheckpointStore.RemoveStale(options.OutDir);
         else folder.BeginReplacement();
         AtomicFile.RemoveLeftovers(options.OutDir);
         var observers = options.Observers;
         double? divergedLoss = null;
-        learner.Strategy.IterationDone = it =>
+        learner.IterationDone += (_, it) =>
         {
             if (!double.IsFinite(it.Loss)) divergedLoss ??= it.Loss;
             foreach (var o in observers) o.IterationDone(it);
@@ -118,7 +118,7 @@ public static class ExperimentRunner
         if (resumed is not null) results.Batches.AddRange(resumed.Results.Batches);
         string resultsPath = Path.Combine(options.OutDir, ResultsFileName);
         int batches = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
-        var run = new RunContext(options.OutDir, config, results, learner.Strategy, Math.Max(batches, results.Batches.Count));
+        var run = new RunContext(options.OutDir, config, results, learner.ReplayMemory, Math.Max(batches, results.Batches.Count));
         foreach (var o in observers) o.Started(run, resumed?.Observers.GetValueOrDefault(o.Name));
         void Step(int batch, string name) => options.StepHook?.Invoke(new RunStep(batch, name));
 
@@ -129,13 +129,13 @@ public static class ExperimentRunner
             var batch = scenario.TrainBatches[i];
             learner.Learn(batch);
             Step(i, "trained");
-            var eval = Evaluator.Evaluate(learner.Model, learner.Encoder, scenario.TestSet, config.NumClasses, config.MbSize);
+            var eval = learner.Evaluate(scenario.TestSet);
             // Checked before anything of the batch is written: a fresh run's earlier run then comes back whole.
             if ((divergedLoss ?? eval.Loss) is var loss && !double.IsFinite(loss)) throw new TrainingDivergedException(i, loss);
             var result = new BatchResult(i, batch.Count, batch.Labels.Distinct().Order().ToArray(),
                 eval.Accuracy, eval.Loss, eval.PerClassAccuracy.Select(a => double.IsNaN(a) ? (double?)null : a).ToArray(),
                 clock.Elapsed.TotalSeconds, ProcessMemory.PeakResidentBytes(),
-                learner.Strategy.Memory.Count, learner.Strategy.Memory.ActivationBytes);
+                learner.ReplayMemory.Count, learner.ReplayMemory.ActivationBytes);
             results.Batches.Add(result);
             var (forgetting, bwt) = ContinualMetrics.Of(results.Batches);
             results.Batches[^1] = result = result with { Forgetting = forgetting, Bwt = bwt };

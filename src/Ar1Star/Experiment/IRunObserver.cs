@@ -7,9 +7,9 @@ namespace Ar1Star.Experiment;
 /// <param name="OutDir">The run's output folder.</param>
 /// <param name="Config">The resolved configuration.</param>
 /// <param name="Results">Results so far (batches done, in order).</param>
-/// <param name="Strategy">The live strategy (memory, CWR* ...), read only.</param>
+/// <param name="Memory">The learner's latent replay memory, read only.</param>
 /// <param name="TotalBatches">Batches this invocation will have done when it ends.</param>
-public sealed record RunContext(string OutDir, Ar1Config Config, RunResults Results, IncrementalStrategy Strategy, int TotalBatches);
+public sealed record RunContext(string OutDir, Ar1Config Config, RunResults Results, IReadOnlyReplayMemory Memory, int TotalBatches);
 
 /// <summary>
 /// Something that records a run as it goes (logs, tables, plots). Its files must stay

@@ -12,8 +12,10 @@ namespace Ar1Star.Learner;
 /// AR1* with latent replay as an application embeds it: created once, then each call to
 /// <see cref="Learn(IPatternSet)"/> is one incremental batch (the first is the spec's batch 0),
 /// and <see cref="Predict(LearnerImage, int)"/> answers with the classes learnt so far. This is
-/// the one place where the model, the latent encoder and the strategy are wired together.
-/// Not thread-safe: one call at a time.
+/// the one place where the model, the latent encoder and the strategy are wired together, and
+/// none of them is handed out: progress comes as events (<see cref="IterationDone"/>,
+/// <see cref="EpochDone"/>), figures from <see cref="Evaluate(IPatternSet)"/> and
+/// <see cref="ReplayMemory"/> (docs/library.md#continual-learner). Not thread-safe: one call at a time.
 /// </summary>
 public sealed partial class ContinualLearner : IDisposable
 {
@@ -95,17 +97,20 @@ public sealed partial class ContinualLearner : IDisposable
     /// <summary>Classes that appeared in a learnt batch, ascending.</summary>
     public IReadOnlyList<int> ClassesSeen => Enumerable.Range(0, seen.Length).Where(c => seen[c]).ToArray();
 
-    /// <summary>The network (for evaluation, export and the experiment runner).</summary>
-    public SplitNetwork Model => model;
+    /// <summary>The network (inside the library: snapshots, export, evaluation; tests and the bench).</summary>
+    internal SplitNetwork Model => model;
 
     /// <summary>The strategy (AR1*: CWR*, the replay memory, SI and the optimizer; or naive fine-tuning).</summary>
-    public IncrementalStrategy Strategy => strategy;
+    internal IncrementalStrategy Strategy => strategy;
 
     /// <summary>Computes (and, with <see cref="LearnerOptions.CacheLatents"/>, caches) latent activations.</summary>
-    public LatentEncoder Encoder => encoder;
+    internal LatentEncoder Encoder => encoder;
 
     /// <summary>The generator every random choice of the strategy draws from.</summary>
-    public SplitMixRandom Random { get; }
+    internal SplitMixRandom Random { get; }
+
+    /// <summary>The latent replay memory, read only (empty, of capacity 0, for a strategy without replay).</summary>
+    public IReadOnlyReplayMemory ReplayMemory => strategy.Memory;
 
     /// <summary>The name of class <paramref name="c"/>: as set, else "class c".</summary>
     public string ClassName(int c) => classNames[CheckClass(c, nameof(c))] ?? $"class {c}";
@@ -119,11 +124,7 @@ public sealed partial class ContinualLearner : IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0) throw new ArgumentException("an empty batch: give at least one image", nameof(batch));
-        if (batch.ImageSize != ImageSize)
-            throw new ArgumentException($"images are {batch.ImageSize}x{batch.ImageSize}; this learner takes {ImageSize}x{ImageSize}", nameof(batch));
-        for (int i = 0; i < batch.Count; i++)
-            if (batch.Labels[i] < 0 || batch.Labels[i] >= NumClasses)
-                throw new ArgumentOutOfRangeException(nameof(batch), batch.Labels[i], $"label of pattern {i} must be in 0..{NumClasses - 1}");
+        CheckLabelled(batch, nameof(batch));
         strategy.TrainOnBatch(BatchesLearnt, batch);
         foreach (int y in batch.Labels) seen[y] = true;
         BatchesLearnt++;

@@ -136,17 +136,22 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// </summary>
     public bool FusedOptimizer { get; set; } = true;
 
-    /// <summary>Called after every optimizer step.</summary>
-    public Action<TrainingIteration>? IterationDone { get; set; }
+    /// <summary>
+    /// Called after every optimizer step; multicast: join with +=. The learner's
+    /// <see cref="Learner.ContinualLearner.IterationDone"/> joins it while it has listeners; outside
+    /// the library nothing sets it (tests may, on a strategy of their own).
+    /// </summary>
+    internal Action<TrainingIteration>? IterationDone { get; set; }
 
     /// <summary>Test hook: told what each iteration feeds the network, before its forward pass.</summary>
     internal Action<MiniBatchComposition>? MiniBatchComposed { get; set; }
 
     /// <summary>
-    /// Called at the end of every training epoch: where the caller applies its process memory
+    /// Raised at the end of every training epoch: where the caller applies its process memory
     /// policy (the experiment runner trims the native heap there); the algorithm has none.
+    /// Multicast, joined by <see cref="Learner.ContinualLearner.EpochDone"/> while it has listeners.
     /// </summary>
-    public Action? EpochDone { get; set; }
+    internal Action? EpochDone { get; set; }
 
     /// <summary>A batch between <see cref="BeginBatch"/> and its end: what the phases share.</summary>
     private sealed record BatchInProgress(int Index, IPatternSet Batch, int[] Labels, bool Replay, bool LatentTrains,
@@ -170,14 +175,24 @@ public sealed partial class IncrementalStrategy : IDisposable
         return Live && plan.Iterations > 0 ? Math.Max(epochs, (MinLiveSteps + plan.Iterations - 1) / plan.Iterations) : epochs;
     }
 
+    /// <summary>
+    /// The epochs that batch <paramref name="batchIndex"/> of <paramref name="count"/> patterns
+    /// trains if it starts now (the rule of <see cref="Epochs"/>).
+    /// </summary>
+    internal int EpochsFor(int batchIndex, int count) => Epochs(batchIndex, PlanOf(batchIndex, count));
+
+    /// <summary>The mini-batch plan of a batch: the replay's, else every pattern once an epoch (padded for batch 0).</summary>
+    private MiniBatchPlan PlanOf(int batchIndex, int count) =>
+        (replay is { } r && r.Replays(batchIndex) ? r.PlanFor(batchIndex, count) : null)
+        ?? (batchIndex == 0 ? MiniBatchPlan.FirstBatch(count, config.MbSize) : MiniBatchPlan.Plain(count, config.MbSize));
+
     /// <summary>Trains on incremental batch <paramref name="batchIndex"/> and consolidates: begin, epochs, end.</summary>
     public void TrainOnBatch(int batchIndex, IPatternSet batch)
     {
         int[] labels = batch.Labels.ToArray();
         var replaying = replay is { } r && r.Replays(batchIndex) ? r : null;
         BeginBatch(batchIndex, labels, replaying?.ReplayedLabels);
-        var plan = replaying?.PlanFor(batchIndex, batch.Count)
-            ?? (batchIndex == 0 ? MiniBatchPlan.FirstBatch(batch.Count, config.MbSize) : MiniBatchPlan.Plain(batch.Count, config.MbSize));
+        var plan = PlanOf(batchIndex, batch.Count);
         int[] padded = plan.PaddedIndices(batch.Count);
         // The shuffle as a permutation of positions (the same swaps, so the same order as shuffling
         // the padded batch in place), kept for the reference's memory rows (docs/fidelity.md#memory-rows).

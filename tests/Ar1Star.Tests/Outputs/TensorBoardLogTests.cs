@@ -16,7 +16,7 @@ public class TensorBoardLogTests
         public List<int[]> MemoryLabels { get; } = [];
         public string Name => "recorder";
         public void IterationDone(TrainingIteration iteration) => Iterations.Add(iteration);
-        public void BatchDone(RunContext run, BatchResult result) => MemoryLabels.Add(run.Strategy.Memory.Labels.ToArray());
+        public void BatchDone(RunContext run, BatchResult result) => MemoryLabels.Add(run.Memory.Labels.ToArray());
         public void Dispose() { }
     }
 

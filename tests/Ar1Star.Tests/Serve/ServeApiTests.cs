@@ -32,6 +32,9 @@ public class ServeApiTests
 
         var first = await server.Learn(4, Frames(Red, 8, random));
         Assert.Equal(("done", 0, 8), (first.GetProperty("state").GetString(), first.GetProperty("batch").GetInt32(), first.GetProperty("images").GetInt32()));
+        // 8 frames are one mini-batch of 8 an epoch, and a live teach trains whole epochs up to 32
+        // SGD steps (docs/live-learning.md#live-differences): 32 epochs, as the learner says, not the configured 4.
+        Assert.Equal((32, 32), (first.GetProperty("epoch").GetInt32(), first.GetProperty("epochs").GetInt32()));
         var second = await server.Learn(1, Frames(Blue, 8, random));
         Assert.Equal(1, second.GetProperty("batch").GetInt32());
 

@@ -2,9 +2,12 @@ using Ar1Star.Data;
 using Ar1Star.Model;
 using static TorchSharp.torch;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Learner;
 
-/// <summary>Test-set figures after one batch (docs/algorithm.md#evaluation).</summary>
+/// <summary>
+/// Test-set figures after one batch (docs/algorithm.md#evaluation), as
+/// <see cref="ContinualLearner.Evaluate(IPatternSet)"/> and the experiment runner compute them.
+/// </summary>
 /// <param name="Accuracy">Correct / test size.</param>
 /// <param name="Loss">True mean cross-entropy over the test set.</param>
 /// <param name="PerClassAccuracy">Accuracy per class; NaN for a class absent from the test set.</param>
@@ -15,7 +18,7 @@ public sealed record Evaluation(double Accuracy, double Loss, double[] PerClassA
 /// layers folded into the convolutions (the same outputs up to float rounding, one pass fewer
 /// per layer), refolded at every evaluation since it learns between them.
 /// </summary>
-public static class Evaluator
+internal static class Evaluator
 {
     /// <param name="model">The network, evaluated in eval mode.</param>
     /// <param name="encoder">Gives the test set's latents (cached or recomputed, folded or not).</param>
