@@ -9,7 +9,6 @@ using System.Text;
 using System.Text.Json;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
-using Ar1Star.Experiment;
 using Ar1Star.Model;
 using Ar1Star.Strategy;
 using Ar1Star.Weights;

@@ -3,7 +3,7 @@ using System.Globalization;
 using Ar1Star.Comparison;
 using Ar1Star.Data.Core50;
 using Ar1Star.Downloads;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Progress;
 
 namespace Ar1Star.Cli.Commands;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Ar1Star.Data.Core50;
 using Ar1Star.Downloads;
-using Ar1Star.Experiment;
 using Ar1Star.Weights;
 
 namespace Ar1Star.Cli.Commands;

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Data.Core50;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Cli.Commands;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using Ar1Star.Progress;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Model.Kernels;
-using Ar1Star.Runtime;
 using Ar1Star.Outputs;
+using Ar1Star.Progress;
+using Ar1Star.Runtime;
 
 namespace Ar1Star.Cli.Commands;
 

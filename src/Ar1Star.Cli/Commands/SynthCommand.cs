@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
-using Ar1Star.Experiment;
 
 namespace Ar1Star.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Data.Core50;
 using Ar1Star.Tests.Data.Core50;
 using System.Diagnostics;
 using System.Text.Json;

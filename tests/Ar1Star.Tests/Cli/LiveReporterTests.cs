@@ -1,5 +1,5 @@
+using Ar1Star.Experiments;
 using Ar1Star.Progress;
-using Ar1Star.Experiment;
 using Spectre.Console.Testing;
 
 namespace Ar1Star.Tests.Cli;

@@ -1,4 +1,5 @@
-using Ar1Star.Experiment;
+using Ar1Star.Data.Core50;
+using Ar1Star.Experiments;
 using Ar1Star.Model;
 using Ar1Star.Weights;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
-using Ar1Star.Learner;
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
+using Ar1Star.Learner;
 using Ar1Star.Outputs;
 using Ar1Star.State;
 using Ar1Star.Tests.Storage;

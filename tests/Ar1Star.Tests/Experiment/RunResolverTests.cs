@@ -1,6 +1,6 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data.Core50;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Strategy;
 
 using Ar1Star.Weights;
@@ -37,11 +37,11 @@ public sealed class RunResolverTests : IDisposable
     }
 
     [Fact]
-    public void ACacheDirThatIsAFileIsRefusedNamingTheOption()
+    public void ACacheDirThatIsAFileIsRefusedNamingTheSetting()
     {
         string file = Cfg("not a folder");
         var e = Assert.Throws<ArgumentException>(() => Fresh(new RunRequest { CacheDir = file }));
-        Assert.Contains($"--cache-dir: {file} is a file", e.Message);
+        Assert.Contains($"LearnerOptions.CacheDir: {file} is a file", e.Message);
         Assert.Equal(_dir, Fresh(new RunRequest { CacheDir = _dir }).CacheDir);
     }
 

@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Data.Core50;
 using Ar1Star.Learner;
 using Ar1Star.Weights;
 using OpenQA.Selenium;

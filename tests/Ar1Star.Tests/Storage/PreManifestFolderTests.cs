@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Learner;
 using Ar1Star.State;
 using Ar1Star.Storage;

@@ -1,8 +1,7 @@
 using Ar1Star.Data;
-using Ar1Star.Model;
 using static TorchSharp.torch;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Model;
 
 /// <summary>Test-set figures after one batch (docs/algorithm.md#evaluation).</summary>
 /// <param name="Accuracy">Correct / test size.</param>

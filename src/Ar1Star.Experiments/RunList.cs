@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>The value of <c>--runs</c>: a range <c>0-9</c>, a list <c>0,3,5</c>, or both <c>0-2,7</c>.</summary>
 public static class RunList

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// The runs a <see cref="RunRequest"/> asks for, in order, each in its folder: one run in the output

@@ -1,7 +1,7 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// The checks of a run's data made before its output folder is touched, so that bad input

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Ar1Star.Storage;
 
-namespace Ar1Star.Storage;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// An exclusive lock on a folder held by one process: the lock file <see cref="LockName"/> opened

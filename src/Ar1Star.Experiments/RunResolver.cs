@@ -7,7 +7,7 @@ using Ar1Star.Strategy;
 
 using Ar1Star.Weights;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// Resolves one run's settings from a <see cref="RunRequest"/>, lowest first: the spec's defaults,

@@ -3,7 +3,7 @@ using Ar1Star.Data.Core50;
 
 using Ar1Star.State;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// Runs a <see cref="RunPlan"/>: each run locks its folder, reads its checkpoint when it resumes,

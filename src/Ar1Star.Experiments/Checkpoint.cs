@@ -6,7 +6,7 @@ using Ar1Star.Learner;
 using Ar1Star.State;
 using Ar1Star.Storage;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// Everything a run carries from one batch to the next, so that a resumed run continues

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// A batch's loss stopped being a number (a learning rate far too large): every later batch would
