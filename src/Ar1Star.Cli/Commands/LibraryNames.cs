@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 namespace Ar1Star.Cli.Commands;
 
 /// <summary>
-/// The library's messages name its own settings (<c>PrecisionOptions.Memory</c>, an
-/// <see cref="ArgumentException"/>'s ParamName), which an application embedding it sets in code;
+/// The libraries' messages name their own settings (<c>PrecisionOptions.Memory</c>,
+/// <c>RunRequest.Resume</c>, an <see cref="ArgumentException"/>'s ParamName), which an application
+/// embedding them sets in code;
 /// the user of <c>ar1</c> set them with options. This is the one table from each such name to
 /// the option, applied to every message the library hands the user.
 /// </summary>
@@ -25,6 +26,21 @@ internal static class LibraryNames
         ["SyntheticCore50Options.ImageSize"] = "--image-size",
         ["SyntheticCore50Options.FramesPerUnit"] = "--frames",
         ["SyntheticCore50Options.TestFramesPerUnit"] = "--test-frames",
+        ["Ar1Config.InitLr"] = "--init-lr",
+        ["Ar1Config.IncLr"] = "--inc-lr",
+        ["Ar1Config.NumClasses"] = "--num-classes",
+        // Ar1Star.Experiments: what `ar1 run` asks for.
+        ["RunRequest.Out"] = "--out",
+        ["RunRequest.Resume"] = "--resume",
+        ["RunRequest.Overwrite"] = "--overwrite",
+        ["RunRequest.Run"] = "--run",
+        ["RunRequest.Runs"] = "--runs",
+        ["RunRequest.ConfigFile"] = "--config",
+        ["RunRequest.ConfigSection"] = "--name",
+        ["RunRequest.Weights"] = "--weights",
+        ["RunRequest.NoPretraining"] = "--no-pretraining",
+        ["RunRequest.TrainPrecision"] = "--train-precision",
+        ["RunRequest.MemoryPrecision"] = "--memory-precision",
     };
 
     // A name counts only whole: Core50Options.Run is not the start of a longer member name.

@@ -47,7 +47,7 @@ public class RunFolderSafetyTests
         ManifestTests.FlipMiddle(path);
         var e = Assert.Throws<CheckpointException>(() => Run(dir, 3, resume: true));
         Assert.Contains(path, e.Message);
-        Assert.Contains("without --resume", e.Message);
+        Assert.Contains("without RunRequest.Resume", e.Message);
         Assert.Equal(before, Results(dir));
     }
 
