@@ -1,5 +1,5 @@
 using Ar1Star.Data.Synthetic;
-using Ar1Star.Experiment;
+using Ar1Star.Data.Twin;
 using Ar1Star.Learner;
 using Ar1Star.Runtime;
 using Ar1Star.Weights;

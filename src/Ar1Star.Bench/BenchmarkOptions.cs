@@ -1,4 +1,4 @@
-namespace Ar1Star.Experiment.Benchmarks;
+namespace Ar1Star.Bench;
 
 /// <summary>
 /// Sizes of <c>ar1 bench</c>. The defaults are CORe50 NICv2-391's with the spec's configuration;

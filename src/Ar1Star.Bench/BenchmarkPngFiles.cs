@@ -1,7 +1,7 @@
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 
-namespace Ar1Star.Experiment.Benchmarks;
+namespace Ar1Star.Bench;
 
 /// <summary>
 /// The bench's PNG round trip: writes a pattern set as PNG files the way the CORe50 twin is

@@ -7,7 +7,7 @@ using System.Diagnostics;
 using SkiaSharp;
 using static TorchSharp.torch;
 
-namespace Ar1Star.Experiment.Benchmarks;
+namespace Ar1Star.Bench;
 
 /// <summary>
 /// What the camera app waits for: teaching one class = learning <see cref="BenchmarkOptions.TeachFrames"/>

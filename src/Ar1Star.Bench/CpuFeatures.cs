@@ -1,4 +1,4 @@
-namespace Ar1Star.Experiment.Benchmarks;
+namespace Ar1Star.Bench;
 
 /// <summary>What the running CPU offers, read from the kernel's view of it (Linux), for choices the bench makes.</summary>
 internal static class CpuFeatures

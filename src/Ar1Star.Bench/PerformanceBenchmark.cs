@@ -1,16 +1,19 @@
 using System.Globalization;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
+using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Learner;
+using Ar1Star.Experiments;
 using Ar1Star.Model;
 using Ar1Star.Model.Kernels;
 using Ar1Star.Runtime;
 using Ar1Star.Strategy;
 using TorchSharp;
 using static TorchSharp.torch;
+using Ar1Star.Data.Twin;
 
-namespace Ar1Star.Experiment.Benchmarks;
+namespace Ar1Star.Bench;
 
 /// <summary>
 /// <c>ar1 bench</c>: how fast AR1* runs here, measured in one process so that ratios hold on a

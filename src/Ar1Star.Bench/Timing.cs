@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ar1Star.Experiment.Benchmarks;
+namespace Ar1Star.Bench;
 
 /// <summary>Wall-clock measurements for the bench.</summary>
 public static class Timing

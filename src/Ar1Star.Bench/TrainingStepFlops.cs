@@ -1,6 +1,6 @@
 using Ar1Star.Model;
 
-namespace Ar1Star.Experiment.Benchmarks;
+namespace Ar1Star.Bench;
 
 /// <summary>
 /// Floating-point operations of one latent-replay training step (end_features and output,

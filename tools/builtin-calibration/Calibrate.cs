@@ -1,4 +1,5 @@
 #:project ../../src/Ar1Star/Ar1Star.csproj
+#:project ../../src/Ar1Star.Experiments/Ar1Star.Experiments.csproj
 #:property PublishAot=false
 #:property JsonSerializerIsReflectionEnabledByDefault=true
 // Cheap measurements behind the built-in benchmark's calibration (docs/experiments-compare.md#builtin-calibration):
@@ -10,11 +11,13 @@
 using System.Diagnostics;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
+using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Model;
 using Ar1Star.Weights;
 using static TorchSharp.torch;
+using Ar1Star.Data.Twin;
 
 int size = int.Parse(args[0]);
 int frames = int.Parse(args[1]);

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Ar1Star.Experiment;
-using Ar1Star.Experiment.Benchmarks;
+using Ar1Star.Bench;
 using Ar1Star.Configuration;
+using Ar1Star.Experiments;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Cli.Commands;

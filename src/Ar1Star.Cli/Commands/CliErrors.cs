@@ -1,5 +1,5 @@
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Cli.Commands;
 
@@ -34,11 +34,16 @@ internal static class CliErrors
     public static int Report(Exception e, bool verbose)
     {
         bool user = IsUserError(e);
-        Console.Error.WriteLine(user ? $"error: {OneLine(e, keepDetails: true)}" : $"error: internal error ({e.GetType().Name}): {OneLine(e, keepDetails: false)}");
+        Console.Error.WriteLine(ErrorLine(e));
         if (verbose) Console.Error.WriteLine(e);
         else if (!user) Console.Error.WriteLine("hint: this is a bug in ar1; add --verbose to see where it happened, and please report it");
         return user ? BadInput : Bug;
     }
+
+    /// <summary>The <c>error:</c> line <see cref="Report"/> prints for <paramref name="e"/>, in the user's options.</summary>
+    internal static string ErrorLine(Exception e) => IsUserError(e)
+        ? $"error: {OneLine(e, keepDetails: true)}"
+        : $"error: internal error ({e.GetType().Name}): {OneLine(e, keepDetails: false)}";
 
     /// <summary>A command line that does not parse (unknown or repeated option, bad number...): exit code 2.</summary>
     public static int ReportUsage(string message, string command)
@@ -83,6 +88,7 @@ internal static class CliErrors
     {
         if (Ar1Star.Storage.FileSystemErrors.Describe(e) is { } refusal) return refusal;
         string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+        message = LibraryNames.ToOptions(message);
         if (e is ArgumentOutOfRangeException { ActualValue: { } actual }) message = message.Replace($"Actual value was {actual}.", "");
         var lines = message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         if (lines.Length == 0) return "";

@@ -3,8 +3,9 @@ using System.Globalization;
 using Ar1Star.Reporting.Comparison;
 using Ar1Star.Data.Core50;
 using Ar1Star.Downloads;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Reporting.Progress;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Cli.Commands;
 

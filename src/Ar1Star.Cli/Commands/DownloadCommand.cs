@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Ar1Star.Data.Core50;
 using Ar1Star.Downloads;
-using Ar1Star.Experiment;
 using Ar1Star.Weights;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Cli.Commands;
 

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Data.Core50;
+using Ar1Star.Experiments;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Cli.Commands;
 

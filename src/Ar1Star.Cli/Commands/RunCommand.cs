@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ar1Star.Reporting.Progress;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Model.Kernels;
 using Ar1Star.Runtime;
 using Ar1Star.Reporting.Outputs;

@@ -14,7 +14,7 @@ internal static class ScenarioCommand
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             var options = arguments.Parse(parse) ?? throw new ArgumentException("--data DIR is required: the CORe50 dataset root");
-            foreach (string line in ScenarioSummary.Describe(options).Lines()) Console.WriteLine(line);
+            foreach (string line in ScenarioSummary.Describe(options).Lines()) Console.WriteLine(LibraryNames.ToOptions(line));
             return 0;
         }));
         return command;

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Data.Core50;
 using Ar1Star.Learner;
 using Ar1Star.Serve;
 using Ar1Star.Weights;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Cli.Commands;
 

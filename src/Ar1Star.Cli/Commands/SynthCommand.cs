@@ -2,7 +2,7 @@ using System.CommandLine;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Data.Twin;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Cli.Commands;
 

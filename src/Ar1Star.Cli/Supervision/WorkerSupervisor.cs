@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Runtime;
 
 namespace Ar1Star.Cli.Supervision;

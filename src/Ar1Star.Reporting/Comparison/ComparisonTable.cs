@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Reporting.Outputs;
 using Ar1Star.Storage;
 

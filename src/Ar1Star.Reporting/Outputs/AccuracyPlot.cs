@@ -1,4 +1,3 @@
-using Ar1Star.Experiment;
 using Ar1Star.Storage;
 using ScottPlot;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Reporting.Outputs;
 

@@ -1,5 +1,5 @@
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.State;
 
 namespace Ar1Star.Reporting.Outputs;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Storage;
 
 namespace Ar1Star.Reporting.Outputs;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Strategy;
 
 namespace Ar1Star.Reporting.Outputs;

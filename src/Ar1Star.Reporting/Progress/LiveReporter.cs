@@ -1,5 +1,5 @@
 using System.Globalization;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Strategy;
 using Spectre.Console;
 

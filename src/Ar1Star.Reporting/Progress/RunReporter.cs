@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Strategy;
 
 namespace Ar1Star.Reporting.Progress;

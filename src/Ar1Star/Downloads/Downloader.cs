@@ -158,7 +158,7 @@ public sealed class Downloader
         throw new ChecksumMismatchException(
             $"{file.FileName} downloaded from {address} has {expected.Algorithm} {actual}, expected {expected.Hex}; " +
             "it was deleted and not kept under its final name. Run the command again to download it afresh; " +
-            "if the mismatch repeats, the server (or --mirror) serves a different file than the published one.");
+            "if the mismatch repeats, the server (or Downloader(mirror)) serves a different file than the published one.");
     }
 
     private static bool IsTransient(Exception e, CancellationToken cancellationToken) => e switch

@@ -31,24 +31,4 @@ public static class CheckpointStore
 
     /// <summary>Removes every checkpoint folder and temporary file but the current one (left by a killed run).</summary>
     public static void RemoveStale(string outDir) => StateFolder.RemoveStale(Root(outDir));
-
-    /// <summary>
-    /// Refuses a checkpoint folder holding anything ar1 does not write there (a user's file would
-    /// otherwise go with the run it sits in).
-    /// </summary>
-    /// <exception cref="IOException">It holds a foreign entry, named in the message.</exception>
-    public static void RequireOwnEntries(string outDir)
-    {
-        string root = Root(outDir);
-        if (Directory.Exists(outDir) && File.Exists(root))
-            throw new IOException($"{root} is a file ar1 did not write (it keeps checkpoints in a folder of that name): move it away or choose another --out");
-        if (!Directory.Exists(root)) return;
-        foreach (string entry in Directory.EnumerateFileSystemEntries(root))
-        {
-            string name = Path.GetFileName(entry);
-            bool own = Directory.Exists(entry) ? StateFolder.IsOwnSubFolder(name) : name == PointerName || name.EndsWith(".tmp", StringComparison.Ordinal);
-            if (!own)
-                throw new IOException($"{root} holds {name}, which ar1 did not write: move it away (ar1 deletes old checkpoints there) or choose another --out");
-        }
-    }
 }

@@ -210,7 +210,7 @@ public sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
         var savedScales = state.TensorOrNull("scales");
         string precision = state.Value<string>("precision");
         if (precision != Precision.ToString().ToLowerInvariant())
-            throw state.Invalid("precision", $"is {precision}: the memory was stored as --memory-precision {precision}, this learner uses {Precision.ToString().ToLowerInvariant()}");
+            throw state.Invalid("precision", $"is {precision}: the memory was stored as {PrecisionOptions.MemoryParameter} {precision}, this learner uses {Precision.ToString().ToLowerInvariant()}");
         if ((savedActivations?.shape[0] ?? 0) != savedLabels.Length)
             throw state.Invalid("activations", $"holds {savedActivations?.shape[0] ?? 0} patterns but there are {savedLabels.Length} labels");
         if (savedLabels.Length > Capacity)
@@ -239,11 +239,11 @@ public sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
                 return (x, null);
             case MemoryPrecision.Fp16:
                 if (x.abs().max().item<float>() > Float16Max)
-                    throw new InvalidOperationException($"--memory-precision fp16: a latent activation exceeds {Float16Max}, the largest float16");
+                    throw new InvalidOperationException($"{PrecisionOptions.MemoryParameter} fp16: a latent activation exceeds {Float16Max}, the largest float16");
                 return (x.to(ScalarType.Float16), null);
             default:
                 if (x.min().item<float>() < 0)
-                    throw new InvalidOperationException("--memory-precision uint8 needs non-negative latent activations (the output of a ReLU)");
+                    throw new InvalidOperationException($"{PrecisionOptions.MemoryParameter} uint8 needs non-negative latent activations (the output of a ReLU)");
                 // One step per pattern and channel, so one bright channel does not coarsen the others.
                 var max = x.amax([2, 3], keepdim: true);
                 var step = max.div(255.0).where(max.gt(0), 1.0f);

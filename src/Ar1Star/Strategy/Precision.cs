@@ -49,4 +49,7 @@ public sealed record PrecisionOptions(TrainPrecision Train = TrainPrecision.Fp32
 {
     /// <summary>fp32 everywhere (the spec's choice).</summary>
     public static PrecisionOptions Default { get; } = new();
+
+    /// <summary>The setting <see cref="Memory"/>, as messages name it.</summary>
+    internal const string MemoryParameter = "PrecisionOptions.Memory";
 }

@@ -24,6 +24,9 @@ public enum InitialWeightsKind
 /// </summary>
 public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = null)
 {
+    /// <summary>The setting that holds the weights, as messages name it.</summary>
+    private const string Parameter = "LearnerOptions.Weights";
+
     /// <summary>The built-in benchmark's pretrained lower layers (made once, cached).</summary>
     public static InitialWeights Builtin { get; } = new(InitialWeightsKind.Builtin);
     /// <summary>The published ImageNet weights of MobileNetV1 (downloaded once, cached).</summary>
@@ -37,7 +40,7 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
         "builtin" => Builtin,
         "imagenet" => ImageNet,
         "none" => None,
-        "" => throw new ArgumentException("--weights needs builtin, imagenet, none or a file path"),
+        "" => throw new ArgumentException($"{Parameter} needs builtin, imagenet, none or a file path", Parameter),
         _ => new InitialWeights(InitialWeightsKind.File, text),
     };
 
@@ -52,7 +55,7 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
     /// A weights file is found and read now, so a missing or unreadable one stops the run before
     /// any work; its fit to the model is checked when the model exists, before training.
     /// </summary>
-    /// <exception cref="FileNotFoundException">--weights imagenet before <c>ar1 download weights</c>.</exception>
+    /// <exception cref="FileNotFoundException"><see cref="ImageNet"/> before <see cref="ImageNetWeights"/> are in the cache (<c>ar1 download weights</c>).</exception>
     /// <exception cref="WeightsFileException">The file is missing, unreadable or of an unknown form.</exception>
     public Action<MobileNetV1, Device>? Prepare(string cacheDir, int seed, Action<string>? log = null)
     {
@@ -67,9 +70,9 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
                 string cached = ImageNetWeights.CachedPath(cacheDir);
                 if (!System.IO.File.Exists(cached))
                     throw new FileNotFoundException(
-                        $"--weights imagenet: the ImageNet-pretrained MobileNetV1 is not in {cached}. Run `ar1 download weights`" +
+                        $"{Parameter} imagenet: the ImageNet-pretrained MobileNetV1 is not in {cached}. Run `ar1 download weights`" +
                         (cacheDir == CacheFolder.Default ? "" : $" --to {ImageNetWeights.DirectoryIn(cacheDir)}") +
-                        " first (about 17 MB), or pass a file with --weights PATH.", cached);
+                        $" first (about 17 MB), or pass a file with {Parameter} PATH.", cached);
                 return FromFile(cached, log);
             default:
                 return FromFile(FilePath!, log);

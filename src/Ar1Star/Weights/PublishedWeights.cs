@@ -51,7 +51,7 @@ public sealed record PublishedWeights(string FileName, Uri ZipUrl, string Sha1)
             {
                 File.Delete(zip);
                 throw new InvalidDataException($"{ZipFileName} from {address} is not a zip archive ({e.Message}); it was deleted. " +
-                                               "Run the command again; if it repeats, check the address (or --mirror).", e);
+                                               "Run the command again; if it repeats, check the address (or Downloader(mirror)).", e);
             }
             string? extracted = Directory.EnumerateFiles(staging, FileName, SearchOption.AllDirectories).FirstOrDefault();
             if (extracted is null)
@@ -67,7 +67,7 @@ public sealed record PublishedWeights(string FileName, Uri ZipUrl, string Sha1)
                 throw new ChecksumMismatchException(
                     $"{FileName} (from {address}) has sha1 {actual}, but the published sha1 is {Digest.Hex}. " +
                     $"It was deleted; nothing was kept in {directory}. Run `ar1 download weights` again to fetch it afresh. " +
-                    $"If the mismatch repeats, the server (or --mirror) serves a different file: download {ZipUrl} yourself, " +
+                    $"If the mismatch repeats, the server (or Downloader(mirror)) serves a different file: download {ZipUrl} yourself, " +
                     $"check that `sha1sum {FileName}` prints {Digest.Hex}, and pass the file with `ar1 run --weights PATH`.");
             }
             File.Move(extracted, target, overwrite: true);

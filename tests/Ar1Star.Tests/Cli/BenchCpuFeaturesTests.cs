@@ -1,4 +1,4 @@
-using Ar1Star.Experiment.Benchmarks;
+using Ar1Star.Bench;
 
 namespace Ar1Star.Tests.Cli;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Storage;
 
 namespace Ar1Star.Tests.Cli;

@@ -1,9 +1,10 @@
-using Ar1Star.Experiment;
+using Ar1Star.Data.Core50;
 using Ar1Star.Tests.Data.Core50;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ar1Star.Tests.Outputs;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Tests.Cli;
 

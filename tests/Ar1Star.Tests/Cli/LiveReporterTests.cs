@@ -1,5 +1,5 @@
 using Ar1Star.Reporting.Progress;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Spectre.Console.Testing;
 
 namespace Ar1Star.Tests.Cli;

@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Tests.Cli;
 

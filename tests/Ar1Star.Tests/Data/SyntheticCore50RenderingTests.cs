@@ -182,18 +182,19 @@ public class SyntheticCore50RenderingTests
     }
 
     [Theory]
-    [InlineData(0, 24, 8, "--image-size")]
-    [InlineData(16, 24, 8, "--image-size")]
-    [InlineData(48, 24, 8, "--image-size")]
-    [InlineData(100, 24, 8, "--image-size")]
-    [InlineData(32, 0, 8, "--frames")]
-    [InlineData(32, 24, 0, "--test-frames")]
-    [InlineData(64, -3, 8, "--frames")]
-    public void Invalid_options_name_the_option(int size, int frames, int testFrames, string option)
+    [InlineData(0, 24, 8, "SyntheticCore50Options.ImageSize")]
+    [InlineData(16, 24, 8, "SyntheticCore50Options.ImageSize")]
+    [InlineData(48, 24, 8, "SyntheticCore50Options.ImageSize")]
+    [InlineData(100, 24, 8, "SyntheticCore50Options.ImageSize")]
+    [InlineData(32, 0, 8, "SyntheticCore50Options.FramesPerUnit")]
+    [InlineData(32, 24, 0, "SyntheticCore50Options.TestFramesPerUnit")]
+    [InlineData(64, -3, 8, "SyntheticCore50Options.FramesPerUnit")]
+    public void Invalid_options_name_the_setting(int size, int frames, int testFrames, string option)
     {
         var options = new SyntheticCore50Options { ImageSize = size, FramesPerUnit = frames, TestFramesPerUnit = testFrames };
         var e = Assert.ThrowsAny<ArgumentException>(() => SyntheticCore50.CreateNicV2(options));
-        Assert.Contains(option, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith(option, e.Message, StringComparison.Ordinal);
+        Assert.Equal(option, e.ParamName);
         Assert.ThrowsAny<ArgumentException>(() => new SyntheticPatternSet(options, []));
     }
 

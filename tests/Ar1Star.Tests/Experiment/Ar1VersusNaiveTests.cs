@@ -1,9 +1,11 @@
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
+using Ar1Star.Data.Core50;
 using Ar1Star.Model;
 using Ar1Star.Weights;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Tests.Experiment;
 

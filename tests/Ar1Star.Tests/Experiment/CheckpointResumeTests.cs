@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Reporting.Outputs;
 using Ar1Star.State;
 using Ar1Star.Tests.Outputs;

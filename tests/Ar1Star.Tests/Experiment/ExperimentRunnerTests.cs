@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Tests.Experiment;
 

@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Reporting.Outputs;
 using Ar1Star.Strategy;
 using Ar1Star.Tests.Cli;

@@ -1,7 +1,7 @@
-using Ar1Star.Learner;
 using Ar1Star.Configuration;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Reporting.Outputs;
+using Ar1Star.Learner;
 using Ar1Star.State;
 using Ar1Star.Tests.Storage;
 
@@ -47,7 +47,7 @@ public class RunFolderSafetyTests
         ManifestTests.FlipMiddle(path);
         var e = Assert.Throws<CheckpointException>(() => Run(dir, 3, resume: true));
         Assert.Contains(path, e.Message);
-        Assert.Contains("without --resume", e.Message);
+        Assert.Contains("without RunRequest.Resume", e.Message);
         Assert.Equal(before, Results(dir));
     }
 

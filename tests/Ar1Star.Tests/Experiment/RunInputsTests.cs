@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Tests.Data;
 
 namespace Ar1Star.Tests.Experiment;
@@ -29,7 +29,7 @@ public sealed class RunInputsTests
         var test = new CountingPatternSet(tiny.TestSet);
         var e = Assert.Throws<ArgumentException>(() =>
             RunInputs.Validate(tiny with { TestSet = test }, TinyScenario.Config with { NumClasses = 3 }, nextBatch: 0));
-        Assert.Contains("--num-classes 6", e.Message);
+        Assert.Contains("Ar1Config.NumClasses 6", e.Message);
         Assert.All(test.Reads, n => Assert.Equal(0, n));
     }
 }

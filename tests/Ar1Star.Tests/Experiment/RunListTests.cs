@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Tests.Experiment;
 
@@ -20,10 +20,10 @@ public class RunListTests
     [InlineData("1-3,2", "run 2 is listed twice")]
     [InlineData("0-2147483646", "more than 100 runs")]
     [InlineData("0-99,100", "more than 100 runs")]
-    public void BadListsAreErrorsNamingTheOption(string text, string expected)
+    public void BadListsAreErrorsNamingTheSetting(string text, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => RunList.Parse(text));
-        Assert.Contains("--runs", e.Message);
+        Assert.StartsWith("RunRequest.Runs: ", e.Message);
         Assert.Contains(expected, e.Message);
     }
 }

@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Tests.Experiment;
 
@@ -120,20 +120,20 @@ public class RunPlanTests
 
     private static readonly Dictionary<string, RunRequest> Contradictory = new()
     {
-        ["--out and --resume name different folders"] = new RunRequest { Resume = Out, Out = Out + "-other" },
-        ["--run and --runs exclude each other"] = new RunRequest { Run = 3, Runs = [3] },
-        ["--runs: expected at least one run"] = new RunRequest { Runs = [] },
-        ["--name fast names a section of --config, and no --config was given"] = new RunRequest { ConfigSection = "fast" },
-        ["--overwrite and --resume exclude each other"] = new RunRequest { Resume = Out, Overwrite = true },
+        ["RunRequest.Out and RunRequest.Resume name different folders"] = new RunRequest { Resume = Out, Out = Out + "-other" },
+        ["RunRequest.Run and RunRequest.Runs exclude each other"] = new RunRequest { Run = 3, Runs = [3] },
+        ["RunRequest.Runs: expected at least one run"] = new RunRequest { Runs = [] },
+        ["RunRequest.ConfigSection fast names a section of RunRequest.ConfigFile, and no RunRequest.ConfigFile was given"] = new RunRequest { ConfigSection = "fast" },
+        ["RunRequest.Overwrite and RunRequest.Resume exclude each other"] = new RunRequest { Resume = Out, Overwrite = true },
     };
 
     [Theory]
-    [InlineData("--out and --resume name different folders")]
-    [InlineData("--run and --runs exclude each other")]
-    [InlineData("--runs: expected at least one run")]
-    [InlineData("--name fast names a section of --config, and no --config was given")]
-    [InlineData("--overwrite and --resume exclude each other")]
-    public void ContradictionsAreErrorsNamingTheOptions(string expected)
+    [InlineData("RunRequest.Out and RunRequest.Resume name different folders")]
+    [InlineData("RunRequest.Run and RunRequest.Runs exclude each other")]
+    [InlineData("RunRequest.Runs: expected at least one run")]
+    [InlineData("RunRequest.ConfigSection fast names a section of RunRequest.ConfigFile, and no RunRequest.ConfigFile was given")]
+    [InlineData("RunRequest.Overwrite and RunRequest.Resume exclude each other")]
+    public void ContradictionsAreErrorsNamingTheSettings(string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => RunPlan.Create(Contradictory[expected]));
         Assert.Contains(expected, e.Message);

@@ -1,9 +1,10 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data.Core50;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Strategy;
 
 using Ar1Star.Weights;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Tests.Experiment;
 
@@ -37,11 +38,11 @@ public sealed class RunResolverTests : IDisposable
     }
 
     [Fact]
-    public void ACacheDirThatIsAFileIsRefusedNamingTheOption()
+    public void ACacheDirThatIsAFileIsRefusedNamingTheSetting()
     {
         string file = Cfg("not a folder");
         var e = Assert.Throws<ArgumentException>(() => Fresh(new RunRequest { CacheDir = file }));
-        Assert.Contains($"--cache-dir: {file} is a file", e.Message);
+        Assert.Contains($"LearnerOptions.CacheDir: {file} is a file", e.Message);
         Assert.Equal(_dir, Fresh(new RunRequest { CacheDir = _dir }).CacheDir);
     }
 
@@ -131,15 +132,15 @@ public sealed class RunResolverTests : IDisposable
         Assert.Equal(InitialWeights.None, Fresh(new RunRequest { NoPretraining = true }).Weights);
         Assert.Equal(InitialWeights.None, Fresh(new RunRequest { NoPretraining = true, Weights = "none" }).Weights);
         var e = Assert.Throws<ArgumentException>(() => Fresh(new RunRequest { NoPretraining = true, Weights = "imagenet" }));
-        Assert.Contains("--no-pretraining contradicts --weights imagenet", e.Message);
+        Assert.Contains("RunRequest.NoPretraining contradicts RunRequest.Weights imagenet", e.Message);
     }
 
     [Theory]
-    [InlineData("--train-precision", "fp16", "fp32, bf16, auto")]
-    [InlineData("--memory-precision", "fp8", "fp32, fp16, uint8")]
-    public void ABadPrecisionIsAnErrorNamingTheOptionAndTheChoices(string option, string value, string choices)
+    [InlineData("RunRequest.TrainPrecision", "fp16", "fp32, bf16, auto")]
+    [InlineData("RunRequest.MemoryPrecision", "fp8", "fp32, fp16, uint8")]
+    public void ABadPrecisionIsAnErrorNamingTheSettingAndTheChoices(string option, string value, string choices)
     {
-        var request = option == "--train-precision" ? new RunRequest { TrainPrecision = value } : new RunRequest { MemoryPrecision = value };
+        var request = option == "RunRequest.TrainPrecision" ? new RunRequest { TrainPrecision = value } : new RunRequest { MemoryPrecision = value };
         var e = Assert.Throws<ArgumentException>(() => Fresh(request));
         Assert.Contains($"{option}: expected one of {choices}, got '{value}'", e.Message);
     }

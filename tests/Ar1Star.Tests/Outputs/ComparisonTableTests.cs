@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Ar1Star.Reporting.Comparison;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 
 namespace Ar1Star.Tests.Outputs;
 

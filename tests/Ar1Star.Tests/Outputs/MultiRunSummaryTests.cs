@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Reporting.Outputs;
 
 namespace Ar1Star.Tests.Outputs;

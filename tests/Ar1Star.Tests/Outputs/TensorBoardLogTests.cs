@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Reporting.Outputs;
 using Ar1Star.Strategy;
 using Ar1Star.Tests.Experiment;

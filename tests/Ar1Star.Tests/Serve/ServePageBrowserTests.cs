@@ -1,10 +1,11 @@
-using Ar1Star.Experiment;
+using Ar1Star.Data.Core50;
 using Ar1Star.Learner;
 using Ar1Star.Weights;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Support.UI;
 using Xunit.Abstractions;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Tests.Serve;
 

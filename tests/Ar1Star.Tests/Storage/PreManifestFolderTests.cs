@@ -1,4 +1,4 @@
-using Ar1Star.Experiment;
+using Ar1Star.Experiments;
 using Ar1Star.Learner;
 using Ar1Star.State;
 using Ar1Star.Storage;
@@ -25,7 +25,7 @@ public sealed class PreManifestFolderTests
         var e = Assert.Throws<CheckpointException>(() => ExperimentRunner.Run(TinyScenario.Create(), TinyScenario.Config,
             new RunOptions(dir, MaxBatches: 2) { Resume = true }));
         Assert.Contains($"{checkpoint}: a checkpoint written by an older Ar1Star (no {FolderManifest.FileName})", e.Message);
-        Assert.Contains("start the run again (without --resume)", e.Message);
+        Assert.Contains("start the run again (without RunRequest.Resume)", e.Message);
         Assert.DoesNotContain("damaged", e.Message);
     }
 

@@ -1,6 +1,7 @@
 using Ar1Star.Model;
 using Ar1Star.Weights;
 using static TorchSharp.torch;
+using Ar1Star.Data.Twin;
 
 namespace Ar1Star.Tests.Weights;
 
@@ -43,7 +44,8 @@ public class InitialWeightsTests
             // Prepare returns before the pretraining runs (it runs when the model exists): the
             // error comes from the check, not from writing its result minutes later.
             var e = Assert.Throws<ArgumentException>(() => InitialWeights.Builtin.Prepare(file, seed: 0));
-            Assert.Contains($"--cache-dir: {file} is a file", e.Message);
+            Assert.Contains($"LearnerOptions.CacheDir: {file} is a file", e.Message);
+            Assert.Equal("LearnerOptions.CacheDir", e.ParamName);
             Assert.NotNull(InitialWeights.Builtin.Prepare(Path.Combine(Path.GetTempPath(), "ar1-absent-cache"), seed: 0));
         }
         finally

@@ -37,7 +37,7 @@ public static class Core50Download
     public static IReadOnlyList<Core50File> Select(IReadOnlyList<Core50File> catalogue, string what)
     {
         if (!Choices.Contains(what))
-            throw new ArgumentException($"--what: expected one of {string.Join(", ", Choices)}, got '{what}'");
+            throw new ArgumentException($"Core50Download.Select(what): expected one of {string.Join(", ", Choices)}, got '{what}'", nameof(what));
         return catalogue.Where(f => what == "all" || f.Parts.Contains(what)).ToArray();
     }
 

@@ -70,7 +70,7 @@ internal sealed class Core50Layout(string root)
         if (HasPngForm(protocol, run)) return Core50Form.Png;
         if (HasNpzForm) return Core50Form.Npz;
         throw new DirectoryNotFoundException(
-            $"--data {Root}: found neither the PNG form ({ImagesFolderName}/ and {Path.GetRelativePath(Root, RunFolder(protocol, run))}/) " +
+            $"Core50Options.Root {Root}: found neither the PNG form ({ImagesFolderName}/ and {Path.GetRelativePath(Root, RunFolder(protocol, run))}/) " +
             $"nor the array form ({NpzFileName} or {BinFileName} with {LupFileName} and {LabelsFileName}); " +
             "'ar1 download core50 --to DIR' fetches them, 'ar1 synth --to DIR' writes a synthetic twin");
     }

@@ -34,17 +34,22 @@ public sealed record Core50Protocol(string Name, string FilelistFolder, int Batc
     /// <summary>Every protocol, in this order.</summary>
     public static IReadOnlyList<Core50Protocol> All { get; } = [Ni, Nc, Nic, NicV2_79, NicV2_196, NicV2_391];
 
+    /// <summary>The setting a scenario's name comes from, for messages.</summary>
+    internal const string ScenarioParameter = "Core50Options.Scenario";
+    /// <summary>The setting a protocol run comes from, for messages.</summary>
+    internal const string RunParameter = "Core50Options.Run";
+
     /// <summary>The scenario called <paramref name="name"/>; an unknown name is an error listing the known ones.</summary>
     public static Core50Protocol Find(string name) =>
         All.FirstOrDefault(p => p.Name == name.Trim().ToLowerInvariant())
-        ?? throw new ArgumentException($"--scenario: unknown scenario '{name}'; expected one of {string.Join(", ", All.Select(p => p.Name))}");
+        ?? throw new ArgumentException($"{ScenarioParameter}: unknown scenario '{name}'; expected one of {string.Join(", ", All.Select(p => p.Name))}", ScenarioParameter);
 
     /// <summary>Throws unless <paramref name="run"/> is one of the official runs 0..9.</summary>
     /// <param name="run">The run.</param>
-    /// <param name="option">The option that gave it, for the message.</param>
-    public static void CheckRun(int run, string option = "--run")
+    /// <param name="parameter">The setting that gave it, for the message (and the exception's ParamName).</param>
+    public static void CheckRun(int run, string parameter = RunParameter)
     {
         if (run is < 0 or >= Runs)
-            throw new ArgumentException($"{option}: expected a run in 0..{Runs - 1}, got {run}");
+            throw new ArgumentException($"{parameter}: expected a run in 0..{Runs - 1}, got {run}", parameter);
     }
 }

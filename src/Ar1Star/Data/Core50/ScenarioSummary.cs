@@ -50,7 +50,7 @@ public sealed record ScenarioSummary(string Scenario, int Run, string Source, in
         yield return string.Create(c, $"classes: {Classes}, all met by batch {AllClassesBy}");
         yield return Test == FullTest
             ? string.Create(c, $"test: {Test} patterns (full)")
-            : string.Create(c, $"test: {Test} patterns (every {Core50Protocol.ReducedTestStride}th of {FullTest}; --full-test for all)");
+            : string.Create(c, $"test: {Test} patterns (every {Core50Protocol.ReducedTestStride}th of {FullTest}; Core50Options.FullTest for all)");
         yield return string.Create(c, $"batches={Batches} first={FirstBatch} test={Test}");
     }
 }

@@ -42,10 +42,10 @@ public sealed record SyntheticCore50Options
         // 32 is the total stride of MobileNetV1 (five stride-2 layers), so other sizes would
         // leave a fractional feature map.
         if (ImageSize < 32 || ImageSize % 32 != 0 || ImageSize > MaxImageSize)
-            throw new ArgumentException($"--image-size must be a multiple of 32 from 32 to {MaxImageSize}, got {ImageSize}.", nameof(ImageSize));
+            throw new ArgumentException($"{nameof(SyntheticCore50Options)}.{nameof(ImageSize)} must be a multiple of 32 from 32 to {MaxImageSize}, got {ImageSize}.", $"{nameof(SyntheticCore50Options)}.{nameof(ImageSize)}");
         if (FramesPerUnit is < 1 or > MaxFramesPerUnit)
-            throw new ArgumentException($"--frames must be from 1 to {MaxFramesPerUnit} (CORe50's frames per session and object), got {FramesPerUnit}.", nameof(FramesPerUnit));
+            throw new ArgumentException($"{nameof(SyntheticCore50Options)}.{nameof(FramesPerUnit)} must be from 1 to {MaxFramesPerUnit} (CORe50's frames per session and object), got {FramesPerUnit}.", $"{nameof(SyntheticCore50Options)}.{nameof(FramesPerUnit)}");
         if (TestFramesPerUnit is < 1 or > MaxFramesPerUnit)
-            throw new ArgumentException($"--test-frames must be from 1 to {MaxFramesPerUnit} (CORe50's frames per session and object), got {TestFramesPerUnit}.", nameof(TestFramesPerUnit));
+            throw new ArgumentException($"{nameof(SyntheticCore50Options)}.{nameof(TestFramesPerUnit)} must be from 1 to {MaxFramesPerUnit} (CORe50's frames per session and object), got {TestFramesPerUnit}.", $"{nameof(SyntheticCore50Options)}.{nameof(TestFramesPerUnit)}");
     }
 }

@@ -180,8 +180,9 @@ public sealed class Core50BadInputTests : IDisposable
         var scenario = Assert.Throws<ArgumentException>(() => Core50Loader.Load(new Core50Options(TinyTwin.Root, "nicv3_391")));
         var run = Assert.Throws<ArgumentException>(() => Core50Loader.Load(new Core50Options(TinyTwin.Root, "nc", 10)));
 
-        Assert.Equal("--scenario: unknown scenario 'nicv3_391'; expected one of ni, nc, nic, nicv2_79, nicv2_196, nicv2_391", scenario.Message);
-        Assert.Equal("--run: expected a run in 0..9, got 10", run.Message);
+        Assert.Equal("Core50Options.Scenario: unknown scenario 'nicv3_391'; expected one of ni, nc, nic, nicv2_79, nicv2_196, nicv2_391 " +
+                     "(Parameter 'Core50Options.Scenario')", scenario.Message);
+        Assert.Equal("Core50Options.Run: expected a run in 0..9, got 10 (Parameter 'Core50Options.Run')", run.Message);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
+using Ar1Star.Bench;
 using Ar1Star.Configuration;
 using Ar1Star.Data;
-using Ar1Star.Experiment.Benchmarks;
 
 namespace Ar1Star.Tests.Experiment.Benchmarks;
 

@@ -1,4 +1,4 @@
-using Ar1Star.Experiment.Benchmarks;
+using Ar1Star.Bench;
 using Ar1Star.Model;
 
 namespace Ar1Star.Tests.Experiment.Benchmarks;

@@ -1,7 +1,7 @@
 using Ar1Star.Configuration;
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>What an observer may look at while a run goes on.</summary>
 /// <param name="OutDir">The run's output folder.</param>

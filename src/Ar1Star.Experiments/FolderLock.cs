@@ -1,6 +1,7 @@
 using System.Globalization;
+using Ar1Star.Storage;
 
-namespace Ar1Star.Storage;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// An exclusive lock on a folder held by one process: the lock file <see cref="LockName"/> opened
@@ -43,14 +44,14 @@ internal sealed class FolderLock : IDisposable
         catch (Exception e) when (e is UnauthorizedAccessException || (e is IOException && !IsSharingViolation(e)))
         {
             // A folder that cannot be written in is not one another process holds.
-            throw new IOException($"{folder}: cannot write in it ({FileSystemErrors.Reason(e)}); choose another --out", e);
+            throw new IOException($"{folder}: cannot write in it ({FileSystemErrors.Reason(e)}); choose another RunRequest.Out", e);
         }
         catch (IOException)
         {
             string owner = ReadOwner(folder);
             throw new FolderLockedException(folder,
                 $"{folder} is in use by ar1 process {owner} (a run or resume writing into it; {purpose} takes one at a time): " +
-                "wait for it to end, or choose another --out");
+                "wait for it to end, or choose another RunRequest.Out");
         }
         File.WriteAllText(Path.Combine(folder, OwnerName), OwnerText() + "\n");
         return new FolderLock(stream, created);

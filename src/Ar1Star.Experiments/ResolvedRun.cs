@@ -5,7 +5,7 @@ using Ar1Star.Strategy;
 
 using Ar1Star.Weights;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>Everything a run is made with, once <see cref="RunResolver"/> has weighed defaults, file, options and checkpoint.</summary>
 /// <param name="Config">What to learn.</param>

@@ -6,8 +6,9 @@ using Ar1Star.Storage;
 using Ar1Star.Strategy;
 
 using Ar1Star.Weights;
+using Ar1Star.Data.Twin;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// Resolves one run's settings from a <see cref="RunRequest"/>, lowest first: the spec's defaults,
@@ -58,7 +59,7 @@ internal static class RunResolver
             CacheFolder.Check(request.CacheDir ?? saved.Text("cache_dir") ?? BuiltinBenchmark.DefaultCacheDir),
             new PrecisionOptions(
                 TrainChoice(request.TrainPrecision ?? saved.Text("train_precision") ?? "fp32", ExperimentRunner.ChooseDevice(config).type),
-                Choice<MemoryPrecision>("--memory-precision", request.MemoryPrecision ?? saved.Text("memory_precision") ?? "fp32")),
+                Choice<MemoryPrecision>("RunRequest.MemoryPrecision", request.MemoryPrecision ?? saved.Text("memory_precision") ?? "fp32")),
             request.MaxBatches ?? savedMaxBatches);
     }
 
@@ -84,14 +85,14 @@ internal static class RunResolver
         return options;
     }
 
-    /// <summary>--weights if given (--no-pretraining is its older spelling of none), else the checkpoint's, else the data's default.</summary>
+    /// <summary>RunRequest.Weights if given (NoPretraining is its older spelling of none), else the checkpoint's, else the data's default.</summary>
     private static InitialWeights Weights(RunRequest request, SavedSettings saved, bool builtinBenchmark)
     {
         if (request.Weights is null && request.NoPretraining is null && saved.Text("weights") is { } kept) return InitialWeights.Parse(kept);
         var chosen = request.Weights is { } text ? InitialWeights.Parse(text) : null;
         bool noPretraining = request.NoPretraining ?? false;
         if (noPretraining && chosen is not null && chosen != InitialWeights.None)
-            throw new ArgumentException($"--no-pretraining contradicts --weights {request.Weights}: give one of them");
+            throw new ArgumentException($"RunRequest.NoPretraining contradicts RunRequest.Weights {request.Weights}: give one of them", "RunRequest.NoPretraining");
         return chosen ?? (noPretraining ? InitialWeights.None : InitialWeights.DefaultFor(builtinBenchmark));
     }
 
@@ -99,14 +100,14 @@ internal static class RunResolver
     private static TrainPrecision TrainChoice(string text, TorchSharp.DeviceType device) =>
         text.Equals("auto", StringComparison.OrdinalIgnoreCase)
             ? TrainPrecisionRule.Auto(Runtime.CpuDescription.Current, device)
-            : Choice<TrainPrecision>("--train-precision", text, "auto");
+            : Choice<TrainPrecision>("RunRequest.TrainPrecision", text, "auto");
 
-    /// <summary>An enum value by its lower-case name, or an error naming the option and the choices.</summary>
+    /// <summary>An enum value by its lower-case name, or an error naming the setting and the choices.</summary>
     private static T Choice<T>(string option, string text, params string[] more) where T : struct, Enum
     {
         var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
         int at = Array.IndexOf(names, text.ToLowerInvariant());
-        if (at < 0) throw new ArgumentException($"{option}: expected one of {string.Join(", ", names.Concat(more))}, got '{text}'");
+        if (at < 0) throw new ArgumentException($"{option}: expected one of {string.Join(", ", names.Concat(more))}, got '{text}'", option);
         return Enum.GetValues<T>()[at];
     }
 

@@ -1,7 +1,7 @@
 using Ar1Star.Configuration;
 using Ar1Star.Data;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// The checks of a run's data made before its output folder is touched, so that bad input
@@ -30,7 +30,7 @@ internal static class RunInputs
         int maxLabel = scenario.TrainBatches.Append(scenario.TestSet).SelectMany(b => b.Labels).DefaultIfEmpty(0).Max();
         if (maxLabel >= config.NumClasses)
             throw new ArgumentException(
-                $"num_classes is {config.NumClasses} but {scenario.Name} has labels up to {maxLabel}: give --num-classes {maxLabel + 1} (or more)");
+                $"num_classes is {config.NumClasses} but {scenario.Name} has labels up to {maxLabel}: give Ar1Config.NumClasses {maxLabel + 1} (or more)");
         var batches = scenario.TrainBatches.ToArray();
         if (nextBatch < batches.Length) batches[nextBatch] = PredecodedPatternSet.Decode(batches[nextBatch]);
         return scenario with { TrainBatches = batches, TestSet = PredecodedPatternSet.Decode(scenario.TestSet) };

@@ -1,8 +1,8 @@
 using System.IO.Enumeration;
-using Ar1Star.Storage;
 using Ar1Star.State;
+using Ar1Star.Storage;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// A run's output folder, held by one process (<see cref="FolderLock"/>) from before its inputs
@@ -50,7 +50,7 @@ public sealed class RunFolder : IDisposable
     public static RunFolder Open(string path, IEnumerable<string> observerPatterns)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (File.Exists(path)) throw new IOException($"{path} is a file; --out needs a folder");
+        if (File.Exists(path)) throw new IOException($"{path} is a file; RunRequest.Out needs a folder");
         var folderLock = FolderLock.Acquire(path, "a run folder");
         var folder = new RunFolder(path, folderLock, RunnerPatterns.Concat(observerPatterns).Distinct().ToList());
         try
@@ -91,9 +91,29 @@ public sealed class RunFolder : IDisposable
             var foreign = Entries(Path).Select(System.IO.Path.GetFileName).Where(n => !IsOwned(n!)).Order().ToList();
             if (foreign.Count > 0)
                 throw new IOException($"{Path} holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? ", ..." : "")}, which ar1 did not write: " +
-                                      "choose an empty or new folder for --out (ar1 replaces what it finds in a run folder)");
+                                      "choose an empty or new folder for RunRequest.Out (ar1 replaces what it finds in a run folder)");
         }
-        CheckpointStore.RequireOwnEntries(Path);
+        RequireOwnCheckpointEntries(Path);
+    }
+
+    /// <summary>
+    /// Refuses a checkpoint folder holding anything ar1 does not write there (a user's file would
+    /// otherwise go with the run it sits in).
+    /// </summary>
+    /// <exception cref="IOException">It holds a foreign entry, named in the message.</exception>
+    private static void RequireOwnCheckpointEntries(string outDir)
+    {
+        string root = CheckpointStore.Root(outDir);
+        if (Directory.Exists(outDir) && File.Exists(root))
+            throw new IOException($"{root} is a file ar1 did not write (it keeps checkpoints in a folder of that name): move it away or choose another RunRequest.Out");
+        if (!Directory.Exists(root)) return;
+        foreach (string entry in Directory.EnumerateFileSystemEntries(root))
+        {
+            string name = System.IO.Path.GetFileName(entry);
+            bool own = Directory.Exists(entry) ? StateFolder.IsOwnSubFolder(name) : name == CheckpointStore.PointerName || name.EndsWith(".tmp", StringComparison.Ordinal);
+            if (!own)
+                throw new IOException($"{root} holds {name}, which ar1 did not write: move it away (ar1 deletes old checkpoints there) or choose another RunRequest.Out");
+        }
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using Ar1Star.Learner;
 using Ar1Star.State;
 using Ar1Star.Storage;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// Everything a run carries from one batch to the next, so that a resumed run continues
@@ -75,7 +75,7 @@ public sealed class Checkpoint
     }
 
     /// <summary>What to do about a checkpoint that fails verification.</summary>
-    public const string DamagedRemedy = "nothing was loaded; start the run afresh (without --resume) or restore the folder from a backup";
+    public const string DamagedRemedy = "nothing was loaded; start the run afresh (without RunRequest.Resume) or restore the folder from a backup";
 
     /// <summary>The current checkpoint of a run folder, or null when it has none.</summary>
     public static Checkpoint? Load(string outDir)
@@ -85,7 +85,7 @@ public sealed class Checkpoint
         if (!FolderManifest.Exists(folder))
             throw new CheckpointException(
                 $"{folder}: a checkpoint written by an older Ar1Star (no {FolderManifest.FileName}), which this version does not resume: " +
-                "nothing was loaded; start the run again (without --resume)");
+                "nothing was loaded; start the run again (without RunRequest.Resume)");
         try
         {
             FolderManifest.Verify(folder, DamagedRemedy);

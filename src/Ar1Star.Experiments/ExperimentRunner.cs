@@ -11,7 +11,7 @@ using Ar1Star.Strategy;
 using Ar1Star.Weights;
 using static TorchSharp.torch;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>How to run, as opposed to what to learn (that is <see cref="Ar1Config"/>).</summary>
 /// <param name="OutDir">Where results.json goes.</param>

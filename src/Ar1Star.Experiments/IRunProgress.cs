@@ -1,6 +1,6 @@
 using Ar1Star.Strategy;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>Hears how the runs of a <see cref="RunPlan"/> go (<c>ar1 run</c> shows a progress bar or plain lines).</summary>
 public interface IRunProgress

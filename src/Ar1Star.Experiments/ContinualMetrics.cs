@@ -1,4 +1,4 @@
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// Figures of a whole stream read from its accuracy matrix: a[i][c], the test accuracy on class c

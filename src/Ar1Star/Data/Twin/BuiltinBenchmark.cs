@@ -2,10 +2,9 @@ using Ar1Star.Configuration;
 using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
-using Ar1Star.Data.Twin;
 using Ar1Star.Storage;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Data.Twin;
 
 /// <summary>
 /// The benchmark <c>ar1 run</c> uses when given no dataset: the procedurally generated

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// The runs a <see cref="RunRequest"/> asks for, in order, each in its folder: one run in the output
@@ -63,19 +63,20 @@ public sealed class RunPlan
     private static void Check(RunRequest request)
     {
         if (request.Resume is { } resume && request.Out is { } outDir && FullPath(outDir) != FullPath(resume))
-            throw new ArgumentException("--out and --resume name different folders; --resume DIR continues the run in DIR");
+            throw new ArgumentException("RunRequest.Out and RunRequest.Resume name different folders; RunRequest.Resume DIR continues the run in DIR", "RunRequest.Out");
         if (request.Resume is not null && request.Overwrite)
-            throw new ArgumentException("--overwrite and --resume exclude each other: --resume continues the run in the folder, --overwrite starts afresh over it");
+            throw new ArgumentException("RunRequest.Overwrite and RunRequest.Resume exclude each other: RunRequest.Resume continues the run in the folder, RunRequest.Overwrite starts afresh over it",
+                "RunRequest.Overwrite");
         if (request.Runs is not null && request.Run is not null)
-            throw new ArgumentException("--run and --runs exclude each other; --runs 3 runs run 3 alone");
-        if (request.Runs is { Count: 0 }) throw new ArgumentException("--runs: expected at least one run");
+            throw new ArgumentException("RunRequest.Run and RunRequest.Runs exclude each other; RunRequest.Runs 3 runs run 3 alone", "RunRequest.Runs");
+        if (request.Runs is { Count: 0 }) throw new ArgumentException("RunRequest.Runs: expected at least one run", "RunRequest.Runs");
         // The whole list before the first run: a bad last run used to cost the others' hours first.
         if (request.Data is { } data)
         {
             Data.Core50.Core50Protocol.Find(data.Scenario);
-            foreach (int run in request.Runs ?? []) Data.Core50.Core50Protocol.CheckRun(run, "--runs");
+            foreach (int run in request.Runs ?? []) Data.Core50.Core50Protocol.CheckRun(run, "RunRequest.Runs");
         }
         if (request.ConfigFile is null && request.ConfigSection is { } name)
-            throw new ArgumentException($"--name {name} names a section of --config, and no --config was given");
+            throw new ArgumentException($"RunRequest.ConfigSection {name} names a section of RunRequest.ConfigFile, and no RunRequest.ConfigFile was given", "RunRequest.ConfigSection");
     }
 }

@@ -1,7 +1,7 @@
-using Ar1Star.Storage;
+using Ar1Star.Experiments;
 using Ar1Star.Tests.Cli;
 
-namespace Ar1Star.Tests.Storage;
+namespace Ar1Star.Tests.Experiment;
 
 public class FolderLockTests
 {

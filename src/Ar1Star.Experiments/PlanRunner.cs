@@ -2,8 +2,9 @@ using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 
 using Ar1Star.State;
+using Ar1Star.Data.Twin;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// Runs a <see cref="RunPlan"/>: each run locks its folder, reads its checkpoint when it resumes,
@@ -48,14 +49,14 @@ public static class PlanRunner
             // Opening the folder creates it: a resume of a folder that does not exist stops here.
             if (resume && !Directory.Exists(run.Dir))
                 throw new CheckpointException(File.Exists(run.Dir)
-                    ? $"--resume: {run.Dir} is a file; expected a run folder that ar1 run wrote"
-                    : $"--resume: {run.Dir} does not exist (resume a run folder that ar1 run wrote)");
+                    ? $"RunRequest.Resume: {run.Dir} is a file; expected a run folder that ar1 run wrote"
+                    : $"RunRequest.Resume: {run.Dir} does not exist (resume a run folder that ar1 run wrote)");
             // Held from before the checkpoint is read: a second run or resume into the folder is refused.
             using var folder = RunFolder.Open(run.Dir, observers.SelectMany(o => o.FilePatterns));
             // Again under the lock: another process may have written a run there since the plan's check.
             RequireReplaceable(request, run);
             var checkpoint = resume
-                ? Checkpoint.Load(run.Dir) ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(run.Dir)}")
+                ? Checkpoint.Load(run.Dir) ?? throw new CheckpointException($"RunRequest.Resume: no checkpoint in {CheckpointStore.Root(run.Dir)}")
                 : null;
             var sibling = checkpoint is null && run.Start == RunStart.ResumeIfStarted ? StartedSibling(run) : null;
             if (sibling is not null) progress.Log($"{run.Name ?? run.Dir}: starts now, with the settings of the set as in {sibling.Folder}");
@@ -81,14 +82,14 @@ public static class PlanRunner
     }
 
     /// <summary>A fresh run never replaces an earlier one unless asked to (<see cref="RunRequest.Overwrite"/>).</summary>
-    /// <exception cref="IOException">The folder holds a run and --overwrite was not given; names --resume and --overwrite.</exception>
+    /// <exception cref="IOException">The folder holds a run and RunRequest.Overwrite was not set; names RunRequest.Resume and RunRequest.Overwrite.</exception>
     private static void RequireReplaceable(RunRequest request, PlannedRun run)
     {
         if (request.Overwrite || run.Start != RunStart.Fresh || !RunFolder.HoldsRun(run.Dir)) return;
         // A set of runs is resumed through its parent folder.
         string resume = run.Name is null ? run.Dir : Path.GetDirectoryName(run.Dir)!;
-        throw new IOException($"--out: {run.Dir} already holds a run ({ExperimentRunner.ResultsFileName}, {CheckpointStore.FolderName}/): " +
-                              $"continue it with --resume {resume}, or give --overwrite to replace it " +
+        throw new IOException($"RunRequest.Out: {run.Dir} already holds a run ({ExperimentRunner.ResultsFileName}, {CheckpointStore.FolderName}/): " +
+                              $"continue it with RunRequest.Resume {resume}, or give RunRequest.Overwrite to replace it " +
                               "(the earlier run is kept until the new one's first checkpoint)");
     }
 

@@ -1,6 +1,6 @@
 using Ar1Star.State;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>How a planned run starts.</summary>
 public enum RunStart

@@ -1,6 +1,7 @@
 using Ar1Star.Data.Core50;
+using Ar1Star.Data.Twin;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// What was asked of a run (<c>ar1 run</c>'s options, typed): each setting is null when it was not

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ar1Star.Experiment;
+namespace Ar1Star.Experiments;
 
 /// <summary>
 /// A batch's loss stopped being a number (a learning rate far too large): every later batch would
@@ -12,7 +12,7 @@ public sealed class TrainingDivergedException : Exception
     /// <param name="batch">The batch whose training or evaluation gave the loss.</param>
     /// <param name="loss">The loss: infinite or NaN.</param>
     public TrainingDivergedException(int batch, double loss)
-        : base($"training diverged at batch {batch} (loss {Format(loss)}), try a smaller {(batch == 0 ? "--init-lr" : "--inc-lr")}")
+        : base($"training diverged at batch {batch} (loss {Format(loss)}), try a smaller {(batch == 0 ? "Ar1Config.InitLr" : "Ar1Config.IncLr")}")
     {
         Batch = batch;
     }
