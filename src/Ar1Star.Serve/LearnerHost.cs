@@ -97,9 +97,8 @@ public sealed class LearnerHost : IAsyncDisposable
             if (phase == HostState.Ready) return;
             if (phase == HostState.Failed) throw new ApiException(503, $"the learner could not be prepared: {failure}");
         }
-        var now = progress.Latest;
-        string estimate = now.MinutesLeft is { } left && now.Epoch < now.Epochs ? $" (about {left} min left)" : "";
-        throw new ApiException(503, $"the learner is getting ready: {now.Line}{estimate}; try again when /api/status says \"ready\"");
+        // The line carries the pretraining's estimate where it has one.
+        throw new ApiException(503, $"the learner is getting ready: {progress.Latest.Line}; try again when /api/status says \"ready\"");
     }
 
     private async Task RunAsync(Func<Action<string>, ContinualLearner> prepare)

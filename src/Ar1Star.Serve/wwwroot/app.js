@@ -102,9 +102,8 @@ function showPreparation(status) {
     bar.hidden = true;
   } else if (!page.ready) {
     const p = status.progress;
-    $('preparing-text').textContent = 'The learner is getting ready: teaching and predicting start when it is.' +
-      (p && p.epoch < p.epochs ? ` Pretraining epoch ${p.epoch} of ${p.epochs}, about ${p.minutesLeft} min left.` : '');
-    $('preparing-activity').textContent = status.activity || '';
+    $('preparing-text').textContent = 'The learner is getting ready: teaching and predicting start when it is.';
+    $('preparing-activity').textContent = status.activity || ''; // with the pretraining's estimate, where it has one
     bar.hidden = false;
     if (p) bar.value = p.epoch / p.epochs; else bar.removeAttribute('value'); // no value: an indeterminate bar
   }
