@@ -98,7 +98,8 @@ foreach (string name in presets)
     if (backbone != Backbones.MobileNetV1 && frozenTestFeatures is null)
         using (var fresh = ContinualLearner.Create(options))
             frozenTestFeatures = Features(fresh, testX).PreOutput;
-    foreach (var order in orders)
+    // JOINT_ONLY=1: the joint batch alone.
+    foreach (var order in Environment.GetEnvironmentVariable("JOINT_ONLY") == "1" ? [] : orders)
     using (var learner = ContinualLearner.Create(options))
     {
         var history = new List<double[]>();
@@ -133,6 +134,12 @@ foreach (string name in presets)
         var watch = Stopwatch.StartNew();
         joint.Learn(trainX, trainY);
         Report(joint, $"joint, one batch ({watch.Elapsed.TotalSeconds:F1} s)", orders[0]);
+        // RECALIBRATE_JOINT=1: the same learner with its BRN statistics measured on the training images (a stale-statistics check).
+        if (Environment.GetEnvironmentVariable("RECALIBRATE_JOINT") == "1" && backbone == Backbones.MobileNetV1)
+        {
+            BatchRenormCalibration.Recalibrate(joint.Model, new InMemoryPatternSet(trainX.SelectMany(x => x.Rgb).ToArray(), trainY, size), 64, joint.Device);
+            Report(joint, "joint, BRN statistics re-measured on the training images", orders[0]);
+        }
     }
 }
 
