@@ -12,6 +12,9 @@ namespace Ar1Star.Serve;
 /// are never interleaved. Predictions never touch the learner: after every batch the worker
 /// publishes an <see cref="InferenceSnapshot"/>, which predictions borrow, so they keep being
 /// answered (with what was learnt before) while the next batch trains.
+/// The worker first prepares the learner (resumes it, or builds it, with the built-in pretraining
+/// when not cached: minutes); until it is <see cref="HostState.Ready"/> every request that needs
+/// the learner is refused with 503 (docs/server.md#getting-ready).
 /// </summary>
 public sealed class LearnerHost : IAsyncDisposable
 {
@@ -22,37 +25,117 @@ public sealed class LearnerHost : IAsyncDisposable
     private readonly ConcurrentQueue<TeachJob> pending = new();
     private readonly Lock classLock = new();
     private readonly Task worker;
-    private ContinualLearner learner;
+    private readonly Lock phaseLock = new();
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PretrainingProgress progress;
+    // Set once the preparation succeeds; only the worker uses it, and only after that.
+    private ContinualLearner learner = null!;
     private InferenceSnapshot? snapshot;
-    private ClassRecord[] classes;
+    private ClassRecord[] classes = [];
+    private HostState phase = HostState.Preparing;
+    private string? failure;
     private int nextJob;
-    private int disposed;
+    private bool disposed;
 
-    private LearnerHost(ContinualLearner learner, LearnerOptions options, string? stateDir, Action<string>? log)
+    private LearnerHost(LearnerOptions options, string? stateDir, Action<string>? log, Func<Action<string>, ContinualLearner> prepare)
     {
-        this.learner = learner;
         this.options = options;
         this.log = log;
         StateDir = stateDir;
-        classes = ClassRecords(learner);
-        Publish();
-        worker = Task.Run(WorkAsync);
+        progress = new PretrainingProgress(log);
+        progress.Log(stateDir is not null && global::Ar1Star.State.StateFolder.Exists(stateDir)
+            ? $"resuming the learner saved in {stateDir}"
+            : $"building the learner ({options.Backbone}, {options.ImageSize}x{options.ImageSize} images)");
+        worker = Task.Run(() => RunAsync(prepare));
     }
 
     /// <summary>
-    /// Resumes the learner saved in <paramref name="stateDir"/> if there is one (it must have been
-    /// saved with the same settings), else builds a fresh one from <paramref name="options"/>, as
-    /// <see cref="ResetAsync"/> does again.
+    /// Starts preparing the learner in the background and returns at once: it resumes the learner
+    /// saved in <paramref name="stateDir"/> if there is one (it must have been saved with the same
+    /// settings), else builds a fresh one from <paramref name="options"/>, as <see cref="ResetAsync"/>
+    /// does again. <see cref="Ready"/> says when it is done, or why it failed.
     /// </summary>
-    /// <exception cref="State.StateException">The saved state is damaged or was saved with other settings.</exception>
-    /// <exception cref="IOException">The state folder is a file, or cannot be written in.</exception>
+    /// <exception cref="IOException">The state folder is a file, or cannot be written in (checked before anything starts).</exception>
     public static LearnerHost Open(LearnerOptions options, string? stateDir, Action<string>? log = null)
     {
         if (stateDir is not null) RequireWritable(stateDir);
-        var learner = stateDir is not null && State.StateFolder.Exists(stateDir)
-            ? ContinualLearner.Load(stateDir, options, log)
-            : ContinualLearner.Create(options, log);
-        return new LearnerHost(learner, options, stateDir, log);
+        return Open(options, stateDir, log, say => stateDir is not null && global::Ar1Star.State.StateFolder.Exists(stateDir)
+            ? ContinualLearner.Load(stateDir, options, say)
+            : ContinualLearner.Create(options, say));
+    }
+
+    /// <summary>As the public <see cref="Open(LearnerOptions, string?, Action{string}?)"/>, with the preparation given (tests hold or fail it).</summary>
+    internal static LearnerHost Open(LearnerOptions options, string? stateDir, Action<string>? log, Func<Action<string>, ContinualLearner> prepare) =>
+        new(options, stateDir, log, prepare);
+
+    /// <summary>Preparing, ready, or failed.</summary>
+    public HostState State
+    {
+        get { lock (phaseLock) return phase; }
+    }
+
+    /// <summary>
+    /// Completes when the learner is ready; faults with the preparation's exception if it failed;
+    /// cancelled when the host is disposed before.
+    /// </summary>
+    public Task Ready => ready.Task;
+
+    /// <summary>What the preparation is doing (its last log line, the pretraining's epoch and estimate); null once ready.</summary>
+    public PreparationProgress? Preparation => State == HostState.Ready ? null : progress.Latest;
+
+    /// <summary>Why the preparation failed, on one line (null unless <see cref="HostState.Failed"/>).</summary>
+    public string? Failure
+    {
+        get { lock (phaseLock) return failure; }
+    }
+
+    /// <summary>Refuses, with 503 and what it is doing, every request that needs the learner before it is ready.</summary>
+    /// <exception cref="ApiException">503 while preparing, or after the preparation failed.</exception>
+    public void RequireReady()
+    {
+        lock (phaseLock)
+        {
+            if (phase == HostState.Ready) return;
+            if (phase == HostState.Failed) throw new ApiException(503, $"the learner could not be prepared: {failure}");
+        }
+        // The line carries the pretraining's estimate where it has one.
+        throw new ApiException(503, $"the learner is getting ready: {progress.Latest.Line}; try again when /api/status says \"ready\"");
+    }
+
+    private async Task RunAsync(Func<Action<string>, ContinualLearner> prepare)
+    {
+        ContinualLearner prepared;
+        try
+        {
+            prepared = prepare(progress.Log);
+        }
+        catch (Exception e)
+        {
+            string reason = ApiException.MessageOf(e).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? e.GetType().Name;
+            lock (phaseLock)
+            {
+                phase = HostState.Failed;
+                failure = reason;
+            }
+            ready.TrySetException(e);
+            return;
+        }
+        lock (phaseLock)
+        {
+            if (disposed)
+            {
+                // Stopped while preparing: nothing was learnt, nothing to save.
+                prepared.Dispose();
+                ready.TrySetCanceled();
+                return;
+            }
+            learner = prepared;
+            classes = ClassRecords(learner);
+            Publish();
+            phase = HostState.Ready;
+        }
+        ready.TrySetResult();
+        await WorkAsync();
     }
 
     /// <summary>
@@ -80,9 +163,9 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <summary>Where <see cref="SaveAsync"/> writes (null: saving is refused).</summary>
     public string? StateDir { get; }
 
-    // Fixed for the host's life: a reset builds the same kind of learner.
-    public int ImageSize => learner.ImageSize;
-    public int NumClasses => learner.NumClasses;
+    // Fixed for the host's life (a reset builds the same kind of learner), known before the learner is.
+    public int ImageSize => options.ImageSize;
+    public int NumClasses => options.Config.NumClasses;
 
     /// <summary>Batches learnt by the model predictions currently use.</summary>
     public int BatchesLearnt => Volatile.Read(ref snapshot)?.BatchesLearnt ?? 0;
@@ -96,15 +179,21 @@ public sealed class LearnerHost : IAsyncDisposable
     public TeachJob? Job(int id) => jobs.GetValueOrDefault(id);
 
     /// <summary>Every class: its name, whether it was learnt and how many images it was taught with.</summary>
+    /// <exception cref="ApiException">503 before the learner is ready.</exception>
     public IReadOnlyList<ClassRecord> Classes
     {
-        get { lock (classLock) return classes.ToArray(); }
+        get
+        {
+            RequireReady();
+            lock (classLock) return classes.ToArray();
+        }
     }
 
     /// <summary>Renames a class at once (the learner receives the names when saved).</summary>
     /// <exception cref="ApiException">No such class.</exception>
     public ClassRecord Rename(int c, string? name)
     {
+        RequireReady();
         CheckClass(c);
         string given = string.IsNullOrWhiteSpace(name) ? DefaultName(c) : name.Trim();
         lock (classLock) return classes[c] = classes[c] with { Name = given };
@@ -119,6 +208,7 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <exception cref="ApiException">A label outside the classes, no images, or the host is shutting down.</exception>
     public TeachJob Teach(IReadOnlyList<LearnerImage> images, int label)
     {
+        RequireReady();
         CheckClass(label);
         if (images.Count == 0) throw new ApiException(400, "images: no image given; expected one or more image files");
         var job = new TeachJob(Interlocked.Increment(ref nextJob), label, images) { ImageCount = images.Count };
@@ -134,6 +224,7 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <exception cref="ApiException">409 when nothing has been learnt yet.</exception>
     public IReadOnlyList<IReadOnlyList<ClassScore>> Predict(IReadOnlyList<LearnerImage> images, int top)
     {
+        RequireReady();
         while (true)
         {
             var current = Volatile.Read(ref snapshot);
@@ -154,6 +245,7 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <exception cref="ApiException">409 when the host has no state folder.</exception>
     public Task<int> SaveAsync()
     {
+        RequireReady();
         string dir = StateDir ?? throw new ApiException(409, "no state folder: start the server with --state DIR to save");
         return OnWorker(() => Save(dir));
     }
@@ -161,6 +253,7 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <summary>Forgets everything learnt (and the names); queued teach requests are withdrawn.</summary>
     public Task ResetAsync()
     {
+        RequireReady();
         foreach (var job in pending) job.TryCancel();
         return OnWorker(() =>
         {
@@ -220,12 +313,16 @@ public sealed class LearnerHost : IAsyncDisposable
 
     /// <summary>The learnt classifier as ONNX bytes (class names in its metadata), after the teach requests queued before it.</summary>
     /// <exception cref="ApiException">409 when nothing has been learnt yet.</exception>
-    public Task<byte[]> ExportOnnxAsync() => OnWorker(() =>
+    public Task<byte[]> ExportOnnxAsync()
     {
-        if (learner.BatchesLearnt == 0) throw new ApiException(409, "nothing learnt yet: teach a class before exporting");
-        GiveNamesToLearner();
-        return learner.ExportOnnx();
-    });
+        RequireReady();
+        return OnWorker(() =>
+        {
+            if (learner.BatchesLearnt == 0) throw new ApiException(409, "nothing learnt yet: teach a class before exporting");
+            GiveNamesToLearner();
+            return learner.ExportOnnx();
+        });
+    }
 
     private void GiveNamesToLearner()
     {
@@ -305,7 +402,17 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <summary>Withdraws queued requests, lets the one learning finish, saves (with a state folder) and frees the learner.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
+        lock (phaseLock)
+        {
+            if (disposed) return;
+            disposed = true;
+            if (phase != HostState.Ready)
+            {
+                // Preparing: not waited for (a pretraining takes minutes), it frees what it builds; failed: nothing to free.
+                work.Writer.TryComplete();
+                return;
+            }
+        }
         foreach (var job in pending) job.TryCancel();
         Task saved = StateDir is null ? Task.CompletedTask : SaveAsync();
         work.Writer.TryComplete();
@@ -328,3 +435,16 @@ public sealed class LearnerHost : IAsyncDisposable
 /// <param name="Learnt">Whether a learnt batch held it.</param>
 /// <param name="Images">Images it was taught with since the server started (the saved state keeps no count).</param>
 public sealed record ClassRecord(int Class, string Name, bool Learnt, int Images);
+
+/// <summary>Where a <see cref="LearnerHost"/> stands (docs/server.md#getting-ready).</summary>
+public enum HostState
+{
+    /// <summary>Resuming or building the learner; requests that need it are refused with 503.</summary>
+    Preparing,
+
+    /// <summary>The learner answers.</summary>
+    Ready,
+
+    /// <summary>The preparation failed (<see cref="LearnerHost.Failure"/> says why); requests that need the learner are refused with 503.</summary>
+    Failed,
+}

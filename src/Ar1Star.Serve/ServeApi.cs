@@ -32,16 +32,25 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
         });
     }
 
-    private object Status() => new
+    private object Status()
     {
-        imageSize = host.ImageSize,
-        numClasses = host.NumClasses,
-        batchesLearnt = host.BatchesLearnt,
-        stateDir = host.StateDir is null ? null : Path.GetFullPath(host.StateDir),
-        jobs = host.ActiveJobs.Select(JobJson).ToArray(),
-        limits = new { maxRequestBytes = limits.MaxRequestBytes, maxFileBytes = limits.MaxFileBytes, maxImages = limits.MaxImages },
-        info,
-    };
+        var preparation = host.Preparation;
+        return new
+        {
+            // docs/server.md#getting-ready
+            state = host.State.ToString().ToLowerInvariant(),
+            activity = preparation?.Line,
+            progress = preparation is { Epoch: { } epoch, Epochs: { } epochs } ? new { epoch, epochs, minutesLeft = preparation.MinutesLeft } : null,
+            error = host.Failure,
+            imageSize = host.ImageSize,
+            numClasses = host.NumClasses,
+            batchesLearnt = host.BatchesLearnt,
+            stateDir = host.StateDir is null ? null : Path.GetFullPath(host.StateDir),
+            jobs = host.ActiveJobs.Select(JobJson).ToArray(),
+            limits = new { maxRequestBytes = limits.MaxRequestBytes, maxFileBytes = limits.MaxFileBytes, maxImages = limits.MaxImages },
+            info,
+        };
+    }
 
     private async Task<object> Rename(int id, HttpRequest request)
     {
@@ -65,6 +74,7 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
     private async Task<IResult> Learn(HttpRequest request)
     {
         bool wait = Wait(request);
+        host.RequireReady(); // before reading an upload it could only refuse
         var form = await ImageUploads.ReadFormAsync(request, limits);
         int label = ImageUploads.Integer(form, "label", $"a class id in 0..{host.NumClasses - 1}");
         var images = ImageUploads.Images(form, "images", host.ImageSize, limits);
@@ -93,6 +103,7 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
         int top = 3;
         if (request.Query["top"] is [var text] && (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out top) || top < 1))
             throw new ApiException(400, $"top: '{text}' is not a positive whole number");
+        host.RequireReady();
         var form = await ImageUploads.ReadFormAsync(request, limits);
         var image = ImageUploads.Image(form, "image", host.ImageSize, limits);
         var scores = host.Predict([image], top)[0];

@@ -10,7 +10,9 @@
 // features the output layer reads; after each teach the accuracy over the classes seen, per class,
 // the share of answers each class takes, the output rows' norms and mean logits, and the time;
 // then the same images learnt jointly in one batch (the upper bound of the same head).
-// Run: dotnet run tools/live-learning/LiveLearning.cs -c Release -- [size] [train/class] [test/class] [order seed] [presets] [cache dir]
+// Run: dotnet run tools/live-learning/LiveLearning.cs -c Release -- [size] [train/class] [test/class] [order seeds, comma-separated] [presets] [cache dir]
+// On a frozen backbone (resnet18: nothing below the output layer learns) the test images' features are computed
+// once and every evaluation applies the learner's output layer to them (checked against Logits on the first teach).
 using System.Diagnostics;
 using Ar1Star.Tests.Learner;
 using Ar1Star.Configuration;
@@ -23,7 +25,7 @@ using static TorchSharp.torch;
 int size = args.Length > 0 ? int.Parse(args[0]) : 32;
 int trainPerClass = args.Length > 1 ? int.Parse(args[1]) : 100;
 int testPerClass = args.Length > 2 ? int.Parse(args[2]) : 100;
-int orderSeed = args.Length > 3 ? int.Parse(args[3]) : -1;
+int[] orderSeeds = args.Length > 3 ? args[3].Split(',').Select(int.Parse).ToArray() : [-1];
 string[] presets = args.Length > 4 ? args[4].Split(',') : [.. LearnerPresets.Names];
 string cacheDir = args.Length > 5 ? args[5] : Path.Combine(Path.GetTempPath(), "ar1-live-learning-cache");
 // BACKBONE=resnet18: the ImageNet ResNet18 (RESNET18_ONNX: its file; default the NuGet cache's copy).
@@ -34,10 +36,15 @@ const int Classes = FashionMnist.Classes;
 
 var (trainX, trainY) = FashionMnist.Load("train", trainPerClass, size);
 var (testX, testY) = FashionMnist.Load("t10k", testPerClass, size);
-int[] order = Enumerable.Range(0, Classes).ToArray();
-if (orderSeed >= 0) new Random(orderSeed).Shuffle(order);
-Console.WriteLine($"Fashion-MNIST {size}x{size}, {trainPerClass} train / {testPerClass} test images a class, order {string.Join(' ', order)}; threads {get_num_threads()}");
+var orders = orderSeeds.Select(seed =>
+{
+    int[] order = Enumerable.Range(0, Classes).ToArray();
+    if (seed >= 0) new Random(seed).Shuffle(order);
+    return order;
+}).ToArray();
+Console.WriteLine($"Fashion-MNIST {size}x{size}, {trainPerClass} train / {testPerClass} test images a class, orders {string.Join(", ", orders.Select(o => string.Join(' ', o)))}; threads {get_num_threads()}; {DateTime.UtcNow:u}");
 Console.WriteLine($"NCM raw pixels: {Ncm(Flat(trainX), trainY, Flat(testX), testY):P1}");
+float[][]? frozenTestFeatures = null; // the test images' pre-output features, where the backbone is frozen
 
 foreach (string name in presets)
 {
@@ -67,8 +74,10 @@ foreach (string name in presets)
     if (Environment.GetEnvironmentVariable("SKIP_FEATURES") != "1")
     using (var fresh = ContinualLearner.Create(options, Console.WriteLine))
     {
+        if (backbone != Backbones.MobileNetV1 && frozenTestFeatures is not null) goto stream; // the same trunk for every preset
         var (lat, pre) = Features(fresh, trainX);
         var (latT, preT) = Features(fresh, testX);
+        if (backbone != Backbones.MobileNetV1) frozenTestFeatures = preT;
         Console.WriteLine($"NCM latent ({lat[0].Length} values): {Ncm(lat, trainY, latT, testY):P1}; " +
                           $"NCM pre-output ({pre[0].Length}): {Ncm(pre, trainY, preT, testY):P1}");
         if (backbone != Backbones.MobileNetV1) goto stream;
@@ -88,6 +97,11 @@ foreach (string name in presets)
     }
     stream:
     if (Environment.GetEnvironmentVariable("FEATURES_ONLY") == "1") continue;
+    if (backbone != Backbones.MobileNetV1 && frozenTestFeatures is null)
+        using (var fresh = ContinualLearner.Create(options))
+            frozenTestFeatures = Features(fresh, testX).PreOutput;
+    // JOINT_ONLY=1: the joint batch alone.
+    foreach (var order in Environment.GetEnvironmentVariable("JOINT_ONLY") == "1" ? [] : orders)
     using (var learner = ContinualLearner.Create(options))
     {
         var history = new List<double[]>();
@@ -100,6 +114,7 @@ foreach (string name in presets)
             var watch = Stopwatch.StartNew();
             learner.Learn(images, c);
             double seconds = watch.Elapsed.TotalSeconds;
+            if (t == 0 && frozenTestFeatures is not null) CheckFrozenLogits(learner);
             var (acc, perClassAcc) = Report(learner, $"teach {t + 1} (class {c}, {seconds:F1} s)", order.Take(t + 1).ToArray());
             history.Add(perClassAcc);
             afterEach.Add(acc);
@@ -111,6 +126,7 @@ foreach (string name in presets)
         Console.WriteLine($"SUMMARY {name} {backbone} {size}px order {string.Join("", order)}: after each teach {string.Join(' ', afterEach.Select(a => (100 * a).ToString("F1")))}; " +
                           $"per class at the end (order) {string.Join(' ', final.Select(a => (100 * a).ToString("F0")))}; min {100 * final.Min():F0}; " +
                           $"forgetting {100 * forgetting:F1}; teach s {times.Min():F1}-{times.Max():F1} (mean {times.Average():F2})");
+        if (frozenTestFeatures is not null) continue; // a frozen trunk: its features are those measured before
         var (_, preAfter) = Features(learner, trainX);
         var (_, preAfterT) = Features(learner, testX);
         Console.WriteLine($"NCM pre-output after the stream: {Ncm(preAfter, trainY, preAfterT, testY):P1}");
@@ -119,14 +135,21 @@ foreach (string name in presets)
     {
         var watch = Stopwatch.StartNew();
         joint.Learn(trainX, trainY);
-        Report(joint, $"joint, one batch ({watch.Elapsed.TotalSeconds:F1} s)", order);
+        Report(joint, $"joint, one batch ({watch.Elapsed.TotalSeconds:F1} s)", orders[0]);
+        // RECALIBRATE_JOINT=1: the same learner with its BRN statistics measured on the training images (a stale-statistics check).
+        if (Environment.GetEnvironmentVariable("RECALIBRATE_JOINT") == "1" && backbone == Backbones.MobileNetV1)
+        {
+            BatchRenormCalibration.Recalibrate(joint.Model, new InMemoryPatternSet(trainX.SelectMany(x => x.Rgb).ToArray(), trainY, size), 64, joint.Device);
+            Report(joint, "joint, BRN statistics re-measured on the training images", orders[0]);
+        }
     }
 }
 
 (double Accuracy, double[] PerClass) Report(ContinualLearner learner, string title, int[] seen)
 {
     var rows = Enumerable.Range(0, testY.Length).Where(i => seen.Contains(testY[i])).ToArray();
-    var logits = learner.Logits(new InMemoryPatternSet(rows.SelectMany(i => testX[i].Rgb).ToArray(), new int[rows.Length], size));
+    var logits = frozenTestFeatures is not null ? OutputLayer(learner, rows.Select(i => frozenTestFeatures[i]).ToArray())
+        : learner.Logits(new InMemoryPatternSet(rows.SelectMany(i => testX[i].Rgb).ToArray(), new int[rows.Length], size));
     var predicted = logits.Select(l => seen.MaxBy(c => l[c])).ToArray();
     double accuracy = rows.Where((r, j) => predicted[j] == testY[r]).Count() / (double)rows.Length;
     var perClass = seen.Select(c =>
@@ -145,6 +168,30 @@ foreach (string name in presets)
     else
         Console.WriteLine($"   per class {string.Join(' ', perClass.Select(p => (100 * p.acc).ToString("F0")))}; largest share {100 * perClass.Max(p => p.share):F0}%");
     return (accuracy, perClass.Select(p => p.acc).ToArray());
+}
+
+// The learner's output layer applied to pre-output features (what Logits computes on a frozen trunk).
+float[][] OutputLayer(ContinualLearner learner, float[][] features)
+{
+    using var scope = NewDisposeScope();
+    using var _ = no_grad();
+    var x = tensor(features.SelectMany(f => f).ToArray(), [features.Length, features[0].Length]);
+    var output = learner.Model.Output;
+    var logits = output.forward(x.to(output.weight!.dtype)).to(ScalarType.Float32).cpu();
+    var values = logits.data<float>().ToArray();
+    int width = learner.NumClasses;
+    return Enumerable.Range(0, features.Length).Select(j => values.AsSpan(j * width, width).ToArray()).ToArray();
+}
+
+void CheckFrozenLogits(ContinualLearner learner)
+{
+    var rows = Enumerable.Range(0, 16).ToArray();
+    var direct = learner.Logits(new InMemoryPatternSet(rows.SelectMany(i => testX[i].Rgb).ToArray(), new int[rows.Length], size));
+    var cached = OutputLayer(learner, rows.Select(i => frozenTestFeatures![i]).ToArray());
+    double diff = rows.Max(j => direct[j].Zip(cached[j]).Max(p => Math.Abs(p.First - p.Second)));
+    double range = rows.Max(j => direct[j].Max(Math.Abs));
+    Console.WriteLine($"cached features against Logits on 16 test images: max |difference| {diff:G3} (largest |logit| {range:G3})");
+    if (diff > 1e-3 * Math.Max(1, range)) throw new InvalidOperationException("the cached features do not give the learner's logits");
 }
 
 // Latent activations and the 1024 pooled features the output layer reads, with the network in eval mode.

@@ -104,11 +104,21 @@ internal static class ServeCommand
         Path.Combine(Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share"), "ar1star", "serve-state");
 
+    /// <summary>
+    /// How long the server keeps answering after the learner could not be prepared, so that an
+    /// open page (it asks every second) shows why before the program exits with the error.
+    /// </summary>
+    private static readonly TimeSpan FailureShownFor = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Listens at once; the learner is prepared in the background (docs/server.md#getting-ready).
+    /// A preparation that fails ends the program with its one-line error, as a bad option does.
+    /// </summary>
     private static async Task<int> Serve(LearnerOptions options, string stateDir, string address, int port, Dictionary<string, string> info)
     {
         void Log(string line) => Console.WriteLine(line);
         Log($"learner: preset {info["preset"]}, backbone {info["backbone"]}, weights {info["weights"]}, {options.ImageSize}x{options.ImageSize} images; state {stateDir}");
-        var host = LearnerHost.Open(options, stateDir, new PretrainingProgress(Log).Log);
+        var host = LearnerHost.Open(options, stateDir, Log);
         ServeServer server;
         try
         {
@@ -121,10 +131,21 @@ internal static class ServeCommand
         }
         await using (server)
         {
-            Log($"ar1 serve: open {server.Url} in a browser (Ctrl+C stops and saves)");
-            await server.WaitForShutdownAsync();
+            Log($"ar1 serve: open {server.Url} in a browser (Ctrl+C stops and saves){(host.State == HostState.Ready ? "" : "; the learner is getting ready")}");
+            var shutdown = server.WaitForShutdownAsync();
+            if (await Task.WhenAny(shutdown, host.Ready) == host.Ready)
+            {
+                if (host.Ready.IsFaulted)
+                {
+                    Log($"the learner could not be prepared: {host.Failure}; stopping");
+                    await Task.WhenAny(shutdown, Task.Delay(FailureShownFor));
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(host.Ready.Exception!.InnerException!).Throw();
+                }
+                Log("the learner is ready");
+                await shutdown;
+            }
         }
-        Log($"stopped; state saved in {stateDir}");
+        Log(host.State == HostState.Ready ? $"stopped; state saved in {stateDir}" : "stopped before the learner was ready; nothing saved");
         return 0;
     }
 }

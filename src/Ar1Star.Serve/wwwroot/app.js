@@ -11,7 +11,8 @@ const COUNTDOWN_S = 3;
 const $ = (id) => document.getElementById(id);
 const video = $('video');
 const canvas = $('canvas');
-const page = { status: null, classes: [], shown: 2, stream: null, teaching: false, learnt: false, fileResultUntil: 0 };
+const PREPARING_POLL_MS = 1000;
+const page = { status: null, classes: [], shown: 2, stream: null, teaching: false, learnt: false, ready: false, fileResultUntil: 0 };
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -87,8 +88,51 @@ function captureFrame() {
 
 // ---- classes --------------------------------------------------------------------------------
 
+// While the server prepares its learner (docs/server.md#getting-ready) the page shows what it is
+// doing and asks again every second; teaching, predicting, saving and resetting wait for it.
+function showPreparation(status) {
+  const banner = $('preparing');
+  page.ready = status.state === 'ready';
+  banner.hidden = page.ready;
+  banner.classList.toggle('error', status.state === 'failed');
+  const bar = $('preparing-progress');
+  if (status.state === 'failed') {
+    $('preparing-text').textContent = `The learner could not be prepared: ${status.error}`;
+    $('preparing-activity').textContent = 'The server stops; see its console, fix the cause and start it again.';
+    bar.hidden = true;
+  } else if (!page.ready) {
+    const p = status.progress;
+    $('preparing-text').textContent = 'The learner is getting ready: teaching and predicting start when it is.';
+    $('preparing-activity').textContent = status.activity || ''; // with the pretraining's estimate, where it has one
+    bar.hidden = false;
+    if (p) bar.value = p.epoch / p.epochs; else bar.removeAttribute('value'); // no value: an indeterminate bar
+  }
+  updateButtons();
+}
+
+async function waitUntilReady() {
+  for (;;) {
+    let status;
+    try {
+      status = await api('/api/status');
+    } catch (e) {
+      say(`The server did not answer: ${e.message}`, true);
+      return false;
+    }
+    page.status = status;
+    showPreparation(status);
+    if (status.state !== 'preparing') return status.state === 'ready';
+    await sleep(PREPARING_POLL_MS);
+  }
+}
+
 async function refresh() {
   page.status = await api('/api/status');
+  showPreparation(page.status);
+  if (!page.ready) {
+    if (await waitUntilReady()) await refresh();
+    return;
+  }
   page.classes = (await api('/api/classes')).classes;
   page.learnt = page.status.batchesLearnt > 0;
   const used = page.classes.filter((c) => c.learnt || c.images > 0 || c.name !== `class ${c.class}`);
@@ -101,7 +145,6 @@ async function refresh() {
     ...Object.entries(info).map(([k, v]) => `${k}: ${v}`),
     page.status.stateDir ? `state: ${page.status.stateDir}` : 'no state folder (save disabled)',
   ].join(' · ');
-  $('save').disabled = !page.status.stateDir;
   $('predictions-hint').hidden = page.learnt;
   renderSlots();
 }
@@ -111,7 +154,6 @@ function renderSlots() {
   const focused = document.activeElement && document.activeElement.id;
   list.replaceChildren(...page.classes.slice(0, page.shown).map(slotElement));
   if (focused && $(focused)) $(focused).focus();
-  $('add-slot').disabled = page.shown >= page.status.numClasses;
   updateButtons();
 }
 
@@ -153,9 +195,14 @@ async function rename(id, name) {
 }
 
 function updateButtons() {
-  for (const button of document.querySelectorAll('button.teach')) button.disabled = page.teaching || !cameraReady();
-  for (const input of document.querySelectorAll('#slots input[type=file]')) input.disabled = page.teaching;
-  $('reset').disabled = page.teaching;
+  for (const button of document.querySelectorAll('button.teach')) button.disabled = page.teaching || !page.ready || !cameraReady();
+  for (const input of document.querySelectorAll('#slots input[type=file]')) input.disabled = page.teaching || !page.ready;
+  $('reset').disabled = page.teaching || !page.ready;
+  $('save').disabled = !page.ready || !(page.status && page.status.stateDir);
+  $('add-slot').disabled = !page.ready || !page.status || page.shown >= page.status.numClasses;
+  $('predict-file').disabled = !page.ready;
+  $('export').setAttribute('aria-disabled', String(!page.ready));
+  $('export').tabIndex = page.ready ? 0 : -1;
 }
 
 // ---- teach ------------------------------------------------------------------------------------
@@ -249,7 +296,7 @@ async function predict(blob, fileName) {
 async function predictLoop() {
   for (;;) {
     const started = performance.now();
-    if (page.learnt && cameraReady() && !document.hidden && performance.now() > page.fileResultUntil) {
+    if (page.ready && page.learnt && cameraReady() && !document.hidden && performance.now() > page.fileResultUntil) {
       try {
         renderPredictions(await predict(await captureFrame(), 'frame.jpg'), 'live from the camera');
       } catch (e) {
@@ -308,5 +355,7 @@ document.addEventListener('keydown', (e) => {
 });
 video.addEventListener('loadedmetadata', updateButtons);
 
-refresh().then(startCamera).catch((e) => say(`The server did not answer: ${e.message}`, true));
+// The camera starts while the learner may still be getting ready.
+startCamera();
+refresh().catch((e) => say(`The server did not answer: ${e.message}`, true));
 predictLoop();

@@ -84,6 +84,23 @@ public class CliFailureTests
         Assert.False(Directory.Exists(state));
     }
 
+    /// <summary>
+    /// The learner is prepared after the server listens (docs/server.md#getting-ready): a state
+    /// folder that cannot be resumed still ends the program with its one error line and code 2.
+    /// </summary>
+    [Fact]
+    public void ServeEndsWithTheOneLineErrorWhenTheLearnerCannotBePrepared()
+    {
+        string dir = TempDir(), state = Path.Combine(dir, "state");
+        Directory.CreateDirectory(state);
+        File.WriteAllText(Path.Combine(state, Ar1Star.State.StateFolder.PointerName), "gone");
+        var (code, stdout, stderr) = CliProcess.Run("serve", "--port", "0", "--weights", "none", "--image-size", "32", "--state", state, "--cache-dir", Path.Combine(dir, "cache"));
+        AssertOneErrorLine(code, stderr, "names folder 'gone', which does not exist");
+        Assert.Contains("open http://127.0.0.1:", stdout);
+        Assert.Contains("the learner could not be prepared", stdout);
+        Assert.DoesNotContain("state saved", stdout);
+    }
+
     [Fact]
     public void SummaryOfAFileOrOfNothingSaysWhichItIs()
     {

@@ -1,5 +1,6 @@
 using Ar1Star.Data.Core50;
 using Ar1Star.Learner;
+using Ar1Star.Serve;
 using Ar1Star.Weights;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
@@ -11,8 +12,9 @@ namespace Ar1Star.Tests.Serve;
 
 /// <summary>
 /// The page in a real browser: Debian's headless Chromium through /usr/bin/chromedriver, its
-/// fake camera playing a video this test writes. Two synthetic objects are taught through the
-/// page's own buttons, then the page must show the right top-1 for each.
+/// fake camera playing a video this test writes. The page opens while the learner is getting
+/// ready (held on a gate) and must say so, with teaching off, until it is; then two synthetic
+/// objects are taught through the page's own buttons, and the page must show the right top-1 for each.
 /// </summary>
 public class ServePageBrowserTests(ITestOutputHelper output)
 {
@@ -54,12 +56,19 @@ public class ServePageBrowserTests(ITestOutputHelper output)
             string disc = Path.Combine(work, "disc.y4m"), stripes = Path.Combine(work, "stripes.y4m");
             FakeCameraVideo.Write(disc, 128, 20, DiscScene);
             FakeCameraVideo.Write(stripes, 128, 20, StripeScene);
-            await using var server = await ServeTestServer.StartAsync(Path.Combine(work, "state"), options: Options);
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var host = LearnerHost.Open(Options, Path.Combine(work, "state"), output.WriteLine, say =>
+            {
+                gate.Task.GetAwaiter().GetResult();
+                return ContinualLearner.Create(Options, say);
+            });
+            await using var server = await ServeTestServer.StartPreparingAsync(host);
             output.WriteLine($"serving {server.Server.Url}");
 
             // One browser per object: the fake camera shows one video for the browser's life.
             using (var browser = Open(disc, server.Server.Url))
             {
+                AssertGettingReadyUntilReleased(browser, gate);
                 Teach(browser, 0, "red disc");
                 AssertTopOne(browser, 0, "red disc");
             }
@@ -90,6 +99,26 @@ public class ServePageBrowserTests(ITestOutputHelper output)
         var browser = new ChromeDriver(service, options, TimeSpan.FromMinutes(3));
         browser.Navigate().GoToUrl(url);
         return browser;
+    }
+
+    /// <summary>The banner says the learner is getting ready, and what it does, with teaching and predicting off; it goes once the learner is.</summary>
+    private void AssertGettingReadyUntilReleased(ChromeDriver browser, TaskCompletionSource gate)
+    {
+        string text = Wait(browser, TimeSpan.FromMinutes(1)).Until(b =>
+        {
+            var banner = b.FindElement(By.Id("preparing"));
+            return banner.Displayed && banner.Text.Contains("building the learner") ? banner.Text : null;
+        })!;
+        output.WriteLine($"banner: {text.Replace('\n', ' ')}");
+        Assert.Contains("The learner is getting ready", text);
+        Assert.Empty(browser.FindElements(By.CssSelector("button.teach")));
+        Assert.False(browser.FindElement(By.Id("predict-file")).Enabled);
+        Assert.False(browser.FindElement(By.Id("reset")).Enabled);
+
+        gate.SetResult();
+        // The built-in pretraining runs now if it is not cached (about a minute at 64x64).
+        Wait(browser, TimeSpan.FromMinutes(10)).Until(b => !b.FindElement(By.Id("preparing")).Displayed);
+        Assert.True(browser.FindElement(By.Id("reset")).Enabled);
     }
 
     private void Teach(ChromeDriver browser, int slot, string name)

@@ -37,11 +37,25 @@ internal sealed class ServeTestServer : IAsyncDisposable
         ImageSize = 32,
     };
 
+    /// <summary>Listens, and returns once the learner is ready (its preparation's exception if it failed).</summary>
     public static async Task<ServeTestServer> StartAsync(string? stateDir = null, UploadLimits? limits = null, LearnerOptions? options = null)
     {
-        var host = LearnerHost.Open(options ?? TinyOptions, stateDir);
-        return new ServeTestServer(await ServeServer.StartAsync(host, "127.0.0.1", 0, limits ?? UploadLimits.Default));
+        var server = await StartPreparingAsync(LearnerHost.Open(options ?? TinyOptions, stateDir), limits);
+        try
+        {
+            await server.Host.Ready;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
     }
+
+    /// <summary>Listens over <paramref name="host"/> as it is, preparing or not, as <c>ar1 serve</c> does.</summary>
+    public static async Task<ServeTestServer> StartPreparingAsync(LearnerHost host, UploadLimits? limits = null) =>
+        new(await ServeServer.StartAsync(host, "127.0.0.1", 0, limits ?? UploadLimits.Default));
 
     /// <summary>A flat colour with a little noise, as a PNG file of <paramref name="side"/> x <paramref name="side"/>.</summary>
     public static byte[] FlatPng(byte r, byte g, byte b, Random random, int side = 32)
