@@ -46,10 +46,14 @@ public enum InferencePrecision
 internal static class InferencePrecisionRule
 {
     /// <summary>float32 or bfloat16 for <paramref name="precision"/> on <paramref name="device"/> (auto: the rule of <see cref="TrainPrecisionRule"/>).</summary>
-    public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, TorchSharp.DeviceType device) => precision switch
+    public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, TorchSharp.DeviceType device) =>
+        Resolve(precision, Runtime.CpuDescription.Current, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
+
+    /// <summary><see cref="Resolve(InferencePrecision, TorchSharp.DeviceType)"/> on <paramref name="cpu"/> with oneDNN capped at <paramref name="isaCap"/>.</summary>
+    public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap) => precision switch
     {
         InferencePrecision.Bf16 => TorchSharp.torch.ScalarType.BFloat16,
-        InferencePrecision.Auto when TrainPrecisionRule.Auto(Runtime.CpuDescription.Current, device) == TrainPrecision.Bf16 => TorchSharp.torch.ScalarType.BFloat16,
+        InferencePrecision.Auto when TrainPrecisionRule.Auto(cpu, device, isaCap) == TrainPrecision.Bf16 => TorchSharp.torch.ScalarType.BFloat16,
         _ => TorchSharp.torch.ScalarType.Float32,
     };
 }
