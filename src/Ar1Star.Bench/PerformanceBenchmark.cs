@@ -173,7 +173,8 @@ public static class PerformanceBenchmark
         Report("learn_100_frames_ms", CameraLearningBenchmark.LearnMs(options, realtime, device, options.TeachRepeats), "F1");
         foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats))
             Report($"learn_100_frames_{phase}_ms", ms, "F2");
-        Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");
+        // Seconds a class: left out of --camera-only, which compares the real-time routes.
+        if (!options.CameraOnly) Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");
         Report("predict_ms_per_image", CameraLearningBenchmark.PredictMsPerImage(options, realtime, device, options.StepRepeats * 2), "F2");
         ReportCameraRoutes(options, realtime, device, Report);
 
