@@ -168,7 +168,7 @@ public static class PerformanceBenchmark
     /// <summary>The camera app's figures (docs/performance.md#camera-app); alone with <see cref="BenchmarkOptions.CameraOnly"/>.</summary>
     private static void ReportCamera(BenchmarkOptions options, Ar1Config config, Device device, Action<string, double, string> Report, Action<string> progress)
     {
-        progress($"the camera app: teaching {options.TeachFrames} JPEG frames of a new class (real-time preset, then the spec's), predicting one frame");
+        progress($"the camera app: teaching {options.TeachFrames} JPEG frames of a new class (real-time preset{(options.CameraOnly ? "" : ", then the spec's")}), predicting one frame, by route");
         var realtime = Learner.LearnerPresets.Realtime with { UseCuda = device.type == DeviceType.CUDA };
         Report("learn_100_frames_ms", CameraLearningBenchmark.LearnMs(options, realtime, device, options.TeachRepeats), "F1");
         foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats))

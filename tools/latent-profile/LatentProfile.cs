@@ -73,7 +73,7 @@ for (int i = 0; i < blocks.Count; i++)
 {
     var b = blocks[i]; var (w, bias) = folded[i];
     using var scope = NewDisposeScope();
-    var xin = inputs[i].narrow(0, 0, 16);
+    var xin = inputs[i].narrow(0, 0, Math.Min(16, n));
     var y32 = Layer(i, xin);
     var xb = ChannelsLast.From(xin.to(ScalarType.BFloat16)); var wb = w.to(ScalarType.BFloat16); var bb = bias.to(ScalarType.BFloat16);
     var y16 = (PointwiseConvolution.Eligible(b) ? PointwiseConvolution.Forward(xb, wb, bb) : nn.functional.conv2d(xb, wb, bb, [b.Stride, b.Stride], [b.Padding, b.Padding], [1, 1], b.Groups)).relu_().to(ScalarType.Float32);
