@@ -2,6 +2,8 @@
 #:property AllowUnsafeBlocks=true
 #:property JsonSerializerIsReflectionEnabledByDefault=true
 #:property PublishAot=false
+#:package Microsoft.ML.OnnxRuntime@1.31.1
+#:package Google.Protobuf@3.*
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Ar1Star.Data;
@@ -15,6 +17,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 ProcessTuning.Apply();
+if (args.Length > 0 && args[0] == "onnx") { OnnxRoute.Run(args.Skip(1).ToArray()); return; }
 if (args.Length > 0 && args[0] == "agreement") { Agreement.Run(args.Skip(1).ToArray()); return; }
 int n = args.Length > 0 ? int.Parse(args[0]) : 100;
 int[] sweep = args.Length > 2 ? args[2].Split(',').Select(int.Parse).ToArray() : [100, 32, 16, 8];
@@ -160,5 +163,65 @@ static class Agreement
         var px = new byte[set.Count * 64 * 64 * 3];
         set.ReadImages(Enumerable.Range(0, set.Count).ToArray(), px);
         return px;
+    }
+}
+
+// ONNX Runtime over the exported classifier (BRN folded by the export) against the TorchSharp
+// snapshot, the same pixels, alternated in one process; logits compared.
+static class OnnxRoute
+{
+    public static void Run(string[] args)
+    {
+        int n = args.Length > 0 ? int.Parse(args[0]) : 100;
+        var config = LearnerPresets.Realtime with { NumClasses = 50 };
+        using var learner = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = 128 });
+        var synth = new SyntheticCore50Options { ImageSize = 128, FramesPerUnit = n, Seed = 0 };
+        var set = new SyntheticPatternSet(synth, Enumerable.Range(0, n).Select(f => new SyntheticFrame(0, 1, f)));
+        BatchRenormCalibration.Recalibrate(learner.Model, set, 25, CPU);
+        var px = new byte[n * 128 * 128 * 3];
+        set.ReadImages(Enumerable.Range(0, n).ToArray(), px);
+        learner.Learn(new InMemoryPatternSet(px, Enumerable.Repeat(0, n).ToArray(), 128));
+        var images = Enumerable.Range(0, n).Select(i => LearnerImage.FromRgb(px.AsSpan(i * 49152, 49152).ToArray(), 128, 128)).ToArray();
+        byte[] model = learner.ExportOnnx();
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 2, InterOpNumThreads = 1 };
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model, options);
+        string input = session.InputMetadata.Keys.First();
+        string output = session.OutputMetadata.Keys.First();
+        // NCHW float pixels 0..255, as the export expects.
+        var chw = new float[n * 3 * 128 * 128];
+        for (int i = 0; i < n; i++)
+            for (int p = 0; p < 128 * 128; p++)
+                for (int c = 0; c < 3; c++)
+                    chw[((i * 3) + c) * 16384 + p] = px[i * 49152 + p * 3 + c];
+        float[] Ort(int start, int count)
+        {
+            var t = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(chw.AsMemory(start * 49152, count * 49152), [count, 3, 128, 128]);
+            using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(input, t)]);
+            return results.First(r => r.Name == output).AsEnumerable<float>().ToArray();
+        }
+        using var snapshot = new InferenceSnapshot(learner);
+        var ours = snapshot.Logits(images);
+        var theirs = Ort(0, n);
+        int k = ours[0].Length;
+        double maxDiff = 0, scale = 0;
+        for (int i = 0; i < n; i++) for (int c = 0; c < k; c++) { maxDiff = Math.Max(maxDiff, Math.Abs(ours[i][c] - theirs[i * k + c])); scale = Math.Max(scale, Math.Abs(ours[i][c])); }
+        Console.WriteLine($"logits: max |ORT - TorchSharp| {maxDiff:G3} of max {scale:G3}");
+        var routes = new (string, Action)[]
+        {
+            ("torchsharp snapshot, chunks of 16", () => snapshot.Logits(images)),
+            ("onnxruntime, one call", () => Ort(0, n)),
+            ("onnxruntime, chunks of 16", () => { for (int s = 0; s < n; s += 16) Ort(s, Math.Min(16, n - s)); }),
+            ("torchsharp snapshot, 1 image", () => snapshot.Logits([images[0]])),
+            ("onnxruntime, 1 image", () => Ort(0, 1)),
+        };
+        var times = routes.ToDictionary(r => r.Item1, _ => new List<double>());
+        for (int round = 0; round < 6; round++)
+            foreach (var (name, run) in routes)
+            {
+                var sw = Stopwatch.StartNew(); run();
+                if (round > 0) times[name].Add(sw.Elapsed.TotalMilliseconds);
+            }
+        foreach (var (name, list) in times) Console.WriteLine($"{name}: median {list.Order().ElementAt(list.Count / 2):F1} ms ({string.Join(" ", list.Select(v => v.ToString("F0")))})");
+        Console.WriteLine($"load {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 }
