@@ -3,7 +3,14 @@
 #:property JsonSerializerIsReflectionEnabledByDefault=true
 #:property PublishAot=false
 #:package Microsoft.ML.OnnxRuntime@1.31.1
-#:package Google.Protobuf@3.*
+// Where the live learner's frozen forward (the realtime teach: 100 frames through all 27 folded
+// conv layers) spends its time, docs/performance.md#frozen-forward-chunks:
+//   dotnet run tools/latent-profile/LatentProfile.cs -c Release -- N CHUNKS SWEEP
+//     per layer, the N images through it in chunks of each of CHUNKS (process CPU and wall ms,
+//     minor page faults), bf16 against fp32 per layer, and the whole folded stack fp32/bf16 in
+//     chunks of each of SWEEP, alternated (e.g. -- 100 100,25 100,32,16,8)
+//   ... -- agreement CLASSES SEED   top-1 of bf16 against fp32 snapshots on a trained network
+//   ... -- onnx N                   ONNX Runtime over the exported network against the snapshot
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Ar1Star.Data;
