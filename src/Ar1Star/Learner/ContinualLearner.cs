@@ -53,7 +53,7 @@ public sealed partial class ContinualLearner : IDisposable
         {
             // Initial weights are MobileNetV1's; resnet18 brings its own (Backbones.CheckWeights).
             if (model is MobileNetV1 mobileNet) prepare()?.Invoke(mobileNet, Device);
-            encoder = new LatentEncoder(model, Device, options.CacheLatents, config.MbSize);
+            encoder = CreateEncoder(options, model, Device);
             strategy = IncrementalStrategy.Create(model, LiveConfiguration.For(Backbones.StrategyConfig(config, model), options.Live), encoder, Random, options.Precision, options.Live);
         }
         catch
@@ -64,6 +64,20 @@ public sealed partial class ContinualLearner : IDisposable
         }
         classNames = new string?[config.NumClasses];
         seen = new bool[config.NumClasses];
+    }
+
+    /// <summary>
+    /// The spec's experiment encodes mini-batch-sized chunks in float32, as it always did (same
+    /// seed, same bits). A live learner on the CPU encodes a teach's frames in chunks small
+    /// enough to stay out of fresh pages (<see cref="LatentEncoder.CpuChunk"/>), in its
+    /// inference precision (docs/performance.md#frozen-forward-chunks).
+    /// </summary>
+    private static LatentEncoder CreateEncoder(LearnerOptions options, SplitNetwork model, Device device)
+    {
+        int mbSize = options.Config.MbSize;
+        if (!options.Live) return new LatentEncoder(model, device, options.CacheLatents, mbSize);
+        int chunk = device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(options.ImageSize, mbSize) : mbSize;
+        return new LatentEncoder(model, device, options.CacheLatents, chunk) { ForwardPrecision = InferencePrecisionRule.Resolve(options.InferencePrecision, device.type) };
     }
 
     /// <summary>Builds a learner: the network with its initial weights, ready for batch 0.</summary>

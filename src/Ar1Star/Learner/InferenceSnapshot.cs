@@ -22,25 +22,34 @@ public sealed class InferenceSnapshot : IDisposable
     private int references = 1;
 
     /// <summary>Copies the learner's current weights; call it on the learner's thread, between batches.</summary>
-    public InferenceSnapshot(ContinualLearner learner)
+    public InferenceSnapshot(ContinualLearner learner) : this(learner, learner?.Encoder.ForwardPrecision ?? ScalarType.Float32)
+    {
+    }
+
+    /// <summary>A snapshot whose conv stacks compute in <paramref name="precision"/> (float32 or bfloat16; docs/performance.md#frozen-forward-precision).</summary>
+    internal InferenceSnapshot(ContinualLearner learner, ScalarType precision)
     {
         ArgumentNullException.ThrowIfNull(learner);
         var model = learner.Model;
         using var _ = no_grad();
-        latFeatures = new FoldedConvStack(model.LatFeatures);
-        endFeatures = new FoldedConvStack(model.EndFeatures);
+        latFeatures = new FoldedConvStack(model.LatFeatures, precision);
+        endFeatures = new FoldedConvStack(model.EndFeatures, precision);
         outputWeight = model.Output.weight!.detach().clone().DetachFromDisposeScope();
         outputBias = model.Output.bias?.detach().clone().DetachFromDisposeScope();
         classes = learner.ClassesSeen.ToArray();
         ImageSize = learner.ImageSize;
         Device = learner.Device;
         BatchesLearnt = learner.BatchesLearnt;
+        ChunkSize = Device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(ImageSize, learner.Config.MbSize) : learner.Config.MbSize;
     }
 
     /// <summary>The side in pixels of the square images it predicts.</summary>
     public int ImageSize { get; }
     /// <summary>Where its tensors live.</summary>
     public Device Device { get; }
+
+    /// <summary>Images per forward pass when many are asked at once (the live encoder's rule, <see cref="LatentEncoder.CpuChunk"/>).</summary>
+    internal int ChunkSize { get; init; }
 
     /// <summary>The learner's batch count when the snapshot was taken.</summary>
     public int BatchesLearnt { get; }
@@ -80,15 +89,25 @@ public sealed class InferenceSnapshot : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0) return [];
         var pixels = LearnerPixels.Concat(images, ImageSize);
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var x = Preprocessing.FromHwcBytes(pixels, images.Count, ImageSize, Device);
-        using var latents = latFeatures.Forward(x);
-        using var features = endFeatures.Forward(latents);
-        var logits = nn.functional.linear(features.flatten(1), outputWeight, outputBias).cpu();
-        var values = logits.data<float>().ToArray();
         int k = (int)outputWeight.shape[0];
-        return Enumerable.Range(0, images.Count).Select(i => values.AsSpan(i * k, k).ToArray()).ToArray();
+        var rows = new float[images.Count][];
+        // Many frames at once go through in the live encoder's chunks (docs/performance.md#frozen-forward-chunks).
+        int chunk = ChunkSize;
+        int bytesPerImage = ImageSize * ImageSize * 3;
+        for (int start = 0; start < images.Count; start += chunk)
+        {
+            int count = Math.Min(chunk, images.Count - start);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var part = count == images.Count ? pixels : pixels.AsSpan(start * bytesPerImage, count * bytesPerImage).ToArray();
+            var x = Preprocessing.FromHwcBytes(part, count, ImageSize, Device);
+            using var latents = latFeatures.Forward(x);
+            using var features = endFeatures.Forward(latents);
+            var logits = nn.functional.linear(features.flatten(1), outputWeight, outputBias).cpu();
+            var values = logits.data<float>().ToArray();
+            for (int i = 0; i < count; i++) rows[start + i] = values.AsSpan(i * k, k).ToArray();
+        }
+        return rows;
     }
 
     /// <summary>The <paramref name="top"/> most probable classes seen, most probable first, named by <paramref name="className"/>.</summary>
