@@ -24,8 +24,9 @@ internal sealed class MotionPath
     public MotionPath(int seed, int session, int obj)
     {
         var rng = SplitMix64.For(seed, 0x40710, session, obj);
-        // Amplitudes keep the object (radius about 0.65-0.9 image units) mostly in view; it fills
-        // about half the frame, so the background does not drown its shape (docs/experiments-compare.md#builtin-calibration).
+        // Amplitudes keep the object (radius about 0.65-0.9 image units) mostly in view; it spans
+        // about three quarters of the frame's width, so the background does not drown its shape
+        // (docs/experiments-compare.md#builtin-calibration).
         _u = Wave.Draw(ref rng, rng.Uniform(-0.1, 0.1), rng.Uniform(0.08, 0.18), rng.Uniform(0.02, 0.06));
         _v = Wave.Draw(ref rng, rng.Uniform(-0.1, 0.1), rng.Uniform(0.08, 0.18), rng.Uniform(0.02, 0.06));
         _scale = Wave.Draw(ref rng, rng.Uniform(0.672, 0.864), rng.Uniform(0.03, 0.07), rng.Uniform(0.01, 0.03));
