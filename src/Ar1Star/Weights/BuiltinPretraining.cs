@@ -33,7 +33,7 @@ public static class BuiltinPretraining
     /// initialisation or kernels), so weights cached by an earlier version are never taken for
     /// this one's (the key's other parts are only the settings a run can change).
     /// </summary>
-    private const int Version = 2;
+    private const int Version = 3;
 
     /// <summary>Mini-batch size of the pretraining.</summary>
     public const int MiniBatch = 64;
