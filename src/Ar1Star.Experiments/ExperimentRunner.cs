@@ -18,11 +18,17 @@ namespace Ar1Star.Experiments;
 /// <param name="MaxBatches">Stop after this many batches (null: all).</param>
 /// <param name="CacheLatents">Encode each image once (docs/algorithm.md#work-skipped) instead of every epoch and batch.</param>
 /// <param name="Device">Overrides the device chosen from use_cuda.</param>
-/// <param name="PrepareModel">Puts initial weights into the freshly built model (e.g. pretrained ones).</param>
 /// <param name="Precision">Opt-in reduced precision of the training step and the replay memory (null: fp32).</param>
 public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool CacheLatents = true, Device? Device = null,
-    Action<MobileNetV1, Device>? PrepareModel = null, PrecisionOptions? Precision = null)
+    PrecisionOptions? Precision = null)
 {
+    /// <summary>
+    /// Puts initial weights into the freshly built model (e.g. pretrained ones). Internal: it hands
+    /// out the network; applications choose <see cref="Weights"/>, and the runner's callers in this
+    /// package prepare them (the bench and tools put their own weights in).
+    /// </summary>
+    internal Action<MobileNetV1, Device>? PrepareModel { get; init; }
+
     /// <summary>What <see cref="PrepareModel"/> puts in, as the learner records it (informative).</summary>
     public InitialWeights Weights { get; init; } = InitialWeights.None;
 

@@ -13,7 +13,7 @@ namespace Ar1Star.Weights;
 /// averaged over its pixels, becomes the per-channel mean of <see cref="InputMap"/>, so that
 /// images of any size run (docs/live-learning.md#backbones).
 /// </summary>
-public static class ResNet18Onnx
+internal static class ResNet18Onnx
 {
     /// <summary>Where the package's build step copies the model, relative to the application's folder.</summary>
     public static readonly string RelativePath = Path.Combine("DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
