@@ -73,7 +73,8 @@ public static class ExperimentRunner
     {
         config.Validate();
         if (options.MaxBatches is < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatches, $"RunOptions.MaxBatches must be at least 1, got {options.MaxBatches}");
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatches,
+                $"RunOptions.MaxBatches must be at least 1, got {options.MaxBatches}");
         var device = options.Device ?? ChooseDevice(config);
         var settings = SettingsOf(scenario, config, options);
         // Locked before anything is read, so that no other run or resume interleaves with this one.

@@ -65,13 +65,16 @@ public class LibraryNamesTests
             var found = types.Where(t => t.Name == path[0]).ToList();
             Assert.True(found.Count == 1, $"{name}: no single library type {path[0]}");
             var type = found[0];
-            foreach (string property in path[1..^1])
-                type = type.GetProperty(property)?.PropertyType ?? throw new Xunit.Sdk.XunitException($"{name}: {type.Name} has no property {property}");
+            foreach (string property in path.Length > 1 ? path[1..^1] : [])
+                type = type.GetProperty(property)?.PropertyType
+                    ?? throw new Xunit.Sdk.XunitException($"{name}: {type.Name} has no property {property}");
             string? parameter = call.Groups["parameter"].Success ? call.Groups["parameter"].Value : null;
             if (path.Length == 1)
-                Assert.True(type.GetConstructors().Any(c => c.GetParameters().Any(p => p.Name == parameter)), $"{name}: no constructor with {parameter}");
+                Assert.True(type.GetConstructors().Any(c => c.GetParameters().Any(p => p.Name == parameter)),
+                    $"{name}: no constructor with {parameter}");
             else if (parameter is null)
-                Assert.True(type.GetProperty(path[^1]) is not null || type.GetMethod(path[^1]) is not null, $"{name}: {type.Name} has no member {path[^1]}");
+                Assert.True(type.GetProperty(path[^1]) is not null || type.GetMethod(path[^1]) is not null,
+                    $"{name}: {type.Name} has no member {path[^1]}");
             else
                 Assert.True(type.GetMethods().Any(m => m.Name == path[^1] && m.GetParameters().Any(p => p.Name == parameter)),
                     $"{name}: {type.Name} has no method {path[^1]} with a parameter {parameter}");
