@@ -34,7 +34,8 @@ internal static class ResNet18Onnx
     public static IReadOnlyList<nn.Module<Tensor, Tensor>> Read(string path, Device? device)
     {
         if (!File.Exists(path))
-            throw new FileNotFoundException($"backbone resnet18: {path} is missing; it comes with the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (ar1 serve's build copies it next to the program)", path);
+            throw new FileNotFoundException($"backbone resnet18: {path} is missing; it comes with the NuGet package " +
+                "Microsoft.ML.DnnImageFeaturizer.ResNet18: reference the package, whose build copies the file next to the program", path);
         ModelProto model;
         try
         {
