@@ -244,8 +244,10 @@ public static class PerformanceBenchmark
         {
             ProcessMemory.ResetPeak();
             // Calibrated on batch 0 for the reason CalibratedWeights gives.
-            var run = new RunOptions(outDir, options.RssBatches, Device: device, PrepareModel: (model, d) =>
-                BatchRenormCalibration.Recalibrate(model, scenario.TrainBatches[0], config.MbSize, d));
+            var run = new RunOptions(outDir, options.RssBatches, Device: device)
+            {
+                PrepareModel = (model, d) => BatchRenormCalibration.Recalibrate(model, scenario.TrainBatches[0], config.MbSize, d),
+            };
             ExperimentRunner.Run(scenario, config, run, batch =>
             {
                 if ((batch.Batch + 1) % every == 0) readings.Add((batch.Batch, ProcessMemory.ResidentMb()));

@@ -12,7 +12,7 @@ namespace Ar1Star.Model;
 /// the convolutions (<see cref="FoldedConvStack"/>), which gives the same latents up to float
 /// rounding and runs faster. Latents come back stored channels last (<see cref="ChannelsLast"/>).
 /// </summary>
-public sealed class LatentEncoder : IDisposable
+internal sealed class LatentEncoder : IDisposable
 {
     private readonly SplitNetwork model;
     // Keyed by reference: a pattern set is cached for as long as the caller has not forgotten it.

@@ -15,7 +15,7 @@ namespace Ar1Star.Weights;
 /// on a synthetic world drawn from another seed (other object looks, other backgrounds), so
 /// nothing of the benchmark's own objects or sessions is seen. The weights are cached on disk.
 /// </summary>
-public static class BuiltinPretraining
+internal static class BuiltinPretraining
 {
     /// <summary>
     /// How much of the other worlds the pretraining sees: frames per (session, object), epochs,

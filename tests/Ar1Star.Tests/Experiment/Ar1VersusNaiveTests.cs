@@ -45,7 +45,10 @@ public class Ar1VersusNaiveTests(ITestOutputHelper output)
 
         RunResults Run(string strategy) => ExperimentRunner.Run(scenario, config.With("strategy", strategy),
             new RunOptions(Directory.CreateTempSubdirectory("ar1-behaviour-").FullName, MaxBatches: Batches,
-                Device: CPU, PrepareModel: (m, _) => m.load(weights)));
+                Device: CPU)
+            {
+                PrepareModel = (m, _) => m.load(weights),
+            });
         var ar1 = Run("ar1");
         var naive = Run("naive");
 
