@@ -88,6 +88,41 @@ public static class CameraLearningBenchmark
         return Timing.MedianSeconds(() => snapshot.Predict([LearnerImage.FromEncoded(jpeg)], learner.ClassName), warmUp: 2, repeats) * 1000;
     }
 
+    /// <summary>
+    /// <see cref="PredictMsPerImage"/> by <see cref="InferenceEngine"/> on one learner, the engines
+    /// alternated in each round so that a busy machine loads them alike (medians of
+    /// <paramref name="repeats"/> rounds after two untimed ones); and the milliseconds to build each
+    /// engine's snapshot (what publishing costs the learner's thread after a teach; for ONNX Runtime
+    /// the export and the session). docs/performance.md#onnx-runtime-route.
+    /// </summary>
+    public static IReadOnlyList<(InferenceEngine Engine, double PredictMs, double SnapshotMs)> PredictMsPerImageByEngine(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    {
+        using var learner = Calibrated(options, config, device);
+        var jpeg = Frames(options, objectIndex: 3)[0];
+        var engines = new[] { InferenceEngine.Torch, InferenceEngine.OnnxRuntime };
+        var build = engines.ToDictionary(e => e, _ => new List<double>());
+        var predict = engines.ToDictionary(e => e, _ => new List<double>());
+        for (int round = 0; round < Math.Min(repeats, 5); round++)
+            foreach (var engine in engines)
+                build[engine].Add(Timing.Seconds(() => new InferenceSnapshot(learner, engine).Dispose()) * 1000);
+        var snapshots = engines.Select(e => new InferenceSnapshot(learner, e)).ToArray();
+        try
+        {
+            for (int round = 0; round < repeats + 2; round++)
+                for (int e = 0; e < engines.Length; e++)
+                {
+                    var snapshot = snapshots[e];
+                    double seconds = Timing.Seconds(() => snapshot.Predict([LearnerImage.FromEncoded(jpeg)], learner.ClassName));
+                    if (round >= 2) predict[engines[e]].Add(seconds * 1000);
+                }
+        }
+        finally
+        {
+            foreach (var snapshot in snapshots) snapshot.Dispose();
+        }
+        return engines.Select(e => (e, Median(predict[e]), Median(build[e]))).ToArray();
+    }
+
     /// <summary>The same through <see cref="ContinualLearner.Predict(LearnerImage, int)"/>: the whole network, BRN unfolded.</summary>
     public static double PredictMsPerImageUnfolded(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
     {

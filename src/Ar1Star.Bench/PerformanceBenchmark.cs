@@ -179,7 +179,13 @@ public static class PerformanceBenchmark
             Report($"learn_100_frames_{phase}_ms", ms, "F2");
         // Seconds a class: left out of --camera-only, which compares the real-time routes.
         if (!options.CameraOnly) Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");
-        Report("predict_ms_per_image", CameraLearningBenchmark.PredictMsPerImage(options, realtime, device, options.StepRepeats * 2), "F2");
+        // Both engines on one learner, alternated (docs/performance.md#onnx-runtime-route).
+        foreach (var (engine, predictMs, snapshotMs) in CameraLearningBenchmark.PredictMsPerImageByEngine(options, realtime, device, options.StepRepeats * 2))
+        {
+            string suffix = engine == InferenceEngine.Torch ? "" : "_onnxruntime";
+            Report($"predict_ms_per_image{suffix}", predictMs, "F2");
+            if (engine != InferenceEngine.Torch) Report($"learn_100_frames_snapshot_ms{suffix}", snapshotMs, "F2");
+        }
         ReportCameraRoutes(options, realtime, device, Report);
 
     }

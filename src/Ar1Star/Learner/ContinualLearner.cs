@@ -32,6 +32,7 @@ public sealed partial class ContinualLearner : IDisposable
         var config = options.Config;
         config.Validate();
         Backbones.Parse(options.Backbone);
+        CheckInferenceEngine(options);
         Options = options;
         Device = options.Device ?? (config.UseCuda && cuda.is_available() ? CUDA : CPU);
         Random = new SplitMixRandom(config.Seed);
@@ -256,6 +257,22 @@ public sealed partial class ContinualLearner : IDisposable
             [OnnxMetadata.BatchesLearnt] = BatchesLearnt.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         return OnnxExport.Build(model, seen, metadata);
+    }
+
+    /// <summary>
+    /// The network as ONNX for <see cref="InferenceEngine.OnnxRuntime"/>'s snapshots: no metadata,
+    /// and allowed before anything is learnt (the snapshot refuses to predict then).
+    /// </summary>
+    internal byte[] InferenceModel() =>
+        OnnxExport.Build(model, seen, new Dictionary<string, string>()).ToByteArray();
+
+    /// <summary>The ONNX Runtime engine runs the export, which covers mobilenetv1 only, and needs the native runtime.</summary>
+    private static void CheckInferenceEngine(LearnerOptions options)
+    {
+        if (options.InferenceEngine != InferenceEngine.OnnxRuntime) return;
+        if (Backbones.Parse(options.Backbone) != Backbones.MobileNetV1)
+            throw new ArgumentException($"InferenceEngine: OnnxRuntime runs the ONNX export, which covers the {Backbones.MobileNetV1} backbone only, not {options.Backbone}; use Torch", nameof(options));
+        OnnxRuntimeSnapshotForward.RequireRuntime();
     }
 
     private byte[] Pixels(IReadOnlyList<LearnerImage> images) => LearnerPixels.Concat(images, ImageSize);

@@ -43,6 +43,13 @@ public sealed record LearnerOptions
     /// </summary>
     public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Fp32;
 
+    /// <summary>
+    /// What answers the inference snapshot's predictions: TorchSharp (the default) or ONNX Runtime
+    /// over the learner's export, built off the request path with each snapshot
+    /// (docs/performance.md#onnx-runtime-route).
+    /// </summary>
+    public InferenceEngine InferenceEngine { get; init; } = InferenceEngine.Torch;
+
     /// <summary>Encode each image of a batch once (docs/algorithm.md#work-skipped) instead of every epoch.</summary>
     public bool CacheLatents { get; init; } = true;
 

@@ -25,7 +25,8 @@ public class BenchCommandTests
                      "learn_100_frames_ms", "learn_100_frames_ms_default", "predict_ms_per_image",
                      "learn_100_frames_latent_forward_ms", "learn_100_frames_train_epochs_ms",
                      "latent_forward_100_frames_ms_one_call_fp32", "latent_forward_100_frames_ms_chunked_fp32", "latent_forward_100_frames_ms_chunked_bf16",
-                     "predict_ms_per_image_unfolded", "learn_100_frames_ms_bf16", "learn_100_frames_latent_forward_ms_bf16", "predict_ms_per_image_bf16" })
+                     "predict_ms_per_image_unfolded", "learn_100_frames_ms_bf16", "learn_100_frames_latent_forward_ms_bf16", "predict_ms_per_image_bf16",
+                     "predict_ms_per_image_onnxruntime", "learn_100_frames_snapshot_ms_onnxruntime" })
             Assert.True(Get(key) > 0, key);
         // Phases that can take less than the printed resolution at the quick sizes.
         foreach (var key in new[] { "learn_100_frames_decode_ms", "learn_100_frames_scale_ms", "learn_100_frames_consolidate_ms", "learn_100_frames_snapshot_ms" })
@@ -45,7 +46,8 @@ public class BenchCommandTests
         var (code, stdout, stderr) = CliProcess.Run("bench", "--quick", "--camera-only", "--threads", "1");
         Assert.True(code == 0, stderr);
         var keys = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim().Split('=', 2)[0]).ToHashSet();
-        foreach (var key in new[] { "learn_100_frames_ms", "learn_100_frames_latent_forward_ms", "predict_ms_per_image", "latent_forward_100_frames_ms_chunked_fp32", "predict_ms_per_image_unfolded" })
+        foreach (var key in new[] { "learn_100_frames_ms", "learn_100_frames_latent_forward_ms", "predict_ms_per_image", "latent_forward_100_frames_ms_chunked_fp32", "predict_ms_per_image_unfolded",
+                     "predict_ms_per_image_onnxruntime", "learn_100_frames_snapshot_ms_onnxruntime" })
             Assert.Contains(key, keys);
         foreach (var key in new[] { "matmul_gflops", "train_step_ms", "incremental_batch_s", "learn_100_frames_ms_default", "peak_rss_mb" })
             Assert.DoesNotContain(key, keys);
