@@ -359,7 +359,7 @@ public sealed partial class IncrementalStrategy : IDisposable
     /// Live: the running statistics of the BRN layers that trained (above the latent layer)
     /// measured on what the learner now knows, the replay memory (new patterns included), else
     /// the batch's own latents. At init_update_rate 0.01 the 32 steps of a teach leave them
-    /// 72% the pretraining's, at inc_update_rate 5e-5 all of it, while the layers' weights move
+    /// 72% the pretraining's, at inc_update_rate 5e-5 nearly all of it, while the layers' weights move
     /// at inc_lr: evaluated with them, one class took 94% of the answers
     /// (docs/live-learning.md#brn-statistics-above-the-latent-layer).
     /// </summary>
