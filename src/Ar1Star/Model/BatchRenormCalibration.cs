@@ -39,6 +39,25 @@ public static class BatchRenormCalibration
     }
 
     /// <summary>
+    /// A channel whose input was constant over every chunk (variance below eps: sigma below
+    /// sqrt(2 eps)) has nothing to measure; its sqrt(eps) would scale any other input by about
+    /// 300 in eval mode, so it keeps the statistics it had.
+    /// </summary>
+    private static void KeepPreviousWhereConstant(List<BatchRenorm2d> layers, List<(Tensor Mu, Tensor Sigma)> previous)
+    {
+        using var _ = no_grad();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var constant = layers[i].Sigma.lt(Math.Sqrt(2 * BatchRenorm2d.Eps));
+            layers[i].Mu.copy_(where(constant, previous[i].Mu, layers[i].Mu));
+            layers[i].Sigma.copy_(where(constant, previous[i].Sigma, layers[i].Sigma));
+            previous[i].Mu.Dispose();
+            previous[i].Sigma.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Re-estimates the running statistics of the BRN layers above the latent layer (end_features)
     /// from <paramref name="count"/> latent patterns, leaving lat_features untouched: the live
     /// learner's end of a batch (docs/live-learning.md#brn-statistics-above-the-latent-layer).
@@ -58,6 +77,7 @@ public static class BatchRenormCalibration
         bool wasTraining = model.training;
         bool latentTraining = model.LatFeatures.training;
         var saved = layers.Select(l => l.Schedule).ToList();
+        var previous = layers.Select(l => (Mu: l.Mu.clone().DetachFromDisposeScope(), Sigma: l.Sigma.clone().DetachFromDisposeScope())).ToList();
         model.train();
         model.LatFeatures.eval();
         try
@@ -81,6 +101,7 @@ public static class BatchRenormCalibration
             model.train(wasTraining);
             model.LatFeatures.train(latentTraining);
         }
+        KeepPreviousWhereConstant(layers, previous);
         return true;
     }
 }
