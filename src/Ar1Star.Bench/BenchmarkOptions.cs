@@ -45,6 +45,9 @@ public sealed record BenchmarkOptions
     /// </summary>
     public bool Bf16 { get; init; } = CpuFeatures.HasNativeBf16();
 
+    /// <summary>Only the camera app's real-time figures (teach and predict, by route; not the spec configuration's teach): about a minute.</summary>
+    public bool CameraOnly { get; init; }
+
     /// <summary>Tiny sizes, bf16 included: checks that every measurement runs.</summary>
     public static BenchmarkOptions Quick { get; } = new()
     {

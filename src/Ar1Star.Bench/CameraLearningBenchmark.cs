@@ -3,6 +3,7 @@ using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Learner;
 using Ar1Star.Model;
+using Ar1Star.Strategy;
 using System.Diagnostics;
 using SkiaSharp;
 using static TorchSharp.torch;
@@ -25,9 +26,9 @@ public static class CameraLearningBenchmark
     /// Median milliseconds to learn one class's frames with <paramref name="config"/>: over
     /// <paramref name="repeats"/> incremental batches (each a new class), after one untimed one.
     /// </summary>
-    public static double LearnMs(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    public static double LearnMs(BenchmarkOptions options, Ar1Config config, Device device, int repeats, InferencePrecision precision = InferencePrecision.Fp32)
     {
-        using var learner = Calibrated(options, config, device);
+        using var learner = Calibrated(options, config, device, precision);
         var times = new List<double>();
         for (int k = 1; k <= repeats + 1; k++)
         {
@@ -46,9 +47,9 @@ public static class CameraLearningBenchmark
     /// (CWR*'s consolidation and the memory's update) and the inference snapshot a server
     /// publishes. The phases run in the order <see cref="ContinualLearner.Learn(IReadOnlyList{LearnerImage}, int)"/> runs them.
     /// </summary>
-    public static IReadOnlyList<(string Phase, double Ms)> LearnBreakdown(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    public static IReadOnlyList<(string Phase, double Ms)> LearnBreakdown(BenchmarkOptions options, Ar1Config config, Device device, int repeats, InferencePrecision precision = InferencePrecision.Fp32)
     {
-        using var learner = Calibrated(options, config, device);
+        using var learner = Calibrated(options, config, device, precision);
         string[] phases = ["decode", "scale", "latent_forward", "train_epochs", "consolidate", "snapshot"];
         var times = phases.ToDictionary(p => p, _ => new List<double>());
         long lastEpochEnd = 0;
@@ -75,18 +76,102 @@ public static class CameraLearningBenchmark
         return phases.Select(p => (p, Median(times[p]))).ToArray();
     }
 
-    /// <summary>Median milliseconds to predict the top classes of one frame from its JPEG bytes.</summary>
-    public static double PredictMsPerImage(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    /// <summary>
+    /// Median milliseconds to predict the top classes of one frame from its JPEG bytes, as
+    /// <c>ar1 serve</c> answers it: from the learner's <see cref="InferenceSnapshot"/> (BRN folded).
+    /// </summary>
+    public static double PredictMsPerImage(BenchmarkOptions options, Ar1Config config, Device device, int repeats, InferencePrecision precision = InferencePrecision.Fp32)
+    {
+        using var learner = Calibrated(options, config, device, precision);
+        using var snapshot = new InferenceSnapshot(learner);
+        var jpeg = Frames(options, objectIndex: 3)[0];
+        return Timing.MedianSeconds(() => snapshot.Predict([LearnerImage.FromEncoded(jpeg)], learner.ClassName), warmUp: 2, repeats) * 1000;
+    }
+
+    /// <summary>
+    /// <see cref="PredictMsPerImage"/> by <see cref="InferenceEngine"/> on one learner, the engines
+    /// alternated in each round so that a busy machine loads them alike (medians of
+    /// <paramref name="repeats"/> rounds after two untimed ones); and the milliseconds to build each
+    /// engine's snapshot (what publishing costs the learner's thread after a teach; for ONNX Runtime
+    /// the export and the session). docs/performance.md#onnx-runtime-route.
+    /// </summary>
+    public static IReadOnlyList<(InferenceEngine Engine, double PredictMs, double SnapshotMs)> PredictMsPerImageByEngine(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    {
+        using var learner = Calibrated(options, config, device);
+        var jpeg = Frames(options, objectIndex: 3)[0];
+        var engines = new[] { InferenceEngine.Torch, InferenceEngine.OnnxRuntime };
+        var build = engines.ToDictionary(e => e, _ => new List<double>());
+        var predict = engines.ToDictionary(e => e, _ => new List<double>());
+        for (int round = 0; round < Math.Min(repeats, 5); round++)
+            foreach (var engine in engines)
+                build[engine].Add(Timing.Seconds(() => new InferenceSnapshot(learner, engine).Dispose()) * 1000);
+        var snapshots = engines.Select(e => new InferenceSnapshot(learner, e)).ToArray();
+        try
+        {
+            for (int round = 0; round < repeats + 2; round++)
+                for (int e = 0; e < engines.Length; e++)
+                {
+                    var snapshot = snapshots[e];
+                    double seconds = Timing.Seconds(() => snapshot.Predict([LearnerImage.FromEncoded(jpeg)], learner.ClassName));
+                    if (round >= 2) predict[engines[e]].Add(seconds * 1000);
+                }
+        }
+        finally
+        {
+            foreach (var snapshot in snapshots) snapshot.Dispose();
+        }
+        return engines.Select(e => (e, Median(predict[e]), Median(build[e]))).ToArray();
+    }
+
+    /// <summary>The same through <see cref="ContinualLearner.Predict(LearnerImage, int)"/>: the whole network, BRN unfolded.</summary>
+    public static double PredictMsPerImageUnfolded(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
     {
         using var learner = Calibrated(options, config, device);
         var jpeg = Frames(options, objectIndex: 3)[0];
         return Timing.MedianSeconds(() => learner.Predict(LearnerImage.FromEncoded(jpeg)), warmUp: 2, repeats) * 1000;
     }
 
-    /// <summary>A learner with calibrated BRN statistics that has learnt batch 0 (class 0's frames).</summary>
-    private static ContinualLearner Calibrated(BenchmarkOptions options, Ar1Config config, Device device)
+    /// <summary>
+    /// The latent forward of one teach's frames by route, in milliseconds (medians of
+    /// <paramref name="repeats"/> rounds, the routes alternated in each so that a busy machine
+    /// loads them alike): <c>one_call_fp32</c>, every frame in one call (the live encoder before
+    /// docs/performance.md#frozen-forward-chunks); <c>chunked_fp32</c>, the live encoder's chunks;
+    /// <c>chunked_bf16</c>, the same in bfloat16 (with <paramref name="bf16"/>).
+    /// </summary>
+    public static IReadOnlyList<(string Route, double Ms)> LatentForwardByRoute(BenchmarkOptions options, Ar1Config config, Device device, int repeats, bool bf16)
     {
-        var learner = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = options.ImageSize, Device = device });
+        using var learner = Calibrated(options, config, device);
+        var frames = Frames(options, objectIndex: 1).Select(j => LearnerImage.FromEncoded(j)).ToArray();
+        var batch = new InMemoryPatternSet(LearnerPixels.Concat(frames, options.ImageSize), new int[frames.Length], options.ImageSize);
+        int chunk = learner.Encoder.ChunkSize;
+        var routes = new List<(string Name, LatentEncoder Encoder)>
+        {
+            ("one_call_fp32", new LatentEncoder(learner.Model, device, cache: false, chunkSize: frames.Length)),
+            ("chunked_fp32", new LatentEncoder(learner.Model, device, cache: false, chunkSize: chunk)),
+        };
+        if (bf16) routes.Add(("chunked_bf16", new LatentEncoder(learner.Model, device, cache: false, chunkSize: chunk) { ForwardPrecision = ScalarType.BFloat16 }));
+        try
+        {
+            var all = Enumerable.Range(0, frames.Length).ToArray();
+            var times = routes.ToDictionary(r => r.Name, _ => new List<double>());
+            for (int round = 0; round <= repeats; round++)
+                foreach (var (name, encoder) in routes)
+                {
+                    double seconds = Timing.Seconds(() => encoder.Encode(batch, all).Dispose());
+                    if (round > 0) times[name].Add(seconds * 1000);
+                }
+            return routes.Select(r => (r.Name, Median(times[r.Name]))).ToArray();
+        }
+        finally
+        {
+            foreach (var (_, encoder) in routes) encoder.Dispose();
+        }
+    }
+
+    /// <summary>A learner with calibrated BRN statistics that has learnt batch 0 (class 0's frames).</summary>
+    private static ContinualLearner Calibrated(BenchmarkOptions options, Ar1Config config, Device device, InferencePrecision precision = InferencePrecision.Fp32)
+    {
+        var learner = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = options.ImageSize, Device = device, InferencePrecision = precision });
         try
         {
             var first = Frames(options, objectIndex: 0).Select(j => LearnerImage.FromEncoded(j)).ToArray();

@@ -36,6 +36,11 @@ public static class PerformanceBenchmark
         report("omp_wait_policy", OpenMpWaitPolicy.Requested ?? "default");
         report("malloc_mmap_threshold_mb", NativeHeap.Configured ? (NativeHeap.MmapThreshold >> 20).ToString(CultureInfo.InvariantCulture) : "default");
         manual_seed(Seed);
+        if (options.CameraOnly)
+        {
+            ReportCamera(options, new Ar1Config { UseCuda = device.type == DeviceType.CUDA, MbSize = options.MiniBatch, RmSz = options.ReplayMemory }, device, Report, progress);
+            return;
+        }
 
         // First, while the heap is small: a peak measured later would keep what earlier parts freed.
         progress($"memory growth over a {options.RssBatches}-batch run of the built-in benchmark at {options.RssImageSize}x{options.RssImageSize}, rm_sz {options.RssReplayMemory}");
@@ -158,16 +163,49 @@ public static class PerformanceBenchmark
             Directory.Delete(pngFolder, recursive: true);
         }
 
-        progress($"the camera app: teaching {options.TeachFrames} JPEG frames of a new class (real-time preset, then the spec's), predicting one frame");
+        ReportCamera(options, config, device, Report, progress);
+
+        foreach (var precision in new[] { MemoryPrecision.Fp32, MemoryPrecision.Fp16, MemoryPrecision.Uint8 })
+            Report($"replay_memory_mb_{precision.ToString().ToLowerInvariant()}", ReplayMemoryBytes(options, precision, device) / 1048576.0, "F1");
+    }
+
+    /// <summary>The camera app's figures (docs/performance.md#camera-app); alone with <see cref="BenchmarkOptions.CameraOnly"/>.</summary>
+    private static void ReportCamera(BenchmarkOptions options, Ar1Config config, Device device, Action<string, double, string> Report, Action<string> progress)
+    {
+        progress($"the camera app: teaching {options.TeachFrames} JPEG frames of a new class (real-time preset{(options.CameraOnly ? "" : ", then the spec's")}), predicting one frame, by route");
         var realtime = Learner.LearnerPresets.Realtime with { UseCuda = device.type == DeviceType.CUDA };
         Report("learn_100_frames_ms", CameraLearningBenchmark.LearnMs(options, realtime, device, options.TeachRepeats), "F1");
         foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats))
             Report($"learn_100_frames_{phase}_ms", ms, "F2");
-        Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");
-        Report("predict_ms_per_image", CameraLearningBenchmark.PredictMsPerImage(options, realtime, device, options.StepRepeats * 2), "F2");
+        // Seconds a class: left out of --camera-only, which compares the real-time routes.
+        if (!options.CameraOnly) Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");
+        // Both engines on one learner, alternated (docs/performance.md#onnx-runtime-route).
+        foreach (var (engine, predictMs, snapshotMs) in CameraLearningBenchmark.PredictMsPerImageByEngine(options, realtime, device, options.StepRepeats * 2))
+        {
+            string suffix = engine == InferenceEngine.Torch ? "" : "_onnxruntime";
+            Report($"predict_ms_per_image{suffix}", predictMs, "F2");
+            if (engine != InferenceEngine.Torch) Report($"learn_100_frames_snapshot_ms{suffix}", snapshotMs, "F2");
+        }
+        ReportCameraRoutes(options, realtime, device, Report);
 
-        foreach (var precision in new[] { MemoryPrecision.Fp32, MemoryPrecision.Fp16, MemoryPrecision.Uint8 })
-            Report($"replay_memory_mb_{precision.ToString().ToLowerInvariant()}", ReplayMemoryBytes(options, precision, device) / 1048576.0, "F1");
+    }
+
+    /// <summary>
+    /// The camera app's figures by route (docs/performance.md#frozen-forward-chunks): the latent
+    /// forward of one teach in one call, in the live encoder's chunks and (where measured) in
+    /// bfloat16, alternated in one process; predict through the unfolded network; and the teach
+    /// and predict figures with the live learner's bfloat16 inference precision.
+    /// </summary>
+    private static void ReportCameraRoutes(BenchmarkOptions options, Ar1Config realtime, Device device, Action<string, double, string> Report)
+    {
+        foreach (var (route, ms) in CameraLearningBenchmark.LatentForwardByRoute(options, realtime, device, options.TeachRepeats, options.Bf16))
+            Report($"latent_forward_100_frames_ms_{route}", ms, "F1");
+        Report("predict_ms_per_image_unfolded", CameraLearningBenchmark.PredictMsPerImageUnfolded(options, realtime, device, options.StepRepeats * 2), "F2");
+        if (!options.Bf16) return;
+        Report("learn_100_frames_ms_bf16", CameraLearningBenchmark.LearnMs(options, realtime, device, options.TeachRepeats, InferencePrecision.Bf16), "F1");
+        foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats, InferencePrecision.Bf16))
+            if (phase == "latent_forward") Report($"learn_100_frames_{phase}_ms_bf16", ms, "F2");
+        Report("predict_ms_per_image_bf16", CameraLearningBenchmark.PredictMsPerImage(options, realtime, device, options.StepRepeats * 2, InferencePrecision.Bf16), "F2");
     }
 
     /// <summary>Seconds of one incremental batch, in parts, and of encoding the test set once.</summary>
@@ -212,8 +250,10 @@ public static class PerformanceBenchmark
         {
             ProcessMemory.ResetPeak();
             // Calibrated on batch 0 for the reason CalibratedWeights gives.
-            var run = new RunOptions(outDir, options.RssBatches, Device: device, PrepareModel: (model, d) =>
-                BatchRenormCalibration.Recalibrate(model, scenario.TrainBatches[0], config.MbSize, d));
+            var run = new RunOptions(outDir, options.RssBatches, Device: device)
+            {
+                PrepareModel = (model, d) => BatchRenormCalibration.Recalibrate(model, scenario.TrainBatches[0], config.MbSize, d),
+            };
             ExperimentRunner.Run(scenario, config, run, batch =>
             {
                 if ((batch.Batch + 1) % every == 0) readings.Add((batch.Batch, ProcessMemory.ResidentMb()));

@@ -18,11 +18,17 @@ namespace Ar1Star.Experiments;
 /// <param name="MaxBatches">Stop after this many batches (null: all).</param>
 /// <param name="CacheLatents">Encode each image once (docs/algorithm.md#work-skipped) instead of every epoch and batch.</param>
 /// <param name="Device">Overrides the device chosen from use_cuda.</param>
-/// <param name="PrepareModel">Puts initial weights into the freshly built model (e.g. pretrained ones).</param>
 /// <param name="Precision">Opt-in reduced precision of the training step and the replay memory (null: fp32).</param>
 public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool CacheLatents = true, Device? Device = null,
-    Action<MobileNetV1, Device>? PrepareModel = null, PrecisionOptions? Precision = null)
+    PrecisionOptions? Precision = null)
 {
+    /// <summary>
+    /// Puts initial weights into the freshly built model (e.g. pretrained ones). Internal: it hands
+    /// out the network; applications choose <see cref="Weights"/>, and the runner's callers in this
+    /// package prepare them (the bench and tools put their own weights in).
+    /// </summary>
+    internal Action<MobileNetV1, Device>? PrepareModel { get; init; }
+
     /// <summary>What <see cref="PrepareModel"/> puts in, as the learner records it (informative).</summary>
     public InitialWeights Weights { get; init; } = InitialWeights.None;
 
@@ -67,19 +73,42 @@ public static class ExperimentRunner
     {
         config.Validate();
         if (options.MaxBatches is < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatches, $"--max-batches must be at least 1, got {options.MaxBatches}");
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatches,
+                $"RunOptions.MaxBatches must be at least 1, got {options.MaxBatches}");
         var device = options.Device ?? ChooseDevice(config);
         var settings = SettingsOf(scenario, config, options);
         // Locked before anything is read, so that no other run or resume interleaves with this one.
         using var ownFolder = options.Folder is null ? RunFolder.Open(options.OutDir, options.Observers.SelectMany(o => o.FilePatterns)) : null;
         var folder = options.Folder ?? ownFolder!;
-        Checkpoint? resumed = null;
-        if (options.Resume)
-        {
-            resumed = Checkpoint.Load(options.OutDir)
-                ?? throw new CheckpointException($"--resume: no checkpoint in {CheckpointStore.Root(options.OutDir)}");
-            resumed.RequireSettings(settings, $"the checkpoint in {resumed.Folder}");
-        }
+        var resumed = options.Resume ? CheckpointToResume(options.OutDir, settings) : null;
+        // Everything that bad input can break is built and checked before the output folder is touched.
+        // The data first: preparing the weights (the built-in pretraining) takes minutes, and builds
+        // its classifier from num_classes too, failing inside LibTorch on a label beyond it.
+        scenario = RunInputs.Validate(scenario, config, resumed?.BatchesDone ?? 0);
+        using var learner = OpenLearner(scenario, config, options, device, resumed);
+        learner.EpochDone += (_, _) => KeepResidentSetFlat();
+        ClearFolder(options.OutDir, folder, resumed);
+        var loop = new BatchLoop(scenario, config, options, settings, folder, learner, resumed, iterationDone);
+        return loop.Run(batchDone);
+    }
+
+    /// <summary>
+    /// The process's memory policy, not the algorithm's, applied after every epoch and batch: native
+    /// memory freed by them goes back to the system once it outgrows the working set, so the resident
+    /// set stays flat (docs/performance.md#native-heap).
+    /// </summary>
+    private static void KeepResidentSetFlat() => NativeHeap.TrimIfGrown();
+
+    private static Checkpoint CheckpointToResume(string outDir, Dictionary<string, JsonElement> settings)
+    {
+        var resumed = Checkpoint.Load(outDir)
+            ?? throw new CheckpointException($"RunOptions.Resume: no checkpoint in {CheckpointStore.Root(outDir)}");
+        resumed.RequireSettings(settings, $"the checkpoint in {resumed.Folder}");
+        return resumed;
+    }
+
+    private static ContinualLearner OpenLearner(Scenario scenario, Ar1Config config, RunOptions options, Device device, Checkpoint? resumed)
+    {
         var learnerOptions = new LearnerOptions
         {
             Config = config,
@@ -90,40 +119,72 @@ public static class ExperimentRunner
             Weights = options.Weights,
             Live = false,
         };
-        // Everything that bad input can break is built and checked before the output folder is touched.
-        // The data first: preparing the weights (the built-in pretraining) takes minutes, and builds
-        // its classifier from num_classes too, failing inside LibTorch on a label beyond it.
-        scenario = RunInputs.Validate(scenario, config, resumed?.BatchesDone ?? 0);
         // A resumed learner gets its weights from the checkpoint: no need to prepare (e.g. pretrain) them.
-        using var learner = resumed is null
+        return resumed is null
             ? ContinualLearner.CreateWith(learnerOptions, options.PrepareModel)
             : ContinualLearner.Load(resumed.Folder, learnerOptions);
-        // The process's memory policy, not the algorithm's: native memory freed by an epoch goes back
-        // to the system once it outgrows the working set, so the resident set stays flat.
-        learner.EpochDone += (_, _) => NativeHeap.TrimIfGrown();
+    }
 
-        if (resumed is not null) CheckpointStore.RemoveStale(options.OutDir);
+    /// <summary>A resume drops checkpoints newer than the one it continues; a fresh run starts replacing the folder's earlier run.</summary>
+    private static void ClearFolder(string outDir, RunFolder folder, Checkpoint? resumed)
+    {
+        if (resumed is not null) CheckpointStore.RemoveStale(outDir);
         else folder.BeginReplacement();
-        AtomicFile.RemoveLeftovers(options.OutDir);
-        var observers = options.Observers;
-        double? divergedLoss = null;
-        learner.IterationDone += (_, it) =>
+        AtomicFile.RemoveLeftovers(outDir);
+    }
+
+    /// <summary>The per-batch sequence: learn, evaluate, record (observers, results.json, checkpoint).</summary>
+    private sealed class BatchLoop
+    {
+        private readonly Scenario scenario;
+        private readonly RunOptions options;
+        private readonly Dictionary<string, JsonElement> settings;
+        private readonly RunFolder folder;
+        private readonly ContinualLearner learner;
+        private readonly RunResults results;
+        private readonly RunContext run;
+        private readonly string resultsPath;
+        private readonly int batches;
+        private double? divergedLoss;
+
+        public BatchLoop(Scenario scenario, Ar1Config config, RunOptions options, Dictionary<string, JsonElement> settings, RunFolder folder,
+            ContinualLearner learner, Checkpoint? resumed, Action<TrainingIteration>? iterationDone)
         {
-            if (!double.IsFinite(it.Loss)) divergedLoss ??= it.Loss;
-            foreach (var o in observers) o.IterationDone(it);
-            iterationDone?.Invoke(it);
-        };
+            (this.scenario, this.options, this.settings, this.folder, this.learner) = (scenario, options, settings, folder, learner);
+            learner.IterationDone += (_, it) =>
+            {
+                if (!double.IsFinite(it.Loss)) divergedLoss ??= it.Loss;
+                foreach (var o in options.Observers) o.IterationDone(it);
+                iterationDone?.Invoke(it);
+            };
+            results = new RunResults { Scenario = scenario.Name, Config = config.ToDictionary() };
+            if (resumed is not null) results.Batches.AddRange(resumed.Results.Batches);
+            resultsPath = Path.Combine(options.OutDir, ResultsFileName);
+            batches = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
+            run = new RunContext(options.OutDir, config, results, learner.ReplayMemory, Math.Max(batches, results.Batches.Count));
+            foreach (var o in options.Observers) o.Started(run, resumed?.Observers.GetValueOrDefault(o.Name));
+        }
 
-        var results = new RunResults { Scenario = scenario.Name, Config = config.ToDictionary() };
-        if (resumed is not null) results.Batches.AddRange(resumed.Results.Batches);
-        string resultsPath = Path.Combine(options.OutDir, ResultsFileName);
-        int batches = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
-        var run = new RunContext(options.OutDir, config, results, learner.ReplayMemory, Math.Max(batches, results.Batches.Count));
-        foreach (var o in observers) o.Started(run, resumed?.Observers.GetValueOrDefault(o.Name));
-        void Step(int batch, string name) => options.StepHook?.Invoke(new RunStep(batch, name));
+        public RunResults Run(Action<BatchResult>? batchDone)
+        {
+            int first = results.Batches.Count;
+            for (int i = first; i < batches; i++)
+            {
+                var result = Learn(i);
+                Record(i, result);
+                KeepResidentSetFlat();
+                batchDone?.Invoke(result);
+                Step(i, "done");
+            }
+            if (results.Batches.Count == first) results.Save(resultsPath);
+            folder.CommitReplacement();
+            return results;
+        }
 
-        int first = results.Batches.Count;
-        for (int i = first; i < batches; i++)
+        private void Step(int batch, string name) => options.StepHook?.Invoke(new RunStep(batch, name));
+
+        /// <summary>Trains on batch <paramref name="i"/>, evaluates, and appends the batch's result with its forgetting.</summary>
+        private BatchResult Learn(int i)
         {
             var clock = Stopwatch.StartNew();
             var batch = scenario.TrainBatches[i];
@@ -140,26 +201,23 @@ public static class ExperimentRunner
             var (forgetting, bwt) = ContinualMetrics.Of(results.Batches);
             results.Batches[^1] = result = result with { Forgetting = forgetting, Bwt = bwt };
             Step(i, "evaluated");
-            foreach (var o in observers) o.BatchDone(run, result);
+            return result;
+        }
+
+        /// <summary>Observers, then results.json, then the checkpoint that covers both.</summary>
+        private void Record(int i, BatchResult result)
+        {
+            foreach (var o in options.Observers) o.BatchDone(run, result);
             var observerStates = new Dictionary<string, string>();
-            foreach (var o in observers)
+            foreach (var o in options.Observers)
                 if (o.Commit() is { } state) observerStates[o.Name] = state;
             Step(i, "observed");
             results.Save(resultsPath);
             Step(i, "results");
-            if (options.Checkpoints)
-            {
-                SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, learner, observerStates, name => Step(i, name));
-                folder.CommitReplacement();
-            }
-            // Native memory freed by this batch goes back to the system once it outgrows the working set, so RSS stays flat.
-            NativeHeap.TrimIfGrown();
-            batchDone?.Invoke(result);
-            Step(i, "done");
+            if (!options.Checkpoints) return;
+            SaveCheckpoint(options.OutDir, settings, results, options.MaxBatches, learner, observerStates, name => Step(i, name));
+            folder.CommitReplacement();
         }
-        if (results.Batches.Count == first) results.Save(resultsPath);
-        folder.CommitReplacement();
-        return results;
     }
 
     /// <summary>What identifies a run in its checkpoint: configuration, run settings, and the scenario's name and sizes.</summary>

@@ -64,9 +64,9 @@ public static class PlanRunner
                 ? RunResolver.ResolveLikeSibling(request, run.Run ?? 0, sibling)
                 : RunResolver.Resolve(request, run.Run, checkpoint);
             var scenario = Load(resolved, progress);
-            var options = new RunOptions(run.Dir, resolved.MaxBatches, request.CacheLatents, Precision: resolved.Precision,
-                PrepareModel: resolved.Weights.Prepare(resolved.CacheDir, resolved.Config.Seed, progress.Log))
+            var options = new RunOptions(run.Dir, resolved.MaxBatches, request.CacheLatents, Precision: resolved.Precision)
             {
+                PrepareModel = resolved.Weights.Prepare(resolved.CacheDir, resolved.Config.Seed, progress.Log),
                 Resume = checkpoint is not null,
                 Folder = folder,
                 Weights = resolved.Weights,

@@ -176,6 +176,9 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <summary>Called on the learner's thread after every training iteration (tests hold a batch mid-way with it).</summary>
     internal Action<TeachJob>? IterationHook { get; set; }
 
+    /// <summary>Called on the learner's thread before each new snapshot is built (tests hold the build with it).</summary>
+    internal Action? PublishHook { get; set; }
+
     public TeachJob? Job(int id) => jobs.GetValueOrDefault(id);
 
     /// <summary>Every class: its name, whether it was learnt and how many images it was taught with.</summary>
@@ -342,6 +345,9 @@ public sealed class LearnerHost : IAsyncDisposable
     /// <summary>Builds and swaps in a snapshot of the learner (none before anything is learnt).</summary>
     private void Publish()
     {
+        PublishHook?.Invoke();
+        // With the ONNX Runtime engine this is the export and the session (docs/performance.md#onnx-runtime-route):
+        // predictions keep borrowing the previous snapshot meanwhile.
         var next = learner.BatchesLearnt > 0 ? new InferenceSnapshot(learner) : null;
         Interlocked.Exchange(ref snapshot, next)?.Dispose();
     }

@@ -86,7 +86,8 @@ foreach (string strategy in strategies)
     Console.WriteLine($"{strategy}: {string.Join(' ', line)} final {r.FinalAccuracy:P1} in {clock.Elapsed.TotalSeconds:F0} s ({clock.Elapsed.TotalSeconds / batches:F2} s/batch)");
 }
 
-RunOptions Options(string name) => new(Path.Combine(Path.GetTempPath(), "calib-runs", $"{name}-{Environment.ProcessId}"), PrepareModel: Prepare) { Checkpoints = false };
+RunOptions Options(string name) =>
+    new(Path.Combine(Path.GetTempPath(), "calib-runs", $"{name}-{Environment.ProcessId}")) { PrepareModel = Prepare, Checkpoints = false };
 
 static IPatternSet Concat(IReadOnlyList<IPatternSet> sets)
 {

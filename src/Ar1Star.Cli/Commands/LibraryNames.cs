@@ -7,7 +7,8 @@ namespace Ar1Star.Cli.Commands;
 /// <c>RunRequest.Resume</c>, an <see cref="ArgumentException"/>'s ParamName), which an application
 /// embedding them sets in code;
 /// the user of <c>ar1</c> set them with options. This is the one table from each such name to
-/// the option, applied to every message the library hands the user.
+/// the option (or, for a method that fetches or writes what is missing, to the command that calls it),
+/// applied to every message the library hands the user.
 /// </summary>
 internal static class LibraryNames
 {
@@ -29,7 +30,15 @@ internal static class LibraryNames
         ["Ar1Config.InitLr"] = "--init-lr",
         ["Ar1Config.IncLr"] = "--inc-lr",
         ["Ar1Config.NumClasses"] = "--num-classes",
+        // The library's ways to fetch or write what is missing -> the ar1 command that calls them.
+        ["PublishedWeights.DownloadAsync"] = "ar1 download weights",
+        ["ImageNetWeights.MobileNetW1.DownloadAsync(directory: DIR)"] = "ar1 download weights --to DIR",
+        ["Core50Download.RunAsync"] = "ar1 download core50",
+        ["Core50Download.RunAsync(root: DIR)"] = "ar1 download core50 --to DIR",
+        ["SyntheticTwin.Write(destination: DIR)"] = "ar1 synth --to DIR",
         // Ar1Star.Experiments: what `ar1 run` asks for.
+        ["RunOptions.MaxBatches"] = "--max-batches",
+        ["RunOptions.Resume"] = "--resume",
         ["RunRequest.Out"] = "--out",
         ["RunRequest.Resume"] = "--resume",
         ["RunRequest.Overwrite"] = "--overwrite",

@@ -3,6 +3,7 @@ using Ar1Star.Configuration;
 using Ar1Star.Data.Core50;
 using Ar1Star.Learner;
 using Ar1Star.Serve;
+using Ar1Star.Strategy;
 using Ar1Star.Weights;
 using Ar1Star.Data.Twin;
 
@@ -46,8 +47,18 @@ internal static class ServeCommand
             Description = "Folder of cached artefacts (ImageNet weights, the built-in pretraining)",
             DefaultValueFactory = _ => new DirectoryInfo(BuiltinBenchmark.DefaultCacheDir),
         };
+        var precisionOption = new Option<string>("--inference-precision")
+        {
+            Description = "Number format of the frozen forward (teaches' latents, predictions): fp32, bf16, or auto (bf16 where the CPU has native BF16 units)",
+            DefaultValueFactory = _ => "fp32",
+        };
+        var engineOption = new Option<string>("--inference-engine")
+        {
+            Description = "What answers predictions: torch, or onnxruntime (the learner's ONNX export, rebuilt after each teach; mobilenetv1 only, float32)",
+            DefaultValueFactory = _ => "torch",
+        };
         var command = new Command("serve", "Web page to teach objects to a camera live, and its JSON API");
-        foreach (var o in new Option[] { hostOption, portOption, weightsOption, stateOption, presetOption, backboneOption, imageSizeOption, cacheOption })
+        foreach (var o in new Option[] { hostOption, portOption, weightsOption, stateOption, presetOption, backboneOption, imageSizeOption, cacheOption, precisionOption, engineOption })
             command.Options.Add(o);
         // Synchronous on purpose: Ctrl+C then reaches the web host, which stops and saves (an async action would be cut short).
         command.SetAction(parse => CliErrors.Guard(() =>
@@ -66,7 +77,11 @@ internal static class ServeCommand
                 Backbone = backbone,
                 ImageSize = parse.GetValue(imageSizeOption),
                 CacheDir = cacheDir,
+                InferencePrecision = InferencePrecisionOf(parse.GetValue(precisionOption)!),
+                InferenceEngine = InferenceEngineOf(parse.GetValue(engineOption)!),
             };
+            if (options.InferenceEngine == InferenceEngine.OnnxRuntime && resnet)
+                throw new ArgumentException($"--inference-engine: onnxruntime runs the ONNX export, which covers --backbone {Backbones.MobileNetV1} only");
             if (options.ImageSize <= 0 || options.ImageSize % 32 != 0)
                 throw new ArgumentException($"--image-size: expected a positive multiple of 32, got {options.ImageSize}");
             var info = new Dictionary<string, string> { ["preset"] = parse.GetValue(presetOption)!, ["weights"] = weightsText, ["backbone"] = backbone };
@@ -86,6 +101,21 @@ internal static class ServeCommand
             throw new ArgumentException($"--preset: {e.Message}");
         }
     }
+
+    private static InferencePrecision InferencePrecisionOf(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "fp32" => InferencePrecision.Fp32,
+        "bf16" => InferencePrecision.Bf16,
+        "auto" => InferencePrecision.Auto,
+        _ => throw new ArgumentException($"--inference-precision: expected fp32, bf16 or auto, got '{text}'"),
+    };
+
+    private static InferenceEngine InferenceEngineOf(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "torch" => InferenceEngine.Torch,
+        "onnxruntime" => InferenceEngine.OnnxRuntime,
+        _ => throw new ArgumentException($"--inference-engine: expected torch or onnxruntime, got '{text}'"),
+    };
 
     private static string Backbone(string name)
     {

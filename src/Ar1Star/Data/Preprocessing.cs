@@ -6,7 +6,7 @@ namespace Ar1Star.Data;
 /// Turns uint8 HWC RGB images into the network's input (docs/algorithm.md#preprocessing): x / 255, then per channel
 /// (x - ImageNet mean) / ImageNet std, in NCHW float32 on the requested device.
 /// </summary>
-public static class Preprocessing
+internal static class Preprocessing
 {
     /// <summary>ImageNet's per-channel mean (RGB, in 0..1) that inputs are normalised with.</summary>
     public static readonly float[] Mean = [0.485f, 0.456f, 0.406f];

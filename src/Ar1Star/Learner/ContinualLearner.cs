@@ -32,6 +32,7 @@ public sealed partial class ContinualLearner : IDisposable
         var config = options.Config;
         config.Validate();
         Backbones.Parse(options.Backbone);
+        CheckInferenceEngine(options);
         Options = options;
         Device = options.Device ?? (config.UseCuda && cuda.is_available() ? CUDA : CPU);
         Random = new SplitMixRandom(config.Seed);
@@ -53,7 +54,7 @@ public sealed partial class ContinualLearner : IDisposable
         {
             // Initial weights are MobileNetV1's; resnet18 brings its own (Backbones.CheckWeights).
             if (model is MobileNetV1 mobileNet) prepare()?.Invoke(mobileNet, Device);
-            encoder = new LatentEncoder(model, Device, options.CacheLatents, config.MbSize);
+            encoder = CreateEncoder(options, model, Device);
             strategy = IncrementalStrategy.Create(model, LiveConfiguration.For(Backbones.StrategyConfig(config, model), options.Live), encoder, Random, options.Precision, options.Live);
         }
         catch
@@ -64,6 +65,20 @@ public sealed partial class ContinualLearner : IDisposable
         }
         classNames = new string?[config.NumClasses];
         seen = new bool[config.NumClasses];
+    }
+
+    /// <summary>
+    /// The spec's experiment encodes mini-batch-sized chunks in float32, as it always did (same
+    /// seed, same bits). A live learner on the CPU encodes a teach's frames in chunks small
+    /// enough to stay out of fresh pages (<see cref="LatentEncoder.CpuChunk"/>), in its
+    /// inference precision (docs/performance.md#frozen-forward-chunks).
+    /// </summary>
+    private static LatentEncoder CreateEncoder(LearnerOptions options, SplitNetwork model, Device device)
+    {
+        int mbSize = options.Config.MbSize;
+        if (!options.Live) return new LatentEncoder(model, device, options.CacheLatents, mbSize);
+        int chunk = device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(options.ImageSize, mbSize) : mbSize;
+        return new LatentEncoder(model, device, options.CacheLatents, chunk) { ForwardPrecision = InferencePrecisionRule.Resolve(options.InferencePrecision, device.type) };
     }
 
     /// <summary>Builds a learner: the network with its initial weights, ready for batch 0.</summary>
@@ -242,6 +257,22 @@ public sealed partial class ContinualLearner : IDisposable
             [OnnxMetadata.BatchesLearnt] = BatchesLearnt.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         return OnnxExport.Build(model, seen, metadata);
+    }
+
+    /// <summary>
+    /// The network as ONNX for <see cref="InferenceEngine.OnnxRuntime"/>'s snapshots: no metadata,
+    /// and allowed before anything is learnt (the snapshot refuses to predict then).
+    /// </summary>
+    internal byte[] InferenceModel() =>
+        OnnxExport.Build(model, seen, new Dictionary<string, string>()).ToByteArray();
+
+    /// <summary>The ONNX Runtime engine runs the export, which covers mobilenetv1 only, and needs the native runtime.</summary>
+    private static void CheckInferenceEngine(LearnerOptions options)
+    {
+        if (options.InferenceEngine != InferenceEngine.OnnxRuntime) return;
+        if (Backbones.Parse(options.Backbone) != Backbones.MobileNetV1)
+            throw new ArgumentException($"InferenceEngine: OnnxRuntime runs the ONNX export, which covers the {Backbones.MobileNetV1} backbone only, not {options.Backbone}; use Torch", nameof(options));
+        OnnxRuntimeSnapshotForward.RequireRuntime();
     }
 
     private byte[] Pixels(IReadOnlyList<LearnerImage> images) => LearnerPixels.Concat(images, ImageSize);

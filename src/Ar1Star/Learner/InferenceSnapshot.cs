@@ -6,7 +6,8 @@ namespace Ar1Star.Learner;
 
 /// <summary>
 /// A frozen, eval-mode copy of what a <see cref="ContinualLearner"/> has learnt (both conv stacks
-/// with BRN folded into their convolutions, and the consolidated output layer), so predictions
+/// with BRN folded into their convolutions, and the consolidated output layer; or, with
+/// <see cref="InferenceEngine.OnnxRuntime"/>, an ONNX Runtime session over its export), so predictions
 /// can go on from any thread while the learner trains on the next batch. Build one on the
 /// learner's thread between batches; it never changes afterwards. Reference-counted: whoever
 /// publishes it holds one reference, each prediction borrows one (<see cref="TryAcquire"/>), and
@@ -14,33 +15,61 @@ namespace Ar1Star.Learner;
 /// </summary>
 public sealed class InferenceSnapshot : IDisposable
 {
-    private readonly FoldedConvStack latFeatures;
-    private readonly FoldedConvStack endFeatures;
-    private readonly Tensor outputWeight;
-    private readonly Tensor? outputBias;
+    private readonly ISnapshotForward forward;
     private readonly int[] classes;
+    private readonly int numClasses;
     private int references = 1;
 
     /// <summary>Copies the learner's current weights; call it on the learner's thread, between batches.</summary>
-    public InferenceSnapshot(ContinualLearner learner)
+    public InferenceSnapshot(ContinualLearner learner) : this(learner, learner?.Encoder.ForwardPrecision ?? ScalarType.Float32)
+    {
+    }
+
+    /// <summary>A snapshot whose conv stacks compute in <paramref name="precision"/> (float32 or bfloat16; docs/performance.md#frozen-forward-precision).</summary>
+    internal InferenceSnapshot(ContinualLearner learner, ScalarType precision) : this(learner, precision, learner?.Options.InferenceEngine ?? InferenceEngine.Torch)
+    {
+    }
+
+    /// <summary>A snapshot run by <paramref name="engine"/> (the bench and the tests compare the two on one learner).</summary>
+    internal InferenceSnapshot(ContinualLearner learner, InferenceEngine engine) : this(learner, learner?.Encoder.ForwardPrecision ?? ScalarType.Float32, engine)
+    {
+    }
+
+    private InferenceSnapshot(ContinualLearner learner, ScalarType precision, InferenceEngine engine)
     {
         ArgumentNullException.ThrowIfNull(learner);
-        var model = learner.Model;
-        using var _ = no_grad();
-        latFeatures = new FoldedConvStack(model.LatFeatures);
-        endFeatures = new FoldedConvStack(model.EndFeatures);
-        outputWeight = model.Output.weight!.detach().clone().DetachFromDisposeScope();
-        outputBias = model.Output.bias?.detach().clone().DetachFromDisposeScope();
         classes = learner.ClassesSeen.ToArray();
+        numClasses = learner.NumClasses;
         ImageSize = learner.ImageSize;
         Device = learner.Device;
         BatchesLearnt = learner.BatchesLearnt;
+        Engine = engine;
+        // docs/performance.md#onnx-runtime-route: the session is built here, on the learner's thread, never on a request's.
+        forward = engine == InferenceEngine.OnnxRuntime
+            ? new OnnxRuntimeSnapshotForward(learner.InferenceModel(), ImageSize, numClasses, get_num_threads())
+            : new TorchSnapshotForward(learner.Model, precision, ImageSize, Device)
+            {
+                ChunkSize = Device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(ImageSize, learner.Config.MbSize) : learner.Config.MbSize,
+            };
     }
+
+    /// <summary>What runs its forward pass.</summary>
+    public InferenceEngine Engine { get; }
 
     /// <summary>The side in pixels of the square images it predicts.</summary>
     public int ImageSize { get; }
     /// <summary>Where its tensors live.</summary>
     public Device Device { get; }
+
+    /// <summary>Images per forward pass when many are asked at once (the live encoder's rule, <see cref="LatentEncoder.CpuChunk"/>).</summary>
+    internal int ChunkSize
+    {
+        get => forward is TorchSnapshotForward torch ? torch.ChunkSize : int.MaxValue;
+        init
+        {
+            if (forward is TorchSnapshotForward torch) torch.ChunkSize = value;
+        }
+    }
 
     /// <summary>The learner's batch count when the snapshot was taken.</summary>
     public int BatchesLearnt { get; }
@@ -68,10 +97,7 @@ public sealed class InferenceSnapshot : IDisposable
     public void Release()
     {
         if (Interlocked.Decrement(ref references) != 0) return;
-        latFeatures.Dispose();
-        endFeatures.Dispose();
-        outputWeight.Dispose();
-        outputBias?.Dispose();
+        forward.Dispose();
     }
 
     /// <summary>Logits [N, num_classes] of images of the learner's size, one row per image.</summary>
@@ -79,16 +105,10 @@ public sealed class InferenceSnapshot : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0) return [];
-        var pixels = LearnerPixels.Concat(images, ImageSize);
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var x = Preprocessing.FromHwcBytes(pixels, images.Count, ImageSize, Device);
-        using var latents = latFeatures.Forward(x);
-        using var features = endFeatures.Forward(latents);
-        var logits = nn.functional.linear(features.flatten(1), outputWeight, outputBias).cpu();
-        var values = logits.data<float>().ToArray();
-        int k = (int)outputWeight.shape[0];
-        return Enumerable.Range(0, images.Count).Select(i => values.AsSpan(i * k, k).ToArray()).ToArray();
+        var values = forward.Logits(LearnerPixels.Concat(images, ImageSize), images.Count);
+        var rows = new float[images.Count][];
+        for (int i = 0; i < rows.Length; i++) rows[i] = values.AsSpan(i * numClasses, numClasses).ToArray();
+        return rows;
     }
 
     /// <summary>The <paramref name="top"/> most probable classes seen, most probable first, named by <paramref name="className"/>.</summary>

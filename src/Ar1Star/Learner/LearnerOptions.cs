@@ -37,6 +37,19 @@ public sealed record LearnerOptions
     /// <summary>Opt-in reduced precision of the training step and the replay memory.</summary>
     public PrecisionOptions Precision { get; init; } = PrecisionOptions.Default;
 
+    /// <summary>
+    /// Number format of a live learner's frozen forward (the taught frames' latents and the
+    /// inference snapshot's predictions); float32 by default. Ignored unless <see cref="Live"/>.
+    /// </summary>
+    public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Fp32;
+
+    /// <summary>
+    /// What answers the inference snapshot's predictions: TorchSharp (the default) or ONNX Runtime
+    /// over the learner's export, built off the request path with each snapshot
+    /// (docs/performance.md#onnx-runtime-route).
+    /// </summary>
+    public InferenceEngine InferenceEngine { get; init; } = InferenceEngine.Torch;
+
     /// <summary>Encode each image of a batch once (docs/algorithm.md#work-skipped) instead of every epoch.</summary>
     public bool CacheLatents { get; init; } = true;
 

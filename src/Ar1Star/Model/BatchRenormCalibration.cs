@@ -9,7 +9,7 @@ namespace Ar1Star.Model;
 /// (freeze_from_batch 1) has running statistics that still remember their initial values and
 /// its earlier weights; frozen from then on, it would be evaluated with those for the whole run.
 /// </summary>
-public static class BatchRenormCalibration
+internal static class BatchRenormCalibration
 {
     /// <summary>Re-estimates the running statistics of every BRN layer from <paramref name="set"/>, exactly.</summary>
     public static void Recalibrate(SplitNetwork model, IPatternSet set, int chunkSize, Device device)

@@ -18,14 +18,27 @@ public sealed class FoldedConvStack : IDisposable
     private readonly long[] journalled;
 
     /// <param name="stack">lat_features or end_features; blocks other than <see cref="ConvBlock"/> (the pool) run as they are.</param>
-    public FoldedConvStack(Sequential stack)
+    public FoldedConvStack(Sequential stack) : this(stack, ScalarType.Float32)
     {
+    }
+
+    /// <summary>
+    /// A folded stack that computes in <paramref name="precision"/> (float32 or bfloat16): the
+    /// folded weights are rounded to it once, the input is cast to it and the output cast back
+    /// to float32 (docs/performance.md#frozen-forward-precision).
+    /// </summary>
+    internal FoldedConvStack(Sequential stack, ScalarType precision)
+    {
+        if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"a folded stack computes in float32 or bfloat16, not {precision}", nameof(precision));
+        Precision = precision;
         using var _ = no_grad();
         foreach (var child in stack.children())
         {
             if (child is ConvBlock block)
             {
                 var (weight, bias) = Fold(block);
+                if (precision != ScalarType.Float32) (weight, bias) = (Rounded(weight, precision), Rounded(bias, precision));
                 layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null, PointwiseConvolution.Eligible(block)));
             }
             else
@@ -34,6 +47,14 @@ public sealed class FoldedConvStack : IDisposable
             }
         }
         journalled = Enumerable.Repeat(-1L, layers.Count).ToArray();
+    }
+
+    /// <summary>What the convolutions compute in: float32, or bfloat16 where the caller chose it.</summary>
+    internal ScalarType Precision { get; }
+
+    private static Tensor Rounded(Tensor t, ScalarType precision)
+    {
+        using (t) return t.to(precision).DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -56,7 +77,13 @@ public sealed class FoldedConvStack : IDisposable
         using var _ = no_grad();
         // Each activation is freed as soon as the next exists: a dispose scope would hold all
         // of them to the end (for lat_features on 128 images of 128x128, about 0.75 GB).
-        var h = ChannelsLast.From(x);
+        Tensor h;
+        if (x.dtype == Precision) h = ChannelsLast.From(x);
+        else
+        {
+            using var cast = x.to(Precision);
+            h = ChannelsLast.From(cast);
+        }
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
@@ -79,7 +106,8 @@ public sealed class FoldedConvStack : IDisposable
             h.Dispose();
             h = next;
         }
-        return h;
+        if (h.dtype == ScalarType.Float32) return h;
+        using (h) return h.to(ScalarType.Float32);
     }
 
     private bool UsesProduct(int index, Tensor h)

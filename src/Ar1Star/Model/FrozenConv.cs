@@ -9,7 +9,7 @@ namespace Ar1Star.Model;
 /// The weights are frozen parameters (requires_grad false): named, saved and moved with the
 /// network, and below the latent layer.
 /// </summary>
-public sealed class FrozenConv : nn.Module<Tensor, Tensor>
+internal sealed class FrozenConv : nn.Module<Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.Parameter weight;
     private readonly TorchSharp.Modules.Parameter bias;

@@ -12,7 +12,7 @@ namespace Ar1Star.Model;
 /// the convolutions (<see cref="FoldedConvStack"/>), which gives the same latents up to float
 /// rounding and runs faster. Latents come back stored channels last (<see cref="ChannelsLast"/>).
 /// </summary>
-public sealed class LatentEncoder : IDisposable
+internal sealed class LatentEncoder : IDisposable
 {
     private readonly SplitNetwork model;
     // Keyed by reference: a pattern set is cached for as long as the caller has not forgotten it.
@@ -37,6 +37,27 @@ public sealed class LatentEncoder : IDisposable
     public bool Fold { get; }
     /// <summary>Images per lat_features forward pass.</summary>
     public int ChunkSize { get; }
+
+    /// <summary>
+    /// What the folded lat_features computes in: float32 (the default), or bfloat16 for a live
+    /// learner that chose it (docs/performance.md#frozen-forward-precision).
+    /// </summary>
+    internal ScalarType ForwardPrecision { get; init; } = ScalarType.Float32;
+
+    /// <summary>The largest activation one forward chunk may hold on the CPU: 16 MB, half glibc's mmap threshold as <see cref="Runtime.ProcessTuning"/> sets it.</summary>
+    internal const long ChunkActivationBytes = 16L << 20;
+
+    /// <summary>
+    /// Images per forward pass on the CPU for images of side <paramref name="imageSize"/>, at most
+    /// <paramref name="limit"/>: as many as keep the largest activation (MobileNetV1's and
+    /// ResNet18's first stage, 16 float32 values per input pixel) within
+    /// <see cref="ChunkActivationBytes"/>. 100 images of 128x128 in one call took 2.3 times the
+    /// CPU time of the same images 16 or 32 at a time, the activations over 32 MB being fresh
+    /// pages every call (docs/performance.md#frozen-forward-chunks). A rule on the shape, never a
+    /// timing, so a seed gives the same numbers in every process.
+    /// </summary>
+    internal static int CpuChunk(int imageSize, int limit) =>
+        (int)Math.Clamp(ChunkActivationBytes / (64L * imageSize * imageSize), 1, Math.Max(1, limit));
 
     /// <summary>Latents [n, C, H, W] of <paramref name="indices"/> of <paramref name="set"/>.</summary>
     public Tensor Encode(IPatternSet set, ReadOnlySpan<int> indices)
@@ -89,7 +110,7 @@ public sealed class LatentEncoder : IDisposable
                 var chunk = indices.Slice(start, Math.Min(ChunkSize, indices.Length - start));
                 var images = Preprocessing.Load(set, chunk, Device);
                 var latents = Fold && model.LatentLayerNum != MobileNetV1.NativeLatentLayer
-                    ? (folded ??= new FoldedConvStack(model.LatFeatures)).Forward(images)
+                    ? (folded ??= new FoldedConvStack(model.LatFeatures, ForwardPrecision)).Forward(images)
                     : ChannelsLast.From(model.Latent(images));
                 if (chunk.Length == indices.Length)
                 {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Model;
 
 /// <summary>Freezing by parameter name (docs/algorithm.md#freezing-and-modes), the way configs name the latent boundary.</summary>
-public static class ParameterFreezing
+internal static class ParameterFreezing
 {
     /// <summary>freeze_below_layer that freezes nothing (native replay: docs/strategies.md#native-and-latent-replay).</summary>
     public const string NothingFrozen = "none";

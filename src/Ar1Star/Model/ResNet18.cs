@@ -35,7 +35,7 @@ public sealed class ResNet18 : SplitNetwork
 }
 
 /// <summary>ResNet's basic block: two 3x3 convolutions and a shortcut (identity, or a strided 1x1 projection), added, then ReLU.</summary>
-public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
+internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
 {
     private readonly FrozenConv first;
     private readonly FrozenConv second;
@@ -70,7 +70,7 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
 /// <see cref="Data.Preprocessing"/>) to what the CNTK-exported ResNet18 was trained on: BGR
 /// pixels in 0..255 minus a per-channel mean. x * (255 std) + 255 mean - bgr_mean, channels reversed.
 /// </summary>
-public sealed class InputMap : nn.Module<Tensor, Tensor>
+internal sealed class InputMap : nn.Module<Tensor, Tensor>
 {
     private readonly Tensor scale;
     private readonly Tensor shift;
@@ -106,7 +106,7 @@ public sealed class InputMap : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>The stem's max pool (3x3, stride 2), padded one pixel before and none after as CNTK does; after a ReLU, zero padding never wins the max.</summary>
-public sealed class StemPool() : nn.Module<Tensor, Tensor>(nameof(StemPool))
+internal sealed class StemPool() : nn.Module<Tensor, Tensor>(nameof(StemPool))
 {
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)

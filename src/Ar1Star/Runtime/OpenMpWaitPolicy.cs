@@ -9,7 +9,7 @@ namespace Ar1Star.Runtime;
 /// as a sleeping one (docs/performance.md#openmp-wait-policy). OpenMP reads the
 /// variable once, when LibTorch loads, so <see cref="ProcessTuning.Apply"/> must come before any tensor.
 /// </summary>
-public static class OpenMpWaitPolicy
+internal static class OpenMpWaitPolicy
 {
     /// <summary>The policy in this process's environment once <see cref="ProcessTuning.Apply"/> ran (null: not applied, OpenMP's default, or not settable here).</summary>
     public static string? Requested { get; private set; }

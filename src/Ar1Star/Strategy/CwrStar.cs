@@ -16,7 +16,7 @@ namespace Ar1Star.Strategy;
 /// weighted by those occurrences and the merge is applied once per occurrence. The paper's
 /// (<c>cwr_unique_classes</c>) counts every class once.
 /// </remarks>
-public sealed class CwrStar : IStrategyComponent
+internal sealed class CwrStar : IStrategyComponent
 {
     private readonly Tensor saved;
     private readonly bool[] hasSaved;

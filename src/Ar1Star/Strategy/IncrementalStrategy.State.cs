@@ -11,7 +11,7 @@ namespace Ar1Star.Strategy;
 /// optimizer (SGD's learning rate and momentum buffers, by parameter name) and the step counter.
 /// The model's weights are the model's.
 /// </summary>
-public sealed partial class IncrementalStrategy
+internal sealed partial class IncrementalStrategy
 {
     /// <summary>Optimizer steps taken so far (the step of train_loss and train_accuracy).</summary>
     public long GlobalStep

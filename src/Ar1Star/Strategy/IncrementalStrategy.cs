@@ -20,7 +20,7 @@ public sealed record TrainingIteration(int Batch, int Epoch, int Iteration, long
 /// strategies is only the list of components the loop calls at each phase (CWR*, latent replay,
 /// SI, EWC, LwF), which <see cref="Create"/> takes from the configuration's preset.
 /// </summary>
-public sealed partial class IncrementalStrategy : IDisposable
+internal sealed partial class IncrementalStrategy : IDisposable
 {
     private readonly SplitNetwork model;
     private readonly Ar1Config config;

@@ -12,7 +12,7 @@ namespace Ar1Star.Strategy;
 /// activations are kept channels last (as the training step wants them) in the chosen
 /// <see cref="MemoryPrecision"/>; float32 (the default) stores them exactly.
 /// </summary>
-public sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
+internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
 {
     /// <summary>The largest finite float16.</summary>
     private const double Float16Max = 65504;

@@ -5,7 +5,7 @@ namespace Ar1Star.Strategy;
 /// patterns plus <see cref="Injected"/> replayed latents per iteration, <see cref="Iterations"/>
 /// iterations per epoch, over a batch of <see cref="PaddedCount"/> patterns.
 /// </summary>
-public sealed record MiniBatchPlan(int PaddedCount, int NewPerIteration, int Injected, int Iterations)
+internal sealed record MiniBatchPlan(int PaddedCount, int NewPerIteration, int Injected, int Iterations)
 {
     /// <summary>
     /// Batch 0: pad to a whole number of mini-batches by repeating the first patterns, no replay.

@@ -27,6 +27,37 @@ internal static class TrainPrecisionRule
         device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
 }
 
+/// <summary>
+/// Number format of a live learner's frozen forward pass: the latents of the frames it is taught
+/// and the predictions of its <see cref="Learner.InferenceSnapshot"/> (docs/performance.md#frozen-forward-precision).
+/// The spec's experiment (<c>ar1 run</c>) always computes in float32.
+/// </summary>
+public enum InferencePrecision
+{
+    /// <summary>float32 (the default).</summary>
+    Fp32,
+    /// <summary>bfloat16 convolutions with folded weights rounded to it; the output layer and the training stay float32.</summary>
+    Bf16,
+    /// <summary>bfloat16 where the CPU has native BF16 dot products that oneDNN uses, float32 elsewhere and off the CPU: a rule on the CPU's features, never a timing.</summary>
+    Auto,
+}
+
+/// <summary>Resolves <see cref="InferencePrecision"/> to the tensors' number format.</summary>
+internal static class InferencePrecisionRule
+{
+    /// <summary>float32 or bfloat16 for <paramref name="precision"/> on <paramref name="device"/> (auto: the rule of <see cref="TrainPrecisionRule"/>).</summary>
+    public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, TorchSharp.DeviceType device) =>
+        Resolve(precision, Runtime.CpuDescription.Current, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
+
+    /// <summary><see cref="Resolve(InferencePrecision, TorchSharp.DeviceType)"/> on <paramref name="cpu"/> with oneDNN capped at <paramref name="isaCap"/>.</summary>
+    public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap) => precision switch
+    {
+        InferencePrecision.Bf16 => TorchSharp.torch.ScalarType.BFloat16,
+        InferencePrecision.Auto when TrainPrecisionRule.Auto(cpu, device, isaCap) == TrainPrecision.Bf16 => TorchSharp.torch.ScalarType.BFloat16,
+        _ => TorchSharp.torch.ScalarType.Float32,
+    };
+}
+
 /// <summary>Number format of the latent replay memory's stored activations.</summary>
 public enum MemoryPrecision
 {

@@ -10,7 +10,7 @@ namespace Ar1Star.Strategy;
 /// Every public member of <see cref="Random"/> is overridden so none falls back on the base
 /// class's hidden generator.
 /// </summary>
-public sealed class SplitMixRandom : Random
+internal sealed class SplitMixRandom : Random
 {
     private const ulong Golden = 0x9E3779B97F4A7C15UL;
 

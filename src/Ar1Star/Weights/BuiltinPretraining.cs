@@ -15,7 +15,7 @@ namespace Ar1Star.Weights;
 /// on a synthetic world drawn from another seed (other object looks, other backgrounds), so
 /// nothing of the benchmark's own objects or sessions is seen. The weights are cached on disk.
 /// </summary>
-public static class BuiltinPretraining
+internal static class BuiltinPretraining
 {
     /// <summary>
     /// How much of the other worlds the pretraining sees: frames per (session, object), epochs,
@@ -33,7 +33,7 @@ public static class BuiltinPretraining
     /// initialisation or kernels), so weights cached by an earlier version are never taken for
     /// this one's (the key's other parts are only the settings a run can change).
     /// </summary>
-    private const int Version = 2;
+    private const int Version = 3;
 
     /// <summary>Mini-batch size of the pretraining.</summary>
     public const int MiniBatch = 64;

@@ -55,7 +55,9 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
     /// A weights file is found and read now, so a missing or unreadable one stops the run before
     /// any work; its fit to the model is checked when the model exists, before training.
     /// </summary>
-    /// <exception cref="FileNotFoundException"><see cref="ImageNet"/> before <see cref="ImageNetWeights"/> are in the cache (<c>ar1 download weights</c>).</exception>
+    /// <exception cref="FileNotFoundException">
+    /// <see cref="ImageNet"/> before <see cref="ImageNetWeights"/> are in the cache (<see cref="PublishedWeights.DownloadAsync"/>).
+    /// </exception>
     /// <exception cref="WeightsFileException">The file is missing, unreadable or of an unknown form.</exception>
     public Action<MobileNetV1, Device>? Prepare(string cacheDir, int seed, Action<string>? log = null)
     {
@@ -70,9 +72,9 @@ public sealed record InitialWeights(InitialWeightsKind Kind, string? FilePath = 
                 string cached = ImageNetWeights.CachedPath(cacheDir);
                 if (!System.IO.File.Exists(cached))
                     throw new FileNotFoundException(
-                        $"{Parameter} imagenet: the ImageNet-pretrained MobileNetV1 is not in {cached}. Run `ar1 download weights`" +
-                        (cacheDir == CacheFolder.Default ? "" : $" --to {ImageNetWeights.DirectoryIn(cacheDir)}") +
-                        $" first (about 17 MB), or pass a file with {Parameter} PATH.", cached);
+                        $"{Parameter} imagenet: the ImageNet-pretrained MobileNetV1 is not in {cached}. " +
+                        "Run `ImageNetWeights.MobileNetW1.DownloadAsync(directory: DIR)`" +
+                        $" with DIR = {ImageNetWeights.DirectoryIn(cacheDir)} first (about 17 MB), or pass a file with {Parameter} PATH.", cached);
                 return FromFile(cached, log);
             default:
                 return FromFile(FilePath!, log);

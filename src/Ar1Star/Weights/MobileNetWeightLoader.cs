@@ -11,7 +11,7 @@ namespace Ar1Star.Weights;
 /// dropped. Every key is checked before any value is copied, so a file that does not fit leaves
 /// the model untouched and the error lists every problem at once.
 /// </summary>
-public static class MobileNetWeightLoader
+internal static class MobileNetWeightLoader
 {
     /// <summary>Loads the weights file at <paramref name="path"/> into <paramref name="model"/>.</summary>
     public static void Load(MobileNetV1 model, string path) => Load(model, WeightsFile.Read(path));

@@ -66,9 +66,9 @@ public sealed record PublishedWeights(string FileName, Uri ZipUrl, string Sha1)
                 File.Delete(zip);
                 throw new ChecksumMismatchException(
                     $"{FileName} (from {address}) has sha1 {actual}, but the published sha1 is {Digest.Hex}. " +
-                    $"It was deleted; nothing was kept in {directory}. Run `ar1 download weights` again to fetch it afresh. " +
+                    $"It was deleted; nothing was kept in {directory}. Run `PublishedWeights.DownloadAsync` again to fetch it afresh. " +
                     $"If the mismatch repeats, the server (or Downloader(mirror)) serves a different file: download {ZipUrl} yourself, " +
-                    $"check that `sha1sum {FileName}` prints {Digest.Hex}, and pass the file with `ar1 run --weights PATH`.");
+                    $"check that `sha1sum {FileName}` prints {Digest.Hex}, and pass the file with LearnerOptions.Weights PATH.");
             }
             File.Move(extracted, target, overwrite: true);
             File.Delete(zip);

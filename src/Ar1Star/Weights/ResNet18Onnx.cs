@@ -13,7 +13,7 @@ namespace Ar1Star.Weights;
 /// averaged over its pixels, becomes the per-channel mean of <see cref="InputMap"/>, so that
 /// images of any size run (docs/live-learning.md#backbones).
 /// </summary>
-public static class ResNet18Onnx
+internal static class ResNet18Onnx
 {
     /// <summary>Where the package's build step copies the model, relative to the application's folder.</summary>
     public static readonly string RelativePath = Path.Combine("DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
@@ -34,7 +34,8 @@ public static class ResNet18Onnx
     public static IReadOnlyList<nn.Module<Tensor, Tensor>> Read(string path, Device? device)
     {
         if (!File.Exists(path))
-            throw new FileNotFoundException($"backbone resnet18: {path} is missing; it comes with the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (ar1 serve's build copies it next to the program)", path);
+            throw new FileNotFoundException($"backbone resnet18: {path} is missing; it comes with the NuGet package " +
+                "Microsoft.ML.DnnImageFeaturizer.ResNet18: reference the package, whose build copies the file next to the program", path);
         ModelProto model;
         try
         {

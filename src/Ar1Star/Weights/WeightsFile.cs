@@ -87,7 +87,8 @@ public sealed record WeightsFile(string Path, WeightsFileFormat Format, IReadOnl
         var inner = names.Where(n => n.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || n.EndsWith(".pt", StringComparison.OrdinalIgnoreCase)
                                      || n.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)).ToList();
         if (inner.Count > 0)
-            return $"a zip archive that holds {string.Join(", ", inner)}: extract it and pass that file (`ar1 download weights` does this for the ImageNet weights)";
+            return $"a zip archive that holds {string.Join(", ", inner)}: extract it and pass that file " +
+                   "(`PublishedWeights.DownloadAsync` does this for the ImageNet weights)";
         return names.Count == 0 ? "an empty zip archive, not a PyTorch checkpoint"
             : $"a zip archive without data.pkl (entries: {string.Join(", ", names.Take(5))}{(names.Count > 5 ? ", ..." : "")}), not a PyTorch checkpoint";
     }

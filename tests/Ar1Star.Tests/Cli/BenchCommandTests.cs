@@ -23,7 +23,10 @@ public class BenchCommandTests
                      "incremental_batch_s", "reference_schedule_batch_s", "full_run_projection_min", "full_run_projection_min_bf16",
                      "peak_rss_mb", "train_step_ms_bf16", "pointwise_gemm_ms", "train_step_ms_with_depthwise_kernel", "depthwise_kernel_step_ratio",
                      "learn_100_frames_ms", "learn_100_frames_ms_default", "predict_ms_per_image",
-                     "learn_100_frames_latent_forward_ms", "learn_100_frames_train_epochs_ms" })
+                     "learn_100_frames_latent_forward_ms", "learn_100_frames_train_epochs_ms",
+                     "latent_forward_100_frames_ms_one_call_fp32", "latent_forward_100_frames_ms_chunked_fp32", "latent_forward_100_frames_ms_chunked_bf16",
+                     "predict_ms_per_image_unfolded", "learn_100_frames_ms_bf16", "learn_100_frames_latent_forward_ms_bf16", "predict_ms_per_image_bf16",
+                     "predict_ms_per_image_onnxruntime", "learn_100_frames_snapshot_ms_onnxruntime" })
             Assert.True(Get(key) > 0, key);
         // Phases that can take less than the printed resolution at the quick sizes.
         foreach (var key in new[] { "learn_100_frames_decode_ms", "learn_100_frames_scale_ms", "learn_100_frames_consolidate_ms", "learn_100_frames_snapshot_ms" })
@@ -35,6 +38,19 @@ public class BenchCommandTests
         Assert.Equal(Get("incremental_encode_s") + Get("incremental_train_s") + Get("incremental_eval_s"), Get("incremental_batch_s"), 0.02);
         // fp16 halves the float32 memory; uint8 quarters it plus its scales
         Assert.Equal(Get("replay_memory_mb_fp32") / 2, Get("replay_memory_mb_fp16"), 0.1);
+    }
+
+    [Fact]
+    public void CameraOnlyPrintsTheCameraFiguresAlone()
+    {
+        var (code, stdout, stderr) = CliProcess.Run("bench", "--quick", "--camera-only", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        var keys = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim().Split('=', 2)[0]).ToHashSet();
+        foreach (var key in new[] { "learn_100_frames_ms", "learn_100_frames_latent_forward_ms", "predict_ms_per_image", "latent_forward_100_frames_ms_chunked_fp32", "predict_ms_per_image_unfolded",
+                     "predict_ms_per_image_onnxruntime", "learn_100_frames_snapshot_ms_onnxruntime" })
+            Assert.Contains(key, keys);
+        foreach (var key in new[] { "matmul_gflops", "train_step_ms", "incremental_batch_s", "learn_100_frames_ms_default", "peak_rss_mb" })
+            Assert.DoesNotContain(key, keys);
     }
 
     /// <summary>--json: the same keys in the same order, numbers as numbers, text as text.</summary>

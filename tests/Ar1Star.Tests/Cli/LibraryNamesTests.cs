@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
 using Ar1Star.Cli.Commands;
 using Ar1Star.Data.Core50;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Experiments;
+using Ar1Star.Tests.Experiment;
 
 namespace Ar1Star.Tests.Cli;
 
@@ -52,16 +54,57 @@ public class LibraryNamesTests
     [Fact]
     public void EveryNameInTheTableIsASettingTheLibraryHas()
     {
-        // Type.Property names must resolve in the library, so that a renamed setting cannot leave a stale entry.
+        // Type.Property, Type.Method and Type.Member(parameter...) must resolve in the library, so that
+        // a renamed setting or method cannot leave a stale entry.
         var types = typeof(Ar1Star.Learner.ContinualLearner).Assembly.GetTypes().Concat(typeof(RunRequest).Assembly.GetTypes()).ToList();
         foreach (string name in LibraryNames.Options.Keys)
         {
-            string type = name[..name.IndexOfAny(['.', '('])];
-            var found = types.Where(t => t.Name == type).ToList();
-            Assert.True(found.Count == 1, $"{name}: no single library type {type}");
-            string member = name[(type.Length + 1)..].TrimEnd(')');
-            if (name[type.Length] == '.' && !member.Contains('('))
-                Assert.True(found[0].GetProperty(member) is not null, $"{name}: {type} has no property {member}");
+            var call = Regex.Match(name, @"^(?<path>[\w.]+)(\((?<parameter>\w+)(: \w+)?\))?$");
+            Assert.True(call.Success, $"{name}: not Type.Member or Type.Member(parameter)");
+            var path = call.Groups["path"].Value.Split('.');
+            var found = types.Where(t => t.Name == path[0]).ToList();
+            Assert.True(found.Count == 1, $"{name}: no single library type {path[0]}");
+            var type = found[0];
+            foreach (string property in path.Length > 1 ? path[1..^1] : [])
+                type = type.GetProperty(property)?.PropertyType
+                    ?? throw new Xunit.Sdk.XunitException($"{name}: {type.Name} has no property {property}");
+            string? parameter = call.Groups["parameter"].Success ? call.Groups["parameter"].Value : null;
+            if (path.Length == 1)
+                Assert.True(type.GetConstructors().Any(c => c.GetParameters().Any(p => p.Name == parameter)),
+                    $"{name}: no constructor with {parameter}");
+            else if (parameter is null)
+                Assert.True(type.GetProperty(path[^1]) is not null || type.GetMethod(path[^1]) is not null,
+                    $"{name}: {type.Name} has no member {path[^1]}");
+            else
+                Assert.True(type.GetMethods().Any(m => m.Name == path[^1] && m.GetParameters().Any(p => p.Name == parameter)),
+                    $"{name}: {type.Name} has no method {path[^1]} with a parameter {parameter}");
         }
+    }
+
+    [Theory]
+    [InlineData("RunOptions.MaxBatches must be at least 1, got 0", "--max-batches must be at least 1, got 0")]
+    [InlineData("RunOptions.Resume: no checkpoint in /r/checkpoints", "--resume: no checkpoint in /r/checkpoints")]
+    [InlineData("It was deleted. Run `PublishedWeights.DownloadAsync` again to fetch it afresh; or pass the file with LearnerOptions.Weights PATH.",
+        "It was deleted. Run `ar1 download weights` again to fetch it afresh; or pass the file with --weights PATH.")]
+    [InlineData("Run `ImageNetWeights.MobileNetW1.DownloadAsync(directory: DIR)` with DIR = /c/weights first",
+        "Run `ar1 download weights --to DIR` with DIR = /c/weights first")]
+    [InlineData("'Core50Download.RunAsync(root: DIR)' fetches them, 'SyntheticTwin.Write(destination: DIR)' writes a synthetic twin",
+        "'ar1 download core50 --to DIR' fetches them, 'ar1 synth --to DIR' writes a synthetic twin")]
+    public void TheLibrarysWaysToFixAFailureBecomeAr1sOptionsAndCommands(string library, string cli) =>
+        Assert.Equal(cli, LibraryNames.ToOptions(library));
+
+    [Fact]
+    public void TheRunnersErrorsNameItsSettingsAndAr1RunShowsItsOptions()
+    {
+        string dir = Directory.CreateTempSubdirectory("ar1-names-runner-").FullName;
+        var tooFew = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ExperimentRunner.Run(TinyScenario.Create(), TinyScenario.Config, new RunOptions(dir, MaxBatches: 0)));
+        Assert.StartsWith("RunOptions.MaxBatches must be at least 1, got 0", tooFew.Message);
+        Assert.Equal("error: --max-batches must be at least 1, got 0", CliErrors.ErrorLine(tooFew));
+
+        var none = Assert.Throws<CheckpointException>(() =>
+            ExperimentRunner.Run(TinyScenario.Create(), TinyScenario.Config, new RunOptions(dir, MaxBatches: 1) { Resume = true }));
+        Assert.StartsWith("RunOptions.Resume: no checkpoint in", none.Message);
+        Assert.StartsWith("error: --resume: no checkpoint in", CliErrors.ErrorLine(none));
     }
 }

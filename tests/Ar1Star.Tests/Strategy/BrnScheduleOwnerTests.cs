@@ -17,7 +17,12 @@ public class BrnScheduleOwnerTests
     {
         Config = TinyScenario.Config with
         {
-            NumClasses = numClasses, InitUpdateRate = 0.02, IncUpdateRate = 1e-4, IncStep = 1e-3, MaxRMax = 1.5, MaxDMax = 0.25,
+            NumClasses = numClasses,
+            InitUpdateRate = 0.02,
+            IncUpdateRate = 1e-4,
+            IncStep = 1e-3,
+            MaxRMax = 1.5,
+            MaxDMax = 0.25,
         },
         ImageSize = 32,
     };

@@ -77,8 +77,8 @@ public sealed class PublishedWeightsTests : IDisposable
 
         Assert.Contains($"has sha1 {Convert.ToHexStringLower(SHA1.HashData(checkpoint))}", e.Message);
         Assert.Contains("published sha1 is 7e1d739f0fd4b95c16eef077c5dc0a5bb1da8ad5", e.Message);
-        Assert.Contains("Run `ar1 download weights` again", e.Message);
-        Assert.Contains("--weights PATH", e.Message);
+        Assert.Contains("Run `PublishedWeights.DownloadAsync` again", e.Message);
+        Assert.Contains("LearnerOptions.Weights PATH", e.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
     }
 

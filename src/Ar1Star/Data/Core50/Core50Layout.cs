@@ -72,6 +72,6 @@ internal sealed class Core50Layout(string root)
         throw new DirectoryNotFoundException(
             $"Core50Options.Root {Root}: found neither the PNG form ({ImagesFolderName}/ and {Path.GetRelativePath(Root, RunFolder(protocol, run))}/) " +
             $"nor the array form ({NpzFileName} or {BinFileName} with {LupFileName} and {LabelsFileName}); " +
-            "'ar1 download core50 --to DIR' fetches them, 'ar1 synth --to DIR' writes a synthetic twin");
+            "'Core50Download.RunAsync(root: DIR)' fetches them, 'SyntheticTwin.Write(destination: DIR)' writes a synthetic twin");
     }
 }

@@ -24,7 +24,8 @@ internal static class Core50Loader
     {
         var listing = FilelistListing.Read(layout, protocol, options.Run);
         if (!Directory.Exists(layout.ImagesFolder))
-            throw new DirectoryNotFoundException($"{layout.ImagesFolder}: the PNG images are missing ('ar1 download core50 --what png')");
+            throw new DirectoryNotFoundException(
+                $"{layout.ImagesFolder}: the PNG images are missing ('Core50Download.RunAsync' with Core50Download.Select(what) png)");
         // A missing image is reported now, naming the filelist, not hours into a run.
         foreach (var (list, file) in listing.TrainBatches.Select((b, i) => (b, Core50Layout.TrainFilelistName(i))).Append((listing.Test, Core50Layout.TestFilelistName)))
             for (int i = 0; i < list.Count; i++)

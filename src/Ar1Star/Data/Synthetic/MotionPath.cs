@@ -27,10 +27,12 @@ internal sealed class MotionPath
     public MotionPath(int seed, int session, int obj)
     {
         var rng = SplitMix64.For(seed, 0x40710, session, obj);
-        // Amplitudes keep the object (radius about 0.6-0.75 image units) mostly in view.
+        // Amplitudes keep the object (radius about 0.65-0.9 image units) mostly in view; it spans
+        // about three quarters of the frame's width, so the background does not drown its shape
+        // (docs/experiments-compare.md#builtin-calibration).
         _u = Wave.Draw(ref rng, rng.Uniform(-0.1, 0.1), rng.Uniform(0.08, 0.18), rng.Uniform(0.02, 0.06));
         _v = Wave.Draw(ref rng, rng.Uniform(-0.1, 0.1), rng.Uniform(0.08, 0.18), rng.Uniform(0.02, 0.06));
-        _scale = Wave.Draw(ref rng, rng.Uniform(0.56, 0.72), rng.Uniform(0.03, 0.07), rng.Uniform(0.01, 0.03));
+        _scale = Wave.Draw(ref rng, rng.Uniform(0.672, 0.864), rng.Uniform(0.03, 0.07), rng.Uniform(0.01, 0.03));
         _angle = Wave.Draw(ref rng, rng.Uniform(0, 2 * Math.PI), rng.Uniform(0.4, 0.9), rng.Uniform(0.1, 0.3));
         // The hand comes from below, from the left or right of straight down.
         _hand = Wave.Draw(ref rng, Math.PI / 2 + rng.Uniform(-0.9, 0.9), rng.Uniform(0.1, 0.25), 0);

@@ -43,12 +43,14 @@ internal sealed class ObjectLook
         for (int c = 0; c < SyntheticCore50Options.Categories; c++)
         {
             var rng = SplitMix64.For(seed, 0x0B1EC7, c + 1);
-            double baseHue = (hueSlots[c] + rng.Uniform(0.35, 0.65)) / SyntheticCore50Options.Categories;
+            // Near the slot's centre, and objects near their category's hue, so categories never
+            // share a hue (docs/experiments-compare.md#builtin-calibration).
+            double baseHue = (hueSlots[c] + rng.Uniform(0.455, 0.545)) / SyntheticCore50Options.Categories;
             var markings = Enumerable.Range(0, MarkingWeight.Count).Select(m => (Marking)m).ToArray();
             rng.Shuffle(markings);
             for (int k = 0; k < SyntheticCore50Options.ObjectsPerCategory; k++)
             {
-                double hue = baseHue + rng.Uniform(-0.035, 0.035);
+                double hue = baseHue + rng.Uniform(-0.0105, 0.0105);
                 double value = rng.Uniform(0.55, 0.95);
                 var primary = Rgb.FromHsv(hue, rng.Uniform(0.55, 0.95), value);
                 // The secondary colour contrasts in hue and in value so the marking stays

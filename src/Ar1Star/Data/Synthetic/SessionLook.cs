@@ -33,10 +33,13 @@ internal sealed class SessionLook
         _kind = (BackgroundKind)((session - 1) % BackgroundKinds);
         double hue = rng.NextDouble();
         double value = rng.Uniform(0.35, 0.85);
-        _a = Rgb.FromHsv(hue, rng.Uniform(0.05, 0.45), value);
-        double value2 = value > 0.6 ? value - rng.Uniform(0.2, 0.35) : value + rng.Uniform(0.2, 0.35);
-        _b = Rgb.FromHsv(hue + rng.Uniform(-0.3, 0.3), rng.Uniform(0.05, 0.45), value2);
-        _c = Rgb.FromHsv(rng.NextDouble(), rng.Uniform(0.1, 0.5), rng.Uniform(0.3, 0.9));
+        // Muted clutter: low saturation and a value step of 0.10-0.18 between the pattern's
+        // colours, so the background varies between sessions without outshouting the object
+        // (docs/experiments-compare.md#builtin-calibration).
+        _a = Rgb.FromHsv(hue, rng.Uniform(0.025, 0.225), value);
+        double value2 = value > 0.6 ? value - rng.Uniform(0.1, 0.175) : value + rng.Uniform(0.1, 0.175);
+        _b = Rgb.FromHsv(hue + rng.Uniform(-0.3, 0.3), rng.Uniform(0.025, 0.225), value2);
+        _c = Rgb.FromHsv(rng.NextDouble(), rng.Uniform(0.05, 0.25), (value + rng.Uniform(0.3, 0.9)) / 2);
         double angle = rng.Uniform(0, Math.PI);
         _cos = (float)Math.Cos(angle);
         _sin = (float)Math.Sin(angle);
@@ -51,11 +54,14 @@ internal sealed class SessionLook
             _wave[i + 2] = (float)rng.Uniform(0, 2 * Math.PI);
         }
 
-        _brightness = (float)rng.Uniform(0.7, 1.2);
-        _contrast = (float)rng.Uniform(0.75, 1.1);
-        _tint = new Rgb((float)rng.Uniform(0.85, 1.15), (float)rng.Uniform(0.85, 1.15), (float)rng.Uniform(0.85, 1.15));
+        // Gentle light, as in CORe50's indoor sessions, where an object keeps its colour: wider
+        // ranges made colour an unreliable cue and left the frozen features at about 37% by
+        // nearest class mean (docs/experiments-compare.md#builtin-calibration).
+        _brightness = (float)rng.Uniform(0.85, 1.05);
+        _contrast = (float)rng.Uniform(0.9, 1.04);
+        _tint = new Rgb((float)rng.Uniform(0.94, 1.06), (float)rng.Uniform(0.94, 1.06), (float)rng.Uniform(0.94, 1.06));
         double lightAngle = rng.Uniform(0, 2 * Math.PI);
-        double lightSlope = rng.Uniform(0.0, 0.3);
+        double lightSlope = rng.Uniform(0.0, 0.12);
         _gradientU = (float)(lightSlope * Math.Cos(lightAngle));
         _gradientV = (float)(lightSlope * Math.Sin(lightAngle));
         Skin = Rgb.FromHsv(rng.Uniform(0.03, 0.09), rng.Uniform(0.3, 0.55), rng.Uniform(0.55, 0.9));

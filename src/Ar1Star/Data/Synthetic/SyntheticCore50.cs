@@ -8,7 +8,7 @@ namespace Ar1Star.Data.Synthetic;
 /// 11 sessions, arranged into a NICv2-391-style stream so that <c>ar1 run</c> works without
 /// the real dataset.
 /// </summary>
-public static class SyntheticCore50
+internal static class SyntheticCore50
 {
     /// <summary>Number of sessions; sessions are numbered 1..11 as in CORe50.</summary>
     public const int Sessions = 11;

@@ -5,4 +5,4 @@ namespace Ar1Star.Data.Synthetic;
 /// </summary>
 /// <param name="Session">CORe50 session number, 1..11 (1-based, as in the dataset's "s1".."s11").</param>
 /// <param name="Object">Object index 0..49, which is also the class label (CORe50's "o1" is 0).</param>
-public readonly record struct SyntheticUnit(int Session, int Object);
+internal readonly record struct SyntheticUnit(int Session, int Object);

@@ -76,7 +76,7 @@ public static class BuiltinBenchmark
         return scenario with { Name = $"builtin/run{run}" };
     }
 
-    /// <summary>Cache folder of the twin with these options (v2: the generator's version 1, with a manifest).</summary>
+    /// <summary>Cache folder of the twin with these options (v3: the generator's version 2, the calibrated twin of docs/experiments-compare.md#builtin-calibration).</summary>
     public static string TwinFolder(string cacheDir, SyntheticCore50Options options) =>
-        Path.Combine(cacheDir, $"builtin-twin-v2-s{options.ImageSize}-f{options.FramesPerUnit}-t{options.TestFramesPerUnit}-seed{options.Seed}");
+        Path.Combine(cacheDir, $"builtin-twin-v3-s{options.ImageSize}-f{options.FramesPerUnit}-t{options.TestFramesPerUnit}-seed{options.Seed}");
 }

@@ -1,0 +1,68 @@
+using Ar1Star.Data;
+using Ar1Star.Model;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Learner;
+
+/// <summary>The forward pass behind an <see cref="InferenceSnapshot"/>: HWC RGB bytes in, logits out.</summary>
+internal interface ISnapshotForward : IDisposable
+{
+    /// <summary>Logits, row after row (num_classes each), of <paramref name="count"/> images of <paramref name="pixels"/>.</summary>
+    float[] Logits(byte[] pixels, int count);
+}
+
+/// <summary>
+/// TorchSharp over the learner's conv stacks with BRN folded and its output layer, copied; many
+/// frames go through in the live encoder's chunks (docs/performance.md#frozen-forward-chunks).
+/// </summary>
+internal sealed class TorchSnapshotForward : ISnapshotForward
+{
+    private readonly FoldedConvStack latFeatures;
+    private readonly FoldedConvStack endFeatures;
+    private readonly Tensor outputWeight;
+    private readonly Tensor? outputBias;
+    private readonly int imageSize;
+    private readonly Device device;
+
+    public TorchSnapshotForward(SplitNetwork model, ScalarType precision, int imageSize, Device device)
+    {
+        using var _ = no_grad();
+        latFeatures = new FoldedConvStack(model.LatFeatures, precision);
+        endFeatures = new FoldedConvStack(model.EndFeatures, precision);
+        outputWeight = model.Output.weight!.detach().clone().DetachFromDisposeScope();
+        outputBias = model.Output.bias?.detach().clone().DetachFromDisposeScope();
+        this.imageSize = imageSize;
+        this.device = device;
+    }
+
+    /// <summary>Images per forward pass.</summary>
+    public int ChunkSize { get; set; } = 1;
+
+    public float[] Logits(byte[] pixels, int count)
+    {
+        int k = (int)outputWeight.shape[0];
+        var values = new float[count * k];
+        int bytesPerImage = imageSize * imageSize * 3;
+        for (int start = 0; start < count; start += ChunkSize)
+        {
+            int n = Math.Min(ChunkSize, count - start);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var part = n == count ? pixels : pixels.AsSpan(start * bytesPerImage, n * bytesPerImage).ToArray();
+            var x = Preprocessing.FromHwcBytes(part, n, imageSize, device);
+            using var latents = latFeatures.Forward(x);
+            using var features = endFeatures.Forward(latents);
+            var logits = nn.functional.linear(features.flatten(1), outputWeight, outputBias).cpu();
+            logits.data<float>().CopyTo(values, start * k);
+        }
+        return values;
+    }
+
+    public void Dispose()
+    {
+        latFeatures.Dispose();
+        endFeatures.Dispose();
+        outputWeight.Dispose();
+        outputBias?.Dispose();
+    }
+}
