@@ -134,7 +134,12 @@ foreach (string name in presets)
     using (var joint = ContinualLearner.Create(options))
     {
         var watch = Stopwatch.StartNew();
+        // DIAG_JOINT=1: the loss curve of the joint batch, and the frozen layers' BRN statistics before and after.
+        bool diag = Environment.GetEnvironmentVariable("DIAG_JOINT") == "1";
+        var frozenBefore = diag ? FrozenStatistics(joint) : [];
+        if (diag) joint.IterationDone += (_, it) => Console.WriteLine($"  iteration {it.Epoch}/{it.Iteration}: loss {it.Loss:F3}, running accuracy {it.RunningAccuracy:P0}");
         joint.Learn(trainX, trainY);
+        if (diag) Diagnose(joint, frozenBefore);
         Report(joint, $"joint, one batch ({watch.Elapsed.TotalSeconds:F1} s)", orders[0]);
         // RECALIBRATE_JOINT=1: the same learner with its BRN statistics measured on the training images (a stale-statistics check).
         if (Environment.GetEnvironmentVariable("RECALIBRATE_JOINT") == "1" && backbone == Backbones.MobileNetV1)
@@ -143,6 +148,40 @@ foreach (string name in presets)
             Report(joint, "joint, BRN statistics re-measured on the training images", orders[0]);
         }
     }
+}
+
+float[] FrozenStatistics(ContinualLearner learner) =>
+    learner.Model.LatFeatures.modules().OfType<BatchRenorm2d>().SelectMany(b => b.Mu.data<float>().ToArray().Concat(b.Sigma.data<float>().ToArray())).ToArray();
+
+// Train-mode (batch statistics, nothing updated) against eval-mode accuracy on the training images.
+void Diagnose(ContinualLearner learner, float[] frozenBefore)
+{
+    var after = FrozenStatistics(learner);
+    Console.WriteLine($"frozen BRN statistics: max |change| {frozenBefore.Zip(after).Max(p => Math.Abs(p.First - p.Second)):G3} over {after.Length} values");
+    var model = learner.Model;
+    var set = new InMemoryPatternSet(trainX.SelectMany(x => x.Rgb).ToArray(), trainY, size);
+    var evalLogits = learner.Logits(set);
+    double evalAcc = evalLogits.Where((l, i) => Array.IndexOf(l, l.Max()) == trainY[i]).Count() / (double)trainY.Length;
+    var brns = model.EndFeatures.modules().OfType<BatchRenorm2d>().ToList();
+    int correct = 0;
+    var shares = new int[Classes];
+    using (BatchRenormSchedule.Use(model, BatchRenormSchedule.PlainBatchNorm(0)))
+    {
+        model.TrainAboveLatentLayer();
+        using var _ = no_grad();
+        var order = Enumerable.Range(0, trainY.Length).ToArray();
+        new Random(5).Shuffle(order);
+        for (int start = 0; start < order.Length; start += 128)
+        {
+            using var scope = NewDisposeScope();
+            var idx = order.Skip(start).Take(128).ToArray();
+            var pred = model.forward(Preprocessing.Load(set, idx, learner.Device)).argmax(1).data<long>().ToArray();
+            for (int j = 0; j < idx.Length; j++) { if (pred[j] == trainY[idx[j]]) correct++; shares[pred[j]]++; }
+        }
+        model.eval();
+    }
+    Console.WriteLine($"training images: eval-mode accuracy {evalAcc:P1}; train-mode (batch statistics of shuffled 128s) {correct / (double)trainY.Length:P1}, largest share {shares.Max() / (double)trainY.Length:P0}");
+    Console.WriteLine($"BRN layers above the latent layer: {brns.Count}; r_max {brns.FirstOrDefault()?.RMax:F3}, d_max {brns.FirstOrDefault()?.DMax:F3}, update rate {brns.FirstOrDefault()?.Momentum}");
 }
 
 (double Accuracy, double[] PerClass) Report(ContinualLearner learner, string title, int[] seen)

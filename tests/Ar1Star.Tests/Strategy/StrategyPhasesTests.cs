@@ -67,4 +67,29 @@ public class StrategyPhasesTests
         Assert.All(moved, n => Assert.False(n.StartsWith("lat_features", StringComparison.Ordinal), $"{n} moved"));
         foreach (var t in before.Values) t.Dispose();
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ALiveBatchEndsWithTheStatisticsAboveTheLatentLayerOfTheReplayMemory(bool live)
+    {
+        var scenario = TinyScenario.Create();
+        using var learner = ContinualLearner.Create(Tiny("ar1") with { Live = live });
+        learner.Learn(scenario.TrainBatches[0]);
+        learner.Learn(scenario.TrainBatches[1]);
+        var memory = learner.Strategy.Memory;
+        Assert.True(memory.Count > 0);
+        var above = learner.Model.EndFeatures.modules().OfType<Ar1Star.Model.BatchRenorm2d>().ToList();
+        Assert.NotEmpty(above);
+        var before = above.Select(b => (b.Mu.clone(), b.Sigma.clone())).ToList();
+
+        // Measuring them on the memory again changes nothing live; the spec's running averages are other values.
+        Ar1Star.Model.BatchRenormCalibration.RecalibrateAboveLatent(learner.Model, memory.Count, rows => memory.Rows(rows)!.Value.Activations,
+            TinyScenario.Config.MbSize);
+        // Relative to each layer's largest statistic: a first chunk's mu + (m - mu) * 1 rounds to m within an ulp of mu.
+        double change = above.Select((b, i) => Math.Max(b.Mu.sub(before[i].Item1).abs().max().item<float>(), b.Sigma.sub(before[i].Item2).abs().max().item<float>())
+            / Math.Max(b.Mu.abs().max().item<float>(), b.Sigma.max().item<float>())).Max();
+        if (live) Assert.True(change < 1e-5, $"live: the statistics moved by {change} of their size when measured on the memory again");
+        else Assert.True(change > 1e-2, $"not live: the running averages should differ from the memory's statistics (moved {change} of their size)");
+    }
 }
