@@ -43,7 +43,7 @@ public sealed class LearnerHost : IAsyncDisposable
         this.log = log;
         StateDir = stateDir;
         progress = new PretrainingProgress(log);
-        progress.Log(stateDir is not null && global::Ar1Star.State.StateFolder.Exists(stateDir)
+        progress.Log(HoldsSavedLearner(stateDir)
             ? $"resuming the learner saved in {stateDir}"
             : $"building the learner ({options.Backbone}, {options.ImageSize}x{options.ImageSize} images)");
         worker = Task.Run(() => RunAsync(prepare));
@@ -59,10 +59,14 @@ public sealed class LearnerHost : IAsyncDisposable
     public static LearnerHost Open(LearnerOptions options, string? stateDir, Action<string>? log = null)
     {
         if (stateDir is not null) RequireWritable(stateDir);
-        return Open(options, stateDir, log, say => stateDir is not null && global::Ar1Star.State.StateFolder.Exists(stateDir)
+        return Open(options, stateDir, log, say => HoldsSavedLearner(stateDir)
             ? ContinualLearner.Load(stateDir, options, say)
             : ContinualLearner.Create(options, say));
     }
+
+    // One answer for what the start-up line announces and what the preparation does.
+    private static bool HoldsSavedLearner([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? stateDir) =>
+        stateDir is not null && global::Ar1Star.State.StateFolder.Exists(stateDir);
 
     /// <summary>As the public <see cref="Open(LearnerOptions, string?, Action{string}?)"/>, with the preparation given (tests hold or fail it).</summary>
     internal static LearnerHost Open(LearnerOptions options, string? stateDir, Action<string>? log, Func<Action<string>, ContinualLearner> prepare) =>
