@@ -76,13 +76,14 @@ internal static class BatchRenormCalibration
         if (layers.Count == 0 || count == 0) return false;
         bool wasTraining = model.training;
         bool latentTraining = model.LatFeatures.training;
-        var saved = layers.Select(l => l.Schedule).ToList();
         var previous = layers.Select(l => (Mu: l.Mu.clone().DetachFromDisposeScope(), Sigma: l.Sigma.clone().DetachFromDisposeScope())).ToList();
         model.train();
         model.LatFeatures.eval();
         try
         {
             using var _ = no_grad();
+            // The layers' own schedule is theirs again afterwards.
+            using var schedule = BatchRenormSchedule.Use(layers, BatchRenormSchedule.PlainBatchNorm(1));
             int chunks = (count + chunkSize - 1) / chunkSize;
             long seen = 0;
             for (int j = 0; j < chunks; j++)
@@ -97,7 +98,6 @@ internal static class BatchRenormCalibration
         }
         finally
         {
-            for (int i = 0; i < layers.Count; i++) layers[i].Schedule = saved[i];
             model.train(wasTraining);
             model.LatFeatures.train(latentTraining);
         }

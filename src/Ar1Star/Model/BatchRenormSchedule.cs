@@ -7,7 +7,7 @@ namespace Ar1Star.Model;
 /// the clips r_max and d_max where they stand now, their growth per training sample and the caps
 /// they grow to. The strategy owns it: it puts the configured schedule in place, switches it before
 /// batch 1 and saves and restores what the layers hold; anything else that trains the layers (the
-/// built-in pretraining, the recalibration) sets its own for a while through <see cref="Use"/> and
+/// built-in pretraining, the recalibration) sets its own for a while through <see cref="Use(SplitNetwork, BatchRenormSchedule)"/> and
 /// hands back the schedule it found. The running statistics are buffers of the model and travel
 /// with its weights.
 /// </summary>
@@ -26,10 +26,13 @@ internal readonly record struct BatchRenormSchedule(double Momentum, double RMax
     /// Puts <paramref name="schedule"/> in place in every layer until the result is disposed, which
     /// gives each layer back the schedule it held (the caller's, untouched by whatever trained meanwhile).
     /// </summary>
-    public static IDisposable Use(SplitNetwork model, BatchRenormSchedule schedule)
+    public static IDisposable Use(SplitNetwork model, BatchRenormSchedule schedule) => Use(model.BatchRenorms.ToList(), schedule);
+
+    /// <summary>As <see cref="Use(SplitNetwork, BatchRenormSchedule)"/>, for some of a network's layers only.</summary>
+    public static IDisposable Use(IReadOnlyList<BatchRenorm2d> layers, BatchRenormSchedule schedule)
     {
-        var restore = new Restore(model.BatchRenorms.Select(l => (l, l.Schedule)).ToList());
-        schedule.ApplyTo(model);
+        var restore = new Restore(layers.Select(l => (l, l.Schedule)).ToList());
+        foreach (var layer in layers) layer.Schedule = schedule;
         return restore;
     }
 
