@@ -68,16 +68,17 @@ public sealed partial class ContinualLearner : IDisposable
     }
 
     /// <summary>
-    /// The spec's experiment encodes mini-batch-sized chunks in float32, as it always did (same
-    /// seed, same bits). A live learner on the CPU encodes a teach's frames in chunks small
-    /// enough to stay out of fresh pages (<see cref="LatentEncoder.CpuChunk"/>), in its
-    /// inference precision (docs/performance.md#frozen-forward-chunks).
+    /// On the CPU every learner encodes in chunks small enough to stay out of fresh pages
+    /// (<see cref="LatentEncoder.CpuChunk"/>): the spec's experiment too, since the chunks give
+    /// the latents of a mini-batch-sized call to the bit (docs/performance.md#run-encode-chunks).
+    /// The spec's experiment computes in float32; a live learner in its inference precision
+    /// (docs/performance.md#frozen-forward-chunks).
     /// </summary>
     private static LatentEncoder CreateEncoder(LearnerOptions options, SplitNetwork model, Device device)
     {
         int mbSize = options.Config.MbSize;
-        if (!options.Live) return new LatentEncoder(model, device, options.CacheLatents, mbSize);
         int chunk = device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(options.ImageSize, mbSize) : mbSize;
+        if (!options.Live) return new LatentEncoder(model, device, options.CacheLatents, chunk);
         return new LatentEncoder(model, device, options.CacheLatents, chunk) { ForwardPrecision = InferencePrecisionRule.Resolve(options.InferencePrecision, device.type) };
     }
 
