@@ -129,6 +129,8 @@ public static class PerformanceBenchmark
             }
 
             ProcessMemory.ResetPeak();
+            progress("the test set and the new images encoded in mini-batch-sized calls, as ar1 run did before the CPU chunks");
+            var miniBatchCalls = EncodeSeconds(weights, options, config, device, newBatch, testSet, options.MiniBatch);
             progress("one incremental batch, latents cached (fp32, then bf16 where measured)");
             PrecisionOptions[] precisions = options.Bf16 ? [PrecisionOptions.Default, new PrecisionOptions(TrainPrecision.Bf16)] : [PrecisionOptions.Default];
             var ours = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: true, precisions);
@@ -137,6 +139,8 @@ public static class PerformanceBenchmark
             Report("incremental_train_s", ours[0].Train, "F2");
             Report("incremental_eval_s", ours[0].Evaluate, "F2");
             Report("incremental_batch_s", ours[0].Total, "F2");
+            Report("test_latents_s_mb_calls", miniBatchCalls.TestLatents, "F2");
+            Report("incremental_encode_s_mb_calls", miniBatchCalls.Encode, "F2");
             if (options.Bf16) Report("incremental_batch_s_bf16", ours[1].Total, "F2");
 
             progress("the same batch as the reference computes it (lat_features unfolded, latents every epoch, full network on the test set)");
@@ -156,6 +160,9 @@ public static class PerformanceBenchmark
             double floor = TrainingFloorMinutes(options, config, iterations, peakGflops);
             Report("training_floor_min", floor, "F2");
             Report("full_run_vs_floor", projection / floor, "F2");
+            double projectionMbCalls = Projection(options, config, ours[0] with { TestLatents = miniBatchCalls.TestLatents, Encode = miniBatchCalls.Encode }, iterations) / 60;
+            Report("full_run_projection_min_mb_calls", projectionMbCalls, "F2");
+            Report("full_run_vs_floor_mb_calls", projectionMbCalls / floor, "F2");
             if (options.Bf16) Report("full_run_projection_min_bf16", Projection(options, config, ours[1], iterations) / 60, "F2");
         }
         finally
@@ -486,7 +493,8 @@ public static class PerformanceBenchmark
     {
         using var model = Load(weights, options, config, device);
         ParameterFreezing.FreezeUpTo(model, config.FreezeBelowLayer);
-        using var encoder = new LatentEncoder(model, device, cache, options.MiniBatch, fold);
+        // Cached, as ar1 run encodes (CPU chunks); recomputed, in the reference's mini-batch-sized calls.
+        using var encoder = new LatentEncoder(model, device, cache, cache ? RunChunk(options, device) : options.MiniBatch, fold);
         double testLatents = cache ? Timing.Seconds(() => encoder.Encode(testSet, [0]).Dispose()) : 0;
         var times = new List<BatchTimes>();
         foreach (var precision in precisions)
@@ -502,6 +510,23 @@ public static class PerformanceBenchmark
             times.Add(new BatchTimes(testLatents, encode, train, evaluate));
         }
         return times;
+    }
+
+    /// <summary>Images per lat_features call in ar1 run (ContinualLearner's encoder, docs/performance.md#run-encode-chunks).</summary>
+    private static int RunChunk(BenchmarkOptions options, Device device) =>
+        device.type == DeviceType.CPU ? LatentEncoder.CpuChunk(options.ImageSize, options.MiniBatch) : options.MiniBatch;
+
+    /// <summary>Seconds to encode the test set and the new images once each, <paramref name="chunk"/> images a call.</summary>
+    private static (double TestLatents, double Encode) EncodeSeconds(byte[] weights, BenchmarkOptions options, Ar1Config config, Device device,
+        IPatternSet newBatch, IPatternSet testSet, int chunk)
+    {
+        using var model = Load(weights, options, config, device);
+        using var encoder = new LatentEncoder(model, device, cache: false, chunk);
+        var testIndices = Enumerable.Range(0, testSet.Count).ToArray();
+        var newIndices = Enumerable.Range(0, newBatch.Count).ToArray();
+        double testLatents = Timing.Seconds(() => encoder.Encode(testSet, testIndices).Dispose());
+        double encode = Timing.Seconds(() => encoder.Encode(newBatch, newIndices).Dispose());
+        return (testLatents, encode);
     }
 
     private static long ReplayMemoryBytes(BenchmarkOptions options, MemoryPrecision precision, Device device)
