@@ -19,7 +19,7 @@ internal static class CompareCommand
 {
     public static Command Create()
     {
-        var presets = new Option<string>("--presets") { Description = "Comma-separated values of the strategy key to compare, e.g. ar1,naive", Required = true };
+        var presets = new Option<string>("--presets") { Description = "Comma-separated values of the strategy key to compare, e.g. ar1star-free,naive", Required = true };
         var runs = new Option<string>("--runs") { Description = "Protocol runs of every preset, e.g. 0-2 (default 0)", DefaultValueFactory = _ => "0" };
         var layers = new Option<string?>("--latent-layers") { Description = "Also vary latent_layer_num over these values, e.g. 19,26", HelpName = "list" };
         var maxBatches = new Option<int?>("--max-batches") { Description = "Stop every run after this many batches" };
