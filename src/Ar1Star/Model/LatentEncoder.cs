@@ -52,8 +52,12 @@ internal sealed class LatentEncoder : IDisposable
     /// </summary>
     internal int OnnxRuntimeThreads { get; init; }
 
-    /// <summary>Images per ONNX Runtime call: all of a teach's frames at once unless set (docs/performance.md#onnx-runtime-trunk).</summary>
-    internal int OnnxRuntimeChunkSize { get; init; } = int.MaxValue;
+    /// <summary>
+    /// Images per ONNX Runtime call; 0, the default: <see cref="ChunkSize"/>. One call of 100
+    /// frames and chunks of 16 or 32 took the same CPU time (docs/performance.md#onnx-runtime-trunk);
+    /// the chunks bound what ONNX Runtime's arena keeps for the learner's life.
+    /// </summary>
+    internal int OnnxRuntimeChunkSize { get; init; }
 
     /// <summary>
     /// One more reference to the ONNX Runtime session over lat_features, built now if there is
@@ -131,7 +135,7 @@ internal sealed class LatentEncoder : IDisposable
     private Tensor RunOnnxRuntime(IPatternSet set, ReadOnlySpan<int> indices)
     {
         var session = Trunk(OnnxRuntimeThreads);
-        int chunkSize = Math.Max(1, OnnxRuntimeChunkSize);
+        int chunkSize = OnnxRuntimeChunkSize > 0 ? OnnxRuntimeChunkSize : ChunkSize;
         long bytesPerImage = 3L * set.ImageSize * set.ImageSize;
         Tensor? result = null;
         for (int start = 0; start < indices.Length; start += chunkSize)

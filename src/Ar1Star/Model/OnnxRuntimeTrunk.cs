@@ -24,10 +24,16 @@ internal sealed class OnnxRuntimeTrunk
     private int references = 1;
 
     /// <summary>Exports <paramref name="model"/>'s lat_features and opens a session over it with <paramref name="threads"/> intra-op threads.</summary>
-    public OnnxRuntimeTrunk(SplitNetwork model, int threads)
+    /// <param name="model">The network whose lat_features is exported (read, never changed).</param>
+    /// <param name="threads">Intra-op threads of the session.</param>
+    /// <param name="spinning">Whether its threads spin while they wait for work; null: as LibTorch's OpenMP threads do (<see cref="Runtime.OpenMpWaitPolicy"/>: they sleep unless OMP_WAIT_POLICY says ACTIVE).</param>
+    public OnnxRuntimeTrunk(SplitNetwork model, int threads, bool? spinning = null)
     {
         byte[] proto = OnnxExport.BuildTrunk(model).ToByteArray();
         using var options = Options(threads);
+        // Spinning threads are a loss whenever the cores are shared (docs/performance.md#openmp-wait-policy).
+        bool spin = spinning ?? string.Equals(Runtime.OpenMpWaitPolicy.Requested ?? Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "ACTIVE", StringComparison.OrdinalIgnoreCase);
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
         session = new InferenceSession(proto, options);
         latentShape = model.LatentShape;
         imageSize = model.ImageSize;
