@@ -40,6 +40,48 @@ public static class CameraLearningBenchmark
     }
 
     /// <summary>
+    /// <see cref="LearnMs"/> by <see cref="InferenceEngine"/>: one learner each, the engines
+    /// alternated teach by teach so that a busy machine loads them alike (the ratio is the
+    /// measurement). docs/performance.md#onnx-runtime-trunk.
+    /// </summary>
+    /// <returns>Per engine the median wall milliseconds of a teach and its median process CPU milliseconds.</returns>
+    public static IReadOnlyList<(InferenceEngine Engine, double Ms, double CpuMs)> LearnMsByEngine(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    {
+        var engines = new[] { InferenceEngine.Torch, InferenceEngine.OnnxRuntime };
+        var learners = new List<ContinualLearner>();
+        try
+        {
+            foreach (var engine in engines) learners.Add(Calibrated(options, config, device, engine: engine));
+            var times = engines.Select(_ => new List<double>()).ToArray();
+            var cpu = engines.Select(_ => new List<double>()).ToArray();
+            for (int k = 1; k <= repeats + 1; k++)
+            {
+                var jpegs = Frames(options, objectIndex: k);
+                for (int e = 0; e < engines.Length; e++)
+                {
+                    var learner = learners[e];
+                    var (wall, cpuSeconds) = Timing.WallAndCpuSeconds(() => learner.Learn(jpegs.Select(j => LearnerImage.FromEncoded(j)).ToArray(), label: k));
+                    if (k == 1) continue;
+                    times[e].Add(wall);
+                    cpu[e].Add(cpuSeconds);
+                }
+            }
+            return engines.Select((e, i) => (e, Median(times[i]) * 1000, Median(cpu[i]) * 1000)).ToArray();
+        }
+        finally
+        {
+            foreach (var learner in learners) learner.Dispose();
+        }
+    }
+
+    /// <summary>Milliseconds to export lat_features and open the ONNX Runtime session over it: once per learner (and whenever lat_features changes).</summary>
+    public static double TrunkSessionMs(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    {
+        using var learner = Calibrated(options, config, device);
+        return Timing.MedianSeconds(() => new OnnxRuntimeTrunk(learner.Model, get_num_threads()).Release(), warmUp: 1, Math.Min(repeats, 5)) * 1000;
+    }
+
+    /// <summary>
     /// Where one teach's time goes, phase by phase, in milliseconds (medians over
     /// <paramref name="repeats"/> classes, after one untimed one): decoding the JPEGs, scaling
     /// them to the learner's size, the latent forward pass (lat_features over every new frame,
@@ -47,9 +89,10 @@ public static class CameraLearningBenchmark
     /// (CWR*'s consolidation and the memory's update) and the inference snapshot a server
     /// publishes. The phases run in the order <see cref="ContinualLearner.Learn(IReadOnlyList{LearnerImage}, int)"/> runs them.
     /// </summary>
-    public static IReadOnlyList<(string Phase, double Ms)> LearnBreakdown(BenchmarkOptions options, Ar1Config config, Device device, int repeats, InferencePrecision precision = InferencePrecision.Fp32)
+    public static IReadOnlyList<(string Phase, double Ms)> LearnBreakdown(BenchmarkOptions options, Ar1Config config, Device device, int repeats, InferencePrecision precision = InferencePrecision.Fp32,
+        InferenceEngine engine = InferenceEngine.Torch)
     {
-        using var learner = Calibrated(options, config, device, precision);
+        using var learner = Calibrated(options, config, device, precision, engine);
         string[] phases = ["decode", "scale", "latent_forward", "train_epochs", "consolidate", "snapshot"];
         var times = phases.ToDictionary(p => p, _ => new List<double>());
         long lastEpochEnd = 0;
@@ -169,9 +212,10 @@ public static class CameraLearningBenchmark
     }
 
     /// <summary>A learner with calibrated BRN statistics that has learnt batch 0 (class 0's frames).</summary>
-    private static ContinualLearner Calibrated(BenchmarkOptions options, Ar1Config config, Device device, InferencePrecision precision = InferencePrecision.Fp32)
+    private static ContinualLearner Calibrated(BenchmarkOptions options, Ar1Config config, Device device, InferencePrecision precision = InferencePrecision.Fp32,
+        InferenceEngine engine = InferenceEngine.Torch)
     {
-        var learner = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = options.ImageSize, Device = device, InferencePrecision = precision });
+        var learner = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = options.ImageSize, Device = device, InferencePrecision = precision, InferenceEngine = engine });
         try
         {
             var first = Frames(options, objectIndex: 0).Select(j => LearnerImage.FromEncoded(j)).ToArray();

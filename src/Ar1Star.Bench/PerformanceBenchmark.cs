@@ -181,21 +181,33 @@ public static class PerformanceBenchmark
     {
         progress($"the camera app: teaching {options.TeachFrames} JPEG frames of a new class (real-time preset{(options.CameraOnly ? "" : ", then the spec's")}), predicting one frame, by route");
         var realtime = Learner.LearnerPresets.Realtime with { UseCuda = device.type == DeviceType.CUDA };
-        Report("learn_100_frames_ms", CameraLearningBenchmark.LearnMs(options, realtime, device, options.TeachRepeats), "F1");
-        foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats))
-            Report($"learn_100_frames_{phase}_ms", ms, "F2");
+        // Both engines, alternated teach by teach (docs/performance.md#onnx-runtime-trunk).
+        foreach (var (engine, ms, cpuMs) in CameraLearningBenchmark.LearnMsByEngine(options, realtime, device, options.TeachRepeats))
+        {
+            Report($"learn_100_frames_ms{EngineSuffix(engine)}", ms, "F1");
+            // Process CPU time: what a teach costs when other processes share the cores (wall / CPU = parallelism got).
+            Report($"learn_100_frames_cpu_ms{EngineSuffix(engine)}", cpuMs, "F1");
+        }
+        foreach (var engine in new[] { InferenceEngine.Torch, InferenceEngine.OnnxRuntime })
+            foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats, engine: engine))
+                // The ONNX Runtime snapshot's cost comes with the predictions below, alternated with TorchSharp's.
+                if (engine == InferenceEngine.Torch || phase != "snapshot") Report($"learn_100_frames_{phase}_ms{EngineSuffix(engine)}", ms, "F2");
+        Report("onnxruntime_trunk_session_ms", CameraLearningBenchmark.TrunkSessionMs(options, realtime, device, options.TeachRepeats), "F1");
         // Seconds a class: left out of --camera-only, which compares the real-time routes.
         if (!options.CameraOnly) Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");
         // Both engines on one learner, alternated (docs/performance.md#onnx-runtime-route).
         foreach (var (engine, predictMs, snapshotMs) in CameraLearningBenchmark.PredictMsPerImageByEngine(options, realtime, device, options.StepRepeats * 2))
         {
-            string suffix = engine == InferenceEngine.Torch ? "" : "_onnxruntime";
+            string suffix = EngineSuffix(engine);
             Report($"predict_ms_per_image{suffix}", predictMs, "F2");
             if (engine != InferenceEngine.Torch) Report($"learn_100_frames_snapshot_ms{suffix}", snapshotMs, "F2");
         }
         ReportCameraRoutes(options, realtime, device, Report);
 
     }
+
+    /// <summary>The keys' suffix of an engine: none for TorchSharp (the keys' old meaning), <c>_onnxruntime</c>.</summary>
+    private static string EngineSuffix(InferenceEngine engine) => engine == InferenceEngine.Torch ? "" : "_onnxruntime";
 
     /// <summary>
     /// The camera app's figures by route (docs/performance.md#frozen-forward-chunks): the latent

@@ -14,6 +14,21 @@ public static class Timing
     }
 
     /// <summary>
+    /// Wall seconds and process CPU seconds (every thread of the process) of one call: on a
+    /// shared machine the CPU time holds where the wall time follows other processes' load.
+    /// </summary>
+    public static (double Wall, double Cpu) WallAndCpuSeconds(Action action)
+    {
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        action();
+        double wall = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        return (wall, (process.TotalProcessorTime - cpu).TotalSeconds);
+    }
+
+    /// <summary>
     /// Median seconds per call over <paramref name="repeats"/> calls after <paramref name="warmUp"/>
     /// untimed ones: the median ignores the calls another process's burst slowed down.
     /// </summary>

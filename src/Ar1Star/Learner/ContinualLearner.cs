@@ -79,7 +79,12 @@ public sealed partial class ContinualLearner : IDisposable
         int mbSize = options.Config.MbSize;
         int chunk = device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(options.ImageSize, mbSize) : mbSize;
         if (!options.Live) return new LatentEncoder(model, device, options.CacheLatents, chunk);
-        return new LatentEncoder(model, device, options.CacheLatents, chunk) { ForwardPrecision = InferencePrecisionRule.Resolve(options.InferencePrecision, device.type) };
+        return new LatentEncoder(model, device, options.CacheLatents, chunk)
+        {
+            ForwardPrecision = InferencePrecisionRule.Resolve(options.InferencePrecision, device.type),
+            // docs/performance.md#onnx-runtime-trunk: the teach's latents from the session its snapshots share.
+            OnnxRuntimeThreads = options.InferenceEngine == InferenceEngine.OnnxRuntime && device.type == TorchSharp.DeviceType.CPU ? get_num_threads() : 0,
+        };
     }
 
     /// <summary>Builds a learner: the network with its initial weights, ready for batch 0.</summary>
@@ -260,20 +265,13 @@ public sealed partial class ContinualLearner : IDisposable
         return OnnxExport.Build(model, seen, metadata);
     }
 
-    /// <summary>
-    /// The network as ONNX for <see cref="InferenceEngine.OnnxRuntime"/>'s snapshots: no metadata,
-    /// and allowed before anything is learnt (the snapshot refuses to predict then).
-    /// </summary>
-    internal byte[] InferenceModel() =>
-        OnnxExport.Build(model, seen, new Dictionary<string, string>()).ToByteArray();
-
     /// <summary>The ONNX Runtime engine runs the export, which covers mobilenetv1 only, and needs the native runtime.</summary>
     private static void CheckInferenceEngine(LearnerOptions options)
     {
         if (options.InferenceEngine != InferenceEngine.OnnxRuntime) return;
         if (Backbones.Parse(options.Backbone) != Backbones.MobileNetV1)
             throw new ArgumentException($"InferenceEngine: OnnxRuntime runs the ONNX export, which covers the {Backbones.MobileNetV1} backbone only, not {options.Backbone}; use Torch", nameof(options));
-        OnnxRuntimeSnapshotForward.RequireRuntime();
+        OnnxRuntimeTrunk.RequireRuntime();
     }
 
     private byte[] Pixels(IReadOnlyList<LearnerImage> images) => LearnerPixels.Concat(images, ImageSize);

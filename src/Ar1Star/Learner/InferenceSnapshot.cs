@@ -7,7 +7,8 @@ namespace Ar1Star.Learner;
 /// <summary>
 /// A frozen, eval-mode copy of what a <see cref="ContinualLearner"/> has learnt (both conv stacks
 /// with BRN folded into their convolutions, and the consolidated output layer; or, with
-/// <see cref="InferenceEngine.OnnxRuntime"/>, an ONNX Runtime session over its export), so predictions
+/// <see cref="InferenceEngine.OnnxRuntime"/>, the learner's ONNX Runtime session over lat_features and a
+/// copy of the layers above), so predictions
 /// can go on from any thread while the learner trains on the next batch. Build one on the
 /// learner's thread between batches; it never changes afterwards. Reference-counted: whoever
 /// publishes it holds one reference, each prediction borrows one (<see cref="TryAcquire"/>), and
@@ -44,9 +45,11 @@ public sealed class InferenceSnapshot : IDisposable
         Device = learner.Device;
         BatchesLearnt = learner.BatchesLearnt;
         Engine = engine;
-        // docs/performance.md#onnx-runtime-route: the session is built here, on the learner's thread, never on a request's.
+        // docs/performance.md#onnx-runtime-trunk: the learner's one session over lat_features
+        // (built here, on the learner's thread, if none exists yet; never on a request's), and a
+        // copy of what a teach changes.
         forward = engine == InferenceEngine.OnnxRuntime
-            ? new OnnxRuntimeSnapshotForward(learner.InferenceModel(), ImageSize, numClasses, get_num_threads())
+            ? new OnnxRuntimeSnapshotForward(learner.Encoder.AcquireTrunk(get_num_threads()), learner.Model, Device)
             : new TorchSnapshotForward(learner.Model, precision, ImageSize, Device)
             {
                 ChunkSize = Device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(ImageSize, learner.Config.MbSize) : learner.Config.MbSize,

@@ -18,6 +18,7 @@ internal sealed class LatentEncoder : IDisposable
     // Keyed by reference: a pattern set is cached for as long as the caller has not forgotten it.
     private readonly Dictionary<IPatternSet, Tensor> cache = new(ReferenceEqualityComparer.Instance);
     private FoldedConvStack? folded;
+    private OnnxRuntimeTrunk? trunk;
 
     /// <summary>An encoder through <paramref name="model"/>'s frozen lat_features, caching latents when <paramref name="cache"/> is set.</summary>
     public LatentEncoder(SplitNetwork model, Device device, bool cache, int chunkSize = 128, bool fold = true)
@@ -43,6 +44,34 @@ internal sealed class LatentEncoder : IDisposable
     /// learner that chose it (docs/performance.md#frozen-forward-precision).
     /// </summary>
     internal ScalarType ForwardPrecision { get; init; } = ScalarType.Float32;
+
+    /// <summary>
+    /// Intra-op threads of the ONNX Runtime session that computes the latents instead of
+    /// TorchSharp (<see cref="OnnxRuntimeTrunk"/>, a live learner with the OnnxRuntime engine on
+    /// the CPU; docs/performance.md#onnx-runtime-trunk); 0, the default: TorchSharp.
+    /// </summary>
+    internal int OnnxRuntimeThreads { get; init; }
+
+    /// <summary>
+    /// Images per ONNX Runtime call; 0, the default: <see cref="ChunkSize"/>. One call of 100
+    /// frames and chunks of 16 or 32 took the same CPU time (docs/performance.md#onnx-runtime-trunk);
+    /// the chunks bound what ONNX Runtime's arena keeps for the learner's life.
+    /// </summary>
+    internal int OnnxRuntimeChunkSize { get; init; }
+
+    /// <summary>
+    /// One more reference to the ONNX Runtime session over lat_features, built now if there is
+    /// none (the same session the encoder computes with, when it does): the caller releases it.
+    /// Call it on the learner's thread.
+    /// </summary>
+    internal OnnxRuntimeTrunk AcquireTrunk(int threads)
+    {
+        var current = Trunk(threads);
+        if (!current.TryAcquire()) throw new InvalidOperationException("the ONNX Runtime trunk was freed while the encoder held it");
+        return current;
+    }
+
+    private OnnxRuntimeTrunk Trunk(int threads) => trunk ??= new OnnxRuntimeTrunk(model, Math.Max(1, threads));
 
     /// <summary>The largest activation one forward chunk may hold on the CPU: 16 MB, half glibc's mmap threshold as <see cref="Runtime.ProcessTuning"/> sets it.</summary>
     internal const long ChunkActivationBytes = 16L << 20;
@@ -94,9 +123,37 @@ internal sealed class LatentEncoder : IDisposable
         cache.Clear();
         folded?.Dispose();
         folded = null;
+        // Snapshots that hold the old session keep it until they are released.
+        trunk?.Release();
+        trunk = null;
     }
 
-    private Tensor Run(IPatternSet set, ReadOnlySpan<int> indices)
+    private Tensor Run(IPatternSet set, ReadOnlySpan<int> indices) =>
+        OnnxRuntimeThreads > 0 && model.LatentLayerNum != MobileNetV1.NativeLatentLayer ? RunOnnxRuntime(set, indices) : RunTorch(set, indices);
+
+    /// <summary>The latents from the ONNX Runtime trunk: the set's bytes in, channels-last float32 out, written in place chunk by chunk.</summary>
+    private Tensor RunOnnxRuntime(IPatternSet set, ReadOnlySpan<int> indices)
+    {
+        var session = Trunk(OnnxRuntimeThreads);
+        int chunkSize = OnnxRuntimeChunkSize > 0 ? OnnxRuntimeChunkSize : ChunkSize;
+        long bytesPerImage = 3L * set.ImageSize * set.ImageSize;
+        Tensor? result = null;
+        for (int start = 0; start < indices.Length; start += chunkSize)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = indices.Slice(start, Math.Min(chunkSize, indices.Length - start));
+            var pixels = new byte[chunk.Length * bytesPerImage];
+            set.ReadImages(chunk, pixels);
+            var latents = session.Latents(pixels, chunk.Length);
+            if (Device.type != TorchSharp.DeviceType.CPU) latents = ChannelsLast.From(latents.to(Device));
+            if (chunk.Length == indices.Length) return latents.MoveToOuterDisposeScope();
+            result ??= ChannelsLast.Empty([indices.Length, .. latents.shape.Skip(1)], Device).MoveToOuterDisposeScope();
+            result.narrow(0, start, chunk.Length).copy_(latents);
+        }
+        return result ?? ChannelsLast.Empty([0, .. model.LatentShape], Device);
+    }
+
+    private Tensor RunTorch(IPatternSet set, ReadOnlySpan<int> indices)
     {
         bool wasTraining = model.LatFeatures.training;
         model.LatFeatures.eval();

@@ -41,17 +41,8 @@ internal static class OnnxExport
         var graph = new Graph(new GraphProto { Name = "ar1star", DocString = "AR1* with latent replay: RGB pixels 0..255 in, logits out" });
         graph.Proto.Input.Add(TensorInfo(InputName, new("N"), new(3), new(model.ImageSize), new(model.ImageSize)));
 
-        string x = graph.Node("Mul", [InputName, graph.Constant("pixel_scale", Preprocessing.PixelScale, 1, 3, 1, 1)]);
-        x = graph.Node("Add", [x, graph.Constant("pixel_shift", Preprocessing.PixelShift, 1, 3, 1, 1)]);
-        var layers = model.LatFeatures.children().Concat(model.EndFeatures.children()).ToList();
-        for (int i = 0; i < layers.Count; i++)
-            x = layers[i] switch
-            {
-                ConvBlock block => ConvRelu(graph, block, i, x),
-                GlobalAveragePool pool => graph.Node("AveragePool", [x], Ints("kernel_shape", pool.Kernel, pool.Kernel),
-                    Ints("strides", pool.Kernel, pool.Kernel)),
-                var other => throw new NotSupportedException($"ONNX export covers the mobilenetv1 backbone only: layer {i} ({other.GetType().Name}) has no ONNX form here"),
-            };
+        string x = Preprocess(graph, InputName);
+        x = Layers(graph, model.LatFeatures.children().Concat(model.EndFeatures.children()).ToList(), x);
         x = graph.Node("Flatten", [x], Int("axis", 1));
         graph.Node("Gemm", [x, graph.Constant("output.weight", model.Output.weight!)], [Int("transB", 1)], LogitsName);
         var mask = learnt.Select(seen => seen ? 0f : float.NegativeInfinity).ToArray();
@@ -60,6 +51,57 @@ internal static class OnnxExport
         graph.Proto.Output.Add(TensorInfo(LogitsName, new("N"), new(classes)));
         graph.Proto.Output.Add(TensorInfo(ProbabilitiesName, new("N"), new(classes)));
 
+        var proto = Model(graph);
+        foreach (var (key, value) in metadata) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return proto;
+    }
+
+    /// <summary>The trunk's input: RGB bytes [N, H, W, 3], as the learner's pattern sets store them.</summary>
+    public const string TrunkInputName = "rgb";
+    /// <summary>The trunk's output: the latents stored channels last, [N, h, w, C].</summary>
+    public const string LatentsName = "latents";
+
+    /// <summary>
+    /// lat_features alone, for a live learner's frozen forward on ONNX Runtime
+    /// (docs/performance.md#onnx-runtime-trunk): bytes in (cast, laid out NCHW and preprocessed
+    /// inside the graph, as <see cref="Preprocessing.FromHwcBytes"/> does), the latent layer's
+    /// output out in NHWC order, so that it is a channels-last tensor without a copy.
+    /// </summary>
+    public static ModelProto BuildTrunk(SplitNetwork model)
+    {
+        var graph = new Graph(new GraphProto { Name = "ar1star_trunk", DocString = "AR1* lat_features: RGB bytes [N, H, W, 3] in, latents [N, h, w, C] out" });
+        graph.Proto.Input.Add(TypedTensorInfo(TrunkInputName, TensorProto.Types.DataType.Uint8, new("N"), new(model.ImageSize), new(model.ImageSize), new(3)));
+        string x = graph.Node("Cast", [TrunkInputName], Int("to", (long)TensorProto.Types.DataType.Float));
+        x = graph.Node("Transpose", [x], Ints("perm", 0, 3, 1, 2));
+        x = Layers(graph, model.LatFeatures.children().ToList(), Preprocess(graph, x));
+        graph.Node("Transpose", [x], [Ints("perm", 0, 2, 3, 1)], LatentsName);
+        var latent = model.LatentShape;
+        graph.Proto.Output.Add(TensorInfo(LatentsName, new("N"), new(latent[1]), new(latent[2]), new(latent[0])));
+        return Model(graph);
+    }
+
+    /// <summary>docs/algorithm.md#preprocessing: x * (1 / (255 std)) - mean / std, per channel, in the order <see cref="Preprocessing.FromHwcBytes"/> computes it.</summary>
+    private static string Preprocess(Graph graph, string pixels)
+    {
+        string x = graph.Node("Mul", [pixels, graph.Constant("pixel_scale", Preprocessing.PixelScale, 1, 3, 1, 1)]);
+        return graph.Node("Add", [x, graph.Constant("pixel_shift", Preprocessing.PixelShift, 1, 3, 1, 1)]);
+    }
+
+    private static string Layers(Graph graph, IReadOnlyList<nn.Module> layers, string x)
+    {
+        for (int i = 0; i < layers.Count; i++)
+            x = layers[i] switch
+            {
+                ConvBlock block => ConvRelu(graph, block, i, x),
+                GlobalAveragePool pool => graph.Node("AveragePool", [x], Ints("kernel_shape", pool.Kernel, pool.Kernel),
+                    Ints("strides", pool.Kernel, pool.Kernel)),
+                var other => throw new NotSupportedException($"ONNX export covers the mobilenetv1 backbone only: layer {i} ({other.GetType().Name}) has no ONNX form here"),
+            };
+        return x;
+    }
+
+    private static ModelProto Model(Graph graph)
+    {
         var proto = new ModelProto
         {
             IrVersion = IrVersion,
@@ -68,7 +110,6 @@ internal static class OnnxExport
             Graph = graph.Proto,
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        foreach (var (key, value) in metadata) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return proto;
     }
 
@@ -91,11 +132,13 @@ internal static class OnnxExport
         public TensorShapeProto.Types.Dimension ToProto() => Name is null ? new() { DimValue = Size } : new() { DimParam = Name };
     }
 
-    private static ValueInfoProto TensorInfo(string name, params Dim[] dims)
+    private static ValueInfoProto TensorInfo(string name, params Dim[] dims) => TypedTensorInfo(name, TensorProto.Types.DataType.Float, dims);
+
+    private static ValueInfoProto TypedTensorInfo(string name, TensorProto.Types.DataType elementType, params Dim[] dims)
     {
         var shape = new TensorShapeProto();
         shape.Dim.AddRange(dims.Select(d => d.ToProto()));
-        var type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } };
+        var type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType, Shape = shape } };
         return new ValueInfoProto { Name = name, Type = type };
     }
 

@@ -137,6 +137,13 @@ internal sealed partial class IncrementalStrategy : IDisposable
     public bool FusedOptimizer { get; set; } = true;
 
     /// <summary>
+    /// Whether a batch's steps read features pooled once per batch (<see cref="PooledFeatures"/>)
+    /// where end_features is the pool alone; the same bits as pooling at every step
+    /// (docs/performance.md#pooled-once). False: the pool in every step, for comparisons.
+    /// </summary>
+    internal bool PoolOnce { get; set; } = true;
+
+    /// <summary>
     /// Called after every optimizer step; multicast: join with +=. The learner's
     /// <see cref="Learner.ContinualLearner.IterationDone"/> joins it while it has listeners; outside
     /// the library nothing sets it (tests may, on a strategy of their own).
@@ -201,18 +208,21 @@ internal sealed partial class IncrementalStrategy : IDisposable
         int[] order = shuffle.Select(p => padded[p]).ToArray();
         var current = new BatchInProgress(batchIndex, batch, labels, replaying is not null, LatentTrains(batchIndex), plan, order, shuffle,
             Epochs(batchIndex, plan));
+        PooledFeatures? pooled = null;
         try
         {
+            pooled = PoolsOnce(current) ? PooledFeatures.Create(model, encoder, batch, current.Replay ? Memory : null) : null;
             for (int epoch = 0; epoch < current.Epochs; epoch++)
             {
                 foreach (var c in components) c.BeginEpoch(current.Replay);
-                TrainEpoch(current, epoch);
+                TrainEpoch(current, epoch, pooled);
                 EpochDone?.Invoke();
             }
             EndBatch(current);
         }
         finally
         {
+            pooled?.Dispose();
             foreach (var t in current.Collected) t.Dispose();
         }
     }
@@ -271,8 +281,17 @@ internal sealed partial class IncrementalStrategy : IDisposable
         optimizer = null;
     }
 
+    /// <summary>
+    /// Whether this batch's steps can read <see cref="PooledFeatures"/>: lat_features frozen,
+    /// end_features the pool alone, float32 steps on the CPU (where the pool's kernel is the same
+    /// for one pattern or many), and no component that reads the step's latents (LwF).
+    /// </summary>
+    private bool PoolsOnce(BatchInProgress current) =>
+        PoolOnce && !current.LatentTrains && device.type == DeviceType.CPU && Precision.Train == TrainPrecision.Fp32
+        && Component<LearningWithoutForgetting>() is null && PooledFeatures.Applies(model);
+
     /// <summary>One epoch: every mini-batch of new patterns, with replayed latents injected where the strategy replays.</summary>
-    private void TrainEpoch(BatchInProgress current, int epoch)
+    private void TrainEpoch(BatchInProgress current, int epoch, PooledFeatures? pooled)
     {
         var plan = current.Plan;
         double lossSum = 0;
@@ -287,6 +306,10 @@ internal sealed partial class IncrementalStrategy : IDisposable
             if (current.LatentTrains)
             {
                 (loss, logits) = Optimize(model.forward(Preprocessing.Load(current.Batch, idx, device)), y, latents: null);
+            }
+            else if (pooled is not null)
+            {
+                (loss, logits, y) = PooledStep(current, epoch, it, idx, y, pooled);
             }
             else
             {
@@ -312,6 +335,29 @@ internal sealed partial class IncrementalStrategy : IDisposable
                 listener(new TrainingIteration(current.Index, epoch, it, globalStep, lossValue, lossSum / (it + 1), (double)correct / seen));
             }
         }
+    }
+
+    /// <summary>
+    /// One step of <see cref="TrainEpoch"/> on features pooled once: the same mini-batch, the same
+    /// rows in the same order, the output layer on their pooled features (what
+    /// <see cref="SplitNetwork.ForwardFromLatent"/> gives on their latents). Epoch 0 still collects
+    /// the new patterns' latents for the memory's update.
+    /// </summary>
+    private (Tensor Loss, Tensor Logits, Tensor Labels) PooledStep(BatchInProgress current, int epoch, int it, ReadOnlySpan<int> idx, Tensor y, PooledFeatures pooled)
+    {
+        var plan = current.Plan;
+        if (epoch == 0) current.Collected.Add(encoder.Encode(current.Batch, idx).DetachFromDisposeScope());
+        var features = pooled.New(idx);
+        var old = current.Replay ? pooled.Replayed(replay!.ReplayedRows(it, plan)) : null;
+        if (old is { } o)
+        {
+            features = cat([features, o.Features], 0);
+            y = cat([y, o.Labels], 0);
+        }
+        MiniBatchComposed?.Invoke(new(current.Index, epoch, it, idx.ToArray(), it * plan.Injected, (int)(old?.Labels.shape[0] ?? 0), y.data<long>().ToArray()));
+        // No latents for the components: none that reads them (LwF) takes this path.
+        var (loss, logits) = Optimize(model.Output.forward(features), y, latents: null);
+        return (loss, logits, y);
     }
 
     /// <summary>

@@ -64,6 +64,19 @@ internal sealed class LatentReplay : IStrategyComponent
         replayOrder = rows.Select(r => (long)r).ToArray();
     }
 
+    /// <summary>The memory rows <see cref="Replayed"/> reads at <paramref name="iteration"/>, in order (none when it replays nothing).</summary>
+    public long[] ReplayedRows(int iteration, MiniBatchPlan plan)
+    {
+        if (live)
+        {
+            int from = Math.Min(iteration * plan.Injected, replayOrder.Length);
+            return replayOrder.AsSpan(from, Math.Min(plan.Injected, replayOrder.Length - from)).ToArray();
+        }
+        int start = iteration * plan.Injected;
+        if (plan.Injected <= 0 || start >= Memory.Count) return [];
+        return Enumerable.Range(start, Math.Min(plan.Injected, Memory.Count - start)).Select(r => (long)r).ToArray();
+    }
+
     public (Tensor Activations, Tensor Labels)? Replayed(int iteration, MiniBatchPlan plan)
     {
         if (!live) return Memory.Slice(iteration * plan.Injected, plan.Injected);

@@ -19,6 +19,10 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
 
     private Tensor? activations;
     private Tensor? scales;
+    // While the class-balanced memory grows: rm_sz rows allocated once, of which activations and
+    // scales are the first Count (docs/performance.md#memory-reserve).
+    private Tensor? activationsReserve;
+    private Tensor? scalesReserve;
     private Tensor? labels;
     private int[] managedLabels = [];
 
@@ -124,6 +128,7 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
             activations?.Dispose();
             scales?.Dispose();
             labels?.Dispose();
+            DropReserves();
             // Copied: for float32 the encoded tensor is the caller's.
             activations = (ChannelsLast.Is(encoded) ? encoded.clone() : ChannelsLast.From(encoded)).DetachFromDisposeScope();
             scales = newScales?.clone().DetachFromDisposeScope();
@@ -149,12 +154,12 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
         var pick = tensor(placement.Candidates.Select(v => (long)v).ToArray(), device: device);
         var slots = tensor(placement.Slots.Select(v => (long)v).ToArray(), device: device);
         var rows = ChannelsLast.SelectRows(encoded, pick);
-        activations = Grown(activations, rows, placement.Count, channelsLast: true);
+        activations = Grown(ref activationsReserve, activations, rows, placement.Count, channelsLast: true);
         activations.index_copy_(0, slots, rows);
         if (newScales is not null)
         {
             var rowScales = newScales.index_select(0, pick);
-            scales = Grown(scales, rowScales, placement.Count, channelsLast: false);
+            scales = Grown(ref scalesReserve, scales, rowScales, placement.Count, channelsLast: false);
             scales.index_copy_(0, slots, rowScales);
         }
         if (managedLabels.Length < placement.Count) Array.Resize(ref managedLabels, placement.Count);
@@ -163,20 +168,37 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
         labels = tensor(managedLabels.Select(v => (long)v).ToArray(), device: device).DetachFromDisposeScope();
     }
 
-    /// <summary><paramref name="stored"/> with room for <paramref name="count"/> rows shaped like <paramref name="like"/>'s, its rows kept.</summary>
-    private static Tensor Grown(Tensor? stored, Tensor like, long count, bool channelsLast)
+    /// <summary>
+    /// <paramref name="stored"/> with room for <paramref name="count"/> rows shaped like
+    /// <paramref name="like"/>'s, its rows kept: the first rows of <paramref name="reserve"/>, rm_sz
+    /// rows allocated once. A memory that grew by a fresh tensor at every teach copied all it held
+    /// and faulted in every page of the copy (docs/performance.md#memory-reserve); the reserve's
+    /// rows cost nothing until written, and the rows held stay where they are.
+    /// </summary>
+    private Tensor Grown(ref Tensor? reserve, Tensor? stored, Tensor like, long count, bool channelsLast)
     {
         if (stored is not null && stored.shape[0] == count) return stored;
-        var shape = like.shape;
-        var grown = channelsLast
-            ? empty([count, shape[2], shape[3], shape[1]], like.dtype, like.device).permute(0, 3, 1, 2)
-            : empty([count, .. shape.Skip(1)], like.dtype, like.device);
-        if (stored is not null)
+        // Invariant: with a reserve, the rows held are its first ones (every other writer drops it).
+        if (reserve is null || reserve.shape[0] < count)
         {
-            grown.narrow(0, 0, stored.shape[0]).copy_(stored);
-            stored.Dispose();
+            var shape = like.shape;
+            long rows = Math.Max(count, Capacity);
+            var fresh = channelsLast
+                ? empty([rows, shape[2], shape[3], shape[1]], like.dtype, like.device).permute(0, 3, 1, 2)
+                : empty([rows, .. shape.Skip(1)], like.dtype, like.device);
+            if (stored is not null) fresh.narrow(0, 0, stored.shape[0]).copy_(stored);
+            reserve?.Dispose();
+            reserve = fresh.DetachFromDisposeScope();
         }
-        return grown.DetachFromDisposeScope();
+        stored?.Dispose();
+        return reserve.narrow(0, 0, count).DetachFromDisposeScope();
+    }
+
+    private void DropReserves()
+    {
+        activationsReserve?.Dispose();
+        scalesReserve?.Dispose();
+        activationsReserve = scalesReserve = null;
     }
 
     /// <summary>Number of stored patterns per class (for logs and histograms).</summary>
@@ -220,6 +242,7 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
         activations?.Dispose();
         scales?.Dispose();
         labels?.Dispose();
+        DropReserves();
         activations = savedActivations is null ? null : ChannelsLast.From(savedActivations.to(device)).DetachFromDisposeScope();
         scales = savedScales?.to(device).clone().DetachFromDisposeScope();
         managedLabels = savedLabels;
@@ -263,5 +286,6 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
         activations?.Dispose();
         scales?.Dispose();
         labels?.Dispose();
+        DropReserves();
     }
 }
