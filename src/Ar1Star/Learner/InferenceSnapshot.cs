@@ -19,7 +19,7 @@ public sealed class InferenceSnapshot : IDisposable
     private readonly ISnapshotForward forward;
     private readonly int[] classes;
     private readonly int numClasses;
-    private int references = 1;
+    private readonly Runtime.ReferenceCount references = new();
 
     /// <summary>Copies the learner's current weights; call it on the learner's thread, between batches.</summary>
     public InferenceSnapshot(ContinualLearner learner) : this(learner, learner?.Encoder.ForwardPrecision ?? ScalarType.Float32)
@@ -81,25 +81,15 @@ public sealed class InferenceSnapshot : IDisposable
     public IReadOnlyList<int> ClassesSeen => classes;
 
     /// <summary>Borrows the snapshot for one prediction; false once it has been freed (take the newer one).</summary>
-    public bool TryAcquire()
-    {
-        int seen = Volatile.Read(ref references);
-        while (seen > 0)
-        {
-            int before = Interlocked.CompareExchange(ref references, seen + 1, seen);
-            if (before == seen) return true;
-            seen = before;
-        }
-        return false;
-    }
+    public bool TryAcquire() => references.TryAcquire();
 
     /// <summary>Whether the last reference is gone (the learner it was taken from may then be disposed: the pool layer is shared).</summary>
-    public bool IsFreed => Volatile.Read(ref references) == 0;
+    public bool IsFreed => references.IsZero;
 
     /// <summary>Gives back a reference; the last one frees the tensors.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref references) != 0) return;
+        if (!references.Release()) return;
         forward.Dispose();
     }
 

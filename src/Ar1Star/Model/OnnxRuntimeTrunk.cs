@@ -21,7 +21,7 @@ internal sealed class OnnxRuntimeTrunk
     private readonly InferenceSession session;
     private readonly long[] latentShape;
     private readonly int imageSize;
-    private int references = 1;
+    private readonly Runtime.ReferenceCount references = new();
 
     /// <summary>Exports <paramref name="model"/>'s lat_features and opens a session over it with <paramref name="threads"/> intra-op threads.</summary>
     /// <param name="model">The network whose lat_features is exported (read, never changed).</param>
@@ -61,22 +61,12 @@ internal sealed class OnnxRuntimeTrunk
     }
 
     /// <summary>Takes one more reference (a snapshot's); false once the session is freed.</summary>
-    public bool TryAcquire()
-    {
-        int seen = Volatile.Read(ref references);
-        while (seen > 0)
-        {
-            int before = Interlocked.CompareExchange(ref references, seen + 1, seen);
-            if (before == seen) return true;
-            seen = before;
-        }
-        return false;
-    }
+    public bool TryAcquire() => references.TryAcquire();
 
     /// <summary>Gives a reference back; the last one frees the session.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref references) == 0) session.Dispose();
+        if (references.Release()) session.Dispose();
     }
 
     /// <summary>

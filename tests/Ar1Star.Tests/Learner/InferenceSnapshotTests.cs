@@ -7,16 +7,7 @@ namespace Ar1Star.Tests.Learner;
 /// <summary>The frozen copy predictions use while the learner trains on.</summary>
 public class InferenceSnapshotTests
 {
-    private static LearnerImage[] Images(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            var rgb = new byte[32 * 32 * 3];
-            random.NextBytes(rgb);
-            return LearnerImage.FromRgb(rgb, 32, 32);
-        }).ToArray();
-    }
+    private static LearnerImage[] Images(int count, int seed) => RandomImages.Of(count, seed, 32);
 
     private static IPatternSet Set(LearnerImage[] images) => new InMemoryPatternSet(images.SelectMany(i => i.Rgb).ToArray(), new int[images.Length], 32);
 

@@ -15,16 +15,7 @@ namespace Ar1Star.Tests.Learner;
 /// </summary>
 public class OnnxRuntimeSnapshotTests
 {
-    private static LearnerImage[] Images(int count, int seed, int side)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            var rgb = new byte[side * side * 3];
-            random.NextBytes(rgb);
-            return LearnerImage.FromRgb(rgb, side, side);
-        }).ToArray();
-    }
+    private static LearnerImage[] Images(int count, int seed, int side) => RandomImages.Of(count, seed, side);
 
     [Theory]
     [InlineData(LearnerPresets.DefaultName)]

@@ -16,16 +16,7 @@ public class OnnxRuntimeTrunkTests
 {
     private const int Side = 64;
 
-    private static LearnerImage[] Images(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            var rgb = new byte[Side * Side * 3];
-            random.NextBytes(rgb);
-            return LearnerImage.FromRgb(rgb, Side, Side);
-        }).ToArray();
-    }
+    private static LearnerImage[] Images(int count, int seed) => RandomImages.Of(count, seed, Side);
 
     private static InMemoryPatternSet Set(LearnerImage[] images) =>
         new(images.SelectMany(i => i.Rgb).ToArray(), new int[images.Length], Side);

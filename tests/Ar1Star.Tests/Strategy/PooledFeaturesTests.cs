@@ -2,6 +2,7 @@ using Ar1Star.Data;
 using Ar1Star.Learner;
 using Ar1Star.Model;
 using Ar1Star.Strategy;
+using Ar1Star.Tests.Learner;
 using static TorchSharp.torch;
 
 namespace Ar1Star.Tests.Strategy;
@@ -15,16 +16,7 @@ public class PooledFeaturesTests
 {
     private const int Side = 64;
 
-    private static LearnerImage[] Images(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            var rgb = new byte[Side * Side * 3];
-            random.NextBytes(rgb);
-            return LearnerImage.FromRgb(rgb, Side, Side);
-        }).ToArray();
-    }
+    private static LearnerImage[] Images(int count, int seed) => RandomImages.Of(count, seed, Side);
 
     private static (float[] Output, float[] Logits, int Memory, List<float> Losses) Taught(bool poolOnce, bool live, MemoryPrecision memory)
     {
