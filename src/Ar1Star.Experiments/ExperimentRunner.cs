@@ -227,8 +227,12 @@ public static class ExperimentRunner
             var last = results.Batches[^1];
             return last with
             {
-                Batch = i, TrainPatterns = 0, Classes = [], PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
-                Forgetting = null, Bwt = null,
+                Batch = i,
+                TrainPatterns = 0,
+                Classes = [],
+                PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
+                Forgetting = null,
+                Bwt = null,
             };
         }
 
