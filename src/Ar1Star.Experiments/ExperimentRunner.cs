@@ -50,6 +50,13 @@ public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool Cach
     /// <summary>The output folder, already opened (locked) by the caller, e.g. before reading its checkpoint; null: the runner opens it.</summary>
     public RunFolder? Folder { get; init; }
 
+    /// <summary>
+    /// A cumulative run's cumulative_every (docs/strategies.md#cumulative-every): trains at batch 0,
+    /// every K-th batch and the last only (1: every batch). Set by the caller that knows the batches
+    /// are cumulative.
+    /// </summary>
+    internal int TrainEvery { get; init; } = 1;
+
     /// <summary>Called at each named step of each batch (tests inject failures here to simulate a kill).</summary>
     internal Action<RunStep>? StepHook { get; init; }
 }
@@ -183,25 +190,46 @@ public static class ExperimentRunner
 
         private void Step(int batch, string name) => options.StepHook?.Invoke(new RunStep(batch, name));
 
-        /// <summary>Trains on batch <paramref name="i"/>, evaluates, and appends the batch's result with its forgetting.</summary>
+        /// <summary>Trains on batch <paramref name="i"/> and evaluates (or carries, see <see cref="RunOptions.TrainEvery"/>), and appends the batch's result with its forgetting.</summary>
         private BatchResult Learn(int i)
         {
             var clock = Stopwatch.StartNew();
+            var result = CumulativeSchedule.Trains(i, batches, options.TrainEvery) || results.Batches.Count == 0
+                ? TrainAndEvaluate(i)
+                : Carried(i);
+            results.Batches.Add(result = result with { Seconds = clock.Elapsed.TotalSeconds });
+            var (forgetting, bwt) = ContinualMetrics.Of(results.Batches);
+            results.Batches[^1] = result = result with { Forgetting = forgetting, Bwt = bwt };
+            Step(i, "evaluated");
+            return result;
+        }
+
+        private BatchResult TrainAndEvaluate(int i)
+        {
             var batch = scenario.TrainBatches[i];
             learner.Learn(batch);
             Step(i, "trained");
             var eval = learner.Evaluate(scenario.TestSet);
             // Checked before anything of the batch is written: a fresh run's earlier run then comes back whole.
             if ((divergedLoss ?? eval.Loss) is var loss && !double.IsFinite(loss)) throw new TrainingDivergedException(i, loss);
-            var result = new BatchResult(i, batch.Count, batch.Labels.Distinct().Order().ToArray(),
+            return new BatchResult(i, batch.Count, batch.Labels.Distinct().Order().ToArray(),
                 eval.Accuracy, eval.Loss, eval.PerClassAccuracy.Select(a => double.IsNaN(a) ? (double?)null : a).ToArray(),
-                clock.Elapsed.TotalSeconds, ProcessMemory.PeakResidentBytes(),
-                learner.ReplayMemory.Count, learner.ReplayMemory.ActivationBytes);
-            results.Batches.Add(result);
-            var (forgetting, bwt) = ContinualMetrics.Of(results.Batches);
-            results.Batches[^1] = result = result with { Forgetting = forgetting, Bwt = bwt };
-            Step(i, "evaluated");
-            return result;
+                0, ProcessMemory.PeakResidentBytes(), learner.ReplayMemory.Count, learner.ReplayMemory.ActivationBytes);
+        }
+
+        /// <summary>
+        /// A batch that cumulative_every skips: nothing trained (no patterns, no classes), and the
+        /// model is the one last evaluated, so its accuracies are the last batch's, not a guess
+        /// (docs/strategies.md#cumulative-every).
+        /// </summary>
+        private BatchResult Carried(int i)
+        {
+            var last = results.Batches[^1];
+            return last with
+            {
+                Batch = i, TrainPatterns = 0, Classes = [], PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
+                Forgetting = null, Bwt = null,
+            };
         }
 
         /// <summary>Observers, then results.json, then the checkpoint that covers both.</summary>

@@ -72,6 +72,7 @@ public static class PlanRunner
                 Weights = resolved.Weights,
                 Observers = observers,
                 Settings = resolved.Settings,
+                TrainEvery = IsCumulative(resolved) ? resolved.Config.CumulativeEvery : 1,
             };
             return Train(scenario, resolved, options, checkpoint, progress);
         }
@@ -97,6 +98,9 @@ public static class PlanRunner
     private static Checkpoint? StartedSibling(PlannedRun run) =>
         RunPlan.RunFoldersIn(Path.GetDirectoryName(run.Dir)!).Where(d => d != run.Dir).Select(Checkpoint.Load)
             .FirstOrDefault(c => c is not null);
+
+    /// <summary>Whether the run's batches are cumulative: the cumulative preset, or --cumulative on --data (docs/strategies.md#cumulative).</summary>
+    private static bool IsCumulative(ResolvedRun run) => run.Config.Preset.Cumulative || run.Data is { Cumulative: true };
 
     /// <summary>The run's scenario; the cumulative preset gets what --cumulative gives (docs/strategies.md#cumulative).</summary>
     private static Scenario Load(ResolvedRun run, IRunProgress progress)

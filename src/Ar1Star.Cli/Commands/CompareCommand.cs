@@ -19,7 +19,7 @@ internal static class CompareCommand
 {
     public static Command Create()
     {
-        var presets = new Option<string>("--presets") { Description = "Comma-separated values of the strategy key to compare, e.g. ar1,naive", Required = true };
+        var presets = new Option<string>("--presets") { Description = "Comma-separated values of the strategy key to compare, e.g. ar1star-free,naive", Required = true };
         var runs = new Option<string>("--runs") { Description = "Protocol runs of every preset, e.g. 0-2 (default 0)", DefaultValueFactory = _ => "0" };
         var layers = new Option<string?>("--latent-layers") { Description = "Also vary latent_layer_num over these values, e.g. 19,26", HelpName = "list" };
         var maxBatches = new Option<int?>("--max-batches") { Description = "Stop every run after this many batches" };
@@ -29,10 +29,16 @@ internal static class CompareCommand
         var frames = new Option<int?>("--frames") { Description = "Built-in benchmark: training frames per (session, object)" };
         var testFrames = new Option<int?>("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)" };
         var weights = new Option<string?>("--weights") { Description = "Initial weights, as ar1 run's --weights (default: builtin without --data, imagenet with it)", HelpName = "builtin|imagenet|none|PATH" };
+        var cumulativeEvery = new Option<string?>("--cumulative-every")
+        {
+            Description = "Overrides 'cumulative_every' of every run: the cumulative preset trains at every K-th batch and the last " +
+                          "(default 10 on the built-in benchmark, 1 with --data; docs/strategies.md#cumulative-every)",
+            HelpName = "K",
+        };
         var mirror = new Option<string?>("--mirror") { Description = "Fetch the published curves from URL/<file name> instead of the CORe50 site", HelpName = "URL" };
         var core50 = new Core50Arguments();
         var command = new Command("compare", "Run presets x runs (x latent layers) on one scenario and compare them: comparison.json, comparison.md, comparison.png");
-        foreach (var o in new Option[] { presets, runs, layers, maxBatches, outDir, cacheDir, imageSize, frames, testFrames, weights, mirror }) command.Options.Add(o);
+        foreach (var o in new Option[] { presets, runs, layers, maxBatches, outDir, cacheDir, imageSize, frames, testFrames, weights, cumulativeEvery, mirror }) command.Options.Add(o);
         core50.AddTo(command, withRun: false);
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -49,6 +55,7 @@ internal static class CompareCommand
                 Frames = parse.GetValue(frames),
                 TestFrames = parse.GetValue(testFrames),
                 Weights = parse.GetValue(weights),
+                Overrides = parse.GetValue(cumulativeEvery) is { } k ? new Dictionary<string, string> { ["cumulative_every"] = k } : new Dictionary<string, string>(),
             };
             var grid = ComparisonGrid.Create(OptionPaths.Folder(parse.GetValue(outDir)!.FullName, "--out"), template,
                 parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries), ParseLayers(parse.GetValue(layers)), RunList.Parse(parse.GetValue(runs)!));

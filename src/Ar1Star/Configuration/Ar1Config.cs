@@ -89,6 +89,14 @@ public sealed record Ar1Config
     /// <summary>lwf_temperature (extension): temperature of LwF's softened outputs (docs/strategies.md#lwf).</summary>
     public double LwfTemperature { get; init; } = 2;
 
+    /// <summary>
+    /// cumulative_every (extension): a cumulative run (strategy cumulative, or --cumulative) trains
+    /// only at every K-th batch and the last, each time on all batches seen so far; the batches
+    /// between carry the accuracy of the model last trained (docs/strategies.md#cumulative-every).
+    /// 1 (the default) trains at every batch; a run that is not cumulative ignores it.
+    /// </summary>
+    public int CumulativeEvery { get; init; } = 1;
+
     /// <summary>seed (extension): seed of every random choice of the run.</summary>
     public int Seed { get; init; }
 
@@ -246,6 +254,7 @@ public sealed record Ar1Config
             Real("ewc_lambda", c => c.EwcLambda, (c, v) => c with { EwcLambda = v }, v => v >= 0, "a float >= 0"),
             Real("lwf_alpha", c => c.LwfAlpha, (c, v) => c with { LwfAlpha = v }, v => v >= 0, "a float >= 0"),
             Real("lwf_temperature", c => c.LwfTemperature, (c, v) => c with { LwfTemperature = v }, v => v > 0, "a float > 0"),
+            Integer("cumulative_every", c => c.CumulativeEvery, (c, v) => c with { CumulativeEvery = v }, v => v >= 1, "an int >= 1"),
         ];
     }
 

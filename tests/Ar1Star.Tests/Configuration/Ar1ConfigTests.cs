@@ -11,7 +11,7 @@ public class Ar1ConfigTests
         "inc_train_ep", "init_update_rate", "inc_update_rate", "max_r_max", "max_d_max", "inc_step",
         "rm_sz", "momentum", "l2", "freeze_below_layer", "latent_layer_num", "reg_lambda", "rm",
         "freeze_from_batch", "strategy", "seed", "num_classes", "cwr_unique_classes", "rm_policy",
-        "rm_rows_from_shuffle", "ewc_lambda", "lwf_alpha", "lwf_temperature",
+        "rm_rows_from_shuffle", "ewc_lambda", "lwf_alpha", "lwf_temperature", "cumulative_every",
     ];
 
     /// <summary>Asserts every property against docs/algorithm.md#hyper-parameters and the documented extension defaults.</summary>
@@ -46,6 +46,7 @@ public class Ar1ConfigTests
         Assert.Equal(2e5, c.EwcLambda); // docs/strategies.md#ewc
         Assert.Equal(1.0, c.LwfAlpha); // docs/strategies.md#lwf
         Assert.Equal(2.0, c.LwfTemperature);
+        Assert.Equal(1, c.CumulativeEvery); // every batch, as --cumulative always did: docs/strategies.md#cumulative-every
     }
 
     [Fact]
@@ -121,6 +122,7 @@ public class Ar1ConfigTests
             ("ewc_lambda", 3.5, c => c.EwcLambda),
             ("lwf_alpha", 0.5, c => c.LwfAlpha),
             ("lwf_temperature", 4.0, c => c.LwfTemperature),
+            ("cumulative_every", 7, c => c.CumulativeEvery),
         };
         Assert.Equal(ExpectedKeys.Where(k => k != "rm"), cases.Select(t => t.Key));
 
@@ -307,6 +309,7 @@ public class Ar1ConfigTests
     [InlineData("strategy", "cumulative")]
     [InlineData("ewc_lambda", 0.0)]
     [InlineData("lwf_alpha", 0.0)]
+    [InlineData("cumulative_every", 1)]
     [InlineData("num_classes", 1)]
     [InlineData("seed", -5)]
     [InlineData("reg_lambda", 0.5)]
@@ -335,6 +338,7 @@ public class Ar1ConfigTests
     [InlineData("freeze_from_batch", -1, "0 or 1", "-1")]
     [InlineData("ewc_lambda", -1.0, "a float >= 0", "-1.0")]
     [InlineData("lwf_temperature", 0.0, "a float > 0", "0.0")]
+    [InlineData("cumulative_every", 0, "an int >= 1", "0")]
     [InlineData("num_classes", 0, "an int >= 1", "0")]
     [InlineData("freeze_below_layer", "", "a non-empty parameter name", "''")]
     [InlineData("freeze_below_layer", "  ", "a non-empty parameter name", "'  '")]

@@ -34,6 +34,7 @@ public sealed class RunResolverTests : IDisposable
     {
         Assert.NotEqual(Spec.IncLr, BuiltinBenchmark.Profile.IncLr);
         Assert.NotEqual(Spec.RmSz, BuiltinBenchmark.Profile.RmSz);
+        Assert.NotEqual(Spec.CumulativeEvery, BuiltinBenchmark.Profile.CumulativeEvery); // docs/strategies.md#cumulative-every
         Assert.Equal(BuiltinBenchmark.Profile, Fresh(new RunRequest()).Config);
     }
 
