@@ -38,7 +38,7 @@ public class CumulativeBrnStatisticsTests
         learner.Learn(batch);
 
         // Independently: the first block above the latent layer's convolution over every pattern of
-        // the batch, through the frozen lat_features; its BRN layer's input mean per channel.
+        // the batch, from its latents (here the images themselves); its BRN layer's input mean per channel.
         var model = learner.Model;
         var block = model.EndFeatures.children().OfType<ConvBlock>().First();
         using var scope = NewDisposeScope();
