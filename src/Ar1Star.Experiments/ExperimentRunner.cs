@@ -57,6 +57,13 @@ public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool Cach
     /// </summary>
     internal int TrainEvery { get; init; } = 1;
 
+    /// <summary>
+    /// Whether batch i holds batches 0..i (the cumulative preset or --cumulative): the strategy then
+    /// re-measures the BRN statistics above the latent layer after each batch (docs/strategies.md#cumulative-brn-statistics).
+    /// Set by the caller that knows the batches are cumulative.
+    /// </summary>
+    internal bool CumulativeBatches { get; init; }
+
     /// <summary>Called at each named step of each batch (tests inject failures here to simulate a kill).</summary>
     internal Action<RunStep>? StepHook { get; init; }
 }
@@ -125,6 +132,7 @@ public static class ExperimentRunner
             Precision = options.Precision ?? PrecisionOptions.Default,
             Weights = options.Weights,
             Live = false,
+            CumulativeBatches = options.CumulativeBatches,
         };
         // A resumed learner gets its weights from the checkpoint: no need to prepare (e.g. pretrain) them.
         return resumed is null

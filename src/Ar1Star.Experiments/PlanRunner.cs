@@ -73,6 +73,7 @@ public static class PlanRunner
                 Observers = observers,
                 Settings = resolved.Settings,
                 TrainEvery = IsCumulative(resolved) ? resolved.Config.CumulativeEvery : 1,
+                CumulativeBatches = IsCumulative(resolved),
             };
             return Train(scenario, resolved, options, checkpoint, progress);
         }

@@ -76,7 +76,17 @@ public sealed partial class ContinualLearner
         var differing = Ar1ConfigJson.Differences(Identity(saved), Identity(expected), "saved");
         if (differing.Count > 0)
             throw new StateException($"{folder}: the learner was saved with other settings; differing keys: {string.Join(", ", differing)}");
-        return LoadFrom(folder, saved with { Device = expected.Device, CacheLatents = expected.CacheLatents, CacheDir = expected.CacheDir, Live = expected.Live, BackboneFile = expected.BackboneFile, InferencePrecision = expected.InferencePrecision, InferenceEngine = expected.InferenceEngine }, log);
+        return LoadFrom(folder, saved with
+        {
+            Device = expected.Device,
+            CacheLatents = expected.CacheLatents,
+            CacheDir = expected.CacheDir,
+            Live = expected.Live,
+            CumulativeBatches = expected.CumulativeBatches,
+            BackboneFile = expected.BackboneFile,
+            InferencePrecision = expected.InferencePrecision,
+            InferenceEngine = expected.InferenceEngine,
+        }, log);
     }
 
     private static ContinualLearner LoadFrom(string folder, LearnerOptions options, Action<string>? log)

@@ -55,7 +55,8 @@ public sealed partial class ContinualLearner : IDisposable
             // Initial weights are MobileNetV1's; resnet18 brings its own (Backbones.CheckWeights).
             if (model is MobileNetV1 mobileNet) prepare()?.Invoke(mobileNet, Device);
             encoder = CreateEncoder(options, model, Device);
-            strategy = IncrementalStrategy.Create(model, LiveConfiguration.For(Backbones.StrategyConfig(config, model), options.Live), encoder, Random, options.Precision, options.Live);
+            strategy = IncrementalStrategy.Create(model, LiveConfiguration.For(Backbones.StrategyConfig(config, model), options.Live), encoder, Random, options.Precision, options.Live,
+                options.CumulativeBatches);
         }
         catch
         {

@@ -60,4 +60,11 @@ public sealed record LearnerOptions
     /// what the spec's experiment does (<c>ar1 run</c>).
     /// </summary>
     public bool Live { get; init; } = true;
+
+    /// <summary>
+    /// Batch i holds batches 0..i (--cumulative on a preset other than cumulative; the cumulative
+    /// preset implies it): see <see cref="IncrementalStrategy.CumulativeBatches"/>. Set by the
+    /// experiment runner's caller, which knows the scenario; not part of the saved identity.
+    /// </summary>
+    internal bool CumulativeBatches { get; init; }
 }

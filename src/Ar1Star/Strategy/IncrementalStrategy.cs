@@ -36,9 +36,10 @@ internal sealed partial class IncrementalStrategy : IDisposable
     private long globalStep;
 
     private IncrementalStrategy(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions precision, bool live,
-        Func<IncrementalStrategy, IReadOnlyList<IStrategyComponent>> compose)
+        bool cumulativeBatches, Func<IncrementalStrategy, IReadOnlyList<IStrategyComponent>> compose)
     {
         Live = live;
+        CumulativeBatches = cumulativeBatches || config.Preset.Cumulative;
         this.model = model;
         this.config = config;
         this.encoder = encoder;
@@ -55,13 +56,15 @@ internal sealed partial class IncrementalStrategy : IDisposable
 
     /// <summary>
     /// The strategy the configuration's <c>strategy</c> names (a <see cref="StrategyPreset"/>);
-    /// <paramref name="live"/>: the live learner's replay (<see cref="Live"/>), false computes what the spec's experiment does.
+    /// <paramref name="live"/>: the live learner's replay (<see cref="Live"/>), false computes what the spec's experiment does;
+    /// <paramref name="cumulativeBatches"/>: batch i holds batches 0..i (--cumulative; the cumulative preset implies it), see <see cref="CumulativeBatches"/>.
     /// </summary>
     /// <exception cref="ConfigException">strategy names no preset.</exception>
-    public static IncrementalStrategy Create(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false)
+    public static IncrementalStrategy Create(SplitNetwork model, Ar1Config config, LatentEncoder encoder, Random random, PrecisionOptions? precision = null, bool live = false,
+        bool cumulativeBatches = false)
     {
         var preset = config.Preset;
-        return new(model, config, encoder, random, precision ?? PrecisionOptions.Default, live, s => s.Compose(preset));
+        return new(model, config, encoder, random, precision ?? PrecisionOptions.Default, live, cumulativeBatches, s => s.Compose(preset));
     }
 
     /// <summary>
@@ -103,6 +106,20 @@ internal sealed partial class IncrementalStrategy : IDisposable
     /// False: the spec's plan, sized by rm_sz, the memory read in its own order.
     /// </summary>
     public bool Live { get; }
+
+    /// <summary>
+    /// Whether every batch holds all the patterns seen so far (the cumulative preset, or --cumulative):
+    /// the upper bound's regime, which re-measures the BRN statistics above the latent layer on the
+    /// batch's latents at its end (docs/strategies.md#cumulative-brn-statistics).
+    /// </summary>
+    internal bool CumulativeBatches { get; }
+
+    /// <summary>
+    /// Whether the end of a batch re-measures the running statistics of the BRN layers above the
+    /// latent layer (<see cref="RecalibrateAboveLatent"/>): live (docs/live-learning.md#brn-statistics-above-the-latent-layer)
+    /// and cumulative runs (docs/strategies.md#cumulative-brn-statistics); never the spec's other strategies.
+    /// </summary>
+    private bool RecalibratesAboveLatent => Live || CumulativeBatches;
 
     /// <summary>
     /// The BRN schedule of batch 0 (docs/algorithm.md#brn-schedule): plain batch normalisation
@@ -397,14 +414,14 @@ internal sealed partial class IncrementalStrategy : IDisposable
         var end = new BatchEnd(current.Index, model, current.Batch, current.Labels, current.Plan, current.Order, current.Shuffle,
             current.Collected, current.LatentTrains, encoder, config.MbSize);
         foreach (var c in components) c.EndBatch(end);
-        if (Live && !current.LatentTrains) RecalibrateAboveLatent(current);
+        if (RecalibratesAboveLatent && !current.LatentTrains) RecalibrateAboveLatent(current);
         encoder.Forget(current.Batch);
     }
 
     /// <summary>
-    /// Live: the running statistics of the BRN layers that trained (above the latent layer)
+    /// Live and cumulative: the running statistics of the BRN layers that trained (above the latent layer)
     /// measured on what the learner now knows, the replay memory (new patterns included), else
-    /// the batch's own latents. At init_update_rate 0.01 the 32 steps of a teach leave them
+    /// the batch's own latents (a cumulative batch: every pattern seen so far). At init_update_rate 0.01 the 32 steps of a teach leave them
     /// 72% the pretraining's, at inc_update_rate 5e-5 nearly all of it, while the layers' weights move
     /// at inc_lr: evaluated with them, one class took 94% of the answers
     /// (docs/live-learning.md#brn-statistics-above-the-latent-layer).
