@@ -525,8 +525,7 @@ public static class PerformanceBenchmark
     }
 
     /// <summary>Images per lat_features call in ar1 run (ContinualLearner's encoder, docs/performance.md#run-encode-chunks).</summary>
-    private static int RunChunk(BenchmarkOptions options, Device device) =>
-        device.type == DeviceType.CPU ? LatentEncoder.CpuChunk(options.ImageSize, options.MiniBatch) : options.MiniBatch;
+    private static int RunChunk(BenchmarkOptions options, Device device) => LatentEncoder.ChunkFor(device, options.ImageSize, options.MiniBatch);
 
     /// <summary>Seconds to encode the test set and the new images once each, <paramref name="chunk"/> images a call.</summary>
     private static (double TestLatents, double Encode) EncodeSeconds(byte[] weights, BenchmarkOptions options, Ar1Config config, Device device,

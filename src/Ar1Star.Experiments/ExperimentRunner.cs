@@ -51,16 +51,10 @@ public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool Cach
     public RunFolder? Folder { get; init; }
 
     /// <summary>
-    /// A cumulative run's cumulative_every (docs/strategies.md#cumulative-every): trains at batch 0,
-    /// every K-th batch and the last only (1: every batch). Set by the caller that knows the batches
-    /// are cumulative.
-    /// </summary>
-    internal int TrainEvery { get; init; } = 1;
-
-    /// <summary>
-    /// Whether batch i holds batches 0..i (the cumulative preset or --cumulative): the strategy then
-    /// re-measures the BRN statistics above the latent layer after each batch (docs/strategies.md#cumulative-brn-statistics).
-    /// Set by the caller that knows the batches are cumulative.
+    /// Whether batch i holds batches 0..i (the cumulative preset or --cumulative): the run then
+    /// trains at batch 0, every cumulative_every-th batch and the last only (docs/strategies.md#cumulative-every),
+    /// and the strategy re-measures the BRN statistics above the latent layer after each batch
+    /// (docs/strategies.md#cumulative-brn-statistics). Set by the caller that knows the batches are cumulative.
     /// </summary>
     internal bool CumulativeBatches { get; init; }
 
@@ -160,6 +154,8 @@ public static class ExperimentRunner
         private readonly RunContext run;
         private readonly string resultsPath;
         private readonly int batches;
+        // docs/strategies.md#cumulative-every: 1 (every batch) unless the batches are cumulative.
+        private readonly int trainEvery;
         private double? divergedLoss;
 
         public BatchLoop(Scenario scenario, Ar1Config config, RunOptions options, Dictionary<string, JsonElement> settings, RunFolder folder,
@@ -176,6 +172,7 @@ public static class ExperimentRunner
             if (resumed is not null) results.Batches.AddRange(resumed.Results.Batches);
             resultsPath = Path.Combine(options.OutDir, ResultsFileName);
             batches = Math.Min(scenario.TrainBatches.Count, options.MaxBatches ?? int.MaxValue);
+            trainEvery = options.CumulativeBatches ? config.CumulativeEvery : 1;
             run = new RunContext(options.OutDir, config, results, learner.ReplayMemory, Math.Max(batches, results.Batches.Count));
             foreach (var o in options.Observers) o.Started(run, resumed?.Observers.GetValueOrDefault(o.Name));
         }
@@ -198,11 +195,11 @@ public static class ExperimentRunner
 
         private void Step(int batch, string name) => options.StepHook?.Invoke(new RunStep(batch, name));
 
-        /// <summary>Trains on batch <paramref name="i"/> and evaluates (or carries, see <see cref="RunOptions.TrainEvery"/>), and appends the batch's result with its forgetting.</summary>
+        /// <summary>Trains on batch <paramref name="i"/> and evaluates (or carries, see <see cref="RunOptions.CumulativeBatches"/>), and appends the batch's result with its forgetting.</summary>
         private BatchResult Learn(int i)
         {
             var clock = Stopwatch.StartNew();
-            var result = CumulativeSchedule.Trains(i, batches, options.TrainEvery) || results.Batches.Count == 0
+            var result = CumulativeSchedule.Trains(i, batches, trainEvery) || results.Batches.Count == 0
                 ? TrainAndEvaluate(i)
                 : Carried(i);
             results.Batches.Add(result = result with { Seconds = clock.Elapsed.TotalSeconds });

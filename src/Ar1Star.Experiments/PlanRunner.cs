@@ -72,7 +72,6 @@ public static class PlanRunner
                 Weights = resolved.Weights,
                 Observers = observers,
                 Settings = resolved.Settings,
-                TrainEvery = IsCumulative(resolved) ? resolved.Config.CumulativeEvery : 1,
                 CumulativeBatches = IsCumulative(resolved),
             };
             return Train(scenario, resolved, options, checkpoint, progress);

@@ -77,8 +77,7 @@ public sealed partial class ContinualLearner : IDisposable
     /// </summary>
     private static LatentEncoder CreateEncoder(LearnerOptions options, SplitNetwork model, Device device)
     {
-        int mbSize = options.Config.MbSize;
-        int chunk = device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(options.ImageSize, mbSize) : mbSize;
+        int chunk = LatentEncoder.ChunkFor(device, options.ImageSize, options.Config.MbSize);
         if (!options.Live) return new LatentEncoder(model, device, options.CacheLatents, chunk);
         return new LatentEncoder(model, device, options.CacheLatents, chunk)
         {

@@ -52,7 +52,7 @@ public sealed class InferenceSnapshot : IDisposable
             ? new OnnxRuntimeSnapshotForward(learner.Encoder.AcquireTrunk(get_num_threads()), learner.Model, Device)
             : new TorchSnapshotForward(learner.Model, precision, ImageSize, Device)
             {
-                ChunkSize = Device.type == TorchSharp.DeviceType.CPU ? LatentEncoder.CpuChunk(ImageSize, learner.Config.MbSize) : learner.Config.MbSize,
+                ChunkSize = LatentEncoder.ChunkFor(Device, ImageSize, learner.Config.MbSize),
             };
     }
 

@@ -12,9 +12,7 @@ namespace Ar1Star.Learner;
 internal sealed class OnnxRuntimeSnapshotForward : ISnapshotForward
 {
     private readonly OnnxRuntimeTrunk trunk;
-    private readonly FoldedConvStack endFeatures;
-    private readonly Tensor outputWeight;
-    private readonly Tensor? outputBias;
+    private readonly SnapshotHead head;
     private readonly Device device;
 
     /// <param name="trunk">A reference the snapshot now owns (released with it).</param>
@@ -22,18 +20,13 @@ internal sealed class OnnxRuntimeSnapshotForward : ISnapshotForward
     /// <param name="device">Where those layers run.</param>
     public OnnxRuntimeSnapshotForward(OnnxRuntimeTrunk trunk, SplitNetwork model, Device device)
     {
-        using var _ = no_grad();
         this.trunk = trunk;
         try
         {
-            endFeatures = new FoldedConvStack(model.EndFeatures);
-            outputWeight = model.Output.weight!.detach().clone().DetachFromDisposeScope();
-            outputBias = model.Output.bias?.detach().clone().DetachFromDisposeScope();
+            head = new SnapshotHead(model, ScalarType.Float32);
         }
         catch
         {
-            endFeatures?.Dispose();
-            outputWeight?.Dispose();
             trunk.Release();
             throw;
         }
@@ -46,16 +39,13 @@ internal sealed class OnnxRuntimeSnapshotForward : ISnapshotForward
         using var _ = no_grad();
         var latents = trunk.Latents(pixels, count);
         if (device.type != TorchSharp.DeviceType.CPU) latents = ChannelsLast.From(latents.to(device));
-        var features = endFeatures.Forward(latents);
-        var logits = nn.functional.linear(features.flatten(1), outputWeight, outputBias).cpu().contiguous();
+        var logits = head.Logits(latents).cpu().contiguous();
         return logits.data<float>().ToArray();
     }
 
     public void Dispose()
     {
-        endFeatures.Dispose();
-        outputWeight.Dispose();
-        outputBias?.Dispose();
+        head.Dispose();
         trunk.Release();
     }
 }

@@ -12,15 +12,57 @@ internal interface ISnapshotForward : IDisposable
 }
 
 /// <summary>
+/// A snapshot's copy of what a teach changes: the layers above the latent layer (BRN folded) and
+/// the output layer, latents in, logits out. Both engines end with it.
+/// </summary>
+internal sealed class SnapshotHead : IDisposable
+{
+    private readonly FoldedConvStack endFeatures;
+    private readonly Tensor outputWeight;
+    private readonly Tensor? outputBias;
+
+    public SnapshotHead(SplitNetwork model, ScalarType precision)
+    {
+        using var _ = no_grad();
+        endFeatures = new FoldedConvStack(model.EndFeatures, precision);
+        try
+        {
+            outputWeight = model.Output.weight!.detach().clone().DetachFromDisposeScope();
+            outputBias = model.Output.bias?.detach().clone().DetachFromDisposeScope();
+        }
+        catch
+        {
+            endFeatures.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Logits per class.</summary>
+    public long Classes => outputWeight.shape[0];
+
+    /// <summary>Logits [n, classes] of latents [n, C, h, w].</summary>
+    public Tensor Logits(Tensor latents)
+    {
+        using var features = endFeatures.Forward(latents);
+        return nn.functional.linear(features.flatten(1), outputWeight, outputBias);
+    }
+
+    public void Dispose()
+    {
+        endFeatures.Dispose();
+        outputWeight.Dispose();
+        outputBias?.Dispose();
+    }
+}
+
+/// <summary>
 /// TorchSharp over the learner's conv stacks with BRN folded and its output layer, copied; many
 /// frames go through in the live encoder's chunks (docs/performance.md#frozen-forward-chunks).
 /// </summary>
 internal sealed class TorchSnapshotForward : ISnapshotForward
 {
     private readonly FoldedConvStack latFeatures;
-    private readonly FoldedConvStack endFeatures;
-    private readonly Tensor outputWeight;
-    private readonly Tensor? outputBias;
+    private readonly SnapshotHead head;
     private readonly int imageSize;
     private readonly Device device;
 
@@ -28,9 +70,7 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
     {
         using var _ = no_grad();
         latFeatures = new FoldedConvStack(model.LatFeatures, precision);
-        endFeatures = new FoldedConvStack(model.EndFeatures, precision);
-        outputWeight = model.Output.weight!.detach().clone().DetachFromDisposeScope();
-        outputBias = model.Output.bias?.detach().clone().DetachFromDisposeScope();
+        head = new SnapshotHead(model, precision);
         this.imageSize = imageSize;
         this.device = device;
     }
@@ -40,7 +80,7 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
 
     public float[] Logits(byte[] pixels, int count)
     {
-        int k = (int)outputWeight.shape[0];
+        int k = (int)head.Classes;
         var values = new float[count * k];
         int bytesPerImage = imageSize * imageSize * 3;
         for (int start = 0; start < count; start += ChunkSize)
@@ -51,8 +91,7 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
             var part = n == count ? pixels : pixels.AsSpan(start * bytesPerImage, n * bytesPerImage).ToArray();
             var x = Preprocessing.FromHwcBytes(part, n, imageSize, device);
             using var latents = latFeatures.Forward(x);
-            using var features = endFeatures.Forward(latents);
-            var logits = nn.functional.linear(features.flatten(1), outputWeight, outputBias).cpu();
+            var logits = head.Logits(latents).cpu();
             logits.data<float>().CopyTo(values, start * k);
         }
         return values;
@@ -61,8 +100,6 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
     public void Dispose()
     {
         latFeatures.Dispose();
-        endFeatures.Dispose();
-        outputWeight.Dispose();
-        outputBias?.Dispose();
+        head.Dispose();
     }
 }

@@ -88,6 +88,10 @@ internal sealed class LatentEncoder : IDisposable
     internal static int CpuChunk(int imageSize, int limit) =>
         (int)Math.Clamp(ChunkActivationBytes / (64L * imageSize * imageSize), 1, Math.Max(1, limit));
 
+    /// <summary>Images per lat_features call on <paramref name="device"/>: <see cref="CpuChunk"/> on the CPU, <paramref name="mbSize"/> elsewhere.</summary>
+    internal static int ChunkFor(Device device, int imageSize, int mbSize) =>
+        device.type == TorchSharp.DeviceType.CPU ? CpuChunk(imageSize, mbSize) : mbSize;
+
     /// <summary>Latents [n, C, H, W] of <paramref name="indices"/> of <paramref name="set"/>.</summary>
     public Tensor Encode(IPatternSet set, ReadOnlySpan<int> indices)
     {

@@ -67,11 +67,7 @@ internal sealed class LatentReplay : IStrategyComponent
     /// <summary>The memory rows <see cref="Replayed"/> reads at <paramref name="iteration"/>, in order (none when it replays nothing).</summary>
     public long[] ReplayedRows(int iteration, MiniBatchPlan plan)
     {
-        if (live)
-        {
-            int from = Math.Min(iteration * plan.Injected, replayOrder.Length);
-            return replayOrder.AsSpan(from, Math.Min(plan.Injected, replayOrder.Length - from)).ToArray();
-        }
+        if (live) return LiveWindow(iteration, plan).ToArray();
         int start = iteration * plan.Injected;
         if (plan.Injected <= 0 || start >= Memory.Count) return [];
         return Enumerable.Range(start, Math.Min(plan.Injected, Memory.Count - start)).Select(r => (long)r).ToArray();
@@ -80,8 +76,14 @@ internal sealed class LatentReplay : IStrategyComponent
     public (Tensor Activations, Tensor Labels)? Replayed(int iteration, MiniBatchPlan plan)
     {
         if (!live) return Memory.Slice(iteration * plan.Injected, plan.Injected);
+        return Memory.Rows(LiveWindow(iteration, plan));
+    }
+
+    /// <summary>Live replay's rows at <paramref name="iteration"/>: its share of this epoch's order of the memory.</summary>
+    private ReadOnlySpan<long> LiveWindow(int iteration, MiniBatchPlan plan)
+    {
         int start = Math.Min(iteration * plan.Injected, replayOrder.Length);
-        return Memory.Rows(replayOrder.AsSpan(start, Math.Min(plan.Injected, replayOrder.Length - start)));
+        return replayOrder.AsSpan(start, Math.Min(plan.Injected, replayOrder.Length - start));
     }
 
     /// <summary>
