@@ -54,7 +54,11 @@ internal static unsafe class MatrixProductKernel
     /// <paramref name="c"/> = <paramref name="a"/> <paramref name="b"/> (+ <paramref name="bias"/>[j] on column j),
     /// <paramref name="c"/> contiguous row-major [a.Rows, b.Columns]; <paramref name="bias"/> may be null.
     /// </summary>
-    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias)
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias) =>
+        Multiply(a, b, c, bias, KernelParallel.Workers(a.Rows * b.Columns * a.Columns));
+
+    /// <summary><see cref="Multiply(MatrixView, MatrixView, float*, float*)"/> on <paramref name="workers"/> workers (the bits do not depend on how many).</summary>
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers)
     {
         long m = a.Rows, depth = a.Columns, n = b.Columns;
         if (b.Rows != depth) throw new ArgumentException($"a matrix product needs A's columns ({depth}) equal to B's rows ({b.Rows})", nameof(b));
@@ -76,7 +80,6 @@ internal static unsafe class MatrixProductKernel
                 new Span<float>(bias, (int)n).CopyTo(new Span<float>(start, (int)n));
             }
             var product = new Product(a, b, c, start, m, n);
-            int workers = KernelParallel.Workers(m * n * depth);
             for (long column = 0; column < n; column += ColumnBlock)
             {
                 for (long k = 0; k < depth; k += DepthBlock)
