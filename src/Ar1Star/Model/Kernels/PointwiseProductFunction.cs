@@ -58,9 +58,9 @@ internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<P
 
     /// <summary>
     /// op(a) op(b) (+ bias per column) into a new [rows, columns] tensor, op transposing where
-    /// asked; a [O, C, 1, 1] weight is read as its [O, C] matrix.
+    /// asked; a [O, C, 1, 1] weight is read as its [O, C] matrix. Also the bench's own product.
     /// </summary>
-    private static Tensor Product(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor? bias)
+    internal static Tensor Product(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor? bias)
     {
         using var ac = a.contiguous();
         using var bc = b.contiguous();
