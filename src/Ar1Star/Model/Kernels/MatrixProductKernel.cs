@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -54,8 +55,20 @@ internal static unsafe class MatrixProductKernel
     /// <paramref name="c"/> = <paramref name="a"/> <paramref name="b"/> (+ <paramref name="bias"/>[j] on column j),
     /// <paramref name="c"/> contiguous row-major [a.Rows, b.Columns]; <paramref name="bias"/> may be null.
     /// </summary>
-    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias) =>
-        Multiply(a, b, c, bias, KernelParallel.Workers(a.Rows * b.Columns * a.Columns));
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias)
+    {
+        long multiplyAdds = a.Rows * b.Columns * a.Columns;
+        Multiply(a, b, c, bias, multiplyAdds < InlineMultiplyAdds ? 1 : KernelParallel.Workers(multiplyAdds));
+    }
+
+    /// <summary>Below this many multiply-adds (some 20 us on one core) a product runs on the calling thread: waking a worker costs about as much.</summary>
+    private const long InlineMultiplyAdds = 1 << 21;
+
+    /// <summary>
+    /// Packed blocks of B (512 KB each) kept between calls: allocating one a call mapped fresh
+    /// pages every time, which cost more than a small product. One per call running at once.
+    /// </summary>
+    private static readonly ConcurrentStack<nint> PackedBlocks = new();
 
     /// <summary><see cref="Multiply(MatrixView, MatrixView, float*, float*)"/> on <paramref name="workers"/> workers (the bits do not depend on how many).</summary>
     public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers)
@@ -70,7 +83,7 @@ internal static unsafe class MatrixProductKernel
             return;
         }
         long paddedColumns = (n + TileColumns - 1) / TileColumns * TileColumns;
-        float* packed = (float*)NativeMemory.AlignedAlloc((nuint)DepthBlock * ColumnBlock * sizeof(float), 64);
+        float* packed = PackedBlocks.TryPop(out nint kept) ? (float*)kept : (float*)NativeMemory.AlignedAlloc((nuint)DepthBlock * ColumnBlock * sizeof(float), 64);
         float* start = bias is null ? null : (float*)NativeMemory.AlignedAlloc((nuint)(paddedColumns * sizeof(float)), 64);
         try
         {
@@ -88,7 +101,7 @@ internal static unsafe class MatrixProductKernel
         }
         finally
         {
-            NativeMemory.AlignedFree(packed);
+            PackedBlocks.Push((nint)packed);
             if (start is not null) NativeMemory.AlignedFree(start);
         }
     }

@@ -14,9 +14,19 @@ internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<P
 
     public override string Name => "PointwiseProduct";
 
-    /// <summary>Whether the kernel can compute rows times weight (plus a bias, where no gradient is wanted): every tensor float32 on the CPU.</summary>
+    /// <summary>
+    /// Fewest rows (pixels of the mini-batch) the kernel takes: packing the weight costs as much
+    /// as the product below about 64-128 rows, where MKL, which does not pack, was faster on one
+    /// core (docs/performance.md#own-matrix-product). A shape, not a timing: the same in every process.
+    /// </summary>
+    public const long MinRows = 128;
+
+    /// <summary>
+    /// Whether the kernel computes rows times weight (plus a bias, where no gradient is wanted):
+    /// every tensor float32 on the CPU, at least <see cref="MinRows"/> rows.
+    /// </summary>
     public static bool Applies(Tensor rows, Tensor weight, Tensor? bias) =>
-        IsCpuFloat(rows) && IsCpuFloat(weight) && (bias is null || IsCpuFloat(bias) && !Graph(rows, weight, bias));
+        rows.shape[0] >= MinRows && IsCpuFloat(rows) && IsCpuFloat(weight) && (bias is null || IsCpuFloat(bias) && !Graph(rows, weight, bias));
 
     /// <summary>
     /// rows [R, C] times <paramref name="weight"/> [O, C, 1, 1] transposed (+ <paramref name="bias"/> [O]):

@@ -7,7 +7,8 @@ namespace Ar1Star.Tests.Model.Kernels;
 /// <summary>
 /// A 1x1 convolution through our product's autograd node against the same convolution through
 /// LibTorch's mm and its autograd: output and the gradients wanted, within 1e-5 of the largest
-/// value; the same bits on one thread and two; the folded stack's bias.
+/// value; the same bits on one thread and two; the folded stack's bias. Every shape has at least
+/// <see cref="PointwiseProductFunction.MinRows"/> rows, so the kernel computes it.
 /// </summary>
 public class PointwiseProductFunctionTests
 {
@@ -63,7 +64,8 @@ public class PointwiseProductFunctionTests
     [Fact]
     public void OneThreadAndTwoGiveTheSameBits()
     {
-        var (x, weight, gradOut) = Data(4, 40, 50, 9, seed: 42);
+        // 576 x 64 x 96 multiply-adds: over the size below which the kernel keeps to one thread.
+        var (x, weight, gradOut) = Data(4, 64, 96, 12, seed: 42);
         int threads = get_num_threads();
         try
         {
@@ -84,7 +86,8 @@ public class PointwiseProductFunctionTests
     [Fact]
     public void TheFoldedStacksBiasIsAdded()
     {
-        var (x, weight, _) = Data(2, 30, 45, 5, seed: 43);
+        // 162 rows: over the kernel's minimum.
+        var (x, weight, _) = Data(2, 30, 45, 9, seed: 43);
         using var bias = randn(45) * 3;
         using var _ = no_grad();
         using var expected = PointwiseConvolution.Forward(x, weight, bias, ownProduct: false);
@@ -95,7 +98,7 @@ public class PointwiseProductFunctionTests
     [Fact]
     public void OnlyFloat32CpuDataWithoutABiasGradientTakesTheKernel()
     {
-        using var rows = randn(6, 4);
+        using var rows = randn(PointwiseProductFunction.MinRows, 4);
         using var weight = randn(3, 4, 1, 1);
         using var bias = zeros(3);
         Assert.True(PointwiseProductFunction.Applies(rows, weight, null));
@@ -104,6 +107,8 @@ public class PointwiseProductFunctionTests
         Assert.False(PointwiseProductFunction.Applies(half, weight, null));
         using var trained = bias.detach().requires_grad_();
         Assert.False(PointwiseProductFunction.Applies(rows, weight, trained));
+        using var few = randn(PointwiseProductFunction.MinRows - 1, 4);
+        Assert.False(PointwiseProductFunction.Applies(few, weight, null));
     }
 
     /// <summary>Whether two float tensors hold the same bits (a -0 and a 0 differ, as a NaN equals itself).</summary>
