@@ -148,12 +148,15 @@ internal static unsafe class MatrixProductKernel
         float* tileA = stackalloc float[TileRows * DepthBlock];
         float* edge = stackalloc float[TileRows * TileColumns];
         bool accumulate = s.Depth > 0;
+        // A row-major A is packed by copying its rows; any other by gathering 14 values a k.
+        bool rowsOfA = p.A.ColumnStride == 1;
         long n = p.Columns;
         for (long tile = firstTile; tile < endTile; tile++)
         {
             long row = tile * TileRows;
             int rows = (int)Math.Min(TileRows, p.Rows - row);
-            PackTile(p.A, row, rows, s, tileA);
+            if (rowsOfA) PackRows(p.A, row, rows, s, tileA);
+            else PackTile(p.A, row, rows, s, tileA);
             for (int q = firstPanel; q < endPanel; q++)
             {
                 long column = s.Column + (long)q * TileColumns;
@@ -163,12 +166,14 @@ internal static unsafe class MatrixProductKernel
                 float* start = p.Start is null ? null : p.Start + column;
                 if (rows == TileRows && columns == TileColumns)
                 {
-                    Tile(tileA, panel, s.Deep, c, n, accumulate, start);
+                    if (rowsOfA) TileOfRows(tileA, panel, s.Deep, c, n, accumulate, start);
+                    else Tile(tileA, panel, s.Deep, c, n, accumulate, start);
                     continue;
                 }
                 // A tile at the edge goes through a full-size buffer: the same sums, only part kept.
                 if (accumulate) Copy(c, n, edge, TileColumns, rows, columns);
-                Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start);
+                if (rowsOfA) TileOfRows(tileA, panel, s.Deep, edge, TileColumns, accumulate, start);
+                else Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start);
                 Copy(edge, TileColumns, c, n, rows, columns);
             }
         }
@@ -185,8 +190,13 @@ internal static unsafe class MatrixProductKernel
     {
         if (a.RowStride == 1 && rows == TileRows)
         {
+            // 14 floats as two 8-wide vectors overlapping by 2: no call and no read past the row.
             for (int k = 0; k < s.Deep; k++)
-                new Span<float>(a.Data + (s.Depth + k) * a.ColumnStride + row, TileRows).CopyTo(new Span<float>(to + k * TileRows, TileRows));
+            {
+                float* src = a.Data + (s.Depth + k) * a.ColumnStride + row;
+                Vector256.Load(src).Store(to + k * TileRows);
+                Vector256.Load(src + TileRows - 8).Store(to + k * TileRows + TileRows - 8);
+            }
             return;
         }
         long cs = a.ColumnStride;
@@ -200,6 +210,17 @@ internal static unsafe class MatrixProductKernel
             }
             float* src = a.Data + (row + i) * a.RowStride + s.Depth * cs;
             for (int k = 0; k < s.Deep; k++) dst[k * TileRows] = src[k * cs];
+        }
+    }
+
+    /// <summary>Rows [row, row + rows) of a row-major A over the block's depth, one row every <see cref="DepthBlock"/> floats, zeros past the last row.</summary>
+    private static void PackRows(MatrixView a, long row, int rows, BlockSpan s, float* to)
+    {
+        for (int i = 0; i < TileRows; i++)
+        {
+            var into = new Span<float>(to + i * DepthBlock, s.Deep);
+            if (i < rows) new Span<float>(a.Data + (row + i) * a.RowStride + s.Depth, s.Deep).CopyTo(into);
+            else into.Clear();
         }
     }
 
@@ -296,6 +317,87 @@ internal static unsafe class MatrixProductKernel
             var a12 = Vector512.Create(a[12]); c120 = Vector512.FusedMultiplyAdd(a12, b0, c120); c121 = Vector512.FusedMultiplyAdd(a12, b1, c121);
             var a13 = Vector512.Create(a[13]); c130 = Vector512.FusedMultiplyAdd(a13, b0, c130); c131 = Vector512.FusedMultiplyAdd(a13, b1, c131);
             a += TileRows;
+            b += TileColumns;
+        }
+        c00.Store(c + 0 * ldc); c01.Store(c + 0 * ldc + 16);
+        c10.Store(c + 1 * ldc); c11.Store(c + 1 * ldc + 16);
+        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16);
+        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16);
+        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 16);
+        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16);
+        c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16);
+        c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16);
+        c80.Store(c + 8 * ldc); c81.Store(c + 8 * ldc + 16);
+        c90.Store(c + 9 * ldc); c91.Store(c + 9 * ldc + 16);
+        c100.Store(c + 10 * ldc); c101.Store(c + 10 * ldc + 16);
+        c110.Store(c + 11 * ldc); c111.Store(c + 11 * ldc + 16);
+        c120.Store(c + 12 * ldc); c121.Store(c + 12 * ldc + 16);
+        c130.Store(c + 13 * ldc); c131.Store(c + 13 * ldc + 16);
+    }
+
+    /// <summary>
+    /// <see cref="Tile"/> for a tile of A packed row by row (<see cref="DepthBlock"/> apart), as
+    /// rows of a row-major A are copied: the 14 values of a k sit at fixed offsets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TileOfRows(float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start)
+    {
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111, c120, c121, c130, c131;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(c + 0 * ldc); c01 = Vector512.Load(c + 0 * ldc + 16);
+            c10 = Vector512.Load(c + 1 * ldc); c11 = Vector512.Load(c + 1 * ldc + 16);
+            c20 = Vector512.Load(c + 2 * ldc); c21 = Vector512.Load(c + 2 * ldc + 16);
+            c30 = Vector512.Load(c + 3 * ldc); c31 = Vector512.Load(c + 3 * ldc + 16);
+            c40 = Vector512.Load(c + 4 * ldc); c41 = Vector512.Load(c + 4 * ldc + 16);
+            c50 = Vector512.Load(c + 5 * ldc); c51 = Vector512.Load(c + 5 * ldc + 16);
+            c60 = Vector512.Load(c + 6 * ldc); c61 = Vector512.Load(c + 6 * ldc + 16);
+            c70 = Vector512.Load(c + 7 * ldc); c71 = Vector512.Load(c + 7 * ldc + 16);
+            c80 = Vector512.Load(c + 8 * ldc); c81 = Vector512.Load(c + 8 * ldc + 16);
+            c90 = Vector512.Load(c + 9 * ldc); c91 = Vector512.Load(c + 9 * ldc + 16);
+            c100 = Vector512.Load(c + 10 * ldc); c101 = Vector512.Load(c + 10 * ldc + 16);
+            c110 = Vector512.Load(c + 11 * ldc); c111 = Vector512.Load(c + 11 * ldc + 16);
+            c120 = Vector512.Load(c + 12 * ldc); c121 = Vector512.Load(c + 12 * ldc + 16);
+            c130 = Vector512.Load(c + 13 * ldc); c131 = Vector512.Load(c + 13 * ldc + 16);
+        }
+        else
+        {
+            var s0 = start is null ? Vector512<float>.Zero : Vector512.Load(start);
+            var s1 = start is null ? Vector512<float>.Zero : Vector512.Load(start + 16);
+            c00 = s0; c01 = s1;
+            c10 = s0; c11 = s1;
+            c20 = s0; c21 = s1;
+            c30 = s0; c31 = s1;
+            c40 = s0; c41 = s1;
+            c50 = s0; c51 = s1;
+            c60 = s0; c61 = s1;
+            c70 = s0; c71 = s1;
+            c80 = s0; c81 = s1;
+            c90 = s0; c91 = s1;
+            c100 = s0; c101 = s1;
+            c110 = s0; c111 = s1;
+            c120 = s0; c121 = s1;
+            c130 = s0; c131 = s1;
+        }
+        for (int k = 0; k < depth; k++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0 * DepthBlock]); c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(a[1 * DepthBlock]); c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(a[2 * DepthBlock]); c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(a[3 * DepthBlock]); c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = Vector512.Create(a[4 * DepthBlock]); c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = Vector512.Create(a[5 * DepthBlock]); c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
+            var a6 = Vector512.Create(a[6 * DepthBlock]); c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
+            var a7 = Vector512.Create(a[7 * DepthBlock]); c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
+            var a8 = Vector512.Create(a[8 * DepthBlock]); c80 = Vector512.FusedMultiplyAdd(a8, b0, c80); c81 = Vector512.FusedMultiplyAdd(a8, b1, c81);
+            var a9 = Vector512.Create(a[9 * DepthBlock]); c90 = Vector512.FusedMultiplyAdd(a9, b0, c90); c91 = Vector512.FusedMultiplyAdd(a9, b1, c91);
+            var a10 = Vector512.Create(a[10 * DepthBlock]); c100 = Vector512.FusedMultiplyAdd(a10, b0, c100); c101 = Vector512.FusedMultiplyAdd(a10, b1, c101);
+            var a11 = Vector512.Create(a[11 * DepthBlock]); c110 = Vector512.FusedMultiplyAdd(a11, b0, c110); c111 = Vector512.FusedMultiplyAdd(a11, b1, c111);
+            var a12 = Vector512.Create(a[12 * DepthBlock]); c120 = Vector512.FusedMultiplyAdd(a12, b0, c120); c121 = Vector512.FusedMultiplyAdd(a12, b1, c121);
+            var a13 = Vector512.Create(a[13 * DepthBlock]); c130 = Vector512.FusedMultiplyAdd(a13, b0, c130); c131 = Vector512.FusedMultiplyAdd(a13, b1, c131);
+            a++;
             b += TileColumns;
         }
         c00.Store(c + 0 * ldc); c01.Store(c + 0 * ldc + 16);
