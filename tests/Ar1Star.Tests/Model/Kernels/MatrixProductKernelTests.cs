@@ -5,7 +5,7 @@ namespace Ar1Star.Tests.Model.Kernels;
 
 /// <summary>
 /// The AVX-512 matrix product against LibTorch's mm: every transpose case, sizes that are not
-/// multiples of the 14 x 32 tile, the 256-deep blocks or the 512-wide column blocks (and tiny
+/// multiples of the 14 x 32 tile, the 512-deep blocks or the 512-wide column blocks (and tiny
 /// ones), a bias, strided views, and the same bits whatever the worker count. Small sizes: on a
 /// CPU without AVX-512, Vector512 runs in software.
 /// </summary>
@@ -17,9 +17,9 @@ public class MatrixProductKernelTests
     {
         { 1, 1, 1 },
         { 2, 3, 1 },
-        { 14, 32, 256 },
-        { 15, 33, 257 },
-        { 29, 70, 300 },
+        { 14, 32, 512 },
+        { 15, 33, 513 },
+        { 29, 70, 1100 },
         { 30, 520, 40 },
         { 3, 600, 5 },
         { 50, 1, 20 },
@@ -91,15 +91,15 @@ public class MatrixProductKernelTests
     [Fact]
     public unsafe void StridedViewsAreReadInPlace()
     {
-        // A is every second column of a [20, 2 * 300] matrix; B the left 45 columns of a [300, 70] one.
+        // A is every second column of a [20, 2 * 600] matrix; B the left 45 columns of a [600, 70] one.
         var generator = new Generator(33);
-        using var wide = randn([20, 600], generator: generator);
-        using var tall = randn([300, 70], generator: generator);
-        var a = new MatrixView(TensorMemory.Floats(wide), 20, 300, 600, 2);
-        var b = new MatrixView(TensorMemory.Floats(tall), 300, 45, 70, 1);
+        using var wide = randn([20, 1200], generator: generator);
+        using var tall = randn([600, 70], generator: generator);
+        var a = new MatrixView(TensorMemory.Floats(wide), 20, 600, 1200, 2);
+        var b = new MatrixView(TensorMemory.Floats(tall), 600, 45, 70, 1);
         using var c = empty(20, 45);
         MatrixProductKernel.Multiply(a, b, TensorMemory.Floats(c), null);
-        using var everySecond = wide.view(20, 300, 2).select(2, 0);
+        using var everySecond = wide.view(20, 600, 2).select(2, 0);
         using var left = tall.narrow(1, 0, 45);
         using var expected = everySecond.mm(left);
         AssertClose(expected, c, "strided views");
@@ -110,7 +110,7 @@ public class MatrixProductKernelTests
     {
         var generator = new Generator(34);
         // Many row tiles (split by rows) and a single one (split by panels), two depth blocks.
-        foreach (var (m, n, k) in new[] { (90, 100, 300), (10, 200, 300) })
+        foreach (var (m, n, k) in new[] { (90, 100, 600), (10, 200, 600) })
         {
             using var a = randn([m, k], generator: generator);
             using var b = randn([k, n], generator: generator);
