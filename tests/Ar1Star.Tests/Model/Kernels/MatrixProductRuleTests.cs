@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using Ar1Star.Model.Kernels;
 
 namespace Ar1Star.Tests.Model.Kernels;
@@ -38,6 +39,14 @@ public class MatrixProductRuleTests
     public void ParsesTheVariable(string? value, string expected)
     {
         Assert.Equal(expected, MatrixProductRule.ParseChoice(value).ToString());
+    }
+
+    [Fact]
+    public void ThisProcessFollowsTheRuleOnItsOwnCpu()
+    {
+        var choice = MatrixProductRule.ParseChoice(Environment.GetEnvironmentVariable(MatrixProductRule.Variable));
+        Assert.Equal(MatrixProductRule.Chooses(choice, ProductRoute.CpuVendor(), Avx512F.IsSupported), MatrixProductRule.Own);
+        Assert.StartsWith(MatrixProductRule.Own ? "own_avx512" : "mkl", MatrixProductRule.Name);
     }
 
     [Fact]

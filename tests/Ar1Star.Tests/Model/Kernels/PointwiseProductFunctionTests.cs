@@ -84,6 +84,32 @@ public class PointwiseProductFunctionTests
     }
 
     [Fact]
+    public void AConvBlockGivesTheSameValuesWithEitherProduct()
+    {
+        // A 1x1 block on 2 x 10 x 10 = 200 rows: its convolution, BRN and ReLU, forward and back.
+        manual_seed(44);
+        using var block = new ConvBlock(16, 24, 1, 1, depthwise: false);
+        Assert.Equal(MatrixProductRule.Own, block.OwnProduct);
+        using var input = ChannelsLast.From(randn(2, 16, 10, 10));
+        using var gradOut = randn(2, 24, 10, 10);
+        (Tensor Y, Tensor Dx, Tensor Dw) Run(bool own)
+        {
+            block.OwnProduct = own;
+            block.zero_grad();
+            var x = input.detach().requires_grad_();
+            var y = block.forward(x);
+            y.backward([gradOut]);
+            return (y.detach(), x.grad!, block.Conv.weight!.grad!.clone());
+        }
+        block.eval();
+        var mkl = Run(false);
+        var own = Run(true);
+        AssertClose(mkl.Y, own.Y, "output");
+        AssertClose(mkl.Dx, own.Dx, "input gradient");
+        AssertClose(mkl.Dw, own.Dw, "weight gradient");
+    }
+
+    [Fact]
     public void TheFoldedStacksBiasIsAdded()
     {
         // 162 rows: over the kernel's minimum.
