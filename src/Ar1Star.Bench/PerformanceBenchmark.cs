@@ -52,11 +52,14 @@ public static class PerformanceBenchmark
         // The best fp32 product the CPU offers through any path reachable here: BLAS or oneDNN.
         double blasGflops = MatmulGflops(options.MatmulSize, device, ScalarType.Float32);
         double onednnGflops = device.type == DeviceType.CPU ? ConvolutionProductGflops(options.MatmulSize, device) : 0;
-        double peakGflops = Math.Max(blasGflops, onednnGflops);
+        // Our AVX-512 product counts where the CPU runs it: a route the step takes is a route the floor must know.
+        double ownGflops = device.type == DeviceType.CPU ? OwnMatmulGflops(options.MatmulSize) : 0;
+        double peakGflops = Math.Max(Math.Max(blasGflops, onednnGflops), ownGflops);
         Report("matmul_gflops", peakGflops, "F1");
         Report("matmul_gflops_blas", blasGflops, "F1");
         Report("matmul_gflops_onednn", onednnGflops, "F1");
-        report("matmul_path", blasGflops >= onednnGflops ? "blas" : "onednn");
+        Report("matmul_gflops_own", ownGflops, "F1");
+        report("matmul_path", peakGflops == ownGflops ? "own_avx512" : blasGflops >= onednnGflops ? "blas" : "onednn");
         report("cpu_vector_bits", FusedKernelInfo.VectorBits.ToString(CultureInfo.InvariantCulture));
         // The machine beside its routes, so figures from two machines are never compared unnamed.
         var cpu = CpuDescription.Current;
@@ -68,6 +71,7 @@ public static class PerformanceBenchmark
         report("onednn_isa", cpu.OneDnnIsa);
         var rates = ProductRoute.Measure();
         report("pointwise_route", ProductRoute.CpuRoute);
+        report("pointwise_product", device.type == DeviceType.CPU ? MatrixProductRule.Name : "libtorch");
         Report("pointwise_route_gflops_product", rates.ProductGflops, "F1");
         Report("pointwise_route_gflops_onednn", rates.ConvolutionGflops, "F1");
         report("bf16", options.Bf16 ? "measured" : "skipped_no_native_bf16");
@@ -84,13 +88,25 @@ public static class PerformanceBenchmark
             Report("train_step_peak_ratio", gflops / peakGflops, "F3");
         }
         Report("train_step_ms_unfused", TrainingStepSeconds(options, config, device, TrainPrecision.Fp32, fused: false) * 1000, "F1");
+        if (device.type == DeviceType.CPU)
+        {
+            var products = OwnProductInStep(options, config, device);
+            Report("train_step_ms_own_products", products.Own * 1000, "F1");
+            Report("train_step_ms_mkl_products", products.Mkl * 1000, "F1");
+            Report("own_product_step_ratio", products.Ratio, "F3");
+        }
         var depthwise = DepthwiseKernelInStep(options, config, device);
         Report("train_step_ms_with_depthwise_kernel", depthwise.With * 1000, "F1");
         Report("depthwise_kernel_step_ratio", depthwise.Ratio, "F3");
         if (options.Bf16) Report("train_step_ms_bf16", TrainingStepSeconds(options, config, device, TrainPrecision.Bf16) * 1000, "F1");
-        var (gemmSeconds, gemmGflops) = PointwiseGemms(options, config, device);
-        Report("pointwise_gemm_ms", gemmSeconds * 1000, "F1");
-        Report("pointwise_gemm_gflops", gemmGflops, "F1");
+        var gemms = PointwiseGemms(options, config, device);
+        Report("pointwise_gemm_ms", gemms.Seconds * 1000, "F1");
+        Report("pointwise_gemm_gflops", gemms.Flops / gemms.Seconds / 1e9, "F1");
+        if (gemms.OwnSeconds > 0)
+        {
+            Report("pointwise_gemm_ms_own", gemms.OwnSeconds * 1000, "F1");
+            Report("pointwise_gemm_gflops_own", gemms.Flops / gemms.OwnSeconds / 1e9, "F1");
+        }
         int threads = get_num_threads();
         if (threads > 1)
         {
@@ -317,6 +333,15 @@ public static class PerformanceBenchmark
         return 2.0 * n * n * n / seconds / 1e9;
     }
 
+    /// <summary>Our AVX-512 product (<see cref="MatrixProductKernel"/>) on n x n float32 matrices, whatever the rule chooses.</summary>
+    private static double OwnMatmulGflops(int n)
+    {
+        using var a = randn(n, n);
+        using var b = randn(n, n);
+        double seconds = Timing.MedianSeconds(() => PointwiseProductFunction.Product(a, false, b, false, null).Dispose(), warmUp: 2, repeats: 7);
+        return 2.0 * n * n * n / seconds / 1e9;
+    }
+
     private static double MatmulGflops(int n, Device device, ScalarType type)
     {
         using var a = randn(n, n, dtype: type, device: device);
@@ -330,6 +355,22 @@ public static class PerformanceBenchmark
     {
         using var rig = new TrainingStepRig(options, config, device, precision, fused);
         return Timing.MedianSeconds(rig.Step, warmUp: 3, repeats: options.StepRepeats);
+    }
+
+    /// <summary>
+    /// The training step with the 1x1 layers' products by our AVX-512 kernel and by LibTorch's mm
+    /// (MKL), alternating on one model (<see cref="ConvBlock.OwnProduct"/>), whatever the rule
+    /// chooses here: docs/performance.md#own-matrix-product. Ratio: own / MKL, median of the pairs.
+    /// </summary>
+    private static (double Own, double Mkl, double Ratio) OwnProductInStep(BenchmarkOptions options, Ar1Config config, Device device)
+    {
+        using var rig = new TrainingStepRig(options, config, device, TrainPrecision.Fp32, fused: true);
+        Action step(bool own) => () =>
+        {
+            foreach (var block in rig.Model.ConvBlocks) block.OwnProduct = own;
+            rig.Step();
+        };
+        return Timing.PairedMedians(step(true), step(false), warmUp: 2, pairs: options.StepRepeats);
     }
 
     /// <summary>
@@ -395,10 +436,11 @@ public static class PerformanceBenchmark
     /// <summary>
     /// The step's 1x1 convolutions (nearly all its FLOPs) as bare matrix products of the same
     /// shapes: forward, weight gradient, input gradient (none for the first). What the training
-    /// step could reach if everything else cost nothing: a bound on its peak ratio. Returns their
-    /// seconds and GFLOP/s.
+    /// step could reach if everything else cost nothing: a bound on its peak ratio. Returns the
+    /// seconds of LibTorch's mm and, on the CPU, of our AVX-512 product (alternated with mm,
+    /// docs/performance.md#own-matrix-product; 0 elsewhere), and their FLOPs.
     /// </summary>
-    private static (double Seconds, double Gflops) PointwiseGemms(BenchmarkOptions options, Ar1Config config, Device device)
+    private static (double Seconds, double OwnSeconds, double Flops) PointwiseGemms(BenchmarkOptions options, Ar1Config config, Device device)
     {
         using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize);
         using var scope = NewDisposeScope();
@@ -413,7 +455,7 @@ public static class PerformanceBenchmark
                 randn(rows, block.OutChannels, device: device), products.Count > 0));
         }
         double flops = products.Sum(p => 2.0 * p.X.shape[0] * p.X.shape[1] * p.W.shape[0] * (p.InputGradient ? 3 : 2));
-        double seconds = Timing.MedianSeconds(() =>
+        void Mkl()
         {
             foreach (var (x, w, g, inputGradient) in products)
             {
@@ -421,8 +463,19 @@ public static class PerformanceBenchmark
                 g.t().mm(x).Dispose();
                 if (inputGradient) g.mm(w).Dispose();
             }
-        }, warmUp: 2, repeats: options.StepRepeats);
-        return (seconds, flops / seconds / 1e9);
+        }
+        if (device.type != DeviceType.CPU) return (Timing.MedianSeconds(Mkl, warmUp: 2, repeats: options.StepRepeats), 0, flops);
+        void Own()
+        {
+            foreach (var (x, w, g, inputGradient) in products)
+            {
+                PointwiseProductFunction.Product(x, false, w, true, null).Dispose();
+                PointwiseProductFunction.Product(g, true, x, false, null).Dispose();
+                if (inputGradient) PointwiseProductFunction.Product(g, false, w, false, null).Dispose();
+            }
+        }
+        var (mkl, own, _) = Timing.PairedMedians(Mkl, Own, warmUp: 2, pairs: options.StepRepeats);
+        return (mkl, own, flops);
     }
 
     /// <summary>ReLU outputs of a plausible scale, stored channels last as the encoder stores them.</summary>

@@ -61,6 +61,13 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     /// </summary>
     public bool DepthwiseKernel { get; set; }
 
+    /// <summary>
+    /// Whether a 1x1 layer computed as a matrix product runs it through our AVX-512 kernel
+    /// (float32 on the CPU) instead of LibTorch's mm: <see cref="MatrixProductRule"/>'s rule
+    /// (docs/cpus.md#matrix-product); the bench turns it off and on to time both in one process.
+    /// </summary>
+    internal bool OwnProduct { get; set; } = MatrixProductRule.Own;
+
     /// <summary>The layer in words, for <see cref="NativeCallJournal"/>: "1x1 convolution 512 -> 1024, stride 1".</summary>
     public string Describe()
     {
@@ -93,7 +100,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         if (NativeCallJournal.Active)
             NativeCallJournal.EnterOnChange(ref journalled, HashCode.Combine(x.shape[0], x.shape[2], x.dtype, is_grad_enabled(), training, pointwise),
                 () => $"{Describe()} on {string.Join('x', x.shape)} {x.dtype} ({(training ? "training" : "eval")} forward{(is_grad_enabled() ? " with gradients" : "")}, {(pointwise ? "as a matrix product" : "LibTorch/oneDNN convolution")})");
-        if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight) : conv.forward(x);
+        if (x.dtype == weight.dtype) return pointwise ? PointwiseConvolution.Forward(x, weight, null, OwnProduct) : conv.forward(x);
         using var cast = weight.to(x.dtype);
         if (pointwise) return PointwiseConvolution.Forward(x, cast);
         return nn.functional.conv2d(x, cast, null, [Stride, Stride], [Padding, Padding], [1, 1], Groups);

@@ -6,6 +6,8 @@ namespace Ar1Star.Model;
 /// A 1x1, stride-1 convolution of a channels-last tensor as one matrix product: [N*H*W, C] times
 /// the [O, C] weight, transposed. Same sums as the convolution up to float rounding, through
 /// BLAS instead of oneDNN's 1x1 kernels; which layers take it is <see cref="Kernels.ProductRoute"/>'s rule.
+/// On the CPU in float32 the product is LibTorch's <c>mm</c> (MKL) or our AVX-512 kernel, as
+/// <see cref="Kernels.MatrixProductRule"/> says (docs/cpus.md#matrix-product).
 /// </summary>
 internal static class PointwiseConvolution
 {
@@ -24,16 +26,29 @@ internal static class PointwiseConvolution
     /// gradients reach it and <paramref name="x"/> through the product. A <paramref name="bias"/>
     /// [O] is added in the same call (the folded eval stack's).
     /// </summary>
-    public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias = null)
+    public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias = null) => Forward(x, weight, bias, Kernels.MatrixProductRule.Own);
+
+    /// <summary>
+    /// <see cref="Forward(Tensor, Tensor, Tensor?)"/> with the product chosen by the caller:
+    /// <paramref name="ownProduct"/> sends float32 CPU data to <see cref="Kernels.PointwiseProductFunction"/>.
+    /// </summary>
+    public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, bool ownProduct)
     {
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], o = weight.shape[0];
         using var cl = ChannelsLast.From(x);
         using var nhwc = cl.permute(0, 2, 3, 1);
         using var rows = nhwc.reshape(-1, c);
-        using var matrix = weight.view(o, c);
-        using var transposed = matrix.t();
-        using var product = bias is null ? rows.mm(transposed) : addmm(bias, rows, transposed, 1, 1);
+        using var product = ownProduct && Kernels.PointwiseProductFunction.Applies(rows, weight, bias)
+            ? Kernels.PointwiseProductFunction.Forward(rows, weight, bias)
+            : LibTorchProduct(rows, weight, bias);
         using var image = product.view(n, h, w, o);
         return image.permute(0, 3, 1, 2);
+    }
+
+    private static Tensor LibTorchProduct(Tensor rows, Tensor weight, Tensor? bias)
+    {
+        using var matrix = weight.view(weight.shape[0], weight.shape[1]);
+        using var transposed = matrix.t();
+        return bias is null ? rows.mm(transposed) : addmm(bias, rows, transposed, 1, 1);
     }
 }

@@ -1,0 +1,426 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Ar1Star.Model.Kernels;
+
+/// <summary>
+/// A float32 matrix somewhere in memory: element (i, j) at <c>Data[i * RowStride + j * ColumnStride]</c>,
+/// so a transposed or strided view needs no copy.
+/// </summary>
+internal readonly unsafe struct MatrixView(float* data, long rows, long columns, long rowStride, long columnStride)
+{
+    private readonly nint data = (nint)data;
+
+    public float* Data => (float*)data;
+    public long Rows { get; } = rows;
+    public long Columns { get; } = columns;
+    public long RowStride { get; } = rowStride;
+    public long ColumnStride { get; } = columnStride;
+
+    /// <summary>The same memory read as its transpose.</summary>
+    public MatrixView Transposed => new(Data, Columns, Rows, ColumnStride, RowStride);
+
+    /// <summary>A contiguous row-major matrix.</summary>
+    public static MatrixView RowMajor(float* data, long rows, long columns) => new(data, rows, columns, columns, 1);
+}
+
+/// <summary>
+/// An fp32 matrix product C = A B (+ a bias per column) in AVX-512 registers, for the CPUs where
+/// MKL's SGEMM keeps to its AVX2 code (docs/performance.md#own-matrix-product). Goto's scheme:
+/// a block of B (<see cref="DepthBlock"/> x <see cref="ColumnBlock"/>, packed in panels of
+/// <see cref="TileColumns"/> columns) is read from L2; each tile of <see cref="TileRows"/> rows
+/// of A is packed once per block (28 KB, in L1) and multiplied with every panel by a
+/// micro-kernel holding the 14 x 32 tile of C in 28 zmm registers, one broadcast of A and two
+/// loads of B per k. Every element of C is the same chain of fused multiply-adds over k in order,
+/// one chain per depth block, each block added to C in order: the workers split rows (or
+/// panels) of C, never the sum, so the bits do not depend on the thread count. The block sizes
+/// were chosen by alternated timings of the training step's products on the Zen 5 VM (512 x 512
+/// ahead of 256 x 512 and 512 x 256 by a few per cent). The loops are compiled fully optimized at
+/// once: at tier 0 the packing ran the first few hundred products at a third of the speed. Vector512
+/// falls back to software off AVX-512 (same bits, slow).
+/// </summary>
+internal static unsafe class MatrixProductKernel
+{
+    /// <summary>Rows of a micro-tile (MR).</summary>
+    public const int TileRows = 14;
+
+    /// <summary>Columns of a micro-tile (NR): two zmm registers.</summary>
+    public const int TileColumns = 32;
+
+    /// <summary>Depth of a packed block (KC): fixed, for it sets the order of every sum; a product of depth up to 512 writes C once.</summary>
+    public const int DepthBlock = 512;
+
+    /// <summary>Columns of a packed block of B (NC): with <see cref="DepthBlock"/>, 1 MB, a Zen 5 core's L2.</summary>
+    public const int ColumnBlock = 512;
+
+    /// <summary>
+    /// <paramref name="c"/> = <paramref name="a"/> <paramref name="b"/> (+ <paramref name="bias"/>[j] on column j),
+    /// <paramref name="c"/> contiguous row-major [a.Rows, b.Columns]; <paramref name="bias"/> may be null.
+    /// </summary>
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias)
+    {
+        long multiplyAdds = a.Rows * b.Columns * a.Columns;
+        Multiply(a, b, c, bias, multiplyAdds < InlineMultiplyAdds ? 1 : KernelParallel.Workers(multiplyAdds));
+    }
+
+    /// <summary>Below this many multiply-adds (some 20 us on one core) a product runs on the calling thread: waking a worker costs about as much.</summary>
+    private const long InlineMultiplyAdds = 1 << 21;
+
+    /// <summary>
+    /// Packed blocks of B (1 MB each) kept between calls: allocating one a call mapped fresh
+    /// pages every time, which cost more than a small product. One per call running at once.
+    /// </summary>
+    private static readonly ConcurrentStack<nint> PackedBlocks = new();
+
+    /// <summary><see cref="Multiply(MatrixView, MatrixView, float*, float*)"/> on <paramref name="workers"/> workers (the bits do not depend on how many).</summary>
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers)
+    {
+        long m = a.Rows, depth = a.Columns, n = b.Columns;
+        if (b.Rows != depth) throw new ArgumentException($"a matrix product needs A's columns ({depth}) equal to B's rows ({b.Rows})", nameof(b));
+        if (m == 0 || n == 0) return;
+        if (depth == 0)
+        {
+            for (long i = 0; i < m; i++)
+                for (long j = 0; j < n; j++) c[i * n + j] = bias is null ? 0f : bias[j];
+            return;
+        }
+        long paddedColumns = (n + TileColumns - 1) / TileColumns * TileColumns;
+        float* packed = PackedBlocks.TryPop(out nint kept) ? (float*)kept : (float*)NativeMemory.AlignedAlloc((nuint)DepthBlock * ColumnBlock * sizeof(float), 64);
+        float* start = bias is null ? null : (float*)NativeMemory.AlignedAlloc((nuint)(paddedColumns * sizeof(float)), 64);
+        try
+        {
+            if (start is not null)
+            {
+                new Span<float>(start, (int)paddedColumns).Clear();
+                new Span<float>(bias, (int)n).CopyTo(new Span<float>(start, (int)n));
+            }
+            var product = new Product(a, b, c, start, m, n);
+            for (long column = 0; column < n; column += ColumnBlock)
+            {
+                for (long k = 0; k < depth; k += DepthBlock)
+                    Block(product, new BlockSpan(column, (int)Math.Min(ColumnBlock, n - column), k, (int)Math.Min(DepthBlock, depth - k)), packed, workers);
+            }
+        }
+        finally
+        {
+            PackedBlocks.Push((nint)packed);
+            if (start is not null) NativeMemory.AlignedFree(start);
+        }
+    }
+
+    /// <summary>The operands of one call, as one value a worker can capture.</summary>
+    private readonly struct Product(MatrixView a, MatrixView b, float* c, float* start, long rows, long columns)
+    {
+        private readonly nint c = (nint)c, start = (nint)start;
+
+        public MatrixView A { get; } = a;
+        public MatrixView B { get; } = b;
+        public float* C => (float*)c;
+        public float* Start => (float*)start;
+        public long Rows { get; } = rows;
+        public long Columns { get; } = columns;
+    }
+
+    /// <summary>One packed block: columns [Column, Column + Width) of C, depth [Depth, Depth + Deep).</summary>
+    private readonly record struct BlockSpan(long Column, int Width, long Depth, int Deep)
+    {
+        public int Panels => (Width + TileColumns - 1) / TileColumns;
+    }
+
+    private static void Block(Product p, BlockSpan s, float* packed, int workers)
+    {
+        nint into = (nint)packed;
+        int panels = s.Panels;
+        KernelParallel.For(panels, Math.Min(workers, panels), (_, first, end) =>
+        {
+            for (long q = first; q < end; q++) PackPanel(p.B, s, (int)q, (float*)into + q * s.Deep * TileColumns);
+        });
+        long tiles = (p.Rows + TileRows - 1) / TileRows;
+        bool splitRows = tiles >= 2 * workers || panels < workers;
+        KernelParallel.For(splitRows ? tiles : panels, workers, (_, first, end) =>
+        {
+            if (splitRows) Tiles(p, s, (float*)into, first, end, 0, panels);
+            else Tiles(p, s, (float*)into, 0, tiles, (int)first, (int)end);
+        });
+    }
+
+    /// <summary>C's tiles [firstTile, endTile) times panels [firstPanel, endPanel) of the packed block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tiles(Product p, BlockSpan s, float* packed, long firstTile, long endTile, int firstPanel, int endPanel)
+    {
+        float* tileA = stackalloc float[TileRows * DepthBlock];
+        float* edge = stackalloc float[TileRows * TileColumns];
+        bool accumulate = s.Depth > 0;
+        // A row-major A is packed by copying its rows; any other by gathering 14 values a k.
+        bool rowsOfA = p.A.ColumnStride == 1;
+        long n = p.Columns;
+        for (long tile = firstTile; tile < endTile; tile++)
+        {
+            long row = tile * TileRows;
+            int rows = (int)Math.Min(TileRows, p.Rows - row);
+            if (rowsOfA) PackRows(p.A, row, rows, s, tileA);
+            else PackTile(p.A, row, rows, s, tileA);
+            for (int q = firstPanel; q < endPanel; q++)
+            {
+                long column = s.Column + (long)q * TileColumns;
+                int columns = (int)Math.Min(TileColumns, n - column);
+                float* panel = packed + (long)q * s.Deep * TileColumns;
+                float* c = p.C + row * n + column;
+                float* start = p.Start is null ? null : p.Start + column;
+                if (rows == TileRows && columns == TileColumns)
+                {
+                    if (rowsOfA) TileOfRows(tileA, panel, s.Deep, c, n, accumulate, start);
+                    else Tile(tileA, panel, s.Deep, c, n, accumulate, start);
+                    continue;
+                }
+                // A tile at the edge goes through a full-size buffer: the same sums, only part kept.
+                if (accumulate) Copy(c, n, edge, TileColumns, rows, columns);
+                if (rowsOfA) TileOfRows(tileA, panel, s.Deep, edge, TileColumns, accumulate, start);
+                else Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start);
+                Copy(edge, TileColumns, c, n, rows, columns);
+            }
+        }
+    }
+
+    private static void Copy(float* from, long fromStride, float* to, long toStride, int rows, int columns)
+    {
+        for (int i = 0; i < rows; i++)
+            new Span<float>(from + i * fromStride, columns).CopyTo(new Span<float>(to + i * toStride, columns));
+    }
+
+    /// <summary>Rows [row, row + rows) of A over the block's depth, k-major: 14 values of A per k, zeros past the last row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackTile(MatrixView a, long row, int rows, BlockSpan s, float* to)
+    {
+        if (a.RowStride == 1 && rows == TileRows)
+        {
+            // 14 floats as two 8-wide vectors overlapping by 2: no call and no read past the row.
+            for (int k = 0; k < s.Deep; k++)
+            {
+                float* src = a.Data + (s.Depth + k) * a.ColumnStride + row;
+                Vector256.Load(src).Store(to + k * TileRows);
+                Vector256.Load(src + TileRows - 8).Store(to + k * TileRows + TileRows - 8);
+            }
+            return;
+        }
+        long cs = a.ColumnStride;
+        for (int i = 0; i < TileRows; i++)
+        {
+            float* dst = to + i;
+            if (i >= rows)
+            {
+                for (int k = 0; k < s.Deep; k++) dst[k * TileRows] = 0f;
+                continue;
+            }
+            float* src = a.Data + (row + i) * a.RowStride + s.Depth * cs;
+            for (int k = 0; k < s.Deep; k++) dst[k * TileRows] = src[k * cs];
+        }
+    }
+
+    /// <summary>Rows [row, row + rows) of a row-major A over the block's depth, one row every <see cref="DepthBlock"/> floats, zeros past the last row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRows(MatrixView a, long row, int rows, BlockSpan s, float* to)
+    {
+        for (int i = 0; i < TileRows; i++)
+        {
+            var into = new Span<float>(to + i * DepthBlock, s.Deep);
+            if (i < rows) new Span<float>(a.Data + (row + i) * a.RowStride + s.Depth, s.Deep).CopyTo(into);
+            else into.Clear();
+        }
+    }
+
+    /// <summary>Panel <paramref name="q"/> of the block of B, k-major: 32 values of B per k, zeros past the last column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackPanel(MatrixView b, BlockSpan s, int q, float* to)
+    {
+        long column = s.Column + (long)q * TileColumns;
+        int columns = (int)Math.Min(TileColumns, s.Column + s.Width - column);
+        long rs = b.RowStride;
+        if (b.ColumnStride == 1 && columns == TileColumns)
+        {
+            for (int k = 0; k < s.Deep; k++)
+            {
+                float* src = b.Data + (s.Depth + k) * rs + column;
+                Vector512.Load(src).StoreAligned(to + k * TileColumns);
+                Vector512.Load(src + 16).StoreAligned(to + k * TileColumns + 16);
+            }
+            return;
+        }
+        for (int j = 0; j < TileColumns; j++)
+        {
+            float* dst = to + j;
+            if (j >= columns)
+            {
+                for (int k = 0; k < s.Deep; k++) dst[k * TileColumns] = 0f;
+                continue;
+            }
+            float* src = b.Data + s.Depth * rs + (column + j) * b.ColumnStride;
+            for (int k = 0; k < s.Deep; k++) dst[k * TileColumns] = src[k * rs];
+        }
+    }
+
+    /// <summary>
+    /// The micro-kernel: the 14 x 32 tile at <paramref name="c"/> (row stride <paramref name="ldc"/>)
+    /// = its value (when <paramref name="accumulate"/>), else the row <paramref name="start"/> (or 0),
+    /// plus the packed tile of A times the packed panel of B, one fused multiply-add per k.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start)
+    {
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111, c120, c121, c130, c131;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(c + 0 * ldc); c01 = Vector512.Load(c + 0 * ldc + 16);
+            c10 = Vector512.Load(c + 1 * ldc); c11 = Vector512.Load(c + 1 * ldc + 16);
+            c20 = Vector512.Load(c + 2 * ldc); c21 = Vector512.Load(c + 2 * ldc + 16);
+            c30 = Vector512.Load(c + 3 * ldc); c31 = Vector512.Load(c + 3 * ldc + 16);
+            c40 = Vector512.Load(c + 4 * ldc); c41 = Vector512.Load(c + 4 * ldc + 16);
+            c50 = Vector512.Load(c + 5 * ldc); c51 = Vector512.Load(c + 5 * ldc + 16);
+            c60 = Vector512.Load(c + 6 * ldc); c61 = Vector512.Load(c + 6 * ldc + 16);
+            c70 = Vector512.Load(c + 7 * ldc); c71 = Vector512.Load(c + 7 * ldc + 16);
+            c80 = Vector512.Load(c + 8 * ldc); c81 = Vector512.Load(c + 8 * ldc + 16);
+            c90 = Vector512.Load(c + 9 * ldc); c91 = Vector512.Load(c + 9 * ldc + 16);
+            c100 = Vector512.Load(c + 10 * ldc); c101 = Vector512.Load(c + 10 * ldc + 16);
+            c110 = Vector512.Load(c + 11 * ldc); c111 = Vector512.Load(c + 11 * ldc + 16);
+            c120 = Vector512.Load(c + 12 * ldc); c121 = Vector512.Load(c + 12 * ldc + 16);
+            c130 = Vector512.Load(c + 13 * ldc); c131 = Vector512.Load(c + 13 * ldc + 16);
+        }
+        else
+        {
+            var s0 = start is null ? Vector512<float>.Zero : Vector512.Load(start);
+            var s1 = start is null ? Vector512<float>.Zero : Vector512.Load(start + 16);
+            c00 = s0; c01 = s1;
+            c10 = s0; c11 = s1;
+            c20 = s0; c21 = s1;
+            c30 = s0; c31 = s1;
+            c40 = s0; c41 = s1;
+            c50 = s0; c51 = s1;
+            c60 = s0; c61 = s1;
+            c70 = s0; c71 = s1;
+            c80 = s0; c81 = s1;
+            c90 = s0; c91 = s1;
+            c100 = s0; c101 = s1;
+            c110 = s0; c111 = s1;
+            c120 = s0; c121 = s1;
+            c130 = s0; c131 = s1;
+        }
+        for (int k = 0; k < depth; k++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
+            var a6 = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
+            var a7 = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
+            var a8 = Vector512.Create(a[8]); c80 = Vector512.FusedMultiplyAdd(a8, b0, c80); c81 = Vector512.FusedMultiplyAdd(a8, b1, c81);
+            var a9 = Vector512.Create(a[9]); c90 = Vector512.FusedMultiplyAdd(a9, b0, c90); c91 = Vector512.FusedMultiplyAdd(a9, b1, c91);
+            var a10 = Vector512.Create(a[10]); c100 = Vector512.FusedMultiplyAdd(a10, b0, c100); c101 = Vector512.FusedMultiplyAdd(a10, b1, c101);
+            var a11 = Vector512.Create(a[11]); c110 = Vector512.FusedMultiplyAdd(a11, b0, c110); c111 = Vector512.FusedMultiplyAdd(a11, b1, c111);
+            var a12 = Vector512.Create(a[12]); c120 = Vector512.FusedMultiplyAdd(a12, b0, c120); c121 = Vector512.FusedMultiplyAdd(a12, b1, c121);
+            var a13 = Vector512.Create(a[13]); c130 = Vector512.FusedMultiplyAdd(a13, b0, c130); c131 = Vector512.FusedMultiplyAdd(a13, b1, c131);
+            a += TileRows;
+            b += TileColumns;
+        }
+        c00.Store(c + 0 * ldc); c01.Store(c + 0 * ldc + 16);
+        c10.Store(c + 1 * ldc); c11.Store(c + 1 * ldc + 16);
+        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16);
+        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16);
+        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 16);
+        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16);
+        c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16);
+        c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16);
+        c80.Store(c + 8 * ldc); c81.Store(c + 8 * ldc + 16);
+        c90.Store(c + 9 * ldc); c91.Store(c + 9 * ldc + 16);
+        c100.Store(c + 10 * ldc); c101.Store(c + 10 * ldc + 16);
+        c110.Store(c + 11 * ldc); c111.Store(c + 11 * ldc + 16);
+        c120.Store(c + 12 * ldc); c121.Store(c + 12 * ldc + 16);
+        c130.Store(c + 13 * ldc); c131.Store(c + 13 * ldc + 16);
+    }
+
+    /// <summary>
+    /// <see cref="Tile"/> for a tile of A packed row by row (<see cref="DepthBlock"/> apart), as
+    /// rows of a row-major A are copied: the 14 values of a k sit at fixed offsets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TileOfRows(float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start)
+    {
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111, c120, c121, c130, c131;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(c + 0 * ldc); c01 = Vector512.Load(c + 0 * ldc + 16);
+            c10 = Vector512.Load(c + 1 * ldc); c11 = Vector512.Load(c + 1 * ldc + 16);
+            c20 = Vector512.Load(c + 2 * ldc); c21 = Vector512.Load(c + 2 * ldc + 16);
+            c30 = Vector512.Load(c + 3 * ldc); c31 = Vector512.Load(c + 3 * ldc + 16);
+            c40 = Vector512.Load(c + 4 * ldc); c41 = Vector512.Load(c + 4 * ldc + 16);
+            c50 = Vector512.Load(c + 5 * ldc); c51 = Vector512.Load(c + 5 * ldc + 16);
+            c60 = Vector512.Load(c + 6 * ldc); c61 = Vector512.Load(c + 6 * ldc + 16);
+            c70 = Vector512.Load(c + 7 * ldc); c71 = Vector512.Load(c + 7 * ldc + 16);
+            c80 = Vector512.Load(c + 8 * ldc); c81 = Vector512.Load(c + 8 * ldc + 16);
+            c90 = Vector512.Load(c + 9 * ldc); c91 = Vector512.Load(c + 9 * ldc + 16);
+            c100 = Vector512.Load(c + 10 * ldc); c101 = Vector512.Load(c + 10 * ldc + 16);
+            c110 = Vector512.Load(c + 11 * ldc); c111 = Vector512.Load(c + 11 * ldc + 16);
+            c120 = Vector512.Load(c + 12 * ldc); c121 = Vector512.Load(c + 12 * ldc + 16);
+            c130 = Vector512.Load(c + 13 * ldc); c131 = Vector512.Load(c + 13 * ldc + 16);
+        }
+        else
+        {
+            var s0 = start is null ? Vector512<float>.Zero : Vector512.Load(start);
+            var s1 = start is null ? Vector512<float>.Zero : Vector512.Load(start + 16);
+            c00 = s0; c01 = s1;
+            c10 = s0; c11 = s1;
+            c20 = s0; c21 = s1;
+            c30 = s0; c31 = s1;
+            c40 = s0; c41 = s1;
+            c50 = s0; c51 = s1;
+            c60 = s0; c61 = s1;
+            c70 = s0; c71 = s1;
+            c80 = s0; c81 = s1;
+            c90 = s0; c91 = s1;
+            c100 = s0; c101 = s1;
+            c110 = s0; c111 = s1;
+            c120 = s0; c121 = s1;
+            c130 = s0; c131 = s1;
+        }
+        for (int k = 0; k < depth; k++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0 * DepthBlock]); c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(a[1 * DepthBlock]); c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(a[2 * DepthBlock]); c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(a[3 * DepthBlock]); c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = Vector512.Create(a[4 * DepthBlock]); c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = Vector512.Create(a[5 * DepthBlock]); c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
+            var a6 = Vector512.Create(a[6 * DepthBlock]); c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
+            var a7 = Vector512.Create(a[7 * DepthBlock]); c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
+            var a8 = Vector512.Create(a[8 * DepthBlock]); c80 = Vector512.FusedMultiplyAdd(a8, b0, c80); c81 = Vector512.FusedMultiplyAdd(a8, b1, c81);
+            var a9 = Vector512.Create(a[9 * DepthBlock]); c90 = Vector512.FusedMultiplyAdd(a9, b0, c90); c91 = Vector512.FusedMultiplyAdd(a9, b1, c91);
+            var a10 = Vector512.Create(a[10 * DepthBlock]); c100 = Vector512.FusedMultiplyAdd(a10, b0, c100); c101 = Vector512.FusedMultiplyAdd(a10, b1, c101);
+            var a11 = Vector512.Create(a[11 * DepthBlock]); c110 = Vector512.FusedMultiplyAdd(a11, b0, c110); c111 = Vector512.FusedMultiplyAdd(a11, b1, c111);
+            var a12 = Vector512.Create(a[12 * DepthBlock]); c120 = Vector512.FusedMultiplyAdd(a12, b0, c120); c121 = Vector512.FusedMultiplyAdd(a12, b1, c121);
+            var a13 = Vector512.Create(a[13 * DepthBlock]); c130 = Vector512.FusedMultiplyAdd(a13, b0, c130); c131 = Vector512.FusedMultiplyAdd(a13, b1, c131);
+            a++;
+            b += TileColumns;
+        }
+        c00.Store(c + 0 * ldc); c01.Store(c + 0 * ldc + 16);
+        c10.Store(c + 1 * ldc); c11.Store(c + 1 * ldc + 16);
+        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16);
+        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16);
+        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 16);
+        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16);
+        c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16);
+        c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16);
+        c80.Store(c + 8 * ldc); c81.Store(c + 8 * ldc + 16);
+        c90.Store(c + 9 * ldc); c91.Store(c + 9 * ldc + 16);
+        c100.Store(c + 10 * ldc); c101.Store(c + 10 * ldc + 16);
+        c110.Store(c + 11 * ldc); c111.Store(c + 11 * ldc + 16);
+        c120.Store(c + 12 * ldc); c121.Store(c + 12 * ldc + 16);
+        c130.Store(c + 13 * ldc); c131.Store(c + 13 * ldc + 16);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace Ar1Star.Model.Kernels;
+
+/// <summary>
+/// Which fp32 matrix product computes the 1x1 convolutions' products on the CPU: LibTorch's
+/// <c>mm</c> (MKL's SGEMM) or <see cref="MatrixProductKernel"/>. The rule is on the CPU's
+/// features (docs/cpus.md#matrix-product): our kernel where AVX-512F is present and the vendor is
+/// not Intel, for MKL keeps to its AVX2 code on other vendors' CPUs (178 GFLOP/s on a Zen 5 VM
+/// where our kernel reaches more, docs/performance.md#own-matrix-product), while on Intel CPUs it
+/// runs its AVX-512 code (325 GFLOP/s on the Xeon). Never a timing: the choice, and with it the
+/// rounding of every product, is the same in every process on one machine.
+/// <see cref="Variable"/> forces either product for tests and diagnosis.
+/// </summary>
+internal static class MatrixProductRule
+{
+    /// <summary>The environment variable that forces a product: <c>own</c>, <c>mkl</c> or <c>auto</c>.</summary>
+    public const string Variable = "AR1STAR_MATRIX_PRODUCT";
+
+    private static readonly Lazy<MatrixProductChoice> Choice = new(() => ParseChoice(Environment.GetEnvironmentVariable(Variable)));
+
+    private static readonly Lazy<bool> OwnHere = new(() => Chooses(Choice.Value, ProductRoute.CpuVendor(), Avx512F.IsSupported));
+
+    /// <summary>Whether the CPU's products run our kernel in this process.</summary>
+    public static bool Own => OwnHere.Value;
+
+    /// <summary>The product's name the bench and <c>ar1 run -v</c> log: <c>own_avx512</c> or <c>mkl</c>, "(forced)" where <see cref="Variable"/> chose it.</summary>
+    public static string Name => (Own ? "own_avx512" : "mkl") + (Choice.Value == MatrixProductChoice.Auto ? "" : " (forced)");
+
+    /// <summary>The rule on explicit inputs, for tests: <paramref name="vendor"/> is CPUID's vendor string.</summary>
+    internal static bool Chooses(MatrixProductChoice choice, string vendor, bool avx512f) => choice switch
+    {
+        MatrixProductChoice.Own => true,
+        MatrixProductChoice.Mkl => false,
+        _ => avx512f && vendor != "GenuineIntel",
+    };
+
+    /// <summary>Reads <see cref="Variable"/>'s value; anything but own/mkl/auto/empty is an error naming it.</summary>
+    internal static MatrixProductChoice ParseChoice(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => MatrixProductChoice.Auto,
+        "own" => MatrixProductChoice.Own,
+        "mkl" => MatrixProductChoice.Mkl,
+        _ => throw new ArgumentException($"{Variable}={value}: expected own, mkl or auto"),
+    };
+}
+
+/// <summary>What <see cref="MatrixProductRule.Variable"/> asks for.</summary>
+internal enum MatrixProductChoice
+{
+    /// <summary>The rule on the CPU's features.</summary>
+    Auto,
+    /// <summary>Our kernel (slow where Vector512 is emulated: for tests).</summary>
+    Own,
+    /// <summary>LibTorch's mm (MKL's SGEMM).</summary>
+    Mkl,
+}

@@ -1,0 +1,95 @@
+using static TorchSharp.torch;
+
+namespace Ar1Star.Model.Kernels;
+
+/// <summary>
+/// The product of a 1x1 convolution, rows [R, C] times the weight [O, C, 1, 1] transposed, by
+/// <see cref="MatrixProductKernel"/> as one autograd node: its backward computes
+/// dX = dY W and dW = dY^T X with the same kernel, each only where the graph wants it.
+/// Float32 CPU tensors only (<see cref="Applies"/>).
+/// </summary>
+internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<PointwiseProductFunction>
+{
+    private const string Wanted = "wanted";
+
+    public override string Name => "PointwiseProduct";
+
+    /// <summary>
+    /// Fewest rows (pixels of the mini-batch) the kernel takes: packing the weight costs as much
+    /// as the product below about 64-128 rows, where MKL, which does not pack, was faster on one
+    /// core (docs/performance.md#own-matrix-product). A shape, not a timing: the same in every process.
+    /// </summary>
+    public const long MinRows = 128;
+
+    /// <summary>
+    /// Whether the kernel computes rows times weight (plus a bias, where no gradient is wanted):
+    /// every tensor float32 on the CPU, at least <see cref="MinRows"/> rows.
+    /// </summary>
+    public static bool Applies(Tensor rows, Tensor weight, Tensor? bias) =>
+        rows.shape[0] >= MinRows && IsCpuFloat(rows) && IsCpuFloat(weight) && (bias is null || IsCpuFloat(bias) && !Graph(rows, weight, bias));
+
+    /// <summary>
+    /// rows [R, C] times <paramref name="weight"/> [O, C, 1, 1] transposed (+ <paramref name="bias"/> [O]):
+    /// an autograd node where a gradient is wanted (no bias then), a plain product otherwise.
+    /// </summary>
+    public static Tensor Forward(Tensor rows, Tensor weight, Tensor? bias)
+    {
+        bool graph = Graph(rows, weight, bias);
+        if (graph && bias is not null) throw new ArgumentException("the pointwise product takes a bias only without gradients (the folded eval stack)", nameof(bias));
+        return graph ? apply(rows, weight) : Product(rows, false, weight, true, bias);
+    }
+
+    private static bool Graph(Tensor rows, Tensor weight, Tensor? bias) =>
+        is_grad_enabled() && (rows.requires_grad || weight.requires_grad || bias is { requires_grad: true });
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var rows = (Tensor)vars[0];
+        var weight = (Tensor)vars[1];
+        ctx.save_for_backward([rows, weight]);
+        ctx.save_data(Wanted, (rows.requires_grad, weight.requires_grad));
+        return Product(rows, false, weight, true, null);
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    {
+        var saved = ctx.get_saved_variables();
+        var (rows, weight) = (saved[0], saved[1]);
+        var (rowsWanted, weightWanted) = ((bool, bool))ctx.get_data(Wanted);
+        Tensor? dx = rowsWanted ? Product(gradOutput, false, weight, false, null) : null;
+        Tensor? dw = null;
+        if (weightWanted)
+        {
+            using var flat = Product(gradOutput, true, rows, false, null);
+            dw = flat.view(weight.shape);
+        }
+        return [dx!, dw!];
+    }
+
+    /// <summary>
+    /// op(a) op(b) (+ bias per column) into a new [rows, columns] tensor, op transposing where
+    /// asked; a [O, C, 1, 1] weight is read as its [O, C] matrix. Also the bench's own product.
+    /// </summary>
+    internal static Tensor Product(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor? bias)
+    {
+        using var ac = a.contiguous();
+        using var bc = b.contiguous();
+        using var bb = bias?.contiguous();
+        unsafe
+        {
+            var va = View(ac, transposeA);
+            var vb = View(bc, transposeB);
+            var c = empty([va.Rows, vb.Columns], dtype: ScalarType.Float32, device: a.device);
+            MatrixProductKernel.Multiply(va, vb, TensorMemory.Floats(c), bb is null ? null : TensorMemory.Floats(bb));
+            return c;
+        }
+    }
+
+    private static unsafe MatrixView View(Tensor matrix, bool transpose)
+    {
+        var view = MatrixView.RowMajor(TensorMemory.Floats(matrix), matrix.shape[0], matrix.numel() / Math.Max(1, matrix.shape[0]));
+        return transpose ? view.Transposed : view;
+    }
+
+    private static bool IsCpuFloat(Tensor t) => t.device_type == TorchSharp.DeviceType.CPU && t.dtype == ScalarType.Float32;
+}

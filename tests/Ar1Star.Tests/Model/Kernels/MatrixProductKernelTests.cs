@@ -1,0 +1,134 @@
+using Ar1Star.Model.Kernels;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Tests.Model.Kernels;
+
+/// <summary>
+/// The AVX-512 matrix product against LibTorch's mm: every transpose case, sizes that are not
+/// multiples of the 14 x 32 tile, the 512-deep blocks or the 512-wide column blocks (and tiny
+/// ones), a bias, strided views, and the same bits whatever the worker count. Small sizes: on a
+/// CPU without AVX-512, Vector512 runs in software.
+/// </summary>
+public class MatrixProductKernelTests
+{
+    private const double Tolerance = 1e-5;
+
+    public static TheoryData<int, int, int> Sizes => new()
+    {
+        { 1, 1, 1 },
+        { 2, 3, 1 },
+        { 14, 32, 512 },
+        { 15, 33, 513 },
+        { 29, 70, 1100 },
+        { 30, 520, 40 },
+        { 3, 600, 5 },
+        { 50, 1, 20 },
+        { 1, 40, 513 },
+        { 4, 5, 0 },
+    };
+
+    private static unsafe Tensor Own(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor? bias = null, int? workers = null)
+    {
+        var va = MatrixView.RowMajor(TensorMemory.Floats(a), a.shape[0], a.shape[1]);
+        var vb = MatrixView.RowMajor(TensorMemory.Floats(b), b.shape[0], b.shape[1]);
+        if (transposeA) va = va.Transposed;
+        if (transposeB) vb = vb.Transposed;
+        var c = full(va.Rows, vb.Columns, float.NaN);
+        float* biasData = bias is null ? null : TensorMemory.Floats(bias);
+        if (workers is int w) MatrixProductKernel.Multiply(va, vb, TensorMemory.Floats(c), biasData, w);
+        else MatrixProductKernel.Multiply(va, vb, TensorMemory.Floats(c), biasData);
+        return c;
+    }
+
+    /// <summary>A [rows, columns] operand stored so that (transposed if asked) it is the [rows, columns] matrix.</summary>
+    private static Tensor Operand(long rows, long columns, bool transposed, Generator generator) =>
+        transposed ? randn([columns, rows], generator: generator) : randn([rows, columns], generator: generator);
+
+    private static Tensor Op(Tensor t, bool transposed) => transposed ? t.t() : t.alias();
+
+    private static void AssertClose(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        double scale = expected.numel() == 0 ? 0 : expected.abs().max().item<float>();
+        double error = expected.numel() == 0 ? 0 : (actual - expected).abs().max().item<float>();
+        Assert.True(error <= Tolerance * Math.Max(scale, 1e-30) || scale == 0 && error == 0, $"{what}: max error {error} against max value {scale}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void EveryTransposeCaseMatchesLibTorch(int m, int n, int k)
+    {
+        var generator = new Generator(31);
+        foreach (bool ta in new[] { false, true })
+        {
+            foreach (bool tb in new[] { false, true })
+            {
+                using var a = Operand(m, k, ta, generator);
+                using var b = Operand(k, n, tb, generator);
+                using var opA = Op(a, ta);
+                using var opB = Op(b, tb);
+                using var expected = opA.mm(opB);
+                using var actual = Own(a, ta, b, tb);
+                AssertClose(expected, actual, $"{m}x{k} times {k}x{n}, transposed {ta}/{tb}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void TheBiasIsAddedToEveryRow(int m, int n, int k)
+    {
+        var generator = new Generator(32);
+        using var a = randn([m, k], generator: generator);
+        using var b = randn([n, k], generator: generator);
+        using var bias = randn([n], generator: generator) * 10;
+        using var bt = b.t();
+        using var expected = addmm(bias, a, bt, 1, 1);
+        using var actual = Own(a, false, b, true, bias);
+        AssertClose(expected, actual, $"{m}x{k} times {k}x{n} plus bias");
+    }
+
+    [Fact]
+    public unsafe void StridedViewsAreReadInPlace()
+    {
+        // A is every second column of a [20, 2 * 600] matrix; B the left 45 columns of a [600, 70] one.
+        var generator = new Generator(33);
+        using var wide = randn([20, 1200], generator: generator);
+        using var tall = randn([600, 70], generator: generator);
+        var a = new MatrixView(TensorMemory.Floats(wide), 20, 600, 1200, 2);
+        var b = new MatrixView(TensorMemory.Floats(tall), 600, 45, 70, 1);
+        using var c = empty(20, 45);
+        MatrixProductKernel.Multiply(a, b, TensorMemory.Floats(c), null);
+        using var everySecond = wide.view(20, 600, 2).select(2, 0);
+        using var left = tall.narrow(1, 0, 45);
+        using var expected = everySecond.mm(left);
+        AssertClose(expected, c, "strided views");
+    }
+
+    [Fact]
+    public void TheBitsDoNotDependOnTheWorkerCount()
+    {
+        var generator = new Generator(34);
+        // Many row tiles (split by rows) and a single one (split by panels), two depth blocks.
+        foreach (var (m, n, k) in new[] { (90, 100, 600), (10, 200, 600) })
+        {
+            using var a = randn([m, k], generator: generator);
+            using var b = randn([k, n], generator: generator);
+            using var one = Own(a, false, b, false, workers: 1);
+            for (int workers = 2; workers <= 5; workers++)
+            {
+                using var split = Own(a, false, b, false, workers: workers);
+                Assert.True(SameBits(one, split), $"{m}x{k}x{n} on {workers} workers differs from one worker");
+            }
+        }
+    }
+
+    /// <summary>Whether two float tensors hold the same bits (a -0 and a 0 differ, as a NaN equals itself).</summary>
+    private static bool SameBits(Tensor a, Tensor b)
+    {
+        using var x = a.contiguous();
+        using var y = b.contiguous();
+        return x.shape.SequenceEqual(y.shape)
+            && x.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits).SequenceEqual(y.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
+    }
+}

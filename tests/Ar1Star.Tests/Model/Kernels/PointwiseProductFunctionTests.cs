@@ -1,0 +1,148 @@
+using Ar1Star.Model;
+using Ar1Star.Model.Kernels;
+using static TorchSharp.torch;
+
+namespace Ar1Star.Tests.Model.Kernels;
+
+/// <summary>
+/// A 1x1 convolution through our product's autograd node against the same convolution through
+/// LibTorch's mm and its autograd: output and the gradients wanted, within 1e-5 of the largest
+/// value; the same bits on one thread and two; the folded stack's bias. Every shape has at least
+/// <see cref="PointwiseProductFunction.MinRows"/> rows, so the kernel computes it.
+/// </summary>
+public class PointwiseProductFunctionTests
+{
+    private const double Tolerance = 1e-5;
+
+    private static (Tensor X, Tensor Weight, Tensor GradOut) Data(int n, int c, int o, int side, int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        using var x = randn([n, c, side, side], generator: generator);
+        var weight = randn([o, c, 1, 1], generator: generator);
+        using var gradOut = randn([n, o, side, side], generator: generator);
+        return (ChannelsLast.From(x), weight, ChannelsLast.From(gradOut));
+    }
+
+    private static (Tensor Y, Tensor? Dx, Tensor? Dw) Run(bool own, Tensor x, Tensor weight, Tensor gradOut, bool inputGradient, bool weightGradient)
+    {
+        var xg = x.detach().requires_grad_(inputGradient);
+        var wg = weight.detach().requires_grad_(weightGradient);
+        var y = PointwiseConvolution.Forward(xg, wg, null, own);
+        y.backward([gradOut]);
+        return (y, xg.grad, wg.grad);
+    }
+
+    private static void AssertClose(Tensor? expected, Tensor? actual, string what)
+    {
+        Assert.NotNull(expected);
+        Assert.NotNull(actual);
+        Assert.Equal(expected.shape, actual.shape);
+        double scale = expected.abs().max().item<float>();
+        double error = (actual - expected).abs().max().item<float>();
+        Assert.True(error <= Tolerance * scale, $"{what}: max error {error} against max value {scale}");
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void GradientsMatchLibTorchsProduct(bool inputGradient, bool weightGradient)
+    {
+        // 6 x 10 x 10 = 600 rows: two depth blocks for the weight gradient; 37 outputs and 20
+        // inputs: partial tiles everywhere.
+        var (x, weight, gradOut) = Data(6, 20, 37, 10, seed: 41);
+        var expected = Run(false, x, weight, gradOut, inputGradient, weightGradient);
+        var actual = Run(true, x, weight, gradOut, inputGradient, weightGradient);
+        Assert.True(ChannelsLast.Is(actual.Y));
+        AssertClose(expected.Y, actual.Y, "output");
+        if (inputGradient) AssertClose(expected.Dx, actual.Dx, "input gradient");
+        else Assert.Null(actual.Dx);
+        if (weightGradient) AssertClose(expected.Dw, actual.Dw, "weight gradient");
+        else Assert.Null(actual.Dw);
+    }
+
+    [Fact]
+    public void OneThreadAndTwoGiveTheSameBits()
+    {
+        // 576 x 64 x 96 multiply-adds: over the size below which the kernel keeps to one thread.
+        var (x, weight, gradOut) = Data(4, 64, 96, 12, seed: 42);
+        int threads = get_num_threads();
+        try
+        {
+            set_num_threads(1);
+            var one = Run(true, x, weight, gradOut, true, true);
+            set_num_threads(2);
+            var two = Run(true, x, weight, gradOut, true, true);
+            Assert.True(SameBits(one.Y, two.Y), "output");
+            Assert.True(SameBits(one.Dx!, two.Dx!), "input gradient");
+            Assert.True(SameBits(one.Dw!, two.Dw!), "weight gradient");
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+    }
+
+    [Fact]
+    public void AConvBlockGivesTheSameValuesWithEitherProduct()
+    {
+        // A 1x1 block on 2 x 10 x 10 = 200 rows: its convolution, BRN and ReLU, forward and back.
+        manual_seed(44);
+        using var block = new ConvBlock(16, 24, 1, 1, depthwise: false);
+        Assert.Equal(MatrixProductRule.Own, block.OwnProduct);
+        using var input = ChannelsLast.From(randn(2, 16, 10, 10));
+        using var gradOut = randn(2, 24, 10, 10);
+        (Tensor Y, Tensor Dx, Tensor Dw) Run(bool own)
+        {
+            block.OwnProduct = own;
+            block.zero_grad();
+            var x = input.detach().requires_grad_();
+            var y = block.forward(x);
+            y.backward([gradOut]);
+            return (y.detach(), x.grad!, block.Conv.weight!.grad!.clone());
+        }
+        block.eval();
+        var mkl = Run(false);
+        var own = Run(true);
+        AssertClose(mkl.Y, own.Y, "output");
+        AssertClose(mkl.Dx, own.Dx, "input gradient");
+        AssertClose(mkl.Dw, own.Dw, "weight gradient");
+    }
+
+    [Fact]
+    public void TheFoldedStacksBiasIsAdded()
+    {
+        // 162 rows: over the kernel's minimum.
+        var (x, weight, _) = Data(2, 30, 45, 9, seed: 43);
+        using var bias = randn(45) * 3;
+        using var _ = no_grad();
+        using var expected = PointwiseConvolution.Forward(x, weight, bias, ownProduct: false);
+        using var actual = PointwiseConvolution.Forward(x, weight, bias, ownProduct: true);
+        AssertClose(expected, actual, "output with bias");
+    }
+
+    [Fact]
+    public void OnlyFloat32CpuDataWithoutABiasGradientTakesTheKernel()
+    {
+        using var rows = randn(PointwiseProductFunction.MinRows, 4);
+        using var weight = randn(3, 4, 1, 1);
+        using var bias = zeros(3);
+        Assert.True(PointwiseProductFunction.Applies(rows, weight, null));
+        Assert.True(PointwiseProductFunction.Applies(rows, weight, bias));
+        using var half = rows.to(ScalarType.BFloat16);
+        Assert.False(PointwiseProductFunction.Applies(half, weight, null));
+        using var trained = bias.detach().requires_grad_();
+        Assert.False(PointwiseProductFunction.Applies(rows, weight, trained));
+        using var few = randn(PointwiseProductFunction.MinRows - 1, 4);
+        Assert.False(PointwiseProductFunction.Applies(few, weight, null));
+    }
+
+    /// <summary>Whether two float tensors hold the same bits (a -0 and a 0 differ, as a NaN equals itself).</summary>
+    private static bool SameBits(Tensor a, Tensor b)
+    {
+        using var x = a.contiguous();
+        using var y = b.contiguous();
+        return x.shape.SequenceEqual(y.shape)
+            && x.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits).SequenceEqual(y.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
+    }
+}
