@@ -177,6 +177,12 @@ internal sealed partial class IncrementalStrategy : IDisposable
     /// </summary>
     internal Action? EpochDone { get; set; }
 
+    /// <summary>
+    /// Bench and profile hook: told the name of each phase of <see cref="TrainOnBatch"/> as it ends
+    /// (<see cref="TeachPhases"/>; the latent forward and the pool only where the batch pools once).
+    /// </summary>
+    internal Action<string>? PhaseDone { get; set; }
+
     /// <summary>A batch between <see cref="BeginBatch"/> and its end: what the phases share.</summary>
     private sealed record BatchInProgress(int Index, IPatternSet Batch, int[] Labels, bool Replay, bool LatentTrains,
         MiniBatchPlan Plan, int[] Order, int[] Shuffle, int Epochs)
@@ -228,20 +234,30 @@ internal sealed partial class IncrementalStrategy : IDisposable
         PooledFeatures? pooled = null;
         try
         {
-            pooled = PoolsOnce(current) ? PooledFeatures.Create(model, encoder, batch, current.Replay ? Memory : null) : null;
+            if (PoolsOnce(current))
+            {
+                // What PooledFeatures.Create would encode first, apart so that its time can be told.
+                encoder.Prepare(batch);
+                PhaseDone?.Invoke(TeachPhases.LatentForward);
+                pooled = PooledFeatures.Create(model, encoder, batch, current.Replay ? Memory : null);
+                PhaseDone?.Invoke(TeachPhases.Pool);
+            }
             for (int epoch = 0; epoch < current.Epochs; epoch++)
             {
                 foreach (var c in components) c.BeginEpoch(current.Replay);
                 TrainEpoch(current, epoch, pooled);
                 EpochDone?.Invoke();
             }
+            PhaseDone?.Invoke(TeachPhases.TrainEpochs);
             EndBatch(current);
+            PhaseDone?.Invoke(TeachPhases.Consolidate);
         }
         finally
         {
             pooled?.Dispose();
             foreach (var t in current.Collected) t.Dispose();
         }
+        PhaseDone?.Invoke(TeachPhases.Release);
     }
 
     /// <summary>
