@@ -53,7 +53,21 @@ public sealed class LearnerImage
             throw new InvalidDataException($"{name}: truncated image (its header promises {info.Width}x{info.Height}, its data ends early); expected a whole PNG or JPEG file");
         if (result is not SKCodecResult.Success)
             throw new InvalidDataException($"{name}: corrupt image ({result}); expected PNG or JPEG bytes");
-        return FromBitmap(bitmap);
+        // Already RGBA: its pixels are read in place, not copied out first as FromBitmap must.
+        return new LearnerImage(RgbOf(bitmap.GetPixelSpan(), info.Width * info.Height), info.Width, info.Height);
+    }
+
+    /// <summary>The RGB bytes of <paramref name="pixels"/> RGBA pixels, alpha dropped.</summary>
+    private static byte[] RgbOf(ReadOnlySpan<byte> rgba, long pixels)
+    {
+        var rgb = new byte[pixels * 3];
+        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+        {
+            rgb[j] = rgba[i];
+            rgb[j + 1] = rgba[i + 1];
+            rgb[j + 2] = rgba[i + 2];
+        }
+        return rgb;
     }
 
     /// <summary>
@@ -96,14 +110,7 @@ public sealed class LearnerImage
         {
             pin.Free();
         }
-        var rgb = new byte[(long)bitmap.Width * bitmap.Height * 3];
-        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
-        {
-            rgb[j] = rgba[i];
-            rgb[j + 1] = rgba[i + 1];
-            rgb[j + 2] = rgba[i + 2];
-        }
-        return new LearnerImage(rgb, bitmap.Width, bitmap.Height);
+        return new LearnerImage(RgbOf(rgba, (long)bitmap.Width * bitmap.Height), bitmap.Width, bitmap.Height);
     }
 
     /// <summary>

@@ -67,6 +67,28 @@ public class ServeApiBadInputTests
     }
 
     /// <summary>
+    /// The files of a teach are decoded on every core (docs/performance.md#teach-breakdown); the
+    /// refusal still names the first bad file, as when they were decoded in order, however the
+    /// decodes finish.
+    /// </summary>
+    [Fact]
+    public async Task AmongSeveralBadUploadsTheFirstIsNamed()
+    {
+        var random = new Random(13);
+        await using var server = await StartAsync();
+        var good = FlatPng(1, 2, 3, random);
+        var small = ForgedImages.Png(8, random);
+        for (int round = 0; round < 5; round++)
+        {
+            string body = await Refused(server, LearnForm("0", [good, good, ForgedImages.PngDeclaring(small, 64, 64), good, ForgedImages.PngDeclaring(small, 20000, 20000)]));
+            Assert.Contains("images[2]", body);
+            Assert.Contains("truncated image", body);
+            Assert.DoesNotContain("20000x20000", body);
+        }
+        AssertNothingLearnt(server);
+    }
+
+    /// <summary>
     /// A bounded fuzz (fixed seed, 60 requests) of the decoders and the multipart parser through the
     /// API: broken PNG and JPEG uploads under a valid label, and mutated multipart bodies whose label
     /// is outside the classes (so that even a body the mutations left whole must be refused).
