@@ -117,6 +117,9 @@ internal sealed class LatentEncoder : IDisposable
         if (Cache && !cache.ContainsKey(set)) cache.Add(set, Run(set, Enumerable.Range(0, set.Count).ToArray()).DetachFromDisposeScope());
     }
 
+    /// <summary>Whether the latents of <paramref name="set"/> are cached (so <see cref="Encode"/> reads them, never the network).</summary>
+    public bool Holds(IPatternSet set) => cache.ContainsKey(set);
+
     /// <summary>Drops the cached latents of a set (a training batch once it is done).</summary>
     public void Forget(IPatternSet set)
     {

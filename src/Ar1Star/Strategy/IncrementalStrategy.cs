@@ -377,13 +377,15 @@ internal sealed partial class IncrementalStrategy : IDisposable
     /// <summary>
     /// One step of <see cref="TrainEpoch"/> on features pooled once: the same mini-batch, the same
     /// rows in the same order, the output layer on their pooled features (what
-    /// <see cref="SplitNetwork.ForwardFromLatent"/> gives on their latents). Epoch 0 still collects
-    /// the new patterns' latents for the memory's update.
+    /// <see cref="SplitNetwork.ForwardFromLatent"/> gives on their latents). Epoch 0 collects the
+    /// new patterns' latents only for EWC.
     /// </summary>
     private (Tensor Loss, Tensor Logits, Tensor Labels) PooledStep(BatchInProgress current, int epoch, int it, ReadOnlySpan<int> idx, Tensor y, PooledFeatures pooled)
     {
         var plan = current.Plan;
-        if (epoch == 0) current.Collected.Add(encoder.Encode(current.Batch, idx).DetachFromDisposeScope());
+        // The memory's update reads the new patterns' latents from the encoder's cache: only EWC's
+        // Fisher still needs the collected ones (end_features is a pool, so no BRN to recalibrate).
+        if (epoch == 0 && Component<ElasticWeightConsolidation>() is not null) current.Collected.Add(encoder.Encode(current.Batch, idx).DetachFromDisposeScope());
         var features = pooled.New(idx);
         var old = current.Replay ? pooled.Replayed(replay!.ReplayedRows(it, plan)) : null;
         if (old is { } o)
