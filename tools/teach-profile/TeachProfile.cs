@@ -95,7 +95,7 @@ for (int k = 1; k <= teaches; k++)
         stamps.Add(("other", Stopwatch.GetTimestamp(), Cpu()));
         var parts = Enumerable.Range(1, stamps.Count - 1)
             .Select(p => (stamps[p].Phase, Wall: Stopwatch.GetElapsedTime(stamps[p - 1].At, stamps[p].At).TotalMilliseconds, Cpu: stamps[p].Cpu - stamps[p - 1].Cpu))
-            .Append(("total", Stopwatch.GetElapsedTime(stamps[0].At, stamps[^1].At).TotalMilliseconds, stamps[^1].Cpu - stamps[0].Cpu)).ToList();
+            .Append((Phase: "total", Wall: Stopwatch.GetElapsedTime(stamps[0].At, stamps[^1].At).TotalMilliseconds, Cpu: stamps[^1].Cpu - stamps[0].Cpu)).ToList();
         Console.WriteLine($"{engines[e]}{(mode == "ab" ? (e == 0 ? " written" : " autograd") : "")} teach {k} (memory {learner.ReplayMemory.Count}): " +
                           string.Join(" ", parts.Select(p => $"{p.Phase} {p.Wall:F1}/{p.Cpu:F0}")) +
                           $" | gc0 {GC.CollectionCount(0) - gen0} gc2 {GC.CollectionCount(2) - gen2} pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1}");
