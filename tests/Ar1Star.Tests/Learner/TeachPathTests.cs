@@ -95,4 +95,31 @@ public class TeachPathTests
         string[] teach = [TeachPhases.Pixels, TeachPhases.LatentForward, TeachPhases.Pool, TeachPhases.TrainEpochs, TeachPhases.Consolidate, TeachPhases.Release];
         Assert.Equal(teach.Concat(teach), phases);
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 2)]
+    [InlineData(7, 5)]
+    [InlineData(33, 17)]
+    public void DecodedPixelsAreTheImagesBytesAtEverySize(int width, int height)
+    {
+        var random = new Random(width * 100 + height);
+        var rgb = new byte[width * height * 3];
+        random.NextBytes(rgb);
+        var rgba = new byte[width * height * 4];
+        for (int p = 0; p < width * height; p++)
+        {
+            rgba[4 * p] = rgb[3 * p];
+            rgba[4 * p + 1] = rgb[3 * p + 1];
+            rgba[4 * p + 2] = rgb[3 * p + 2];
+            rgba[4 * p + 3] = 255;
+        }
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul));
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        Assert.Equal(rgb, LearnerImage.FromBitmap(bitmap).Rgb);
+        using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        var decoded = LearnerImage.FromEncoded(png.ToArray());
+        Assert.Equal((width, height), (decoded.Width, decoded.Height));
+        Assert.Equal(rgb, decoded.Rgb);
+    }
 }
