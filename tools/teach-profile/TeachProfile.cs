@@ -5,8 +5,7 @@
 // the garbage collections it caused: a TorchSharp learner and an ONNX Runtime one alternated
 // teach by teach, as `ar1 bench --camera-only` alternates them (docs/performance.md#teach-breakdown).
 // CPU time, because the shared machine's load makes wall time mean little.
-//   dotnet run tools/teach-profile/TeachProfile.cs -c Release -- [teaches] [alt|ort|torch|ab]
-// ab: two ONNX Runtime learners, the second with the output layer's step through autograd.
+//   dotnet run tools/teach-profile/TeachProfile.cs -c Release -- [teaches] [alt|ort|torch]
 using System.Diagnostics;
 using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
@@ -58,7 +57,6 @@ var engines = mode switch
 {
     "ort" => new[] { InferenceEngine.OnnxRuntime },
     "torch" => [InferenceEngine.Torch],
-    "ab" => [InferenceEngine.OnnxRuntime, InferenceEngine.OnnxRuntime],
     _ => [InferenceEngine.Torch, InferenceEngine.OnnxRuntime],
 };
 var learners = engines.Select(e =>
@@ -69,7 +67,6 @@ var learners = engines.Select(e =>
     learner.Learn(first, 0);
     return learner;
 }).ToArray();
-if (mode == "ab") learners[1].Strategy.DirectOutputStep = false;
 
 using var process = Process.GetCurrentProcess();
 double Cpu()
@@ -96,7 +93,7 @@ for (int k = 1; k <= teaches; k++)
         var parts = Enumerable.Range(1, stamps.Count - 1)
             .Select(p => (stamps[p].Phase, Wall: Stopwatch.GetElapsedTime(stamps[p - 1].At, stamps[p].At).TotalMilliseconds, Cpu: stamps[p].Cpu - stamps[p - 1].Cpu))
             .Append((Phase: "total", Wall: Stopwatch.GetElapsedTime(stamps[0].At, stamps[^1].At).TotalMilliseconds, Cpu: stamps[^1].Cpu - stamps[0].Cpu)).ToList();
-        Console.WriteLine($"{engines[e]}{(mode == "ab" ? (e == 0 ? " written" : " autograd") : "")} teach {k} (memory {learner.ReplayMemory.Count}): " +
+        Console.WriteLine($"{engines[e]} teach {k} (memory {learner.ReplayMemory.Count}): " +
                           string.Join(" ", parts.Select(p => $"{p.Phase} {p.Wall:F1}/{p.Cpu:F0}")) +
                           $" | gc0 {GC.CollectionCount(0) - gen0} gc2 {GC.CollectionCount(2) - gen2} pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1}");
         if (k == 1) continue;
@@ -104,6 +101,6 @@ for (int k = 1; k <= teaches; k++)
     }
 }
 for (int e = 0; e < learners.Length; e++)
-    Console.WriteLine($"{engines[e]}{(mode == "ab" ? (e == 0 ? " written" : " autograd") : "")}: mean wall/CPU ms per teach after the first: " +
+    Console.WriteLine($"{engines[e]}: mean wall/CPU ms per teach after the first: " +
                       string.Join(" ", sums[e].Select(p => $"{p.Key} {p.Value.Wall / (teaches - 1):F1}/{p.Value.Cpu / (teaches - 1):F0}")));
 foreach (var learner in learners) learner.Dispose();

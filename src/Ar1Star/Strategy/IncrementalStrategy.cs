@@ -189,9 +189,6 @@ internal sealed partial class IncrementalStrategy : IDisposable
     {
         /// <summary>Latents of the patterns visited in epoch 0, in visiting order (the memory's candidates, EWC's Fisher).</summary>
         public List<Tensor> Collected { get; } = [];
-
-        /// <summary>Whether its pooled steps take <see cref="OptimizeOutputLayer"/> (set once its features are pooled).</summary>
-        public bool OutputLayerStep { get; set; }
     }
 
     /// <summary>Fewest SGD steps a live batch runs (docs/live-learning.md#live-differences).</summary>
@@ -243,7 +240,6 @@ internal sealed partial class IncrementalStrategy : IDisposable
                 encoder.Prepare(batch);
                 PhaseDone?.Invoke(TeachPhases.LatentForward);
                 pooled = PooledFeatures.Create(model, encoder, batch, current.Replay ? Memory : null);
-                current.OutputLayerStep = DirectOutputStep && OutputLayerAlone();
                 PhaseDone?.Invoke(TeachPhases.Pool);
             }
             for (int epoch = 0; epoch < current.Epochs; epoch++)
@@ -395,58 +391,8 @@ internal sealed partial class IncrementalStrategy : IDisposable
         }
         MiniBatchComposed?.Invoke(new(current.Index, epoch, it, idx.ToArray(), it * plan.Injected, (int)(old?.Labels.shape[0] ?? 0), y.data<long>().ToArray()));
         // No latents for the components: none that reads them (LwF) takes this path.
-        var (loss, logits) = current.OutputLayerStep ? OptimizeOutputLayer(features, y) : Optimize(model.Output.forward(features), y, latents: null);
+        var (loss, logits) = Optimize(model.Output.forward(features), y, latents: null);
         return (loss, logits, y);
-    }
-
-    /// <summary>
-    /// Whether a pooled step whose only trainable layer is the output layer and whose loss is the
-    /// cross-entropy alone writes the layer's gradients directly (<see cref="OptimizeOutputLayer"/>)
-    /// instead of recording and walking an autograd graph; equal up to float rounding
-    /// (docs/performance.md#teach-breakdown). False: autograd, for comparisons.
-    /// </summary>
-    internal bool DirectOutputStep { get; set; } = true;
-
-    /// <summary>
-    /// Whether the output layer (its weight, and its bias if it has one) is all that trains, and no
-    /// component adds a loss term or reads the gradients (CWR* and latent replay only, the realtime preset's).
-    /// </summary>
-    private bool OutputLayerAlone()
-    {
-        if (!components.All(c => c is CwrStar or LatentReplay)) return false;
-        var output = new[] { model.Output.weight, model.Output.bias }.OfType<TorchSharp.Modules.Parameter>().Select(p => p.Handle).ToHashSet();
-        var trainable = ParameterFreezing.Trainable(model).Select(p => p.Handle).ToHashSet();
-        return trainable.SetEquals(output);
-    }
-
-    /// <summary>
-    /// One SGD step of the output layer on features [n, C] with the cross-entropy's gradient
-    /// written out: for logits z = x W^T + b and the mean loss over n rows, dL/dz = (softmax(z) -
-    /// onehot(y)) / n, dL/dW = (dL/dz)^T x, dL/db (where there is a bias) the column sums of dL/dz: what autograd's
-    /// log_softmax, nll_loss and addmm backward compute, without the graph. The gradients go
-    /// where backward leaves them, so the optimizer (momentum, weight decay) and the components'
-    /// hooks run as in <see cref="Optimize"/>.
-    /// </summary>
-    private (Tensor Loss, Tensor Logits) OptimizeOutputLayer(Tensor features, Tensor y)
-    {
-        if (optimizer is null) throw new InvalidOperationException("BeginBatch comes before the first training step");
-        var output = model.Output;
-        using var _ = no_grad();
-        var logits = output.forward(features);
-        var logProbabilities = nn.functional.log_softmax(logits, 1);
-        var loss = nn.functional.nll_loss(logProbabilities, y);
-        // nll_loss's gradient is -1/n at each row's label; log_softmax's: g - exp(log p) * sum(g).
-        long n = y.shape[0];
-        float perRow = -1f / n;
-        var atLabels = full([n, 1], perRow, logits.dtype, logits.device);
-        var gradLogits = zeros_like(logits).scatter_(1, y.unsqueeze(1), atLabels).sub_(logProbabilities.exp().mul_(perRow));
-        output.weight!.grad = gradLogits.t().mm(features);
-        if (output.bias is { } bias) bias.grad = gradLogits.sum(0);
-        foreach (var c in components) c.BeforeStep();
-        optimizer.step();
-        foreach (var c in components) c.AfterStep();
-        globalStep++;
-        return (loss, logits);
     }
 
     /// <summary>

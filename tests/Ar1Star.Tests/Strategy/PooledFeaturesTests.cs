@@ -28,8 +28,6 @@ public class PooledFeaturesTests
         var calibration = Images(16, 1);
         BatchRenormCalibration.Recalibrate(learner.Model, new InMemoryPatternSet(calibration.SelectMany(i => i.Rgb).ToArray(), new int[16], Side), 8, CPU);
         learner.Strategy.PoolOnce = poolOnce;
-        // The pool alone is compared here; the written gradients of the output layer have their own tests (OutputLayerStepTests).
-        learner.Strategy.DirectOutputStep = false;
         var losses = new List<float>();
         learner.IterationDone += (_, e) => losses.Add((float)e.Loss);
         learner.Learn(Images(10, 2), label: 0);
