@@ -33,7 +33,7 @@ public static class CameraLearningBenchmark
         for (int k = 1; k <= repeats + 1; k++)
         {
             var jpegs = Frames(options, objectIndex: k);
-            double seconds = Timing.Seconds(() => learner.Learn(jpegs.Select(j => LearnerImage.FromEncoded(j)).ToArray(), label: k));
+            double seconds = Timing.Seconds(() => learner.Learn(Decode(jpegs), label: k));
             if (k > 1) times.Add(seconds);
         }
         return Median(times) * 1000;
@@ -42,10 +42,15 @@ public static class CameraLearningBenchmark
     /// <summary>
     /// <see cref="LearnMs"/> by <see cref="InferenceEngine"/>: one learner each, the engines
     /// alternated teach by teach so that a busy machine loads them alike (the ratio is the
-    /// measurement). docs/performance.md#onnx-runtime-trunk.
+    /// measurement); and where each teach's time went, from the same teaches
+    /// (docs/performance.md#teach-breakdown): <c>decode</c> (the JPEGs, both cores, as
+    /// <c>ar1 serve</c> decodes them), then the phases <see cref="ContinualLearner.PhaseDone"/>
+    /// tells (<see cref="TeachPhases"/>), and <c>other</c>, what is in none of them (the teach
+    /// less their sum, each a median).
     /// </summary>
-    /// <returns>Per engine the median wall milliseconds of a teach and its median process CPU milliseconds.</returns>
-    public static IReadOnlyList<(InferenceEngine Engine, double Ms, double CpuMs)> LearnMsByEngine(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    /// <returns>Per engine the median wall milliseconds of a teach, its median process CPU milliseconds and its phases' median wall milliseconds.</returns>
+    public static IReadOnlyList<(InferenceEngine Engine, double Ms, double CpuMs, IReadOnlyList<(string Phase, double Ms)> Phases)> LearnMsByEngine(
+        BenchmarkOptions options, Ar1Config config, Device device, int repeats)
     {
         var engines = new[] { InferenceEngine.Torch, InferenceEngine.OnnxRuntime };
         var learners = new List<ContinualLearner>();
@@ -54,24 +59,57 @@ public static class CameraLearningBenchmark
             foreach (var engine in engines) learners.Add(Calibrated(options, config, device, engine: engine));
             var times = engines.Select(_ => new List<double>()).ToArray();
             var cpu = engines.Select(_ => new List<double>()).ToArray();
+            var phases = engines.Select(_ => new Dictionary<string, List<double>>()).ToArray();
             for (int k = 1; k <= repeats + 1; k++)
             {
                 var jpegs = Frames(options, objectIndex: k);
                 for (int e = 0; e < engines.Length; e++)
                 {
                     var learner = learners[e];
-                    var (wall, cpuSeconds) = Timing.WallAndCpuSeconds(() => learner.Learn(jpegs.Select(j => LearnerImage.FromEncoded(j)).ToArray(), label: k));
+                    var stamps = new List<(string Phase, long At)>();
+                    learner.PhaseDone = phase => stamps.Add((phase, Stopwatch.GetTimestamp()));
+                    var (wall, cpuSeconds) = Timing.WallAndCpuSeconds(() =>
+                    {
+                        stamps.Add(("start", Stopwatch.GetTimestamp()));
+                        var images = Decode(jpegs);
+                        stamps.Add(("decode", Stopwatch.GetTimestamp()));
+                        learner.Learn(images, label: k);
+                    });
+                    learner.PhaseDone = null;
                     if (k == 1) continue;
                     times[e].Add(wall);
                     cpu[e].Add(cpuSeconds);
+                    double named = 0;
+                    for (int p = 1; p < stamps.Count; p++)
+                    {
+                        double ms = Stopwatch.GetElapsedTime(stamps[p - 1].At, stamps[p].At).TotalMilliseconds;
+                        named += ms;
+                        Add(phases[e], stamps[p].Phase, ms);
+                    }
+                    Add(phases[e], "other", wall * 1000 - named);
                 }
             }
-            return engines.Select((e, i) => (e, Median(times[i]) * 1000, Median(cpu[i]) * 1000)).ToArray();
+            return engines.Select((e, i) => (e, Median(times[i]) * 1000, Median(cpu[i]) * 1000,
+                (IReadOnlyList<(string, double)>)phases[i].Select(p => (p.Key, Median(p.Value))).ToArray())).ToArray();
         }
         finally
         {
             foreach (var learner in learners) learner.Dispose();
         }
+
+        static void Add(Dictionary<string, List<double>> phases, string phase, double ms)
+        {
+            if (!phases.TryGetValue(phase, out var list)) phases[phase] = list = [];
+            list.Add(ms);
+        }
+    }
+
+    /// <summary>The JPEGs of a teach decoded as <c>ar1 serve</c> decodes an upload: on every core.</summary>
+    private static LearnerImage[] Decode(byte[][] jpegs)
+    {
+        var images = new LearnerImage[jpegs.Length];
+        Parallel.For(0, jpegs.Length, i => images[i] = LearnerImage.FromEncoded(jpegs[i]));
+        return images;
     }
 
     /// <summary>Milliseconds to export lat_features and open the ONNX Runtime session over it: once per learner (and whenever lat_features changes).</summary>
@@ -83,40 +121,39 @@ public static class CameraLearningBenchmark
 
     /// <summary>
     /// Where one teach's time goes, phase by phase, in milliseconds (medians over
-    /// <paramref name="repeats"/> classes, after one untimed one): decoding the JPEGs, scaling
-    /// them to the learner's size, the latent forward pass (lat_features over every new frame,
-    /// once: the encoder caches it for the epochs), the training epochs, the end of the batch
-    /// (CWR*'s consolidation and the memory's update) and the inference snapshot a server
-    /// publishes. The phases run in the order <see cref="ContinualLearner.Learn(IReadOnlyList{LearnerImage}, int)"/> runs them.
+    /// <paramref name="repeats"/> classes, after one untimed one), one learner alone: decoding the
+    /// JPEGs, the phases <see cref="ContinualLearner.PhaseDone"/> tells (<see cref="TeachPhases"/>),
+    /// then the inference snapshot a server publishes after the teach (docs/performance.md#teach-breakdown).
     /// </summary>
     public static IReadOnlyList<(string Phase, double Ms)> LearnBreakdown(BenchmarkOptions options, Ar1Config config, Device device, int repeats, InferencePrecision precision = InferencePrecision.Fp32,
         InferenceEngine engine = InferenceEngine.Torch)
     {
         using var learner = Calibrated(options, config, device, precision, engine);
-        string[] phases = ["decode", "scale", "latent_forward", "train_epochs", "consolidate", "snapshot"];
-        var times = phases.ToDictionary(p => p, _ => new List<double>());
-        long lastEpochEnd = 0;
-        learner.EpochDone += (_, _) => lastEpochEnd = Stopwatch.GetTimestamp();
+        var times = new Dictionary<string, List<double>>();
+        var order = new List<string>();
         for (int k = 1; k <= repeats + 1; k++)
         {
             var jpegs = Frames(options, objectIndex: k);
-            var stamps = new List<long> { Stopwatch.GetTimestamp() };
-            var images = jpegs.Select(j => LearnerImage.FromEncoded(j)).ToArray();
-            stamps.Add(Stopwatch.GetTimestamp());
-            var batch = new InMemoryPatternSet(LearnerPixels.Concat(images, options.ImageSize), Enumerable.Repeat(k, images.Length).ToArray(), options.ImageSize);
-            stamps.Add(Stopwatch.GetTimestamp());
-            // Fills the encoder's cache with every frame's latents, which Learn then reads.
-            learner.Encoder.Encode(batch, [0]).Dispose();
-            stamps.Add(Stopwatch.GetTimestamp());
-            learner.Learn(batch);
-            stamps.Add(lastEpochEnd);
-            stamps.Add(Stopwatch.GetTimestamp());
+            var stamps = new List<(string Phase, long At)> { ("start", Stopwatch.GetTimestamp()) };
+            learner.PhaseDone = phase => stamps.Add((phase, Stopwatch.GetTimestamp()));
+            var images = Decode(jpegs);
+            stamps.Add(("decode", Stopwatch.GetTimestamp()));
+            learner.Learn(images, label: k);
+            learner.PhaseDone = null;
             new InferenceSnapshot(learner).Dispose();
-            stamps.Add(Stopwatch.GetTimestamp());
+            stamps.Add(("snapshot", Stopwatch.GetTimestamp()));
             if (k == 1) continue;
-            for (int p = 0; p < phases.Length; p++) times[phases[p]].Add(Stopwatch.GetElapsedTime(stamps[p], stamps[p + 1]).TotalMilliseconds);
+            for (int p = 1; p < stamps.Count; p++)
+            {
+                if (!times.TryGetValue(stamps[p].Phase, out var list))
+                {
+                    times[stamps[p].Phase] = list = [];
+                    order.Add(stamps[p].Phase);
+                }
+                list.Add(Stopwatch.GetElapsedTime(stamps[p - 1].At, stamps[p].At).TotalMilliseconds);
+            }
         }
-        return phases.Select(p => (p, Median(times[p]))).ToArray();
+        return order.Select(p => (p, Median(times[p]))).ToArray();
     }
 
     /// <summary>

@@ -198,16 +198,17 @@ public static class PerformanceBenchmark
         progress($"the camera app: teaching {options.TeachFrames} JPEG frames of a new class (real-time preset{(options.CameraOnly ? "" : ", then the spec's")}), predicting one frame, by route");
         var realtime = Learner.LearnerPresets.Realtime with { UseCuda = device.type == DeviceType.CUDA };
         // Both engines, alternated teach by teach (docs/performance.md#onnx-runtime-trunk).
-        foreach (var (engine, ms, cpuMs) in CameraLearningBenchmark.LearnMsByEngine(options, realtime, device, options.TeachRepeats))
+        foreach (var (engine, ms, cpuMs, phases) in CameraLearningBenchmark.LearnMsByEngine(options, realtime, device, options.TeachRepeats))
         {
             Report($"learn_100_frames_ms{EngineSuffix(engine)}", ms, "F1");
             // Process CPU time: what a teach costs when other processes share the cores (wall / CPU = parallelism got).
             Report($"learn_100_frames_cpu_ms{EngineSuffix(engine)}", cpuMs, "F1");
+            // The same teaches by phase (docs/performance.md#teach-breakdown): with `other` they add up to the teach, each a median.
+            foreach (var (phase, phaseMs) in phases) Report($"learn_100_frames_{phase}_ms{EngineSuffix(engine)}", phaseMs, "F2");
         }
-        foreach (var engine in new[] { InferenceEngine.Torch, InferenceEngine.OnnxRuntime })
-            foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats, engine: engine))
-                // The ONNX Runtime snapshot's cost comes with the predictions below, alternated with TorchSharp's.
-                if (engine == InferenceEngine.Torch || phase != "snapshot") Report($"learn_100_frames_{phase}_ms{EngineSuffix(engine)}", ms, "F2");
+        // TorchSharp's snapshot (ONNX Runtime's comes with the predictions below, alternated with TorchSharp's).
+        foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats))
+            if (phase == "snapshot") Report($"learn_100_frames_{phase}_ms", ms, "F2");
         Report("onnxruntime_trunk_session_ms", CameraLearningBenchmark.TrunkSessionMs(options, realtime, device, options.TeachRepeats), "F1");
         // Seconds a class: left out of --camera-only, which compares the real-time routes.
         if (!options.CameraOnly) Report("learn_100_frames_ms_default", CameraLearningBenchmark.LearnMs(options, config, device, options.TeachRepeatsDefault), "F1");

@@ -1,55 +1,106 @@
 #:project ../../src/Ar1Star/Ar1Star.csproj
 #:property AllowUnsafeBlocks=true
 #:package Microsoft.ML.OnnxRuntime@1.31.1
-// Process CPU time of one realtime teach (100 frames at 128x128) by phase, a TorchSharp learner
-// and an ONNX Runtime one alternated teach by teach (docs/performance.md#onnx-runtime-trunk):
+// One realtime teach (100 JPEG frames at 128x128) phase by phase, wall and process CPU time, with
+// the garbage collections it caused: a TorchSharp learner and an ONNX Runtime one alternated
+// teach by teach, as `ar1 bench --camera-only` alternates them (docs/performance.md#teach-breakdown).
 // CPU time, because the shared machine's load makes wall time mean little.
-//   dotnet run tools/teach-profile/TeachProfile.cs -c Release -- [teaches]
+//   dotnet run tools/teach-profile/TeachProfile.cs -c Release -- [teaches] [alt|ort|torch]
 using System.Diagnostics;
 using Ar1Star.Data;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Learner;
 using Ar1Star.Model;
 using Ar1Star.Runtime;
+using SkiaSharp;
 using static TorchSharp.torch;
 
 ProcessTuning.Apply();
 int teaches = args.Length > 0 ? int.Parse(args[0]) : 6;
-InMemoryPatternSet Frames(int obj)
+string mode = args.Length > 1 ? args[1] : "alt";
+const int Side = 128, Frames = 100;
+
+byte[][] Jpegs(int obj)
 {
-    var synth = new SyntheticCore50Options { ImageSize = 128, FramesPerUnit = 100, Seed = 0 };
-    var frames = new SyntheticPatternSet(synth, Enumerable.Range(0, 100).Select(f => new SyntheticFrame(obj, 1, f)));
-    var rgb = new byte[100 * 128 * 128 * 3];
-    frames.ReadImages(Enumerable.Range(0, 100).ToArray(), rgb);
-    return new InMemoryPatternSet(rgb, Enumerable.Repeat(obj, 100).ToArray(), 128);
+    var synth = new SyntheticCore50Options { ImageSize = Side, FramesPerUnit = Frames, Seed = 0 };
+    var frames = new SyntheticPatternSet(synth, Enumerable.Range(0, Frames).Select(f => new SyntheticFrame(obj, 1, f)));
+    var rgb = new byte[Side * Side * 3];
+    var jpegs = new byte[Frames][];
+    for (int i = 0; i < Frames; i++)
+    {
+        frames.ReadImages([i], rgb);
+        using var bitmap = new SKBitmap(new SKImageInfo(Side, Side, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var rgba = new byte[Side * Side * 4];
+        for (int p = 0; p < Side * Side; p++)
+        {
+            rgba[p * 4] = rgb[p * 3];
+            rgba[p * 4 + 1] = rgb[p * 3 + 1];
+            rgba[p * 4 + 2] = rgb[p * 3 + 2];
+            rgba[p * 4 + 3] = 255;
+        }
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        using var pixmap = bitmap.PeekPixels();
+        using var data = pixmap.Encode(new SKJpegEncoderOptions(92, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore))!;
+        jpegs[i] = data.ToArray();
+    }
+    return jpegs;
 }
-var learners = new[] { InferenceEngine.Torch, InferenceEngine.OnnxRuntime }.Select(e =>
+
+LearnerImage[] Decode(byte[][] jpegs)
 {
-    var l = ContinualLearner.Create(new LearnerOptions { Config = LearnerPresets.Realtime, ImageSize = 128, Device = CPU, InferenceEngine = e });
-    var first = Frames(0);
-    BatchRenormCalibration.Recalibrate(l.Model, first, 128, CPU);
-    l.Learn(first);
-    return l;
+    var images = new LearnerImage[jpegs.Length];
+    Parallel.For(0, jpegs.Length, i => images[i] = LearnerImage.FromEncoded(jpegs[i]));
+    return images;
+}
+
+var engines = mode switch
+{
+    "ort" => new[] { InferenceEngine.OnnxRuntime },
+    "torch" => [InferenceEngine.Torch],
+    _ => [InferenceEngine.Torch, InferenceEngine.OnnxRuntime],
+};
+var learners = engines.Select(e =>
+{
+    var learner = ContinualLearner.Create(new LearnerOptions { Config = LearnerPresets.Realtime, ImageSize = Side, Device = CPU, InferenceEngine = e });
+    var first = Decode(Jpegs(0));
+    BatchRenormCalibration.Recalibrate(learner.Model, new InMemoryPatternSet(first.SelectMany(i => i.Rgb).ToArray(), new int[Frames], Side), 128, CPU);
+    learner.Learn(first, 0);
+    return learner;
 }).ToArray();
-using var proc = Process.GetCurrentProcess();
-double Cpu() { proc.Refresh(); return proc.TotalProcessorTime.TotalMilliseconds; }
-var sums = new double[2, 4];
+
+using var process = Process.GetCurrentProcess();
+double Cpu()
+{
+    process.Refresh();
+    return process.TotalProcessorTime.TotalMilliseconds;
+}
+var sums = learners.Select(_ => new Dictionary<string, (double Wall, double Cpu)>()).ToArray();
 for (int k = 1; k <= teaches; k++)
 {
-    var set = Frames(k);
-    for (int e = 0; e < 2; e++)
+    var jpegs = Jpegs(k);
+    for (int e = 0; e < learners.Length; e++)
     {
         var learner = learners[e];
-        double epochEnd = 0;
-        learner.EpochDone += (_, _) => epochEnd = Cpu();
-        double c0 = Cpu();
-        learner.Encoder.Encode(set, [0]).Dispose();
-        double c1 = Cpu();
-        learner.Learn(set);
-        double c2 = Cpu();
+        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+        var pause = GC.GetTotalPauseDuration();
+        var stamps = new List<(string Phase, long At, double Cpu)> { ("start", Stopwatch.GetTimestamp(), Cpu()) };
+        var images = Decode(jpegs);
+        stamps.Add(("decode", Stopwatch.GetTimestamp(), Cpu()));
+        learner.PhaseDone = phase => stamps.Add((phase, Stopwatch.GetTimestamp(), Cpu()));
+        learner.Learn(images, k);
+        learner.PhaseDone = null;
+        stamps.Add(("other", Stopwatch.GetTimestamp(), Cpu()));
+        var parts = Enumerable.Range(1, stamps.Count - 1)
+            .Select(p => (stamps[p].Phase, Wall: Stopwatch.GetElapsedTime(stamps[p - 1].At, stamps[p].At).TotalMilliseconds, Cpu: stamps[p].Cpu - stamps[p - 1].Cpu))
+            .Append((Phase: "total", Wall: Stopwatch.GetElapsedTime(stamps[0].At, stamps[^1].At).TotalMilliseconds, Cpu: stamps[^1].Cpu - stamps[0].Cpu)).ToList();
+        Console.WriteLine($"{engines[e]} teach {k} (memory {learner.ReplayMemory.Count}): " +
+                          string.Join(" ", parts.Select(p => $"{p.Phase} {p.Wall:F1}/{p.Cpu:F0}")) +
+                          $" | gc0 {GC.CollectionCount(0) - gen0} gc2 {GC.CollectionCount(2) - gen2} pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1}");
         if (k == 1) continue;
-        sums[e, 0] += c1 - c0; sums[e, 1] += epochEnd - c1; sums[e, 2] += c2 - epochEnd; sums[e, 3] += c2 - c0;
+        foreach (var p in parts) sums[e][p.Phase] = sums[e].TryGetValue(p.Phase, out var s) ? (s.Wall + p.Wall, s.Cpu + p.Cpu) : (p.Wall, p.Cpu);
     }
 }
-for (int e = 0; e < 2; e++)
-    Console.WriteLine($"{(e == 0 ? "torch" : "ort")}: process CPU ms per teach: latent {sums[e, 0] / (teaches - 1):F1} epochs {sums[e, 1] / (teaches - 1):F1} end {sums[e, 2] / (teaches - 1):F1} total {sums[e, 3] / (teaches - 1):F1}");
+for (int e = 0; e < learners.Length; e++)
+    Console.WriteLine($"{engines[e]}: mean wall/CPU ms per teach after the first: " +
+                      string.Join(" ", sums[e].Select(p => $"{p.Key} {p.Value.Wall / (teaches - 1):F1}/{p.Value.Cpu / (teaches - 1):F0}")));
+foreach (var learner in learners) learner.Dispose();

@@ -130,6 +130,16 @@ public sealed partial class ContinualLearner : IDisposable
     /// <summary>The generator every random choice of the strategy draws from.</summary>
     internal SplitMixRandom Random { get; }
 
+    /// <summary>
+    /// Bench and profile hook: told as each phase of a teach ends (<see cref="TeachPhases"/>),
+    /// the strategy's phases included. Null, the default: nothing is told.
+    /// </summary>
+    internal Action<string>? PhaseDone
+    {
+        get => strategy.PhaseDone;
+        set => strategy.PhaseDone = value;
+    }
+
     /// <summary>The latent replay memory, read only (empty, of capacity 0, for a strategy without replay).</summary>
     public IReadOnlyReplayMemory ReplayMemory => strategy.Memory;
 
@@ -158,7 +168,10 @@ public sealed partial class ContinualLearner : IDisposable
         ArgumentNullException.ThrowIfNull(labels);
         if (images.Count != labels.Count)
             throw new ArgumentException($"{images.Count} images but {labels.Count} labels", nameof(labels));
-        Learn(new InMemoryPatternSet(Pixels(images), labels.ToArray(), ImageSize));
+        // The images' own pixels, read a chunk at a time by the encoder (docs/performance.md#teach-breakdown).
+        var set = new LearnerImageSet(images, labels.ToArray(), ImageSize);
+        strategy.PhaseDone?.Invoke(TeachPhases.Pixels);
+        Learn(set);
     }
 
     /// <summary>Learns images of one class as one incremental batch (what a camera app teaches).</summary>

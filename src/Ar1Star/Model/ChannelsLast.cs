@@ -46,4 +46,21 @@ public static class ChannelsLast
         using var rows = nhwc.index_select(0, index);
         return rows.permute(0, 3, 1, 2);
     }
+
+    /// <summary>
+    /// <paramref name="destination"/>[<paramref name="index"/>[i]] = <paramref name="source"/>[i], both NHWC: copied
+    /// as whole NHWC rows, where index_copy_ on the NCHW views walks the channels with a stride
+    /// of C, one value at a time (docs/performance.md#teach-breakdown).
+    /// </summary>
+    internal static void CopyRows(Tensor destination, Tensor index, Tensor source)
+    {
+        if (!Is(destination) || !Is(source))
+        {
+            destination.index_copy_(0, index, source);
+            return;
+        }
+        using var to = destination.permute(0, 2, 3, 1);
+        using var from = source.permute(0, 2, 3, 1);
+        to.index_copy_(0, index, from);
+    }
 }

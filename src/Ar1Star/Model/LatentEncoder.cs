@@ -96,12 +96,8 @@ internal sealed class LatentEncoder : IDisposable
     public Tensor Encode(IPatternSet set, ReadOnlySpan<int> indices)
     {
         if (!Cache) return Run(set, indices);
-        if (!cache.TryGetValue(set, out var all))
-        {
-            // Lives until Forget/Clear, whatever dispose scope the caller is in.
-            all = Run(set, Enumerable.Range(0, set.Count).ToArray()).DetachFromDisposeScope();
-            cache.Add(set, all);
-        }
+        Prepare(set);
+        var all = cache[set];
         var idx = new long[indices.Length];
         bool contiguous = true;
         for (int j = 0; j < indices.Length; j++)
@@ -113,6 +109,16 @@ internal sealed class LatentEncoder : IDisposable
         using var index = tensor(idx, device: Device);
         return ChannelsLast.SelectRows(all, index);
     }
+
+    /// <summary>With <see cref="Cache"/> on, encodes every pattern of <paramref name="set"/> now unless cached (what the first <see cref="Encode"/> would); otherwise nothing.</summary>
+    public void Prepare(IPatternSet set)
+    {
+        // Lives until Forget/Clear, whatever dispose scope the caller is in.
+        if (Cache && !cache.ContainsKey(set)) cache.Add(set, Run(set, Enumerable.Range(0, set.Count).ToArray()).DetachFromDisposeScope());
+    }
+
+    /// <summary>Whether the latents of <paramref name="set"/> are cached (so <see cref="Encode"/> reads them, never the network).</summary>
+    public bool Holds(IPatternSet set) => cache.ContainsKey(set);
 
     /// <summary>Drops the cached latents of a set (a training batch once it is done).</summary>
     public void Forget(IPatternSet set)
@@ -135,27 +141,34 @@ internal sealed class LatentEncoder : IDisposable
     private Tensor Run(IPatternSet set, ReadOnlySpan<int> indices) =>
         OnnxRuntimeThreads > 0 && model.LatentLayerNum != MobileNetV1.NativeLatentLayer ? RunOnnxRuntime(set, indices) : RunTorch(set, indices);
 
-    /// <summary>The latents from the ONNX Runtime trunk: the set's bytes in, channels-last float32 out, written in place chunk by chunk.</summary>
+    /// <summary>
+    /// The latents from the ONNX Runtime trunk: the set's bytes in, channels-last float32 out,
+    /// written by ONNX Runtime straight into the result's rows chunk by chunk, the chunks' pixels
+    /// read into one buffer the encoder keeps (a fresh one per chunk was a large-object-heap
+    /// allocation of 786 KB, 7 a teach: docs/performance.md#teach-breakdown).
+    /// </summary>
     private Tensor RunOnnxRuntime(IPatternSet set, ReadOnlySpan<int> indices)
     {
         var session = Trunk(OnnxRuntimeThreads);
         int chunkSize = OnnxRuntimeChunkSize > 0 ? OnnxRuntimeChunkSize : ChunkSize;
-        long bytesPerImage = 3L * set.ImageSize * set.ImageSize;
-        Tensor? result = null;
+        int bytesPerImage = 3 * set.ImageSize * set.ImageSize;
+        var result = ChannelsLast.Empty([indices.Length, .. model.LatentShape], CPU);
+        int largest = Math.Min(chunkSize, indices.Length);
+        if (pixelBuffer is null || pixelBuffer.Length < largest * bytesPerImage) pixelBuffer = new byte[largest * bytesPerImage];
         for (int start = 0; start < indices.Length; start += chunkSize)
         {
-            using var scope = NewDisposeScope();
             var chunk = indices.Slice(start, Math.Min(chunkSize, indices.Length - start));
-            var pixels = new byte[chunk.Length * bytesPerImage];
-            set.ReadImages(chunk, pixels);
-            var latents = session.Latents(pixels, chunk.Length);
-            if (Device.type != TorchSharp.DeviceType.CPU) latents = ChannelsLast.From(latents.to(Device));
-            if (chunk.Length == indices.Length) return latents.MoveToOuterDisposeScope();
-            result ??= ChannelsLast.Empty([indices.Length, .. latents.shape.Skip(1)], Device).MoveToOuterDisposeScope();
-            result.narrow(0, start, chunk.Length).copy_(latents);
+            var pixels = pixelBuffer.AsMemory(0, chunk.Length * bytesPerImage);
+            set.ReadImages(chunk, pixels.Span);
+            using var rows = result.narrow(0, start, chunk.Length);
+            session.LatentsInto(pixels, chunk.Length, rows);
         }
-        return result ?? ChannelsLast.Empty([0, .. model.LatentShape], Device);
+        if (Device.type == TorchSharp.DeviceType.CPU) return result;
+        using (result) return ChannelsLast.From(result.to(Device));
     }
+
+    /// <summary>The ONNX Runtime chunks' pixels, kept between calls (the learner's thread alone encodes).</summary>
+    private byte[]? pixelBuffer;
 
     private Tensor RunTorch(IPatternSet set, ReadOnlySpan<int> indices)
     {

@@ -75,29 +75,44 @@ internal sealed class OnnxRuntimeTrunk
     /// </summary>
     public Tensor Latents(byte[] rgb, int count)
     {
+        if (count == 0) return ChannelsLast.Empty([0, .. latentShape], CPU);
+        var result = ChannelsLast.Empty([count, .. latentShape], CPU);
+        try
+        {
+            LatentsInto(rgb, count, result);
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The latents of <paramref name="count"/> images of HWC RGB bytes (the first bytes of
+    /// <paramref name="rgb"/>) written by ONNX Runtime into <paramref name="destination"/>, a
+    /// float32 CPU tensor [count, C, h, w] stored channels last (its NHWC rows contiguous).
+    /// </summary>
+    public void LatentsInto(ReadOnlyMemory<byte> rgb, int count, Tensor destination)
+    {
         long bytes = (long)count * imageSize * imageSize * 3;
         if (rgb.Length < bytes) throw new ArgumentException($"{rgb.Length} bytes for {count} images of {imageSize}x{imageSize}", nameof(rgb));
         long[] nhwc = [count, latentShape[1], latentShape[2], latentShape[0]];
-        if (count == 0) return ChannelsLast.Empty([0, .. latentShape], CPU);
-        var result = empty(nhwc, ScalarType.Float32);
-        try
+        if (destination.device_type != TorchSharp.DeviceType.CPU || destination.dtype != ScalarType.Float32 || !ChannelsLast.Is(destination)
+            || !destination.shape.SequenceEqual([count, .. latentShape]))
+            throw new ArgumentException($"expected a channels-last float32 CPU tensor [{count}, {string.Join(", ", latentShape)}]", nameof(destination));
+        if (count == 0) return;
+        IntPtr memory;
+        unsafe
         {
-            var pixels = bytes == rgb.Length ? rgb : rgb.AsSpan(0, (int)bytes).ToArray();
-            using var input = OrtValue.CreateTensorValueFromMemory(pixels, [count, imageSize, imageSize, 3]);
-            IntPtr memory;
-            unsafe
-            {
-                memory = (IntPtr)Kernels.TensorMemory.Floats(result);
-            }
-            using var output = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, nhwc, memory, result.numel() * sizeof(float));
-            using var runOptions = new RunOptions();
-            session.Run(runOptions, InputNames, [input], OutputNames, [output]);
-            GC.KeepAlive(pixels);
-            return result.permute(0, 3, 1, 2);
+            memory = (IntPtr)Kernels.TensorMemory.ChannelsLastFloats(destination);
         }
-        finally
-        {
-            result.Dispose();
-        }
+        // ONNX Runtime only reads the input: the cast drops a const the binding does not express.
+        var input = System.Runtime.InteropServices.MemoryMarshal.AsMemory(rgb[..(int)bytes]);
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, [count, imageSize, imageSize, 3]);
+        using var output = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, nhwc, memory, destination.numel() * sizeof(float));
+        using var runOptions = new RunOptions();
+        session.Run(runOptions, InputNames, [inputValue], OutputNames, [output]);
     }
 }

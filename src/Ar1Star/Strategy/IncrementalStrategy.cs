@@ -177,6 +177,12 @@ internal sealed partial class IncrementalStrategy : IDisposable
     /// </summary>
     internal Action? EpochDone { get; set; }
 
+    /// <summary>
+    /// Bench and profile hook: told the name of each phase of <see cref="TrainOnBatch"/> as it ends
+    /// (<see cref="TeachPhases"/>; the latent forward and the pool only where the batch pools once).
+    /// </summary>
+    internal Action<string>? PhaseDone { get; set; }
+
     /// <summary>A batch between <see cref="BeginBatch"/> and its end: what the phases share.</summary>
     private sealed record BatchInProgress(int Index, IPatternSet Batch, int[] Labels, bool Replay, bool LatentTrains,
         MiniBatchPlan Plan, int[] Order, int[] Shuffle, int Epochs)
@@ -228,20 +234,30 @@ internal sealed partial class IncrementalStrategy : IDisposable
         PooledFeatures? pooled = null;
         try
         {
-            pooled = PoolsOnce(current) ? PooledFeatures.Create(model, encoder, batch, current.Replay ? Memory : null) : null;
+            if (PoolsOnce(current))
+            {
+                // What PooledFeatures.Create would encode first, apart so that its time can be told.
+                encoder.Prepare(batch);
+                PhaseDone?.Invoke(TeachPhases.LatentForward);
+                pooled = PooledFeatures.Create(model, encoder, batch, current.Replay ? Memory : null);
+                PhaseDone?.Invoke(TeachPhases.Pool);
+            }
             for (int epoch = 0; epoch < current.Epochs; epoch++)
             {
                 foreach (var c in components) c.BeginEpoch(current.Replay);
                 TrainEpoch(current, epoch, pooled);
                 EpochDone?.Invoke();
             }
+            PhaseDone?.Invoke(TeachPhases.TrainEpochs);
             EndBatch(current);
+            PhaseDone?.Invoke(TeachPhases.Consolidate);
         }
         finally
         {
             pooled?.Dispose();
             foreach (var t in current.Collected) t.Dispose();
         }
+        PhaseDone?.Invoke(TeachPhases.Release);
     }
 
     /// <summary>
@@ -357,13 +373,15 @@ internal sealed partial class IncrementalStrategy : IDisposable
     /// <summary>
     /// One step of <see cref="TrainEpoch"/> on features pooled once: the same mini-batch, the same
     /// rows in the same order, the output layer on their pooled features (what
-    /// <see cref="SplitNetwork.ForwardFromLatent"/> gives on their latents). Epoch 0 still collects
-    /// the new patterns' latents for the memory's update.
+    /// <see cref="SplitNetwork.ForwardFromLatent"/> gives on their latents). Epoch 0 collects the
+    /// new patterns' latents only for EWC.
     /// </summary>
     private (Tensor Loss, Tensor Logits, Tensor Labels) PooledStep(BatchInProgress current, int epoch, int it, ReadOnlySpan<int> idx, Tensor y, PooledFeatures pooled)
     {
         var plan = current.Plan;
-        if (epoch == 0) current.Collected.Add(encoder.Encode(current.Batch, idx).DetachFromDisposeScope());
+        // The memory's update reads the new patterns' latents from the encoder's cache: only EWC's
+        // Fisher still needs the collected ones (end_features is a pool, so no BRN to recalibrate).
+        if (epoch == 0 && Component<ElasticWeightConsolidation>() is not null) current.Collected.Add(encoder.Encode(current.Batch, idx).DetachFromDisposeScope());
         var features = pooled.New(idx);
         var old = current.Replay ? pooled.Replayed(replay!.ReplayedRows(it, plan)) : null;
         if (old is { } o)

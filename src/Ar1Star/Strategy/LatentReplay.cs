@@ -100,7 +100,10 @@ internal sealed class LatentReplay : IStrategyComponent
         int[] patterns = rows.Select(r => end.Order[r]).ToArray();
         using var scope = NewDisposeScope();
         Tensor chosen;
-        if (end.LatentTrains)
+        // While lat_features trains, computed now; while the batch's latents are cached, read there
+        // (the rows epoch 0 collected are copies of them: the same bits, without gathering and
+        // concatenating a copy of every new pattern first, docs/performance.md#teach-breakdown).
+        if (end.LatentTrains || end.Encoder.Holds(end.Batch))
         {
             chosen = end.Encoder.Encode(end.Batch, patterns);
         }

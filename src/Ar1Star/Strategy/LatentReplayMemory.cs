@@ -1,6 +1,7 @@
 using Ar1Star.Configuration;
 using Ar1Star.Model;
 using Ar1Star.Randomness;
+using Ar1Star.Runtime;
 using Ar1Star.State;
 using static TorchSharp.torch;
 
@@ -155,7 +156,7 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
         var slots = tensor(placement.Slots.Select(v => (long)v).ToArray(), device: device);
         var rows = ChannelsLast.SelectRows(encoded, pick);
         activations = Grown(ref activationsReserve, activations, rows, placement.Count, channelsLast: true);
-        activations.index_copy_(0, slots, rows);
+        ChannelsLast.CopyRows(activations, slots, rows);
         if (newScales is not null)
         {
             var rowScales = newScales.index_select(0, pick);
@@ -183,9 +184,11 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
         {
             var shape = like.shape;
             long rows = Math.Max(count, Capacity);
-            var fresh = channelsLast
-                ? empty([rows, shape[2], shape[3], shape[1]], like.dtype, like.device).permute(0, 3, 1, 2)
+            var storage = channelsLast
+                ? empty([rows, shape[2], shape[3], shape[1]], like.dtype, like.device)
                 : empty([rows, .. shape.Skip(1)], like.dtype, like.device);
+            HugePages.Advise(storage);
+            var fresh = channelsLast ? storage.permute(0, 3, 1, 2) : storage;
             if (stored is not null) fresh.narrow(0, 0, stored.shape[0]).copy_(stored);
             reserve?.Dispose();
             reserve = fresh.DetachFromDisposeScope();

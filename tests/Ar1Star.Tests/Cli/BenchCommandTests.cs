@@ -29,7 +29,8 @@ public class BenchCommandTests
                      "predict_ms_per_image_onnxruntime", "learn_100_frames_snapshot_ms_onnxruntime" })
             Assert.True(Get(key) > 0, key);
         // Phases that can take less than the printed resolution at the quick sizes.
-        foreach (var key in new[] { "learn_100_frames_decode_ms", "learn_100_frames_scale_ms", "learn_100_frames_consolidate_ms", "learn_100_frames_snapshot_ms" })
+        foreach (var key in new[] { "learn_100_frames_decode_ms", "learn_100_frames_pixels_ms", "learn_100_frames_pool_ms", "learn_100_frames_consolidate_ms",
+                     "learn_100_frames_release_ms", "learn_100_frames_other_ms", "learn_100_frames_snapshot_ms" })
             Assert.True(Get(key) >= 0, key);
         Assert.True(figures.ContainsKey("rss_growth_mb_per_100_batches"));
         if (OperatingSystem.IsLinux()) Assert.Equal("32", figures["malloc_mmap_threshold_mb"]);
@@ -45,7 +46,18 @@ public class BenchCommandTests
     {
         var (code, stdout, stderr) = CliProcess.Run("bench", "--quick", "--camera-only", "--threads", "1");
         Assert.True(code == 0, stderr);
-        var keys = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim().Split('=', 2)[0]).ToHashSet();
+        var figures = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim().Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        var keys = figures.Keys.ToHashSet();
+        // One timed teach at the quick sizes, so each phase's median is that teach's: with other they
+        // add up to it (docs/performance.md#teach-breakdown), to the printed digits.
+        string[] phases = ["decode", "pixels", "latent_forward", "pool", "train_epochs", "consolidate", "release", "other"];
+        foreach (var suffix in new[] { "", "_onnxruntime" })
+        {
+            double teach = double.Parse(figures[$"learn_100_frames_ms{suffix}"], CultureInfo.InvariantCulture);
+            double sum = phases.Sum(p => double.Parse(figures[$"learn_100_frames_{p}_ms{suffix}"], CultureInfo.InvariantCulture));
+            Assert.True(Math.Abs(teach - sum) <= 0.1, $"{suffix}: phases {sum} against the teach's {teach} ms");
+            Assert.True(double.Parse(figures[$"learn_100_frames_latent_forward_ms{suffix}"], CultureInfo.InvariantCulture) > 0);
+        }
         foreach (var key in new[] { "learn_100_frames_ms", "learn_100_frames_latent_forward_ms", "predict_ms_per_image", "latent_forward_100_frames_ms_chunked_fp32", "predict_ms_per_image_unfolded",
                      "predict_ms_per_image_onnxruntime", "learn_100_frames_snapshot_ms_onnxruntime" })
             Assert.Contains(key, keys);

@@ -33,4 +33,24 @@ public class ChannelsLastTests
         Assert.True(rows[1].Equals(x[0]));
         Assert.True(rows[2].Equals(x[2]));
     }
+
+    [Fact]
+    public void CopyRowsWritesEachRowAtItsIndexAsIndexCopyDoes()
+    {
+        using var source = ChannelsLast.From(randn(3, 5, 2, 4));
+        using var index = tensor(new long[] { 6, 1, 3 });
+        using var destination = ChannelsLast.From(randn(8, 5, 2, 4));
+        using var expected = destination.clone();
+        expected.index_copy_(0, index, source);
+        ChannelsLast.CopyRows(destination, index, source);
+        Assert.True(ChannelsLast.Is(destination));
+        Assert.True(destination.Equals(expected));
+        Assert.True(destination[6].Equals(source[0]));
+        // NCHW tensors take index_copy_ itself.
+        using var nchw = randn(8, 5, 2, 4);
+        using var nchwExpected = nchw.clone();
+        nchwExpected.index_copy_(0, index, source);
+        ChannelsLast.CopyRows(nchw, index, source);
+        Assert.True(nchw.Equals(nchwExpected));
+    }
 }

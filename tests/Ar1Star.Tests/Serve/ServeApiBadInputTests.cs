@@ -67,6 +67,47 @@ public class ServeApiBadInputTests
     }
 
     /// <summary>
+    /// The files of a teach are decoded on every core (docs/performance.md#teach-breakdown); the
+    /// refusal still names the first bad file, as when they were decoded in order, however the
+    /// decodes finish.
+    /// </summary>
+    [Fact]
+    public async Task AmongSeveralBadUploadsTheFirstIsNamed()
+    {
+        var random = new Random(13);
+        await using var server = await StartAsync();
+        var good = FlatPng(1, 2, 3, random);
+        var small = ForgedImages.Png(8, random);
+        for (int round = 0; round < 5; round++)
+        {
+            string body = await Refused(server, LearnForm("0", [good, good, ForgedImages.PngDeclaring(small, 64, 64), good, ForgedImages.PngDeclaring(small, 20000, 20000)]));
+            Assert.Contains("images[2]", body);
+            Assert.Contains("truncated image", body);
+            Assert.DoesNotContain("20000x20000", body);
+        }
+        AssertNothingLearnt(server);
+    }
+
+    /// <summary>Files are read in order and only then decoded together: a file too large after a bad one does not hide it, nor one before it.</summary>
+    [Fact]
+    public async Task ATooLargeFileAndABadOneAreNamedInTheirOrder()
+    {
+        var random = new Random(14);
+        await using var server = await StartAsync(limits: new UploadLimits(MaxRequestBytes: 256 << 10, MaxFileBytes: 16 << 10, MaxImages: 8));
+        var good = FlatPng(1, 2, 3, random);
+        var large = new byte[20 << 10];
+        random.NextBytes(large);
+        var bad = "GIF89a?"u8.ToArray();
+        string first = await Refused(server, LearnForm("0", [good, bad, good, large]));
+        Assert.Contains("images[1]", first);
+        Assert.Contains("expected PNG or JPEG", first);
+        string second = await Refused(server, LearnForm("0", [good, large, bad, good]));
+        Assert.Contains("images[1]", second);
+        Assert.Contains("at most 16384", second);
+        AssertNothingLearnt(server);
+    }
+
+    /// <summary>
     /// A bounded fuzz (fixed seed, 60 requests) of the decoders and the multipart parser through the
     /// API: broken PNG and JPEG uploads under a valid label, and mutated multipart bodies whose label
     /// is outside the classes (so that even a body the mutations left whole must be refused).
