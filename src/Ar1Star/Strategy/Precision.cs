@@ -16,15 +16,22 @@ public enum TrainPrecision
 internal static class TrainPrecisionRule
 {
     /// <summary>
-    /// bf16 where the CPU has native BF16 dot products that oneDNN uses (docs/performance.md#bf16-auto),
-    /// fp32 elsewhere and on any other device (not measured there).
+    /// bf16 where the CPU has native BF16 dot products that oneDNN uses and the fp32 step's products
+    /// are MKL's; fp32 where our own AVX-512 product computes them (AMD CPUs with AVX-512: there the
+    /// fp32 step is the faster, docs/performance.md#bf16-auto), elsewhere and on any other device
+    /// (not measured there).
     /// </summary>
     public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device) =>
-        Auto(cpu, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
+        Auto(cpu, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"), Model.Kernels.MatrixProductRule.Choice);
 
-    /// <summary><see cref="Auto(Runtime.CpuDescription, TorchSharp.DeviceType)"/> with oneDNN capped at <paramref name="isaCap"/>.</summary>
-    public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap) =>
-        device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
+    /// <summary>
+    /// <see cref="Auto(Runtime.CpuDescription, TorchSharp.DeviceType)"/> with oneDNN capped at
+    /// <paramref name="isaCap"/> and the fp32 product as <paramref name="product"/> asks.
+    /// </summary>
+    public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap,
+        Model.Kernels.MatrixProductChoice product = Model.Kernels.MatrixProductChoice.Auto) =>
+        device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) && !Model.Kernels.MatrixProductRule.Chooses(product, cpu.Vendor, cpu.Flags.Contains("avx512f"))
+            ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
 }
 
 /// <summary>
@@ -45,7 +52,11 @@ public enum InferencePrecision
 /// <summary>Resolves <see cref="InferencePrecision"/> to the tensors' number format.</summary>
 internal static class InferencePrecisionRule
 {
-    /// <summary>float32 or bfloat16 for <paramref name="precision"/> on <paramref name="device"/> (auto: the rule of <see cref="TrainPrecisionRule"/>).</summary>
+    /// <summary>
+    /// float32 or bfloat16 for <paramref name="precision"/> on <paramref name="device"/> (auto:
+    /// bfloat16 where oneDNN has native BF16 dot products, whatever the fp32 product: the frozen
+    /// forward's bf16 convolutions stay faster there, docs/performance.md#bf16-auto).
+    /// </summary>
     public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, TorchSharp.DeviceType device) =>
         Resolve(precision, Runtime.CpuDescription.Current, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
 
@@ -53,7 +64,7 @@ internal static class InferencePrecisionRule
     public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap) => precision switch
     {
         InferencePrecision.Bf16 => TorchSharp.torch.ScalarType.BFloat16,
-        InferencePrecision.Auto when TrainPrecisionRule.Auto(cpu, device, isaCap) == TrainPrecision.Bf16 => TorchSharp.torch.ScalarType.BFloat16,
+        InferencePrecision.Auto when device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) => TorchSharp.torch.ScalarType.BFloat16,
         _ => TorchSharp.torch.ScalarType.Float32,
     };
 }

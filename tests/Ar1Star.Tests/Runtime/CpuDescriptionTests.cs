@@ -43,21 +43,26 @@ public class CpuDescriptionTests
     }
 
     [Theory]
-    [InlineData(null, "CPU", "Bf16")]
-    [InlineData("AVX512_CORE_VNNI", "CPU", "Fp32")] // capped below oneDNN's bf16 kernels: emulated, slower than fp32
-    [InlineData("AVX2", "CPU", "Fp32")]
-    [InlineData(null, "CUDA", "Fp32")] // not measured on a GPU
-    public void AutoPrecisionIsBf16OnlyWhereOneDnnHasNativeBf16Units(string? cap, string device, string expected) =>
+    [InlineData(null, "Auto", "CPU", "Fp32")] // our AVX-512 fp32 product computes the step here, faster than bf16
+    [InlineData(null, "Mkl", "CPU", "Bf16")] // with MKL's AVX2 product, the native bf16 units win
+    [InlineData("AVX512_CORE_VNNI", "Mkl", "CPU", "Fp32")] // capped below oneDNN's bf16 kernels: emulated, slower than fp32
+    [InlineData("AVX2", "Mkl", "CPU", "Fp32")]
+    [InlineData(null, "Mkl", "CUDA", "Fp32")] // not measured on a GPU
+    public void AutoPrecisionOnAZen5IsBf16OnlyWhereItsNativeUnitsMeetMklsProduct(string? cap, string product, string device, string expected) =>
         Assert.Equal(Enum.Parse<Ar1Star.Strategy.TrainPrecision>(expected),
-            Ar1Star.Strategy.TrainPrecisionRule.Auto(CpuDescription.Parse(Zen5), Enum.Parse<TorchSharp.DeviceType>(device), cap));
+            Ar1Star.Strategy.TrainPrecisionRule.Auto(CpuDescription.Parse(Zen5), Enum.Parse<TorchSharp.DeviceType>(device), cap,
+                Enum.Parse<Ar1Star.Model.Kernels.MatrixProductChoice>(product)));
 
     [Fact]
-    public void AutoPrecisionIsFp32OnAZen3AndBf16WithAmx()
+    public void AutoPrecisionIsFp32OnAZen3AndBf16WithAmxOrAnIntelBf16()
     {
         var zen3 = new CpuDescription("AuthenticAMD", 25, 1, "EPYC", ["avx2", "fma"]);
         var sapphire = new CpuDescription("GenuineIntel", 6, 207, "Xeon", ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8"]);
+        var cooper = new CpuDescription("GenuineIntel", 6, 85, "Xeon", ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16"]);
         Assert.Equal(Ar1Star.Strategy.TrainPrecision.Fp32, Ar1Star.Strategy.TrainPrecisionRule.Auto(zen3, TorchSharp.DeviceType.CPU, null));
+        // Intel CPUs keep MKL's product (AVX-512 there): bf16 where the units are native.
         Assert.Equal(Ar1Star.Strategy.TrainPrecision.Bf16, Ar1Star.Strategy.TrainPrecisionRule.Auto(sapphire, TorchSharp.DeviceType.CPU, null));
+        Assert.Equal(Ar1Star.Strategy.TrainPrecision.Bf16, Ar1Star.Strategy.TrainPrecisionRule.Auto(cooper, TorchSharp.DeviceType.CPU, null));
     }
 
     /// <summary>oneDNN's own words for each ISA, as ONEDNN_VERBOSE prints them.</summary>

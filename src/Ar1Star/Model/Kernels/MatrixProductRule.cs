@@ -17,15 +17,18 @@ internal static class MatrixProductRule
     /// <summary>The environment variable that forces a product: <c>own</c>, <c>mkl</c> or <c>auto</c>.</summary>
     public const string Variable = "AR1STAR_MATRIX_PRODUCT";
 
-    private static readonly Lazy<MatrixProductChoice> Choice = new(() => ParseChoice(Environment.GetEnvironmentVariable(Variable)));
+    private static readonly Lazy<MatrixProductChoice> Chosen = new(() => ParseChoice(Environment.GetEnvironmentVariable(Variable)));
 
-    private static readonly Lazy<bool> OwnHere = new(() => Chooses(Choice.Value, ProductRoute.CpuVendor(), Avx512F.IsSupported));
+    private static readonly Lazy<bool> OwnHere = new(() => Chooses(Chosen.Value, ProductRoute.CpuVendor(), Avx512F.IsSupported));
+
+    /// <summary>What <see cref="Variable"/> asks for in this process.</summary>
+    public static MatrixProductChoice Choice => Chosen.Value;
 
     /// <summary>Whether the CPU's products run our kernel in this process.</summary>
     public static bool Own => OwnHere.Value;
 
     /// <summary>The product's name the bench and <c>ar1 run -v</c> log: <c>own_avx512</c> or <c>mkl</c>, "(forced)" where <see cref="Variable"/> chose it.</summary>
-    public static string Name => (Own ? "own_avx512" : "mkl") + (Choice.Value == MatrixProductChoice.Auto ? "" : " (forced)");
+    public static string Name => (Own ? "own_avx512" : "mkl") + (Chosen.Value == MatrixProductChoice.Auto ? "" : " (forced)");
 
     /// <summary>The rule on explicit inputs, for tests: <paramref name="vendor"/> is CPUID's vendor string.</summary>
     internal static bool Chooses(MatrixProductChoice choice, string vendor, bool avx512f) => choice switch
