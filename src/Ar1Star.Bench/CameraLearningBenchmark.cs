@@ -268,8 +268,8 @@ public static class CameraLearningBenchmark
         }
     }
 
-    /// <summary>The frames of one object in one session, as JPEG bytes.</summary>
-    private static byte[][] Frames(BenchmarkOptions options, int objectIndex)
+    /// <summary>The frames of one object in one session, as JPEG bytes (tools/teach-profile teaches the same).</summary>
+    public static byte[][] Frames(BenchmarkOptions options, int objectIndex)
     {
         var synth = new SyntheticCore50Options { ImageSize = options.ImageSize, FramesPerUnit = options.TeachFrames, Seed = 0 };
         var frames = new SyntheticPatternSet(synth, Enumerable.Range(0, options.TeachFrames).Select(f => new SyntheticFrame(objectIndex, 1, f)));

@@ -1,4 +1,5 @@
 #:project ../../src/Ar1Star/Ar1Star.csproj
+#:project ../../src/Ar1Star.Bench/Ar1Star.Bench.csproj
 #:property AllowUnsafeBlocks=true
 #:package Microsoft.ML.OnnxRuntime@1.31.1
 // One realtime teach (100 JPEG frames at 128x128) phase by phase, wall and process CPU time, with
@@ -7,12 +8,11 @@
 // CPU time, because the shared machine's load makes wall time mean little.
 //   dotnet run tools/teach-profile/TeachProfile.cs -c Release -- [teaches] [alt|ort|torch]
 using System.Diagnostics;
+using Ar1Star.Bench;
 using Ar1Star.Data;
-using Ar1Star.Data.Synthetic;
 using Ar1Star.Learner;
 using Ar1Star.Model;
 using Ar1Star.Runtime;
-using SkiaSharp;
 using static TorchSharp.torch;
 
 ProcessTuning.Apply();
@@ -20,31 +20,7 @@ int teaches = args.Length > 0 ? int.Parse(args[0]) : 6;
 string mode = args.Length > 1 ? args[1] : "alt";
 const int Side = 128, Frames = 100;
 
-byte[][] Jpegs(int obj)
-{
-    var synth = new SyntheticCore50Options { ImageSize = Side, FramesPerUnit = Frames, Seed = 0 };
-    var frames = new SyntheticPatternSet(synth, Enumerable.Range(0, Frames).Select(f => new SyntheticFrame(obj, 1, f)));
-    var rgb = new byte[Side * Side * 3];
-    var jpegs = new byte[Frames][];
-    for (int i = 0; i < Frames; i++)
-    {
-        frames.ReadImages([i], rgb);
-        using var bitmap = new SKBitmap(new SKImageInfo(Side, Side, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var rgba = new byte[Side * Side * 4];
-        for (int p = 0; p < Side * Side; p++)
-        {
-            rgba[p * 4] = rgb[p * 3];
-            rgba[p * 4 + 1] = rgb[p * 3 + 1];
-            rgba[p * 4 + 2] = rgb[p * 3 + 2];
-            rgba[p * 4 + 3] = 255;
-        }
-        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        using var pixmap = bitmap.PeekPixels();
-        using var data = pixmap.Encode(new SKJpegEncoderOptions(92, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore))!;
-        jpegs[i] = data.ToArray();
-    }
-    return jpegs;
-}
+byte[][] Jpegs(int obj) => CameraLearningBenchmark.Frames(new BenchmarkOptions { ImageSize = Side, TeachFrames = Frames }, obj);
 
 LearnerImage[] Decode(byte[][] jpegs)
 {

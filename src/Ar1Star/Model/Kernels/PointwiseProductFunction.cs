@@ -15,18 +15,14 @@ internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<P
     public override string Name => "PointwiseProduct";
 
     /// <summary>
-    /// Fewest rows (pixels of the mini-batch) the kernel takes: packing the weight costs as much
-    /// as the product below about 64-128 rows, where MKL, which does not pack, was faster on one
-    /// core (docs/performance.md#own-matrix-product). A shape, not a timing: the same in every process.
-    /// </summary>
-    public const long MinRows = 128;
-
-    /// <summary>
     /// Whether the kernel computes rows times weight (plus a bias, where no gradient is wanted):
-    /// every tensor float32 on the CPU, at least <see cref="MinRows"/> rows.
+    /// every tensor float32 on the CPU, whatever the number of rows. Each output row is the same
+    /// chain of multiply-adds however many rows share the call, so a pattern's latents and logits
+    /// do not depend on how a set is chunked (cached or not, docs/algorithm.md#work-skipped); a
+    /// row threshold sending small calls to MKL broke that (docs/cpus.md#matrix-product).
     /// </summary>
     public static bool Applies(Tensor rows, Tensor weight, Tensor? bias) =>
-        rows.shape[0] >= MinRows && IsCpuFloat(rows) && IsCpuFloat(weight) && (bias is null || IsCpuFloat(bias) && !Graph(rows, weight, bias));
+        IsCpuFloat(rows) && IsCpuFloat(weight) && (bias is null || IsCpuFloat(bias) && !Graph(rows, weight, bias));
 
     /// <summary>
     /// rows [R, C] times <paramref name="weight"/> [O, C, 1, 1] transposed (+ <paramref name="bias"/> [O]):

@@ -7,8 +7,8 @@ namespace Ar1Star.Tests.Model.Kernels;
 /// <summary>
 /// A 1x1 convolution through our product's autograd node against the same convolution through
 /// LibTorch's mm and its autograd: output and the gradients wanted, within 1e-5 of the largest
-/// value; the same bits on one thread and two; the folded stack's bias. Every shape has at least
-/// <see cref="PointwiseProductFunction.MinRows"/> rows, so the kernel computes it.
+/// value; the same bits on one thread and two, and for a row whatever the rows beside it; the
+/// folded stack's bias.
 /// </summary>
 public class PointwiseProductFunctionTests
 {
@@ -124,7 +124,7 @@ public class PointwiseProductFunctionTests
     [Fact]
     public void OnlyFloat32CpuDataWithoutABiasGradientTakesTheKernel()
     {
-        using var rows = randn(PointwiseProductFunction.MinRows, 4);
+        using var rows = randn(1, 4);
         using var weight = randn(3, 4, 1, 1);
         using var bias = zeros(3);
         Assert.True(PointwiseProductFunction.Applies(rows, weight, null));
@@ -133,8 +133,25 @@ public class PointwiseProductFunctionTests
         Assert.False(PointwiseProductFunction.Applies(half, weight, null));
         using var trained = bias.detach().requires_grad_();
         Assert.False(PointwiseProductFunction.Applies(rows, weight, trained));
-        using var few = randn(PointwiseProductFunction.MinRows - 1, 4);
-        Assert.False(PointwiseProductFunction.Applies(few, weight, null));
+    }
+
+    [Fact]
+    public void ARowsOutputIsTheSameBitsWhateverTheRowsBesideIt()
+    {
+        // What keeps cached and uncached latents equal: a set encoded in one call or in chunks.
+        var generator = new Generator(11);
+        using var _ = no_grad();
+        using var rows = randn([300, 96], generator: generator);
+        using var weight = randn([40, 96, 1, 1], generator: generator);
+        using var bias = randn([40], generator: generator);
+        using var all = PointwiseProductFunction.Forward(rows, weight, bias);
+        foreach (int n in new[] { 1, 13, 127, 128, 200 })
+        {
+            using var first = rows.narrow(0, 0, n);
+            using var part = PointwiseProductFunction.Forward(first, weight, bias);
+            using var same = all.narrow(0, 0, n);
+            Assert.True(SameBits(same, part), $"the first {n} rows alone differ from the same rows among 300");
+        }
     }
 
     /// <summary>Whether two float tensors hold the same bits (a -0 and a 0 differ, as a NaN equals itself).</summary>
