@@ -118,17 +118,8 @@ public class MatrixProductKernelTests
             for (int workers = 2; workers <= 5; workers++)
             {
                 using var split = Own(a, false, b, false, workers: workers);
-                Assert.True(SameBits(one, split), $"{m}x{k}x{n} on {workers} workers differs from one worker");
+                Assert.True(TensorBits.Same(one, split), $"{m}x{k}x{n} on {workers} workers differs from one worker");
             }
         }
-    }
-
-    /// <summary>Whether two float tensors hold the same bits (a -0 and a 0 differ, as a NaN equals itself).</summary>
-    private static bool SameBits(Tensor a, Tensor b)
-    {
-        using var x = a.contiguous();
-        using var y = b.contiguous();
-        return x.shape.SequenceEqual(y.shape)
-            && x.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits).SequenceEqual(y.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
     }
 }

@@ -73,9 +73,9 @@ public class PointwiseProductFunctionTests
             var one = Run(true, x, weight, gradOut, true, true);
             set_num_threads(2);
             var two = Run(true, x, weight, gradOut, true, true);
-            Assert.True(SameBits(one.Y, two.Y), "output");
-            Assert.True(SameBits(one.Dx!, two.Dx!), "input gradient");
-            Assert.True(SameBits(one.Dw!, two.Dw!), "weight gradient");
+            Assert.True(TensorBits.Same(one.Y, two.Y), "output");
+            Assert.True(TensorBits.Same(one.Dx!, two.Dx!), "input gradient");
+            Assert.True(TensorBits.Same(one.Dw!, two.Dw!), "weight gradient");
         }
         finally
         {
@@ -150,16 +150,7 @@ public class PointwiseProductFunctionTests
             using var first = rows.narrow(0, 0, n);
             using var part = PointwiseProductFunction.Forward(first, weight, bias);
             using var same = all.narrow(0, 0, n);
-            Assert.True(SameBits(same, part), $"the first {n} rows alone differ from the same rows among 300");
+            Assert.True(TensorBits.Same(same, part), $"the first {n} rows alone differ from the same rows among 300");
         }
-    }
-
-    /// <summary>Whether two float tensors hold the same bits (a -0 and a 0 differ, as a NaN equals itself).</summary>
-    private static bool SameBits(Tensor a, Tensor b)
-    {
-        using var x = a.contiguous();
-        using var y = b.contiguous();
-        return x.shape.SequenceEqual(y.shape)
-            && x.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits).SequenceEqual(y.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
     }
 }
