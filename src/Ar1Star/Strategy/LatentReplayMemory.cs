@@ -141,7 +141,7 @@ internal sealed class LatentReplayMemory : IReadOnlyReplayMemory, IDisposable
         h = Math.Min(h, Count);
         int[] slots = Sampling.Distinct(Count, h, random);
         var slotTensor = tensor(slots.Select(v => (long)v).ToArray(), device: device);
-        activations.index_copy_(0, slotTensor, encoded.narrow(0, 0, h));
+        ChannelsLast.CopyRows(activations, slotTensor, encoded.narrow(0, 0, h));
         scales?.index_copy_(0, slotTensor, newScales!.narrow(0, 0, h));
         for (int j = 0; j < h; j++) managedLabels[slots[j]] = newLabels[j];
         labels!.index_copy_(0, slotTensor, tensor(newLabels.Take(h).Select(v => (long)v).ToArray(), device: device));
