@@ -18,6 +18,16 @@ public class PerformanceBenchmarkTests
     }
 
     [Fact]
+    public void TheFirstBatchsOneOffCostCountsOnceNotPerBatch()
+    {
+        var steady = new PerformanceBenchmark.BatchTimes(20, 2, 14, 1.5);
+        var withExtra = steady with { FirstBatchExtra = 1.25 };
+        double difference = PerformanceBenchmark.Projection(new BenchmarkOptions(), new Ar1Config(), withExtra, 56)
+            - PerformanceBenchmark.Projection(new BenchmarkOptions(), new Ar1Config(), steady, 56);
+        Assert.Equal(1.25, difference, 9);
+    }
+
+    [Fact]
     public void GrowthIsTheLeastSquaresSlope()
     {
         Assert.Equal(2.0, PerformanceBenchmark.Slope([(0, 1), (1, 3), (2, 5)]), 12);
