@@ -30,7 +30,7 @@ internal static class RunCommand
         try
         {
             // The CPU beside the routes chosen on it: what a report of a wrong or slow run needs first.
-            if (verbose) Console.WriteLine($"{CpuDescription.Current} pointwise_route={ProductRoute.CpuRoute} fused_kernel_bits={FusedKernelInfo.VectorBits}");
+            if (verbose) Console.WriteLine($"{CpuDescription.Current} pointwise_route={ProductRoute.CpuRoute} pointwise_product={ProductRoute.CpuProduct} fused_kernel_bits={FusedKernelInfo.VectorBits}");
             var reporter = RunReporter.ForConsole(verbose);
             var summary = RecordedRuns.Run(RunPlan.Create(arguments.ToRequest(parse)), reporter, PrintFinalAccuracy, PrintReference);
             if (summary is not null) Console.Write(summary.FormatTable());

@@ -21,6 +21,21 @@ public class RunCommandTests
         Assert.True(File.Exists(Path.Combine(outDir, "results.json")));
     }
 
+    [Theory]
+    [InlineData("mkl", "pointwise_product=mkl (forced)")]
+    [InlineData("auto", "pointwise_product=")]
+    public void VerboseNamesTheCpuAndTheProductTheRunUses(string choice, string expected)
+    {
+        var environment = new Dictionary<string, string?> { ["AR1STAR_MATRIX_PRODUCT"] = choice };
+        var (code, stdout, stderr) = CliProcess.Run(environment, ["run", "--verbose", "--out", TempDir(), .. CliProcess.Tiny]);
+        Assert.True(code == 0, stderr);
+        string header = stdout.Split('\n').SkipWhile(l => l.StartsWith("writing ")).First();
+        Assert.Contains($"family {Ar1Star.Runtime.CpuDescription.Current.Family}", header);
+        Assert.Contains(expected, header);
+        // auto picks by the CPU (docs/cpus.md#matrix-product); it is never reported as forced.
+        if (choice == "auto") Assert.DoesNotContain("(forced)", header);
+    }
+
     [Fact]
     public void OptionsOverrideTheConfigFile()
     {

@@ -32,6 +32,13 @@ public static class ProductRoute
     public static string CpuRoute => Choice.Value == PointwiseRouteChoice.OneDnn ? "onednn_convolution (forced)" : "matrix_product";
 
     /// <summary>
+    /// Which fp32 product those matrix products use on this CPU: <c>own_avx512</c> (our AVX-512
+    /// kernel) or <c>mkl</c> (LibTorch's), with " (forced)" when <c>AR1STAR_MATRIX_PRODUCT</c>
+    /// chose it (docs/cpus.md#matrix-product).
+    /// </summary>
+    public static string CpuProduct => MatrixProductRule.Name;
+
+    /// <summary>
     /// Whether a 1x1, stride-1, non-grouped convolution from <paramref name="inChannels"/> to
     /// <paramref name="outChannels"/> on a map of <paramref name="pixels"/> runs as a matrix product.
     /// </summary>
