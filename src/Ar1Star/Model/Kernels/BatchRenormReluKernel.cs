@@ -268,7 +268,6 @@ internal static unsafe class BatchRenormReluKernel
     /// </summary>
     private const int PrefetchFloats = 2048;
 
-
     /// <summary>Hints the lines <see cref="PrefetchFloats"/> ahead of both inputs into the caches (no fault past the end).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(float* x, float* dy)
