@@ -3,7 +3,8 @@
 // into its convolution and its Batch Renormalization + ReLU, forward and backward at the step's
 // shapes, beside the whole step; the depthwise layers also with our kernel and forward alone.
 // Every action runs once per round, the order reversed every other round; wall-clock medians
-// and quartiles. The parts leave out the pool, the output layer, the loss and the SGD update.
+// and quartiles. The parts leave out the pool, the output layer, the loss and the SGD update;
+// their gradients come back from autograd.grad, as in the step (nothing is added to a .grad).
 // Run: dotnet run tools/layer-profile/LayerProfile.cs -c Release [-- rounds]
 using System.Diagnostics;
 using Ar1Star.Configuration;
@@ -45,13 +46,13 @@ foreach (var block in model.EndFeatures.children().OfType<ConvBlock>())
     var bnInput = convOut.requires_grad_();
     kept.AddRange([input, gradient, bnInput, next]);
     var (b, i) = (block, input);
-    actions.Add(($"{b.Describe()}, f+b", () => { using var s = NewDisposeScope(); ConvOnly(b, i).backward([gradient]); }));
+    actions.Add(($"{b.Describe()}, f+b", () => { using var s = NewDisposeScope(); Backward(ConvOnly(b, i), gradient, [i, .. b.Conv.parameters()]); }));
     if (b.IsDepthwise)
     {
-        actions.Add(("   our depthwise kernel, f+b", () => { using var s = NewDisposeScope(); DepthwiseConvolution.Forward(i, b.Conv.weight!, (int)b.Stride).backward([gradient]); }));
+        actions.Add(("   our depthwise kernel, f+b", () => { using var s = NewDisposeScope(); Backward(DepthwiseConvolution.Forward(i, b.Conv.weight!, (int)b.Stride), gradient, [i, b.Conv.weight!]); }));
         actions.Add(("   LibTorch's, forward alone", () => { using var s = NewDisposeScope(); using var g = no_grad(); ConvOnly(b, i); }));
     }
-    actions.Add(($"   BRN + ReLU on {string.Join('x', convOut.shape)}, f+b", () => { using var s = NewDisposeScope(); b.Bn.ForwardRelu(bnInput).backward([gradient]); }));
+    actions.Add(($"   BRN + ReLU on {string.Join('x', convOut.shape)}, f+b", () => { using var s = NewDisposeScope(); Backward(b.Bn.ForwardRelu(bnInput), gradient, [bnInput, b.Bn.Gamma, b.Bn.Beta]); }));
     x = next;
     first = false;
 }
@@ -77,6 +78,12 @@ for (int a = 0; a < actions.Count; a++)
 }
 Console.WriteLine($"the step's parts above, summed: {parts:F2} ms");
 foreach (var t in kept) t.Dispose();
+
+// The gradients of y with respect to those of wrt that require one, returned rather than added to
+// their .grad: a leaf's .grad would grow by one more read-read-write pass over the input every
+// round, a pass the step never makes (there the input of a layer is the output of the one below).
+static void Backward(Tensor y, Tensor gradient, Tensor[] wrt) =>
+    autograd.grad([y], wrt.Where(t => t.requires_grad).ToArray(), [gradient]);
 
 // The block's convolution as the step computes it (1x1 layers as a matrix product by the product rule).
 static Tensor ConvOnly(ConvBlock block, Tensor input) =>

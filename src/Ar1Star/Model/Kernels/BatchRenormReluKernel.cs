@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Ar1Star.Model.Kernels;
 
@@ -11,8 +13,11 @@ namespace Ar1Star.Model.Kernels;
 /// per element after the statistics' read, and the backward pass is one read of x and dy for the
 /// two per-channel sums and one more for the input gradient (the ReLU mask is recomputed from x,
 /// bit for bit as the forward pass computed it, instead of being stored). Sums run in float
-/// over blocks of rows and in double across blocks; 8 channels at a time in AVX registers,
-/// the remainder one by one.
+/// over blocks of rows and in double across blocks. The one-input loops (statistics, forward)
+/// take 16 channels at a time in AVX-512 registers where the CPU has them, then 8 in AVX
+/// registers, the remainder one by one; the two-input backward loops take 8 at a time and ask
+/// for their inputs a few rows ahead (docs/performance.md#fused-brn). Every lane computes
+/// exactly what the scalar code would, in the same order, so the width changes no bit.
 /// </summary>
 internal static unsafe class BatchRenormReluKernel
 {
@@ -62,21 +67,31 @@ internal static unsafe class BatchRenormReluKernel
         nint input = (nint)x, output = (nint)y;
         KernelParallel.For(rows, KernelParallel.Workers(rows * channels), (_, first, end) =>
         {
-            fixed (float* centre = m, scale = a, shift = b)
-            {
-                for (long row = first; row < end; row++)
-                {
-                    float* xr = (float*)input + row * channels, yr = (float*)output + row * channels;
-                    int c = 0;
-                    for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
-                    {
-                        var pre = Vector256.FusedMultiplyAdd(Vector256.Load(xr + c) - Vector256.Load(centre + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
-                        Vector256.Max(pre, Vector256<float>.Zero).Store(yr + c);
-                    }
-                    for (; c < channels; c++) yr[c] = MathF.Max(MathF.FusedMultiplyAdd(xr[c] - centre[c], scale[c], shift[c]), 0);
-                }
-            }
+            float* memory = stackalloc float[3 * channels + AlignFloats];
+            float* constants = Aligned(memory);
+            float* centre = Copy(m, constants), scale = Copy(a, constants + channels), shift = Copy(b, constants + 2 * channels);
+            for (long row = first; row < end; row++)
+                ForwardRow((float*)input + row * channels, (float*)output + row * channels, channels, centre, scale, shift);
         });
+    }
+
+    private static void ForwardRow(float* x, float* y, int channels, float* centre, float* scale, float* shift)
+    {
+        int c = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; c <= channels - Vector512<float>.Count; c += Vector512<float>.Count)
+            {
+                var pre = Vector512.FusedMultiplyAdd(Vector512.Load(x + c) - Vector512.Load(centre + c), Vector512.Load(scale + c), Vector512.Load(shift + c));
+                Vector512.Max(pre, Vector512<float>.Zero).Store(y + c);
+            }
+        }
+        for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+        {
+            var pre = Vector256.FusedMultiplyAdd(Vector256.Load(x + c) - Vector256.Load(centre + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
+            Vector256.Max(pre, Vector256<float>.Zero).Store(y + c);
+        }
+        for (; c < channels; c++) y[c] = MathF.Max(MathF.FusedMultiplyAdd(x[c] - centre[c], scale[c], shift[c]), 0);
     }
 
     /// <summary>
@@ -126,28 +141,41 @@ internal static unsafe class BatchRenormReluKernel
         nint input = (nint)x, gradient = (nint)dy, result = (nint)dx;
         KernelParallel.For(rows, KernelParallel.Workers(rows * channels), (_, first, end) =>
         {
-            fixed (float* centre = m, scale = a, shift = b, gain = k, slope = c1, offset = c0)
+            float* memory = stackalloc float[6 * channels + AlignFloats];
+            float* p = Aligned(memory);
+            var constants = new InputGradientConstants(Copy(m, p), Copy(a, p + channels), Copy(b, p + 2 * channels),
+                Copy(k, p + 3 * channels), Copy(c1, p + 4 * channels), Copy(c0, p + 5 * channels));
+            for (long row = first; row < end; row++)
             {
-                for (long row = first; row < end; row++)
-                {
-                    float* xr = (float*)input + row * channels, gr = (float*)gradient + row * channels, dr = (float*)result + row * channels;
-                    int c = 0;
-                    for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
-                    {
-                        var v = Vector256.Load(xr + c) - Vector256.Load(centre + c);
-                        var g = Masked(v, Vector256.Load(gr + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
-                        var affine = Vector256.FusedMultiplyAdd(v, Vector256.Load(slope + c), Vector256.Load(offset + c));
-                        Vector256.FusedMultiplyAdd(Vector256.Load(gain + c), g, affine).Store(dr + c);
-                    }
-                    for (; c < channels; c++)
-                    {
-                        float v = xr[c] - centre[c];
-                        float g = MathF.FusedMultiplyAdd(v, scale[c], shift[c]) > 0 ? gr[c] : 0;
-                        dr[c] = MathF.FusedMultiplyAdd(gain[c], g, MathF.FusedMultiplyAdd(v, slope[c], offset[c]));
-                    }
-                }
+                long at = row * channels;
+                BackwardInputRow((float*)input + at, (float*)gradient + at, (float*)result + at, channels, constants);
             }
         });
+    }
+
+    /// <summary>The per-channel constants of <see cref="BackwardInput"/>, in one 64-byte aligned block.</summary>
+    private readonly struct InputGradientConstants(float* centre, float* scale, float* shift, float* gain, float* slope, float* offset)
+    {
+        public readonly float* Centre = centre, Scale = scale, Shift = shift, Gain = gain, Slope = slope, Offset = offset;
+    }
+
+    private static void BackwardInputRow(float* x, float* dy, float* dx, int channels, InputGradientConstants k)
+    {
+        int c = 0;
+        for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+        {
+            Prefetch(x + c, dy + c);
+            var v = Vector256.Load(x + c) - Vector256.Load(k.Centre + c);
+            var g = Masked(v, Vector256.Load(dy + c), Vector256.Load(k.Scale + c), Vector256.Load(k.Shift + c));
+            var affine = Vector256.FusedMultiplyAdd(v, Vector256.Load(k.Slope + c), Vector256.Load(k.Offset + c));
+            Vector256.FusedMultiplyAdd(Vector256.Load(k.Gain + c), g, affine).Store(dx + c);
+        }
+        for (; c < channels; c++)
+        {
+            float v = x[c] - k.Centre[c];
+            float g = MathF.FusedMultiplyAdd(v, k.Scale[c], k.Shift[c]) > 0 ? dy[c] : 0;
+            dx[c] = MathF.FusedMultiplyAdd(k.Gain[c], g, MathF.FusedMultiplyAdd(v, k.Slope[c], k.Offset[c]));
+        }
     }
 
     /// <summary>
@@ -159,68 +187,111 @@ internal static unsafe class BatchRenormReluKernel
 
     private static void SumAndSquares(float* x, long rows, int channels, float[] origin, double* sum, double* squares)
     {
-        float* block = stackalloc float[2 * channels];
-        float* s = block, q = block + channels;
-        fixed (float* o = origin)
+        float* memory = stackalloc float[3 * channels + AlignFloats];
+        float* s = Aligned(memory), q = s + channels, o = Copy(origin, q + channels);
+        for (long start = 0; start < rows; start += BlockRows)
         {
-            for (long start = 0; start < rows; start += BlockRows)
+            new Span<float>(s, 2 * channels).Clear();
+            long end = Math.Min(rows, start + BlockRows);
+            for (long row = start; row < end; row++) SumAndSquaresRow(x + row * channels, channels, o, s, q);
+            Flush(s, q, sum, squares, channels);
+        }
+    }
+
+    /// <summary>Adds x - o and (x - o)^2 of one row to the float sums <paramref name="s"/> and <paramref name="q"/>.</summary>
+    private static void SumAndSquaresRow(float* x, int channels, float* o, float* s, float* q)
+    {
+        int c = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; c <= channels - Vector512<float>.Count; c += Vector512<float>.Count)
             {
-                new Span<float>(block, 2 * channels).Clear();
-                long end = Math.Min(rows, start + BlockRows);
-                for (long row = start; row < end; row++)
-                {
-                    float* xr = x + row * channels;
-                    int c = 0;
-                    for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
-                    {
-                        var v = Vector256.Load(xr + c) - Vector256.Load(o + c);
-                        (Vector256.Load(s + c) + v).Store(s + c);
-                        Vector256.FusedMultiplyAdd(v, v, Vector256.Load(q + c)).Store(q + c);
-                    }
-                    for (; c < channels; c++)
-                    {
-                        float v = xr[c] - o[c];
-                        s[c] += v;
-                        q[c] = MathF.FusedMultiplyAdd(v, v, q[c]);
-                    }
-                }
-                Flush(s, q, sum, squares, channels);
+                var v = Vector512.Load(x + c) - Vector512.Load(o + c);
+                (Vector512.Load(s + c) + v).Store(s + c);
+                Vector512.FusedMultiplyAdd(v, v, Vector512.Load(q + c)).Store(q + c);
             }
+        }
+        for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+        {
+            var v = Vector256.Load(x + c) - Vector256.Load(o + c);
+            (Vector256.Load(s + c) + v).Store(s + c);
+            Vector256.FusedMultiplyAdd(v, v, Vector256.Load(q + c)).Store(q + c);
+        }
+        for (; c < channels; c++)
+        {
+            float v = x[c] - o[c];
+            s[c] += v;
+            q[c] = MathF.FusedMultiplyAdd(v, v, q[c]);
         }
     }
 
     private static void MaskedSums(float* x, float* dy, long rows, int channels, float[] a, float[] b, float[] mean, double* sumG, double* sumGx)
     {
-        float* block = stackalloc float[2 * channels];
-        float* s = block, q = block + channels;
-        fixed (float* scale = a, shift = b, centre = mean)
+        float* memory = stackalloc float[5 * channels + AlignFloats];
+        float* s = Aligned(memory), q = s + channels;
+        float* scale = Copy(a, q + channels), shift = Copy(b, scale + channels), centre = Copy(mean, shift + channels);
+        for (long start = 0; start < rows; start += BlockRows)
         {
-            for (long start = 0; start < rows; start += BlockRows)
-            {
-                new Span<float>(block, 2 * channels).Clear();
-                long end = Math.Min(rows, start + BlockRows);
-                for (long row = start; row < end; row++)
-                {
-                    float* xr = x + row * channels, gr = dy + row * channels;
-                    int c = 0;
-                    for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
-                    {
-                        var v = Vector256.Load(xr + c) - Vector256.Load(centre + c);
-                        var g = Masked(v, Vector256.Load(gr + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
-                        (Vector256.Load(s + c) + g).Store(s + c);
-                        Vector256.FusedMultiplyAdd(g, v, Vector256.Load(q + c)).Store(q + c);
-                    }
-                    for (; c < channels; c++)
-                    {
-                        float v = xr[c] - centre[c];
-                        float g = MathF.FusedMultiplyAdd(v, scale[c], shift[c]) > 0 ? gr[c] : 0;
-                        s[c] += g;
-                        q[c] = MathF.FusedMultiplyAdd(g, v, q[c]);
-                    }
-                }
-                Flush(s, q, sumG, sumGx, channels);
-            }
+            new Span<float>(s, 2 * channels).Clear();
+            long end = Math.Min(rows, start + BlockRows);
+            for (long row = start; row < end; row++)
+                MaskedSumsRow(x + row * channels, dy + row * channels, channels, scale, shift, centre, s, q);
+            Flush(s, q, sumG, sumGx, channels);
         }
+    }
+
+    /// <summary>Adds g and g * (x - m) of one row to the float sums <paramref name="s"/> and <paramref name="q"/>.</summary>
+    private static void MaskedSumsRow(float* x, float* dy, int channels, float* scale, float* shift, float* centre, float* s, float* q)
+    {
+        int c = 0;
+        for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
+        {
+            Prefetch(x + c, dy + c);
+            var v = Vector256.Load(x + c) - Vector256.Load(centre + c);
+            var g = Masked(v, Vector256.Load(dy + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
+            (Vector256.Load(s + c) + g).Store(s + c);
+            Vector256.FusedMultiplyAdd(g, v, Vector256.Load(q + c)).Store(q + c);
+        }
+        for (; c < channels; c++)
+        {
+            float v = x[c] - centre[c];
+            float g = MathF.FusedMultiplyAdd(v, scale[c], shift[c]) > 0 ? dy[c] : 0;
+            s[c] += g;
+            q[c] = MathF.FusedMultiplyAdd(g, v, q[c]);
+        }
+    }
+
+    /// <summary>
+    /// How far ahead the two-input loops ask for x and dy (8 KB, four rows of 512 channels): the
+    /// hardware prefetchers alone, following two streams, left the backward loops short of the
+    /// bandwidth on the Zen 5 VM, more so with 512-bit loads (docs/performance.md#fused-brn).
+    /// </summary>
+    private const int PrefetchFloats = 2048;
+
+    /// <summary>Hints the lines <see cref="PrefetchFloats"/> ahead of both inputs into the caches (no fault past the end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(float* x, float* dy)
+    {
+        if (!Sse.IsSupported) return;
+        Sse.Prefetch0(x + PrefetchFloats);
+        Sse.Prefetch0(dy + PrefetchFloats);
+    }
+
+    /// <summary>Floats of slack that let a stack buffer start on a 64-byte line.</summary>
+    private const int AlignFloats = 16;
+
+    /// <summary>
+    /// The first 64-byte boundary at or after <paramref name="p"/>: 512-bit loads and stores of
+    /// the per-channel constants and sums that straddle two cache lines made the kernels slower
+    /// than with 256-bit vectors (LibTorch's tensors are 64-byte aligned already).
+    /// </summary>
+    private static float* Aligned(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
+
+    /// <summary>Copies <paramref name="values"/> to <paramref name="to"/> and returns <paramref name="to"/>.</summary>
+    private static float* Copy(float[] values, float* to)
+    {
+        values.CopyTo(new Span<float>(to, values.Length));
+        return to;
     }
 
     /// <summary>Adds a block's float sums to the double totals.</summary>
@@ -234,6 +305,7 @@ internal static unsafe class BatchRenormReluKernel
     }
 
     /// <summary>dy where the pre-activation (x - m) * a + b is positive (x - m given), else 0: ReLU's gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Masked(Vector256<float> x, Vector256<float> dy, Vector256<float> a, Vector256<float> b)
     {
         var pre = Vector256.FusedMultiplyAdd(x, a, b);

@@ -7,7 +7,7 @@ namespace Ar1Star.Tests.Model.Kernels;
 /// The fused BRN + ReLU kernels against the LibTorch composition they replace (the same layer
 /// with <see cref="BatchRenorm2d.FusedKernels"/> off): outputs, every gradient and the running
 /// statistics, within 1e-5 of the largest reference value, on shapes with a channel remainder
-/// past the 8-wide vectors and on one large enough to split across workers.
+/// past the 16- and 8-wide vectors and on one large enough to split across workers.
 /// </summary>
 public class FusedBatchRenormReluTests
 {
@@ -18,6 +18,8 @@ public class FusedBatchRenormReluTests
         { 3, 7, 5, 5 },
         { 4, 19, 3, 2 },
         { 9, 37, 11, 11 },
+        // 16 + 16 + 8 + 5 channels: the AVX-512, AVX and scalar loops in one layer.
+        { 5, 45, 4, 3 },
     };
 
     private static BatchRenorm2d Layer(int channels, bool fused, int seed)
