@@ -34,10 +34,13 @@ internal static class DepthwiseConvolution
     /// <summary>
     /// conv(x, weight) with padding 1 at <paramref name="stride"/>, stored channels last; an
     /// autograd node where a gradient is wanted. <paramref name="weight"/> is [C, 1, 3, 3].
+    /// <paramref name="lanes"/> picks the register width (tests run both); by default the widest
+    /// this CPU runs natively.
     /// </summary>
-    public static Tensor Forward(Tensor x, Tensor weight, int stride)
+    public static Tensor Forward(Tensor x, Tensor weight, int stride, DepthwiseLanes? lanes = null)
     {
+        var width = lanes ?? DepthwiseConvolutionKernel.NativeLanes;
         bool graph = is_grad_enabled() && (x.requires_grad || weight.requires_grad);
-        return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride) : DepthwiseConvolutionFunction.Apply(x, weight, stride);
+        return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride, width) : DepthwiseConvolutionFunction.Apply(x, weight, stride, width);
     }
 }
