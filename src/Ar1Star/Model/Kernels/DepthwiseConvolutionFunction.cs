@@ -4,7 +4,9 @@ namespace Ar1Star.Model.Kernels;
 
 /// <summary>
 /// A depthwise 3x3 convolution (padding 1) as one autograd node over channels-last float32 CPU
-/// tensors (see <see cref="DepthwiseConvolutionKernel"/>). Inputs: x, the [C, 1, 3, 3] weight
+/// tensors: LibTorch's grouped convolution forward (oneDNN streams the maps front to back; our
+/// own forward pass was slower, docs/performance.md#depthwise-kernel-figures) and
+/// <see cref="DepthwiseConvolutionKernel"/>'s single backward pass for both gradients. Inputs: x, the [C, 1, 3, 3] weight
 /// (their gradients come back in that order, each only where it requires one), the stride and
 /// the register width (<see cref="DepthwiseLanes"/>).
 /// </summary>
@@ -24,7 +26,7 @@ internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFuncti
         ctx.save_data(nameof(DepthwiseGeometry), Geometry(x, stride));
         ctx.save_data(nameof(DepthwiseLanes), lanes);
         ctx.save_data(Wanted, (x.requires_grad, weight.requires_grad));
-        return Apply(x, weight, stride, lanes);
+        return Convolve(x, weight, stride);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
@@ -46,16 +48,11 @@ internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFuncti
         return [dx!, dw!, null!, null!];
     }
 
-    /// <summary>conv(x, weight) with padding 1 at <paramref name="stride"/>, into a new channels-last tensor.</summary>
-    public static Tensor Apply(Tensor x, Tensor weight, int stride, DepthwiseLanes lanes)
+    /// <summary>LibTorch's conv(x, weight) with padding 1 at <paramref name="stride"/>, channels last as x is.</summary>
+    public static Tensor Convolve(Tensor x, Tensor weight, int stride)
     {
-        var g = Geometry(x, stride);
-        var y = ChannelsLast.Empty([g.Images, g.Channels, g.OutHeight, g.OutWidth], x.device);
-        unsafe
-        {
-            DepthwiseConvolutionKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.Floats(weight), TensorMemory.ChannelsLastFloats(y), g, lanes);
-        }
-        return y;
+        using var y = nn.functional.conv2d(x, weight, null, [stride, stride], [1, 1], [1, 1], x.shape[1]);
+        return ChannelsLast.From(y);
     }
 
     private static DepthwiseGeometry Geometry(Tensor x, int stride) =>

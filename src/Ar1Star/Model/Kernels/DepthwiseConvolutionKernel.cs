@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Ar1Star.Model.Kernels;
 
@@ -27,16 +28,15 @@ internal enum DepthwiseLanes
 }
 
 /// <summary>
-/// The loops of a depthwise 3x3 convolution (stride 1 or 2, padding 1) over channels-last memory,
-/// in two passes that each walk the pixels front to back (streams the prefetcher follows):
-/// the forward pass, where each output pixel sums the input rows under its taps, and one backward
-/// pass over the input pixels that reads each input row and the output-gradient rows of the
-/// pixels whose taps cover it once, for both gradients: the input gradient sums those rows
-/// times the tap's weight, and the weight gradient adds the input row times each of them into
-/// the tap's sums. Taps in the padding are left out rather than read as zeros (at stride 2 three
-/// in four are). The channels go 16 (or 8) to a register, the remainder one by one.
-/// The weight gradient is summed in float over an image and in double across images, one slot
-/// per worker, the slots added in worker order: the same bits for a given thread count.
+/// The backward pass of a depthwise 3x3 convolution (stride 1 or 2, padding 1) over channels-last
+/// memory: both gradients from one read of x and dy. It walks the input pixels of one image for
+/// one register of channels (16, or 8) at a time, the 9 weights and the 9 weight-gradient sums
+/// held in registers: each input pixel's gradient sums the output-gradient rows of the pixels
+/// whose taps cover it (every second one at stride 2) times the tap's weight, and the same rows
+/// times the input pixel go into the tap's sums. Taps outside the map are left out. The
+/// channels past the last register go one by one. The weight gradient is summed in float over
+/// an image and in double across images, one slot per worker (a worker takes a range of
+/// images), the slots added in worker order: the same bits for a given thread count.
 /// </summary>
 internal static unsafe class DepthwiseConvolutionKernel
 {
@@ -44,13 +44,6 @@ internal static unsafe class DepthwiseConvolutionKernel
 
     /// <summary>The widest registers this CPU runs natively: Vector512 where AVX-512 is, else Vector256.</summary>
     public static DepthwiseLanes NativeLanes => Vector512.IsHardwareAccelerated ? DepthwiseLanes.Vector512 : DepthwiseLanes.Vector256;
-
-    /// <summary>y = conv(x, weight); <paramref name="weight"/> is LibTorch's [C, 1, 3, 3].</summary>
-    public static void Forward(float* x, float* weight, float* y, DepthwiseGeometry g, DepthwiseLanes lanes)
-    {
-        if (lanes == DepthwiseLanes.Vector512) Forward<Lanes512>(x, weight, y, g);
-        else Forward<Lanes256>(x, weight, y, g);
-    }
 
     /// <summary>
     /// The gradients of conv(x, weight) from dy: dx (skipped where null) and dw[c, tap] = the sum
@@ -60,34 +53,6 @@ internal static unsafe class DepthwiseConvolutionKernel
     {
         if (lanes == DepthwiseLanes.Vector512) Backward<Lanes512>(x, dy, weight, dx, dw, g);
         else Backward<Lanes256>(x, dy, weight, dx, dw, g);
-    }
-
-    private static void Forward<TLanes>(float* x, float* weight, float* y, DepthwiseGeometry g) where TLanes : struct, ILanes
-    {
-        int channels = g.Channels;
-        var transposed = TapMajor(weight, channels);
-        try
-        {
-            nint input = (nint)x, output = (nint)y;
-            fixed (float* taps = transposed)
-            {
-                nint weights = (nint)taps;
-                int workers = KernelParallel.Workers(g.OutputPixels * channels * Taps);
-                KernelParallel.For(g.Images, workers, (_, first, end) =>
-                {
-                    int vectorEnd = channels - channels % TLanes.Count;
-                    for (long image = first; image < end; image++)
-                    {
-                        for (int c = 0; c < vectorEnd; c += TLanes.Count) TLanes.ForwardPlane((float*)input, (float*)weights, (float*)output, g, image, c);
-                        for (int c = vectorEnd; c < channels; c++) ForwardChannel((float*)input, (float*)weights, (float*)output, g, image, c);
-                    }
-                });
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(transposed);
-        }
     }
 
     private static void Backward<TLanes>(float* x, float* dy, float* weight, float* dx, float* dw, DepthwiseGeometry g) where TLanes : struct, ILanes
@@ -113,10 +78,16 @@ internal static unsafe class DepthwiseConvolutionKernel
                     int* columnOutputs = stackalloc int[3 * g.Width];
                     for (int k = 0; k < 3 * g.Height; k++) rowOutputs[k] = CoveringOutput(k / 3, k % 3, g.Stride, g.OutHeight);
                     for (int k = 0; k < 3 * g.Width; k++) columnOutputs[k] = CoveringOutput(k / 3, k % 3, g.Stride, g.OutWidth);
+                    long inputImage = (long)g.Height * g.Width * channels, outputImage = (long)g.OutHeight * g.OutWidth * channels;
                     for (long image = first; image < end; image++)
                     {
                         for (int c = 0; c < vectorEnd; c += TLanes.Count)
+                        {
+                            PrefetchAhead((float*)input + image * inputImage, g.Height * g.Width, channels, c);
+                            PrefetchAhead((float*)gradient + image * outputImage, g.OutHeight * g.OutWidth, channels, c);
+                            if (inputGradient != 0) PrefetchAhead((float*)inputGradient + image * inputImage, g.Height * g.Width, channels, c);
                             TLanes.BackwardPlane((float*)input, (float*)gradient, (float*)weights, (float*)inputGradient, sum, g, image, c, rowOutputs, columnOutputs);
+                        }
                         for (int c = vectorEnd; c < channels; c++)
                             BackwardChannel((float*)input, (float*)gradient, (float*)weights, (float*)inputGradient, sum, g, image, c);
                     }
@@ -132,6 +103,26 @@ internal static unsafe class DepthwiseConvolutionKernel
     }
 
     /// <summary>
+    /// Asks for the cache lines a pass two lines of channels on will read, in each of the image's
+    /// <paramref name="pixels"/> rows (and at the image's first pass, the next line's too).
+    /// A pass reads one line per pixel, 2 KB apart at 512 channels: the hardware prefetchers do
+    /// not follow that, and every line came from memory on demand, the pass waiting on them.
+    /// </summary>
+    private static void PrefetchAhead(float* image, int pixels, int channels, int c)
+    {
+        if (!Sse.IsSupported) return;
+        const int Line = 64 / sizeof(float);
+        int from = c == 0 ? Line : c - c % Line + 2 * Line;
+        int to = c - c % Line + 2 * Line;
+        if (c % Line != 0 || from >= channels) return;
+        for (int p = 0; p < pixels; p++)
+        {
+            float* row = image + (long)p * channels;
+            for (int k = from; k <= to && k < channels; k += Line) Sse.Prefetch0(row + k);
+        }
+    }
+
+    /// <summary>
     /// Where input pixel i's gradient reads output pixel o through tap k (0..2) along one side:
     /// o * stride - 1 + k = i, 0 &lt;= o &lt; <paramref name="outSize"/>; else -1.
     /// </summary>
@@ -139,31 +130,6 @@ internal static unsafe class DepthwiseConvolutionKernel
     {
         int scaled = i + 1 - k;
         return scaled >= 0 && scaled % stride == 0 && scaled / stride < outSize ? scaled / stride : -1;
-    }
-
-    /// <summary>The forward pass of one image's channel <paramref name="c"/>, one value at a time (the channels past the last register).</summary>
-    private static void ForwardChannel(float* x, float* weights, float* y, DepthwiseGeometry g, long image, int c)
-    {
-        int channels = g.Channels;
-        for (int oy = 0; oy < g.OutHeight; oy++)
-        {
-            for (int ox = 0; ox < g.OutWidth; ox++)
-            {
-                float s = 0;
-                for (int ky = 0; ky < 3; ky++)
-                {
-                    int iy = oy * g.Stride - 1 + ky;
-                    if (iy < 0 || iy >= g.Height) continue;
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        int ix = ox * g.Stride - 1 + kx;
-                        if (ix < 0 || ix >= g.Width) continue;
-                        s = MathF.FusedMultiplyAdd(x[((image * g.Height + iy) * g.Width + ix) * channels + c], weights[(ky * 3 + kx) * channels + c], s);
-                    }
-                }
-                y[((image * g.OutHeight + oy) * g.OutWidth + ox) * channels + c] = s;
-            }
-        }
     }
 
     /// <summary>The backward pass of one image's channel <paramref name="c"/>, one value at a time; dx is skipped where null.</summary>
@@ -225,9 +191,6 @@ internal static unsafe class DepthwiseConvolutionKernel
     {
         static abstract int Count { get; }
 
-        /// <summary>y = conv(x, weight) on image <paramref name="image"/>, channels c to c + Count.</summary>
-        static abstract void ForwardPlane(float* x, float* weights, float* y, DepthwiseGeometry g, long image, int c);
-
         /// <summary>
         /// dx (skipped where null) on image <paramref name="image"/>, channels c to c + Count,
         /// and the image's weight-gradient sums added into <paramref name="sum"/> ([tap, C], double).
@@ -241,52 +204,6 @@ internal static unsafe class DepthwiseConvolutionKernel
     private readonly struct Lanes512 : ILanes
     {
         public static int Count => Vector512<float>.Count;
-
-        public static void ForwardPlane(float* x, float* weights, float* y, DepthwiseGeometry g, long image, int c)
-        {
-            int channels = g.Channels;
-            var w0 = Vector512.Load(weights + 0 * channels + c);
-            var w1 = Vector512.Load(weights + 1 * channels + c);
-            var w2 = Vector512.Load(weights + 2 * channels + c);
-            var w3 = Vector512.Load(weights + 3 * channels + c);
-            var w4 = Vector512.Load(weights + 4 * channels + c);
-            var w5 = Vector512.Load(weights + 5 * channels + c);
-            var w6 = Vector512.Load(weights + 6 * channels + c);
-            var w7 = Vector512.Load(weights + 7 * channels + c);
-            var w8 = Vector512.Load(weights + 8 * channels + c);
-            long row = (long)g.Width * channels;
-            float* plane = x + image * g.Height * row + c;
-            float* o = y + image * g.OutHeight * g.OutWidth * channels + c;
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            {
-                int iy = oy * g.Stride - 1;
-                bool top = iy >= 0, bottom = iy + 2 < g.Height;
-                float* r0 = plane + iy * row;
-                float* r1 = r0 + row;
-                float* r2 = r1 + row;
-                for (int ox = 0; ox < g.OutWidth; ox++, o += channels)
-                {
-                    int ix = ox * g.Stride - 1;
-                    long left = (long)ix * channels;
-                    bool hasLeft = ix >= 0, hasRight = ix + 2 < g.Width;
-                    var s = Vector512<float>.Zero;
-                    if (top) s = Row(r0 + left, channels, hasLeft, hasRight, w0, w1, w2, s);
-                    s = Row(r1 + left, channels, hasLeft, hasRight, w3, w4, w5, s);
-                    if (bottom) s = Row(r2 + left, channels, hasLeft, hasRight, w6, w7, w8, s);
-                    s.Store(o);
-                }
-            }
-        }
-
-        /// <summary>s + the three taps of one input row (the left one at <paramref name="r"/>), those outside the map left out.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Row(float* r, int channels, bool hasLeft, bool hasRight, Vector512<float> a, Vector512<float> b, Vector512<float> d, Vector512<float> s)
-        {
-            if (hasLeft) s = Vector512.FusedMultiplyAdd(Vector512.Load(r), a, s);
-            s = Vector512.FusedMultiplyAdd(Vector512.Load(r + channels), b, s);
-            if (hasRight) s = Vector512.FusedMultiplyAdd(Vector512.Load(r + 2 * channels), d, s);
-            return s;
-        }
 
         public static void BackwardPlane(float* x, float* dy, float* weights, float* dx, double* sum, DepthwiseGeometry g, long image, int c,
             int* rowOutputs, int* columnOutputs)
@@ -408,52 +325,6 @@ internal static unsafe class DepthwiseConvolutionKernel
     private readonly struct Lanes256 : ILanes
     {
         public static int Count => Vector256<float>.Count;
-
-        public static void ForwardPlane(float* x, float* weights, float* y, DepthwiseGeometry g, long image, int c)
-        {
-            int channels = g.Channels;
-            var w0 = Vector256.Load(weights + 0 * channels + c);
-            var w1 = Vector256.Load(weights + 1 * channels + c);
-            var w2 = Vector256.Load(weights + 2 * channels + c);
-            var w3 = Vector256.Load(weights + 3 * channels + c);
-            var w4 = Vector256.Load(weights + 4 * channels + c);
-            var w5 = Vector256.Load(weights + 5 * channels + c);
-            var w6 = Vector256.Load(weights + 6 * channels + c);
-            var w7 = Vector256.Load(weights + 7 * channels + c);
-            var w8 = Vector256.Load(weights + 8 * channels + c);
-            long row = (long)g.Width * channels;
-            float* plane = x + image * g.Height * row + c;
-            float* o = y + image * g.OutHeight * g.OutWidth * channels + c;
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            {
-                int iy = oy * g.Stride - 1;
-                bool top = iy >= 0, bottom = iy + 2 < g.Height;
-                float* r0 = plane + iy * row;
-                float* r1 = r0 + row;
-                float* r2 = r1 + row;
-                for (int ox = 0; ox < g.OutWidth; ox++, o += channels)
-                {
-                    int ix = ox * g.Stride - 1;
-                    long left = (long)ix * channels;
-                    bool hasLeft = ix >= 0, hasRight = ix + 2 < g.Width;
-                    var s = Vector256<float>.Zero;
-                    if (top) s = Row(r0 + left, channels, hasLeft, hasRight, w0, w1, w2, s);
-                    s = Row(r1 + left, channels, hasLeft, hasRight, w3, w4, w5, s);
-                    if (bottom) s = Row(r2 + left, channels, hasLeft, hasRight, w6, w7, w8, s);
-                    s.Store(o);
-                }
-            }
-        }
-
-        /// <summary>s + the three taps of one input row (the left one at <paramref name="r"/>), those outside the map left out.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Row(float* r, int channels, bool hasLeft, bool hasRight, Vector256<float> a, Vector256<float> b, Vector256<float> d, Vector256<float> s)
-        {
-            if (hasLeft) s = Vector256.FusedMultiplyAdd(Vector256.Load(r), a, s);
-            s = Vector256.FusedMultiplyAdd(Vector256.Load(r + channels), b, s);
-            if (hasRight) s = Vector256.FusedMultiplyAdd(Vector256.Load(r + 2 * channels), d, s);
-            return s;
-        }
 
         public static void BackwardPlane(float* x, float* dy, float* weights, float* dx, double* sum, DepthwiseGeometry g, long image, int c,
             int* rowOutputs, int* columnOutputs)
