@@ -55,10 +55,11 @@ foreach (var (c, side, stride) in new[] { (512, 8, 1), (512, 8, 2), (1024, 4, 1)
     if (Environment.GetEnvironmentVariable("DW_RAW") == "1")
     {
         var dx = ChannelsLast.From(input.detach().clone());
+        var weight = w.detach();
         var dw = w.detach().clone();
-        kept.AddRange([dx, dw]);
+        kept.AddRange([dx, weight, dw]);
         var geometry = new DepthwiseGeometry(images, side, side, c, stride);
-        actions.Add(($"{shape}: kernel's backward alone", () => { unsafe { DepthwiseConvolutionKernel.Backward(TensorMemory.ChannelsLastFloats(input), TensorMemory.ChannelsLastFloats(gradient), TensorMemory.Floats(dw), TensorMemory.ChannelsLastFloats(dx), TensorMemory.Floats(dw), geometry, DepthwiseConvolutionKernel.NativeLanes); } }));
+        actions.Add(($"{shape}: kernel's backward alone", () => { unsafe { DepthwiseConvolutionKernel.Backward(TensorMemory.ChannelsLastFloats(input), TensorMemory.ChannelsLastFloats(gradient), TensorMemory.Floats(weight), TensorMemory.ChannelsLastFloats(dx), TensorMemory.Floats(dw), geometry, DepthwiseConvolutionKernel.NativeLanes); } }));
     }
 }
 void Step(bool kernel)
