@@ -12,7 +12,7 @@ namespace Ar1Star.Model.Kernels;
 /// Chosen on maps of up to <see cref="MaxPixels"/> pixels only (the trainable tail's shapes),
 /// where <see cref="ConvBlock.DepthwiseKernel"/> is on: by default where AVX-512 is
 /// (<see cref="OnByDefault"/>). On a Zen 5 with AVX-512 the node took 0.64-0.74 of LibTorch's
-/// time forward and backward on the tail's three layers and the training step 0.956 of it
+/// time forward and backward on the tail's three layers and the training step 0.956-0.967 of it
 /// (docs/performance.md#depthwise-kernel-figures). With 8 channels a register (the Zen 5 under
 /// DOTNET_EnableAVX512=0) the layers gained less and the step nothing, and no AVX2-only CPU was
 /// measured (on a Zen 3 an earlier kernel lost), so such CPUs keep LibTorch's. On lat_features' large maps an earlier kernel lost outright, where
