@@ -86,9 +86,9 @@ internal static unsafe class DepthwiseConvolutionKernel
     /// <summary>
     /// One worker's images, <paramref name="first"/> to <paramref name="end"/>, of the backward
     /// pass into its weight-gradient slot <paramref name="sum"/>. Optimised at once, as are the
-    /// plane passes: after tiering, the passes ran 2-3 times slower than fully optimised code in
-    /// some processes and not in others (backward alone on 2 images of 512 channels: 0.35-0.40
-    /// against 0.11-0.13 ms).
+    /// plane passes: after tiered compilation the passes ran at different speeds in different
+    /// processes (backward alone on 2 images of 512 channels 8x8: 0.35-0.40 ms in most, 0.11-0.13
+    /// in some; optimised at once, 0.06-0.07 in every one).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardImages<TLanes>(float* x, float* dy, float* weights, float* dx, double* sum, DepthwiseGeometry g, long first, long end)
@@ -202,7 +202,7 @@ internal static unsafe class DepthwiseConvolutionKernel
         }
     }
 
-    /// <summary>One image's pass over one register of channels (16 or 8 from channel c), the 9 weights held in registers.</summary>
+    /// <summary>One image's pass over one register of channels (16 or 8 from channel c), the 9 weights and the 9 weight-gradient sums held in registers.</summary>
     private interface ILanes
     {
         static abstract int Count { get; }
