@@ -52,14 +52,13 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     public BatchRenorm2d Bn => bn;
 
     /// <summary>
-    /// Whether a depthwise convolution runs our kernel where it applies
-    /// (<see cref="DepthwiseConvolution.Chosen"/>) instead of LibTorch's grouped convolution. Off
-    /// by default: in the whole training step, alternated with LibTorch's on one model, the step
-    /// took as long or longer with it (the bench's <c>depthwise_kernel_step_ratio</c>,
-    /// docs/performance.md#depthwise-kernel-figures), both being bound by memory traffic on these
-    /// maps. Turn it on where that ratio is below 1.
+    /// Whether a depthwise convolution's backward pass runs our kernel where it applies
+    /// (<see cref="DepthwiseConvolution.Chosen"/>) instead of LibTorch's. On by default where
+    /// <see cref="DepthwiseConvolution.OnByDefault"/> says (AVX-512, docs/cpus.md#depthwise-kernel),
+    /// the rule on the CPU's features, never a timing; the bench turns it off and on to time both
+    /// in one process (<c>depthwise_kernel_step_ratio</c>).
     /// </summary>
-    public bool DepthwiseKernel { get; set; }
+    public bool DepthwiseKernel { get; set; } = DepthwiseConvolution.OnByDefault;
 
     /// <summary>
     /// Whether a 1x1 layer computed as a matrix product runs it through our AVX-512 kernel

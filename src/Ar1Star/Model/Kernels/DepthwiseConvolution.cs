@@ -6,18 +6,28 @@ namespace Ar1Star.Model.Kernels;
 
 /// <summary>
 /// A <see cref="ConvBlock"/>'s depthwise 3x3 convolution (stride 1 or 2, padding 1) on
-/// channels-last float32 CPU data by <see cref="DepthwiseConvolutionKernel"/>: the same sums as
-/// LibTorch's convolution up to float rounding, forward and both gradients.
-/// Chosen on maps of up to <see cref="MaxPixels"/> pixels only (the trainable tail's shapes), and
-/// only where <see cref="ConvBlock.DepthwiseKernel"/> is on, which it is not by default: against
-/// LibTorch's grouped convolution it was level per layer and level or slower in the whole training
-/// step (docs/performance.md#depthwise-kernel-figures). Both stream the same bytes and neither computes much, so there is little for a kernel
-/// to win here. (An earlier count in process CPU time, which charges LibTorch's idling OpenMP
-/// workers, had shown the kernel ahead.) On lat_features' large maps it lost outright, where
+/// channels-last float32 CPU data as one autograd node: LibTorch's convolution forward and
+/// <see cref="DepthwiseConvolutionKernel"/>'s backward pass, which computes both gradients from
+/// one read of x and dy where LibTorch makes two passes (the same sums up to float rounding).
+/// Chosen on maps of up to <see cref="MaxPixels"/> pixels only (the trainable tail's shapes),
+/// where <see cref="ConvBlock.DepthwiseKernel"/> is on: by default where AVX-512 is
+/// (<see cref="OnByDefault"/>). On a Zen 5 with AVX-512 the node took 0.64-0.74 of LibTorch's
+/// time forward and backward on the tail's three layers and the training step 0.956-0.967 of it
+/// (docs/performance.md#depthwise-kernel-figures). With 8 channels a register (the Zen 5 under
+/// DOTNET_EnableAVX512=0) the layers gained less and the step nothing, and no AVX2-only CPU was
+/// measured (on a Zen 3 an earlier kernel lost), so such CPUs keep LibTorch's. On lat_features' large maps an earlier kernel lost outright, where
 /// oneDNN's blocking of the map pays.
 /// </summary>
 internal static class DepthwiseConvolution
 {
+    /// <summary>
+    /// Whether <see cref="ConvBlock.DepthwiseKernel"/> is on by default: where Vector512 is
+    /// hardware-accelerated (AVX-512), docs/cpus.md#depthwise-kernel. A rule on the CPU's
+    /// features, so the choice, and with it the rounding of the gradients, is the same in every
+    /// process on one machine.
+    /// </summary>
+    public static bool OnByDefault => Vector512.IsHardwareAccelerated;
+
     /// <summary>Largest input map (H x W) the kernel is used on: 8x8.</summary>
     public const long MaxPixels = 64;
 
@@ -34,10 +44,13 @@ internal static class DepthwiseConvolution
     /// <summary>
     /// conv(x, weight) with padding 1 at <paramref name="stride"/>, stored channels last; an
     /// autograd node where a gradient is wanted. <paramref name="weight"/> is [C, 1, 3, 3].
+    /// <paramref name="lanes"/> picks the register width (tests run both); by default the widest
+    /// this CPU runs natively.
     /// </summary>
-    public static Tensor Forward(Tensor x, Tensor weight, int stride)
+    public static Tensor Forward(Tensor x, Tensor weight, int stride, DepthwiseLanes? lanes = null)
     {
+        var width = lanes ?? DepthwiseConvolutionKernel.NativeLanes;
         bool graph = is_grad_enabled() && (x.requires_grad || weight.requires_grad);
-        return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride) : DepthwiseConvolutionFunction.Apply(x, weight, stride);
+        return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride, width) : DepthwiseConvolutionFunction.Convolve(x, weight, stride);
     }
 }

@@ -4,8 +4,11 @@ namespace Ar1Star.Model.Kernels;
 
 /// <summary>
 /// A depthwise 3x3 convolution (padding 1) as one autograd node over channels-last float32 CPU
-/// tensors (see <see cref="DepthwiseConvolutionKernel"/>). Inputs: x, the [C, 1, 3, 3] weight
-/// (their gradients come back in that order, each only where it requires one) and the stride.
+/// tensors: LibTorch's grouped convolution forward (oneDNN streams the maps front to back; our
+/// own forward pass was slower, docs/performance.md#depthwise-kernel-figures) and
+/// <see cref="DepthwiseConvolutionKernel"/>'s single backward pass for both gradients. Inputs: x, the [C, 1, 3, 3] weight
+/// (their gradients come back in that order, each only where it requires one), the stride and
+/// the register width (<see cref="DepthwiseLanes"/>).
 /// </summary>
 internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFunction<DepthwiseConvolutionFunction>
 {
@@ -18,10 +21,12 @@ internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFuncti
         var x = (Tensor)vars[0];
         var weight = (Tensor)vars[1];
         int stride = (int)vars[2];
+        var lanes = (DepthwiseLanes)vars[3];
         ctx.save_for_backward([x, weight]);
         ctx.save_data(nameof(DepthwiseGeometry), Geometry(x, stride));
+        ctx.save_data(nameof(DepthwiseLanes), lanes);
         ctx.save_data(Wanted, (x.requires_grad, weight.requires_grad));
-        return Apply(x, weight, stride);
+        return Convolve(x, weight, stride);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
@@ -29,30 +34,25 @@ internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFuncti
         var saved = ctx.get_saved_variables();
         var (x, weight) = (saved[0], saved[1]);
         var g = (DepthwiseGeometry)ctx.get_data(nameof(DepthwiseGeometry));
+        var lanes = (DepthwiseLanes)ctx.get_data(nameof(DepthwiseLanes));
         var (inputWanted, weightWanted) = ((bool, bool))ctx.get_data(Wanted);
         using var dy = ChannelsLast.From(gradOutput);
         Tensor? dx = inputWanted ? ChannelsLast.Empty(x.shape, x.device) : null;
         Tensor? dw = weightWanted ? empty(weight.shape, device: weight.device) : null;
         unsafe
         {
-            float* gradient = TensorMemory.ChannelsLastFloats(dy);
-            if (dx is not null) DepthwiseConvolutionKernel.InputGradient(gradient, TensorMemory.Floats(weight), TensorMemory.ChannelsLastFloats(dx), g);
-            if (dw is not null) DepthwiseConvolutionKernel.WeightGradient(TensorMemory.ChannelsLastFloats(x), gradient, TensorMemory.Floats(dw), g);
+            DepthwiseConvolutionKernel.Backward(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(dy), TensorMemory.Floats(weight),
+                dx is null ? null : TensorMemory.ChannelsLastFloats(dx), dw is null ? null : TensorMemory.Floats(dw), g, lanes);
         }
-        // One entry per argument of apply, the stride included (which has none).
-        return [dx!, dw!, null!];
+        // One entry per argument of apply, the stride and width included (which have none).
+        return [dx!, dw!, null!, null!];
     }
 
-    /// <summary>conv(x, weight) with padding 1 at <paramref name="stride"/>, into a new channels-last tensor.</summary>
-    public static Tensor Apply(Tensor x, Tensor weight, int stride)
+    /// <summary>LibTorch's conv(x, weight) with padding 1 at <paramref name="stride"/>, channels last as x is.</summary>
+    public static Tensor Convolve(Tensor x, Tensor weight, int stride)
     {
-        var g = Geometry(x, stride);
-        var y = ChannelsLast.Empty([g.Images, g.Channels, g.OutHeight, g.OutWidth], x.device);
-        unsafe
-        {
-            DepthwiseConvolutionKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.Floats(weight), TensorMemory.ChannelsLastFloats(y), g);
-        }
-        return y;
+        using var y = nn.functional.conv2d(x, weight, null, [stride, stride], [1, 1], [1, 1], x.shape[1]);
+        return ChannelsLast.From(y);
     }
 
     private static DepthwiseGeometry Geometry(Tensor x, int stride) =>
