@@ -380,10 +380,10 @@ public static class PerformanceBenchmark
     }
 
     /// <summary>
-    /// The training step with the depthwise kernel (opt-in, <see cref="ConvBlock.DepthwiseKernel"/>)
-    /// and without it (LibTorch's grouped convolution, the default; every other kernel on),
-    /// alternating on one model: whether turning it on pays on this machine. Ratio: with / without,
-    /// median of the pairs.
+    /// The training step with the depthwise kernel's backward (<see cref="ConvBlock.DepthwiseKernel"/>,
+    /// on by default where AVX-512 is: docs/cpus.md#depthwise-kernel) and without it (LibTorch's
+    /// grouped convolution; every other kernel on), alternating on one model: whether the kernel
+    /// pays on this machine. Ratio: with / without, median of the pairs.
     /// </summary>
     private static (double With, double Ratio) DepthwiseKernelInStep(BenchmarkOptions options, Ar1Config config, Device device)
     {
