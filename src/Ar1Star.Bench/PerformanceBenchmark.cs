@@ -250,7 +250,7 @@ public static class PerformanceBenchmark
     {
         public double Total => Encode + Train + Evaluate;
 
-        /// <summary>What a strategy's first batch took beyond a later one (training and evaluation): paid once a run.</summary>
+        /// <summary>What a strategy's first batch took beyond a later one: paid once a run.</summary>
         public double FirstBatchExtra { get; init; }
     }
 
@@ -574,17 +574,23 @@ public static class PerformanceBenchmark
             using var strategy = IncrementalStrategy.Create(model, config with { Strategy = StrategyName.Ar1 }, encoder, random, precision);
             using (var latents = RandomLatents(options.ReplayMemory, model.LatentShape, device))
                 strategy.Memory.Add(0, latents, Enumerable.Range(0, options.ReplayMemory).Select(i => i % 10 * 5).ToArray(), random);
-            // TrainOnBatch would encode the new images at its first iteration; done first to time it apart.
-            double encode = cache ? Timing.Seconds(() => encoder.Encode(newBatch, [0]).Dispose()) : 0;
             // A strategy's first batch pays what a run pays once (code paths compiled, the native
             // heap grown to a batch's working set, first-touch pages): timed apart, and the batch
             // multiplied by 390 is the next one, as a run's later batches follow earlier ones
             // (docs/performance.md#steady-batch).
-            double firstTrain = Timing.Seconds(() => strategy.TrainOnBatch(1, newBatch));
-            double firstEvaluate = Timing.Seconds(() => Evaluator.Evaluate(model, encoder, testSet, config.NumClasses, options.MiniBatch, fold));
-            double train = Timing.Seconds(() => strategy.TrainOnBatch(2, newBatch));
-            double evaluate = Timing.Seconds(() => Evaluator.Evaluate(model, encoder, testSet, config.NumClasses, options.MiniBatch, fold));
-            times.Add(new BatchTimes(testLatents, encode, train, evaluate) { FirstBatchExtra = firstTrain + firstEvaluate - train - evaluate });
+            var first = Batch(1);
+            var next = Batch(2);
+            times.Add(next with { FirstBatchExtra = first.Total - next.Total });
+
+            BatchTimes Batch(int index)
+            {
+                // TrainOnBatch would encode the new images at its first iteration (and forgets
+                // them at its end); done first to time it apart.
+                double encode = cache ? Timing.Seconds(() => encoder.Encode(newBatch, [0]).Dispose()) : 0;
+                double train = Timing.Seconds(() => strategy.TrainOnBatch(index, newBatch));
+                double evaluate = Timing.Seconds(() => Evaluator.Evaluate(model, encoder, testSet, config.NumClasses, options.MiniBatch, fold));
+                return new BatchTimes(testLatents, encode, train, evaluate);
+            }
         }
         return times;
     }
