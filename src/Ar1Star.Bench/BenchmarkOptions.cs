@@ -24,8 +24,6 @@ public sealed record BenchmarkOptions
     public int MatmulSize { get; init; } = 2048;
     /// <summary>Timed repetitions of the training step (after warm-up).</summary>
     public int StepRepeats { get; init; } = 10;
-    /// <summary>Pairs of timed batches, ours and the reference schedule's, alternated after each one's first batch.</summary>
-    public int BatchPairs { get; init; } = 2;
     /// <summary>Batches of the memory-growth run.</summary>
     public int RssBatches { get; init; } = 100;
     /// <summary>Image side of the memory-growth run (small, so 100 batches take about a minute).</summary>
@@ -56,6 +54,6 @@ public sealed record BenchmarkOptions
         Bf16 = true,
         TeachFrames = 10, TeachRepeats = 1, TeachRepeatsDefault = 1,
         ImageSize = 32, NewImages = 24, TestImages = 20, FirstBatchImages = 40, IncrementalBatches = 3, MiniBatch = 16,
-        ReplayMemory = 40, MatmulSize = 64, StepRepeats = 2, BatchPairs = 1, RssBatches = 3, RssReplayMemory = 20,
+        ReplayMemory = 40, MatmulSize = 64, StepRepeats = 2, RssBatches = 3, RssReplayMemory = 20,
     };
 }

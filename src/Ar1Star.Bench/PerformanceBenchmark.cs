@@ -149,13 +149,7 @@ public static class PerformanceBenchmark
             var miniBatchCalls = EncodeSeconds(weights, options, config, device, newBatch, testSet, options.MiniBatch);
             progress("one incremental batch, latents cached (fp32, then bf16 where measured)");
             PrecisionOptions[] precisions = options.Bf16 ? [PrecisionOptions.Default, new PrecisionOptions(TrainPrecision.Bf16)] : [PrecisionOptions.Default];
-            var alternated = AlternatedBatches(weights, options, config, device, newBatch, testSet);
-            var ours = new List<BatchTimes> { alternated.Ours };
-            if (options.Bf16)
-            {
-                using var bf16 = new BatchRig(weights, options, config, device, newBatch, testSet, cache: true, new PrecisionOptions(TrainPrecision.Bf16));
-                ours.Add(bf16.Steady());
-            }
+            var ours = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: true, precisions);
             Report("test_latents_s", ours[0].TestLatents, "F2");
             Report("incremental_encode_s", ours[0].Encode, "F2");
             Report("incremental_train_s", ours[0].Train, "F2");
@@ -167,12 +161,11 @@ public static class PerformanceBenchmark
             if (options.Bf16) Report("incremental_batch_s_bf16", ours[1].Total, "F2");
 
             progress("the same batch as the reference computes it (lat_features unfolded, latents every epoch, full network on the test set)");
-            Report("reference_schedule_batch_s", alternated.Reference.Total, "F2");
-            Report("speedup_vs_reference_schedule", alternated.Speedup, "F2");
+            var reference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default], fold: false)[0];
+            Report("reference_schedule_batch_s", reference.Total, "F2");
+            Report("speedup_vs_reference_schedule", reference.Total / ours[0].Total, "F2");
             progress("the reference's schedule with BRN folded (how much of the speedup is the schedule alone)");
-            BatchTimes foldedReference;
-            using (var folded = new BatchRig(weights, options, config, device, newBatch, testSet, cache: false, PrecisionOptions.Default))
-                foldedReference = folded.Steady();
+            var foldedReference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default])[0];
             Report("reference_schedule_folded_batch_s", foldedReference.Total, "F2");
             Report("full_size_peak_rss_mb", ProcessMemory.PeakMb(), "F0");
             progress("done with full-size batches");
@@ -259,13 +252,6 @@ public static class PerformanceBenchmark
 
         /// <summary>What a strategy's first batch took beyond a later one: paid once a run.</summary>
         public double FirstBatchExtra { get; init; }
-
-        /// <summary>The part by part mean of <paramref name="times"/> (their first-batch extras too).</summary>
-        public static BatchTimes Mean(IReadOnlyList<BatchTimes> times) =>
-            new(times.Average(t => t.TestLatents), times.Average(t => t.Encode), times.Average(t => t.Train), times.Average(t => t.Evaluate))
-            {
-                FirstBatchExtra = times.Average(t => t.FirstBatchExtra),
-            };
     }
 
     /// <summary>
@@ -568,86 +554,45 @@ public static class PerformanceBenchmark
     }
 
     /// <summary>
-    /// Incremental batches on one strategy, as the runner does them: encode the new images, train
-    /// with replay, consolidate, update the memory, evaluate. With <c>cache</c> the test set is
-    /// encoded once beforehand (in a run, at batch 0); with <c>fold</c> off, inference runs the BRN
-    /// layers as they are, as the reference does. The first batch pays what a run pays once (code
-    /// paths compiled, the native heap grown to a batch's working set, first-touch pages), so it is
-    /// timed apart (docs/performance.md#steady-batch).
+    /// One incremental batch (index 1: past batch 0, a full memory) per precision, as the runner
+    /// does it: encode the new images, train with replay, consolidate, update the memory, evaluate.
+    /// With <paramref name="cache"/> the test set is encoded once beforehand (in a run, at batch 0);
+    /// with <paramref name="fold"/> off, inference runs the BRN layers as they are, as the reference does.
     /// </summary>
-    private sealed class BatchRig : IDisposable
+    private static List<BatchTimes> MeasureBatch(byte[] weights, BenchmarkOptions options, Ar1Config config, Device device,
+        IPatternSet newBatch, IPatternSet testSet, bool cache, IReadOnlyList<PrecisionOptions> precisions, bool fold = true)
     {
-        private readonly MobileNetV1 model;
-        private readonly LatentEncoder encoder;
-        private readonly IncrementalStrategy strategy;
-        private readonly IPatternSet newBatch;
-        private readonly IPatternSet testSet;
-        private readonly BenchmarkOptions options;
-        private readonly int numClasses;
-        private readonly bool cache;
-        private readonly bool fold;
-        private readonly double testLatents;
-        private int index = 1;
-
-        public BatchRig(byte[] weights, BenchmarkOptions options, Ar1Config config, Device device, IPatternSet newBatch, IPatternSet testSet,
-            bool cache, PrecisionOptions precision, bool fold = true)
+        using var model = Load(weights, options, config, device);
+        ParameterFreezing.FreezeUpTo(model, config.FreezeBelowLayer);
+        // Cached, as ar1 run encodes (CPU chunks); recomputed, in the reference's mini-batch-sized calls.
+        using var encoder = new LatentEncoder(model, device, cache, cache ? RunChunk(options, device) : options.MiniBatch, fold);
+        double testLatents = cache ? Timing.Seconds(() => encoder.Encode(testSet, [0]).Dispose()) : 0;
+        var times = new List<BatchTimes>();
+        foreach (var precision in precisions)
         {
-            (this.options, this.newBatch, this.testSet, this.cache, this.fold, numClasses) = (options, newBatch, testSet, cache, fold, config.NumClasses);
-            model = Load(weights, options, config, device);
-            ParameterFreezing.FreezeUpTo(model, config.FreezeBelowLayer);
-            // Cached, as ar1 run encodes (CPU chunks); recomputed, in the reference's mini-batch-sized calls.
-            encoder = new LatentEncoder(model, device, cache, cache ? RunChunk(options, device) : options.MiniBatch, fold);
-            testLatents = cache ? Timing.Seconds(() => encoder.Encode(testSet, [0]).Dispose()) : 0;
             var random = new Random(Seed);
-            strategy = IncrementalStrategy.Create(model, config with { Strategy = StrategyName.Ar1 }, encoder, random, precision);
-            using var latents = RandomLatents(options.ReplayMemory, model.LatentShape, device);
-            strategy.Memory.Add(0, latents, Enumerable.Range(0, options.ReplayMemory).Select(i => i % 10 * 5).ToArray(), random);
-        }
+            using var strategy = IncrementalStrategy.Create(model, config with { Strategy = StrategyName.Ar1 }, encoder, random, precision);
+            using (var latents = RandomLatents(options.ReplayMemory, model.LatentShape, device))
+                strategy.Memory.Add(0, latents, Enumerable.Range(0, options.ReplayMemory).Select(i => i % 10 * 5).ToArray(), random);
+            // A strategy's first batch pays what a run pays once (code paths compiled, the native
+            // heap grown to a batch's working set, first-touch pages): timed apart, and the batch
+            // multiplied by 390 is the next one, as a run's later batches follow earlier ones
+            // (docs/performance.md#steady-batch).
+            var first = Batch(1);
+            var next = Batch(2);
+            times.Add(next with { FirstBatchExtra = first.Total - next.Total });
 
-        /// <summary>The strategy's next batch, timed in parts.</summary>
-        public BatchTimes Next()
-        {
-            // TrainOnBatch would encode the new images at its first iteration (and forgets them at
-            // its end); done first to time it apart.
-            double encode = cache ? Timing.Seconds(() => encoder.Encode(newBatch, [0]).Dispose()) : 0;
-            double train = Timing.Seconds(() => strategy.TrainOnBatch(index++, newBatch));
-            double evaluate = Timing.Seconds(() => Evaluator.Evaluate(model, encoder, testSet, numClasses, options.MiniBatch, fold));
-            return new BatchTimes(testLatents, encode, train, evaluate);
+            BatchTimes Batch(int index)
+            {
+                // TrainOnBatch would encode the new images at its first iteration (and forgets
+                // them at its end); done first to time it apart.
+                double encode = cache ? Timing.Seconds(() => encoder.Encode(newBatch, [0]).Dispose()) : 0;
+                double train = Timing.Seconds(() => strategy.TrainOnBatch(index, newBatch));
+                double evaluate = Timing.Seconds(() => Evaluator.Evaluate(model, encoder, testSet, config.NumClasses, options.MiniBatch, fold));
+                return new BatchTimes(testLatents, encode, train, evaluate);
+            }
         }
-
-        /// <summary>The first batch, then one more: the second as timed, with the first's extra cost.</summary>
-        public BatchTimes Steady()
-        {
-            var first = Next();
-            var next = Next();
-            return next with { FirstBatchExtra = first.Total - next.Total };
-        }
-
-        public void Dispose()
-        {
-            strategy.Dispose();
-            encoder.Dispose();
-            model.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Our batch and the reference schedule's, alternated after each one's first batch (this VM's
-    /// speed moves by 10-15% over minutes, docs/performance.md#steady-batch): the mean of each over
-    /// <see cref="BenchmarkOptions.BatchPairs"/> pairs, and the mean of the pairs' ratios, reference / ours.
-    /// </summary>
-    private static (BatchTimes Ours, BatchTimes Reference, double Speedup) AlternatedBatches(byte[] weights, BenchmarkOptions options, Ar1Config config,
-        Device device, IPatternSet newBatch, IPatternSet testSet)
-    {
-        using var ours = new BatchRig(weights, options, config, device, newBatch, testSet, cache: true, PrecisionOptions.Default);
-        using var reference = new BatchRig(weights, options, config, device, newBatch, testSet, cache: false, PrecisionOptions.Default, fold: false);
-        var (oursFirst, referenceFirst) = (ours.Next(), reference.Next());
-        var pairs = Enumerable.Range(0, Math.Max(1, options.BatchPairs)).Select(_ => (Ours: ours.Next(), Reference: reference.Next())).ToArray();
-        var oursMean = BatchTimes.Mean(pairs.Select(p => p.Ours).ToArray());
-        var referenceMean = BatchTimes.Mean(pairs.Select(p => p.Reference).ToArray());
-        return (oursMean with { FirstBatchExtra = oursFirst.Total - oursMean.Total },
-            referenceMean with { FirstBatchExtra = referenceFirst.Total - referenceMean.Total },
-            pairs.Average(p => p.Reference.Total / p.Ours.Total));
+        return times;
     }
 
     /// <summary>Images per lat_features call in ar1 run (ContinualLearner's encoder, docs/performance.md#run-encode-chunks).</summary>

@@ -28,14 +28,6 @@ public class PerformanceBenchmarkTests
     }
 
     [Fact]
-    public void BatchTimesAveragePartByPart()
-    {
-        var mean = PerformanceBenchmark.BatchTimes.Mean([new(20, 1, 10, 1) { FirstBatchExtra = 0.5 }, new(20, 2, 13, 2) { FirstBatchExtra = 1.5 }]);
-        Assert.Equal(new PerformanceBenchmark.BatchTimes(20, 1.5, 11.5, 1.5) { FirstBatchExtra = 1.0 }, mean);
-        Assert.Equal(14.5, mean.Total, 12);
-    }
-
-    [Fact]
     public void GrowthIsTheLeastSquaresSlope()
     {
         Assert.Equal(2.0, PerformanceBenchmark.Slope([(0, 1), (1, 3), (2, 5)]), 12);
