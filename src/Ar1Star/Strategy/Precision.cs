@@ -21,17 +21,25 @@ internal static class TrainPrecisionRule
     /// fp32 step is the faster, docs/performance.md#bf16-auto), elsewhere and on any other device
     /// (not measured there).
     /// </summary>
+    /// <remarks>
+    /// The fp32 product is the one this process runs (<see cref="Model.Kernels.MatrixProductRule.Own"/>),
+    /// so the rule and the products it speaks of cannot disagree (under DOTNET_EnableAVX512=0 the
+    /// kernel is off while /proc/cpuinfo still lists avx512f).
+    /// </remarks>
     public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device) =>
-        Auto(cpu, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"), Model.Kernels.MatrixProductRule.Choice);
+        Auto(cpu, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"), Model.Kernels.MatrixProductRule.Own);
 
     /// <summary>
-    /// <see cref="Auto(Runtime.CpuDescription, TorchSharp.DeviceType)"/> with oneDNN capped at
-    /// <paramref name="isaCap"/> and the fp32 product as <paramref name="product"/> asks.
+    /// <see cref="Auto(Runtime.CpuDescription, TorchSharp.DeviceType)"/> for a described CPU: oneDNN
+    /// capped at <paramref name="isaCap"/>, and the fp32 product <see cref="Model.Kernels.MatrixProductRule"/>
+    /// would choose there as <paramref name="product"/> asks.
     /// </summary>
     public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap,
         Model.Kernels.MatrixProductChoice product = Model.Kernels.MatrixProductChoice.Auto) =>
-        device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) && !Model.Kernels.MatrixProductRule.Chooses(product, cpu.Vendor, cpu.Flags.Contains("avx512f"))
-            ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
+        Auto(cpu, device, isaCap, Model.Kernels.MatrixProductRule.Chooses(product, cpu.Vendor, cpu.Flags.Contains("avx512f")));
+
+    private static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap, bool ownProduct) =>
+        device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) && !ownProduct ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
 }
 
 /// <summary>
