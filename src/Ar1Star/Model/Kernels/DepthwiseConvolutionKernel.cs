@@ -126,11 +126,11 @@ internal static unsafe class DepthwiseConvolutionKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PrefetchAhead(float* image, int pixels, int channels, int c)
     {
-        if (!Sse.IsSupported) return;
         const int Line = 64 / sizeof(float);
-        int from = c == 0 ? Line : c - c % Line + 2 * Line;
-        int to = c - c % Line + 2 * Line;
-        if (c % Line != 0 || from >= channels) return;
+        // Once per line of channels: the passes that start inside a line find it asked for.
+        if (!Sse.IsSupported || c % Line != 0) return;
+        int from = c == 0 ? Line : c + 2 * Line, to = c + 2 * Line;
+        if (from >= channels) return;
         for (int p = 0; p < pixels; p++)
         {
             float* row = image + (long)p * channels;
