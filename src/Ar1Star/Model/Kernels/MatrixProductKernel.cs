@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Ar1Star.Model.Kernels;
 
@@ -248,6 +249,11 @@ internal static unsafe class MatrixProductKernel
             }
             return;
         }
+        if (rs == 1 && columns == TileColumns && Avx.IsSupported)
+        {
+            PackPanelOfRows(b.Data + column * b.ColumnStride + s.Depth, b.ColumnStride, s.Deep, to);
+            return;
+        }
         for (int j = 0; j < TileColumns; j++)
         {
             float* dst = to + j;
@@ -259,6 +265,71 @@ internal static unsafe class MatrixProductKernel
             float* src = b.Data + s.Depth * rs + (column + j) * b.ColumnStride;
             for (int k = 0; k < s.Deep; k++) dst[k * TileColumns] = src[k * rs];
         }
+    }
+
+    /// <summary>
+    /// A full panel of a B whose columns lie in memory as rows (a weight [O, C] read as its
+    /// transpose, as every 1x1 convolution's forward reads it): <paramref name="rows"/> holds the
+    /// panel's 32 columns, <paramref name="rowStride"/> floats apart, each contiguous over the
+    /// depth. Read eight columns by eight depths and transposed in registers, a copy of the same
+    /// values as the gather below it, which for a 1024 x 1024 weight took about as long as a
+    /// product of 256 rows with it (docs/performance.md#transposed-panels).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackPanelOfRows(float* rows, long rowStride, int deep, float* to)
+    {
+        int k = 0;
+        for (; k + 8 <= deep; k += 8)
+        {
+            for (int j = 0; j < TileColumns; j += 8)
+            {
+                float* src = rows + j * rowStride + k;
+                Transpose8(src, rowStride, to + (long)k * TileColumns + j, TileColumns);
+            }
+        }
+        for (; k < deep; k++)
+        {
+            for (int j = 0; j < TileColumns; j++) to[(long)k * TileColumns + j] = rows[j * rowStride + k];
+        }
+    }
+
+    /// <summary>The 8 x 8 block at <paramref name="src"/> (rows <paramref name="srcStride"/> apart) written transposed at <paramref name="dst"/> (rows <paramref name="dstStride"/> apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + srcStride);
+        var r2 = Avx.LoadVector256(src + 2 * srcStride);
+        var r3 = Avx.LoadVector256(src + 3 * srcStride);
+        var r4 = Avx.LoadVector256(src + 4 * srcStride);
+        var r5 = Avx.LoadVector256(src + 5 * srcStride);
+        var r6 = Avx.LoadVector256(src + 6 * srcStride);
+        var r7 = Avx.LoadVector256(src + 7 * srcStride);
+        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped across.
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>

@@ -122,4 +122,25 @@ public class MatrixProductKernelTests
             }
         }
     }
+
+    /// <summary>
+    /// A B stored as its transpose (a weight read as in a convolution's forward) is packed by
+    /// transposing blocks in registers, a B stored as it is by copying rows: the same packed
+    /// values, so the same bits, at depths that are and are not multiples of 8 and across blocks.
+    /// </summary>
+    [Theory]
+    [InlineData(29, 64, 32)]
+    [InlineData(15, 96, 517)]
+    [InlineData(40, 100, 1100)]
+    [InlineData(3, 33, 13)]
+    public void ATransposedBGivesTheBitsOfTheSameBStoredAsItIs(int m, int n, int k)
+    {
+        var generator = new Generator(35);
+        using var a = randn([m, k], generator: generator);
+        using var weight = randn([n, k], generator: generator);
+        using var b = weight.t().contiguous();
+        using var fromTransposed = Own(a, false, weight, true);
+        using var fromRows = Own(a, false, b, false);
+        Assert.True(TensorBits.Same(fromRows, fromTransposed), $"{m}x{k} times {k}x{n}: a transposed B gave other bits");
+    }
 }
