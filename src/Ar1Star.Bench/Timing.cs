@@ -65,7 +65,8 @@ public static class Timing
         return (Median(ta), Median(tb), Median(ratios));
     }
 
-    private static double Median(double[] values)
+    /// <summary>The median of <paramref name="values"/> (sorted in place).</summary>
+    internal static double Median(double[] values)
     {
         Array.Sort(values);
         int n = values.Length;
