@@ -1,4 +1,4 @@
-using static TorchSharp.torch;
+using System.Runtime.InteropServices;
 
 namespace Ar1Star.Bench;
 
@@ -24,27 +24,63 @@ internal static class PageFaults
     }
 
     /// <summary>Minor faults during one call of <paramref name="action"/> (-1 where they cannot be read).</summary>
-    public static long During(Action action)
+    public static long During(Action action) => Measure(action).MinorFaults;
+
+    /// <summary>
+    /// Minor faults (-1 where they cannot be read) and the process's system CPU seconds, every
+    /// thread, during one call of <paramref name="action"/>: the kernel's time, which on these
+    /// machines is mostly faulting pages in.
+    /// </summary>
+    public static (long MinorFaults, double SystemSeconds) Measure(Action action)
     {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var system = process.PrivilegedProcessorTime;
         long before = Minor();
         action();
-        return before < 0 ? -1 : Minor() - before;
+        long faults = before < 0 ? -1 : Minor() - before;
+        process.Refresh();
+        return (faults, (process.PrivilegedProcessorTime - system).TotalSeconds);
     }
 
     /// <summary>
-    /// Microseconds per fault of filling a fresh <paramref name="megabytes"/> MB tensor (above
-    /// glibc's mmap threshold as <see cref="Runtime.ProcessTuning"/> sets it, so a new mapping every
-    /// time), the median of <paramref name="repeats"/>; NaN where faults cannot be read or none came.
+    /// Microseconds per 4 KB page of writing one byte to every page of a fresh anonymous mapping
+    /// of <paramref name="megabytes"/> MB on one thread, the median of <paramref name="repeats"/>:
+    /// what the kernel (and here the hypervisor) charges for a page first written. A mapping of
+    /// its own, not a tensor: later in the bench the C library serves even 64 MB from freed heap
+    /// memory already in place. NaN off Linux.
     /// </summary>
-    public static double FreshPageMicroseconds(Device device, int megabytes = 64, int repeats = 7)
+    public static double FreshPageMicroseconds(int megabytes = 64, int repeats = 7)
     {
-        var perFault = new List<double>();
+        if (!OperatingSystem.IsLinux()) return double.NaN;
+        var perPage = new double[repeats];
+        nuint bytes = (nuint)megabytes << 20;
         for (int i = 0; i < repeats; i++)
         {
-            long faults = 0;
-            double seconds = Timing.Seconds(() => faults = During(() => ones(megabytes * 262144L, device: device).Dispose()));
-            if (faults > 0) perFault.Add(seconds * 1e6 / faults);
+            nint map = MMap(0, bytes, ProtReadWrite, MapPrivateAnonymous, -1, 0);
+            if (map == -1) return double.NaN;
+            try
+            {
+                perPage[i] = Timing.Seconds(() => TouchPages(map, bytes)) * 1e6 / (bytes / 4096);
+            }
+            finally
+            {
+                _ = MUnmap(map, bytes);
+            }
         }
-        return perFault.Count == 0 ? double.NaN : Timing.Median(perFault.ToArray());
+        return Timing.Median(perPage);
     }
+
+    private static void TouchPages(nint map, nuint bytes)
+    {
+        for (nuint offset = 0; offset < bytes; offset += 4096) Marshal.WriteByte(map + (nint)offset, 1);
+    }
+
+    private const int ProtReadWrite = 3;
+    private const int MapPrivateAnonymous = 0x22;
+
+    [DllImport("libc", EntryPoint = "mmap")]
+    private static extern nint MMap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc", EntryPoint = "munmap")]
+    private static extern int MUnmap(nint address, nuint length);
 }

@@ -164,7 +164,7 @@ public static class PerformanceBenchmark
             var reference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default], fold: false)[0];
             Report("reference_schedule_batch_s", reference.Total, "F2");
             Report("speedup_vs_reference_schedule", reference.Total / ours[0].Total, "F2");
-            ReportFaults(ours[0], reference, PageFaults.FreshPageMicroseconds(device), Report);
+            ReportFaults(ours[0], reference, PageFaults.FreshPageMicroseconds(), Report);
             progress("the reference's schedule with BRN folded (how much of the speedup is the schedule alone)");
             var foldedReference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default])[0];
             Report("reference_schedule_folded_batch_s", foldedReference.Total, "F2");
@@ -227,17 +227,19 @@ public static class PerformanceBenchmark
 
     /// <summary>
     /// How much of the two schedules' batches was faulting in fresh pages (docs/performance.md#fresh-pages):
-    /// the faults of each timed batch, what one costs now (measured right after the reference's
-    /// batch), and the share of the reference's batch that makes, an estimate on that cost.
+    /// the faults and the kernel's CPU time of each timed batch, and what one fresh page costs at
+    /// this minute (measured right after the reference's batch).
     /// </summary>
     private static void ReportFaults(BatchTimes ours, BatchTimes reference, double freshPageUs, Action<string, double, string> Report)
     {
-        if (ours.MinorFaults < 0 || reference.MinorFaults < 0) return;
-        Report("incremental_batch_minor_faults", ours.MinorFaults, "F0");
-        Report("reference_schedule_minor_faults", reference.MinorFaults, "F0");
-        if (double.IsNaN(freshPageUs)) return;
-        Report("fresh_page_fault_us", freshPageUs, "F2");
-        Report("reference_schedule_fault_share", reference.MinorFaults * freshPageUs / 1e6 / reference.Total, "F2");
+        Report("incremental_batch_system_cpu_s", ours.SystemSeconds, "F2");
+        Report("reference_schedule_system_cpu_s", reference.SystemSeconds, "F2");
+        if (ours.MinorFaults >= 0 && reference.MinorFaults >= 0)
+        {
+            Report("incremental_batch_minor_faults", ours.MinorFaults, "F0");
+            Report("reference_schedule_minor_faults", reference.MinorFaults, "F0");
+        }
+        if (!double.IsNaN(freshPageUs)) Report("fresh_page_fault_us", freshPageUs, "F2");
     }
 
     /// <summary>The keys' suffix of an engine: none for TorchSharp (the keys' old meaning), <c>_onnxruntime</c>.</summary>
@@ -271,6 +273,9 @@ public static class PerformanceBenchmark
 
         /// <summary>Minor page faults during the timed batch (-1 where they cannot be read).</summary>
         public long MinorFaults { get; init; }
+
+        /// <summary>The process's system CPU seconds during the timed batch, every thread: mostly faulting pages in.</summary>
+        public double SystemSeconds { get; init; }
     }
 
     /// <summary>
@@ -606,13 +611,13 @@ public static class PerformanceBenchmark
                 // TrainOnBatch would encode the new images at its first iteration (and forgets
                 // them at its end); done first to time it apart.
                 double encode = 0, train = 0, evaluate = 0;
-                long faults = PageFaults.During(() =>
+                var (faults, system) = PageFaults.Measure(() =>
                 {
                     encode = cache ? Timing.Seconds(() => encoder.Encode(newBatch, [0]).Dispose()) : 0;
                     train = Timing.Seconds(() => strategy.TrainOnBatch(index, newBatch));
                     evaluate = Timing.Seconds(() => Evaluator.Evaluate(model, encoder, testSet, config.NumClasses, options.MiniBatch, fold));
                 });
-                return new BatchTimes(testLatents, encode, train, evaluate) { MinorFaults = faults };
+                return new BatchTimes(testLatents, encode, train, evaluate) { MinorFaults = faults, SystemSeconds = system };
             }
         }
         return times;

@@ -37,13 +37,12 @@ public class BenchCommandTests
         Assert.Equal(Get("train_step_gflops") / Get("matmul_gflops"), Get("train_step_peak_ratio"), 0.01 * Get("train_step_peak_ratio") + 0.002);
         Assert.Equal(Get("reference_schedule_batch_s") / Get("incremental_batch_s"), Get("speedup_vs_reference_schedule"), 0.05 * Get("speedup_vs_reference_schedule") + 0.01);
         Assert.Equal(Get("incremental_encode_s") + Get("incremental_train_s") + Get("incremental_eval_s"), Get("incremental_batch_s"), 0.02);
+        // The kernel's share of a batch is part of its CPU time, which on 1 thread is at most its wall time and a little.
+        Assert.InRange(Get("reference_schedule_system_cpu_s"), 0, 1.5 * Get("reference_schedule_batch_s") + 0.1);
         if (OperatingSystem.IsLinux())
         {
-            // Faults come from /proc/self/stat; the share is the faults at the measured cost over the batch.
             Assert.True(Get("reference_schedule_minor_faults") >= 0 && Get("incremental_batch_minor_faults") >= 0);
             Assert.True(Get("fresh_page_fault_us") > 0);
-            double share = Get("reference_schedule_minor_faults") * Get("fresh_page_fault_us") / 1e6 / Get("reference_schedule_batch_s");
-            Assert.Equal(share, Get("reference_schedule_fault_share"), 0.05 * share + 0.01);
         }
         // fp16 halves the float32 memory; uint8 quarters it plus its scales
         Assert.Equal(Get("replay_memory_mb_fp32") / 2, Get("replay_memory_mb_fp16"), 0.1);
