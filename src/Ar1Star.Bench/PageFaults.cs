@@ -4,7 +4,7 @@ namespace Ar1Star.Bench;
 
 /// <summary>
 /// Page faults, for the bench to show how much of a batch's time was fresh memory: on the Zen 5
-/// VM a fresh 4 KB page has cost from about 2 to 18 microseconds to fault in, from one minute to
+/// VM a fresh 4 KB page has cost from about 7 to 15 microseconds to fault in, from one minute to
 /// the next, and the reference schedule's mini-batch-sized calls fault in their activations at
 /// every call (docs/performance.md#fresh-pages).
 /// </summary>
