@@ -28,8 +28,8 @@ internal static class PageFaults
 
     /// <summary>
     /// Minor faults (-1 where they cannot be read) and the process's system CPU seconds, every
-    /// thread, during one call of <paramref name="action"/>: the kernel's time, which on these
-    /// machines is mostly faulting pages in.
+    /// thread, during one call of <paramref name="action"/>: the kernel's time, faulting pages in
+    /// and putting waiting threads to sleep and waking them.
     /// </summary>
     public static (long MinorFaults, double SystemSeconds) Measure(Action action)
     {

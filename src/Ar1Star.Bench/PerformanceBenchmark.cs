@@ -274,7 +274,7 @@ public static class PerformanceBenchmark
         /// <summary>Minor page faults during the timed batch (-1 where they cannot be read).</summary>
         public long MinorFaults { get; init; }
 
-        /// <summary>The process's system CPU seconds during the timed batch, every thread: mostly faulting pages in.</summary>
+        /// <summary>The process's system CPU seconds during the timed batch, every thread: faulting pages in, threads' waits.</summary>
         public double SystemSeconds { get; init; }
     }
 
