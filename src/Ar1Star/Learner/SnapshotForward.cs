@@ -83,6 +83,8 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
         int k = (int)head.Classes;
         var values = new float[count * k];
         int bytesPerImage = imageSize * imageSize * 3;
+        // One frame runs faster on this thread alone than woken threads can help it (docs/performance.md#single-frame-thread).
+        using var alone = count == 1 && device.type == TorchSharp.DeviceType.CPU ? Runtime.OpenMpThreads.CallingThreadAlone() : null;
         for (int start = 0; start < count; start += ChunkSize)
         {
             int n = Math.Min(ChunkSize, count - start);
