@@ -25,9 +25,12 @@ public sealed class FoldedConvStack : IDisposable
     /// <summary>
     /// A folded stack that computes in <paramref name="precision"/> (float32 or bfloat16): the
     /// folded weights are rounded to it once, the input is cast to it and the output cast back
-    /// to float32 (docs/performance.md#frozen-forward-precision).
+    /// to float32 (docs/performance.md#frozen-forward-precision). With <paramref name="packWeights"/>
+    /// its 1x1 weights are also packed once for our product, where that computes them (float32 on
+    /// the CPU): a snapshot answering frame after frame then does not pack them at every frame,
+    /// for as much memory again as those weights (docs/performance.md#packed-weights).
     /// </summary>
-    internal FoldedConvStack(Sequential stack, ScalarType precision)
+    internal FoldedConvStack(Sequential stack, ScalarType precision, bool packWeights = false)
     {
         if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new ArgumentException($"a folded stack computes in float32 or bfloat16, not {precision}", nameof(precision));
@@ -39,11 +42,12 @@ public sealed class FoldedConvStack : IDisposable
             {
                 var (weight, bias) = Fold(block);
                 if (precision != ScalarType.Float32) (weight, bias) = (Rounded(weight, precision), Rounded(bias, precision));
-                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null, PointwiseConvolution.Eligible(block)));
+                bool pointwise = PointwiseConvolution.Eligible(block);
+                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null, pointwise, pointwise && packWeights ? Packed(weight) : null));
             }
             else
             {
-                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false));
+                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false, null));
             }
         }
         journalled = Enumerable.Repeat(-1L, layers.Count).ToArray();
@@ -51,6 +55,12 @@ public sealed class FoldedConvStack : IDisposable
 
     /// <summary>What the convolutions compute in: float32, or bfloat16 where the caller chose it.</summary>
     internal ScalarType Precision { get; }
+
+    /// <summary>A 1x1 weight packed for our product, where its products take it (float32 on the CPU, <see cref="MatrixProductRule.Own"/>).</summary>
+    private static PackedMatrix? Packed(Tensor weight) =>
+        weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU && MatrixProductRule.Own
+            ? PointwiseProductFunction.PackWeight(weight)
+            : null;
 
     private static Tensor Rounded(Tensor t, ScalarType precision)
     {
@@ -94,7 +104,9 @@ public sealed class FoldedConvStack : IDisposable
             }
             else if (UsesProduct(i, h))
             {
-                next = PointwiseConvolution.Forward(h, layer.Weight!, layer.Bias);
+                next = layer.Packed is { } packed && h.dtype == ScalarType.Float32
+                    ? PointwiseConvolution.Forward(h, packed, layer.Bias)
+                    : PointwiseConvolution.Forward(h, layer.Weight!, layer.Bias);
                 next.relu_();
             }
             else
@@ -133,9 +145,14 @@ public sealed class FoldedConvStack : IDisposable
         {
             layer.Weight?.Dispose();
             layer.Bias?.Dispose();
+            layer.Packed?.Dispose();
         }
     }
 
-    /// <summary>One layer: a folded convolution (Pointwise: 1x1 stride 1, which ProductRoute may send to a product) or a module run as it is.</summary>
-    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module, bool Pointwise);
+    /// <summary>
+    /// One layer: a folded convolution (Pointwise: 1x1 stride 1, which ProductRoute may send to a
+    /// product; Packed: its weight packed for our product, where asked and where that computes it)
+    /// or a module run as it is.
+    /// </summary>
+    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module, bool Pointwise, PackedMatrix? Packed);
 }

@@ -32,16 +32,28 @@ internal static class PointwiseConvolution
     /// <see cref="Forward(Tensor, Tensor, Tensor?)"/> with the product chosen by the caller:
     /// <paramref name="ownProduct"/> sends float32 CPU data to <see cref="Kernels.PointwiseProductFunction"/>.
     /// </summary>
-    public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, bool ownProduct)
+    public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, bool ownProduct) =>
+        OnRows(x, weight.shape[0], rows => ownProduct && Kernels.PointwiseProductFunction.Applies(rows, weight, bias)
+            ? Kernels.PointwiseProductFunction.Forward(rows, weight, bias)
+            : LibTorchProduct(rows, weight, bias));
+
+    /// <summary>
+    /// conv(x, W) + <paramref name="bias"/> with W packed once (a snapshot's frozen weight:
+    /// <see cref="Kernels.PointwiseProductFunction.PackWeight"/>), float32 on the CPU, no graph:
+    /// the bits of the same layer through its weight.
+    /// </summary>
+    public static Tensor Forward(Tensor x, Kernels.PackedMatrix weight, Tensor? bias) =>
+        OnRows(x, weight.Columns, rows => Kernels.PointwiseProductFunction.Product(rows, weight, bias));
+
+    /// <summary>The product of <paramref name="x"/>'s pixels as rows [N*H*W, C], stored back channels last.</summary>
+    private static Tensor OnRows(Tensor x, long outChannels, Func<Tensor, Tensor> product)
     {
-        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], o = weight.shape[0];
+        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         using var cl = ChannelsLast.From(x);
         using var nhwc = cl.permute(0, 2, 3, 1);
         using var rows = nhwc.reshape(-1, c);
-        using var product = ownProduct && Kernels.PointwiseProductFunction.Applies(rows, weight, bias)
-            ? Kernels.PointwiseProductFunction.Forward(rows, weight, bias)
-            : LibTorchProduct(rows, weight, bias);
-        using var image = product.view(n, h, w, o);
+        using var result = product(rows);
+        using var image = result.view(n, h, w, outChannels);
         return image.permute(0, 3, 1, 2);
     }
 

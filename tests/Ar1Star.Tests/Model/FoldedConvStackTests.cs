@@ -45,6 +45,26 @@ public class FoldedConvStackTests
         Assert.True(ChannelsLast.Is(folded));
     }
 
+    /// <summary>
+    /// A snapshot's stack packs its 1x1 weights once (docs/performance.md#packed-weights): the
+    /// same bits as a stack that packs them at every call, for one frame and for several.
+    /// </summary>
+    [Fact]
+    public void PackedWeightsGiveTheBitsOfWeightsPackedAtEveryCall()
+    {
+        using var model = Network();
+        using var _ = no_grad();
+        using var plain = new FoldedConvStack(model.LatFeatures, ScalarType.Float32);
+        using var packed = new FoldedConvStack(model.LatFeatures, ScalarType.Float32, packWeights: true);
+        foreach (int frames in new[] { 1, 5 })
+        {
+            using var images = randn(frames, 3, 64, 64);
+            using var expected = plain.Forward(images);
+            using var actual = packed.Forward(images);
+            Assert.True(Ar1Star.Tests.Model.Kernels.TensorBits.Same(expected, actual), $"{frames} frames: packed weights gave other bits");
+        }
+    }
+
     [Fact]
     public void FoldedEndFeaturesAgreeWithTheEvalModeForward()
     {

@@ -28,6 +28,40 @@ internal readonly unsafe struct MatrixView(float* data, long rows, long columns,
 }
 
 /// <summary>
+/// A matrix B [Rows, Columns] packed once, block by block, as <see cref="MatrixProductKernel"/>
+/// packs it at every call (<see cref="MatrixProductKernel.Pack"/>): products with it give the same
+/// bits as products with B, without the packing. Native memory, freed by <see cref="Dispose"/>.
+/// </summary>
+internal sealed unsafe class PackedMatrix : IDisposable
+{
+    private readonly long[] offsets;
+    private nint data;
+
+    internal PackedMatrix(long rows, long columns, nint data, long[] offsets) =>
+        (Rows, Columns, this.data, this.offsets) = (rows, columns, data, offsets);
+
+    /// <summary>B's rows: the depth of a product with it.</summary>
+    public long Rows { get; }
+
+    /// <summary>B's columns.</summary>
+    public long Columns { get; }
+
+    /// <summary>The packed panels of block <paramref name="index"/>, in the product's block order.</summary>
+    internal float* Block(int index)
+    {
+        ObjectDisposedException.ThrowIf(data == 0, this);
+        return (float*)data + offsets[index];
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        nint owned = Interlocked.Exchange(ref data, 0);
+        if (owned != 0) NativeMemory.AlignedFree((void*)owned);
+    }
+}
+
+/// <summary>
 /// An fp32 matrix product C = A B (+ a bias per column) in AVX-512 registers, for the CPUs where
 /// MKL's SGEMM keeps to its AVX2 code (docs/performance.md#own-matrix-product). Goto's scheme:
 /// a block of B (<see cref="DepthBlock"/> x <see cref="ColumnBlock"/>, packed in panels of
@@ -76,10 +110,56 @@ internal static unsafe class MatrixProductKernel
     private static readonly ConcurrentStack<nint> PackedBlocks = new();
 
     /// <summary><see cref="Multiply(MatrixView, MatrixView, float*, float*)"/> on <paramref name="workers"/> workers (the bits do not depend on how many).</summary>
-    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers)
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers) => Run(a, b, null, c, bias, workers);
+
+    /// <summary>
+    /// <paramref name="c"/> = <paramref name="a"/> B (+ <paramref name="bias"/>), B packed beforehand
+    /// (<see cref="Pack"/>): the same bits as the product on B itself, without packing it again.
+    /// </summary>
+    public static void Multiply(MatrixView a, PackedMatrix b, float* c, float* bias)
     {
-        long m = a.Rows, depth = a.Columns, n = b.Columns;
-        if (b.Rows != depth) throw new ArgumentException($"a matrix product needs A's columns ({depth}) equal to B's rows ({b.Rows})", nameof(b));
+        long multiplyAdds = a.Rows * b.Columns * a.Columns;
+        Run(a, default, b, c, bias, multiplyAdds < InlineMultiplyAdds ? 1 : KernelParallel.Workers(multiplyAdds));
+    }
+
+    /// <summary>
+    /// Every block of <paramref name="b"/> packed as a product would pack it, once: for a B that
+    /// many products read unchanged, such as a snapshot's frozen weights, whose packing was a
+    /// sixth of a single frame's forward (docs/performance.md#packed-weights).
+    /// </summary>
+    public static PackedMatrix Pack(MatrixView b)
+    {
+        var blocks = Blocks(b.Columns, b.Rows).ToArray();
+        var offsets = new long[blocks.Length];
+        long total = 0;
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            offsets[i] = total;
+            total += (long)blocks[i].Panels * blocks[i].Deep * TileColumns;
+        }
+        float* data = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, total) * sizeof(float), 64);
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            for (int q = 0; q < blocks[i].Panels; q++) PackPanel(b, blocks[i], q, data + offsets[i] + (long)q * blocks[i].Deep * TileColumns);
+        }
+        return new PackedMatrix(b.Rows, b.Columns, (nint)data, offsets);
+    }
+
+    /// <summary>The blocks of a product with <paramref name="columns"/> columns and depth <paramref name="depth"/>, in the order their sums are added.</summary>
+    private static IEnumerable<BlockSpan> Blocks(long columns, long depth)
+    {
+        for (long column = 0; column < columns; column += ColumnBlock)
+        {
+            for (long k = 0; k < depth; k += DepthBlock)
+                yield return new BlockSpan(column, (int)Math.Min(ColumnBlock, columns - column), k, (int)Math.Min(DepthBlock, depth - k));
+        }
+    }
+
+    /// <summary>The product, B packed here block by block (<paramref name="packedB"/> null) or beforehand.</summary>
+    private static void Run(MatrixView a, MatrixView b, PackedMatrix? packedB, float* c, float* bias, int workers)
+    {
+        long m = a.Rows, depth = a.Columns, n = packedB?.Columns ?? b.Columns, bRows = packedB?.Rows ?? b.Rows;
+        if (bRows != depth) throw new ArgumentException($"a matrix product needs A's columns ({depth}) equal to B's rows ({bRows})", nameof(b));
         if (m == 0 || n == 0) return;
         if (depth == 0)
         {
@@ -88,7 +168,8 @@ internal static unsafe class MatrixProductKernel
             return;
         }
         long paddedColumns = (n + TileColumns - 1) / TileColumns * TileColumns;
-        float* packed = PackedBlocks.TryPop(out nint kept) ? (float*)kept : (float*)NativeMemory.AlignedAlloc((nuint)DepthBlock * ColumnBlock * sizeof(float), 64);
+        float* packed = packedB is not null ? null
+            : PackedBlocks.TryPop(out nint kept) ? (float*)kept : (float*)NativeMemory.AlignedAlloc((nuint)DepthBlock * ColumnBlock * sizeof(float), 64);
         float* start = bias is null ? null : (float*)NativeMemory.AlignedAlloc((nuint)(paddedColumns * sizeof(float)), 64);
         try
         {
@@ -98,17 +179,20 @@ internal static unsafe class MatrixProductKernel
                 new Span<float>(bias, (int)n).CopyTo(new Span<float>(start, (int)n));
             }
             var product = new Product(a, b, c, start, m, n);
-            for (long column = 0; column < n; column += ColumnBlock)
+            int index = 0;
+            foreach (var span in Blocks(n, depth))
             {
-                for (long k = 0; k < depth; k += DepthBlock)
-                    Block(product, new BlockSpan(column, (int)Math.Min(ColumnBlock, n - column), k, (int)Math.Min(DepthBlock, depth - k)), packed, workers);
+                if (packedB is null) Block(product, span, packed, workers, pack: true);
+                else Block(product, span, packedB.Block(index), workers, pack: false);
+                index++;
             }
         }
         finally
         {
-            PackedBlocks.Push((nint)packed);
+            if (packed is not null) PackedBlocks.Push((nint)packed);
             if (start is not null) NativeMemory.AlignedFree(start);
         }
+        GC.KeepAlive(packedB);
     }
 
     /// <summary>The operands of one call, as one value a worker can capture.</summary>
@@ -130,14 +214,17 @@ internal static unsafe class MatrixProductKernel
         public int Panels => (Width + TileColumns - 1) / TileColumns;
     }
 
-    private static void Block(Product p, BlockSpan s, float* packed, int workers)
+    private static void Block(Product p, BlockSpan s, float* packed, int workers, bool pack)
     {
         nint into = (nint)packed;
         int panels = s.Panels;
-        KernelParallel.For(panels, Math.Min(workers, panels), (_, first, end) =>
+        if (pack)
         {
-            for (long q = first; q < end; q++) PackPanel(p.B, s, (int)q, (float*)into + q * s.Deep * TileColumns);
-        });
+            KernelParallel.For(panels, Math.Min(workers, panels), (_, first, end) =>
+            {
+                for (long q = first; q < end; q++) PackPanel(p.B, s, (int)q, (float*)into + q * s.Deep * TileColumns);
+            });
+        }
         long tiles = (p.Rows + TileRows - 1) / TileRows;
         bool splitRows = tiles >= 2 * workers || panels < workers;
         KernelParallel.For(splitRows ? tiles : panels, workers, (_, first, end) =>

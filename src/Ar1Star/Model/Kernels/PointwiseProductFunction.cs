@@ -81,6 +81,30 @@ internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<P
         }
     }
 
+    /// <summary>
+    /// rows [R, C] times a weight packed beforehand (<see cref="PackWeight"/>) plus <paramref name="bias"/>
+    /// [O], no graph: the bits of <see cref="Product(Tensor, bool, Tensor, bool, Tensor?)"/> on the weight itself.
+    /// </summary>
+    internal static Tensor Product(Tensor rows, PackedMatrix weight, Tensor? bias)
+    {
+        using var ac = rows.contiguous();
+        using var bb = bias?.contiguous();
+        unsafe
+        {
+            var c = empty([ac.shape[0], weight.Columns], dtype: ScalarType.Float32, device: rows.device);
+            MatrixProductKernel.Multiply(View(ac, false), weight, TensorMemory.Floats(c), bb is null ? null : TensorMemory.Floats(bb));
+            return c;
+        }
+    }
+
+    /// <summary>A 1x1 layer's weight [O, C, 1, 1] (float32 on the CPU) packed as the B of its forward, W^T.</summary>
+    internal static PackedMatrix PackWeight(Tensor weight)
+    {
+        using var wc = weight.contiguous();
+        using var matrix = wc.view(weight.shape[0], weight.shape[1]);
+        return MatrixProductKernel.Pack(View(matrix, transpose: true));
+    }
+
     private static unsafe MatrixView View(Tensor matrix, bool transpose)
     {
         var view = MatrixView.RowMajor(TensorMemory.Floats(matrix), matrix.shape[0], matrix.numel() / Math.Max(1, matrix.shape[0]));

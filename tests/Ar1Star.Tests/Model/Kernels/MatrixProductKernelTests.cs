@@ -143,4 +143,45 @@ public class MatrixProductKernelTests
         using var fromRows = Own(a, false, b, false);
         Assert.True(TensorBits.Same(fromRows, fromTransposed), $"{m}x{k} times {k}x{n}: a transposed B gave other bits");
     }
+
+    /// <summary>
+    /// A B packed once (a snapshot's frozen weight) gives every product the bits of the same B
+    /// packed at each call: across column and depth blocks, edges, with and without a bias, twice.
+    /// </summary>
+    [Theory]
+    [InlineData(29, 64, 32)]
+    [InlineData(3, 600, 1100)]
+    [InlineData(200, 33, 513)]
+    [InlineData(1, 1, 1)]
+    public unsafe void APackedBGivesTheBitsOfBItself(int m, int n, int k)
+    {
+        var generator = new Generator(36);
+        using var a = randn([m, k], generator: generator);
+        using var weight = randn([n, k], generator: generator);
+        using var bias = randn([n], generator: generator);
+        using var packed = MatrixProductKernel.Pack(MatrixView.RowMajor(TensorMemory.Floats(weight), n, k).Transposed);
+        Assert.Equal((k, n), ((int)packed.Rows, (int)packed.Columns));
+        foreach (var withBias in new[] { false, true })
+        {
+            using var expected = Own(a, false, weight, true, withBias ? bias : null);
+            for (int repeat = 0; repeat < 2; repeat++)
+            {
+                using var actual = full(m, n, float.NaN);
+                MatrixProductKernel.Multiply(MatrixView.RowMajor(TensorMemory.Floats(a), m, k), packed, TensorMemory.Floats(actual), withBias ? TensorMemory.Floats(bias) : null);
+                Assert.True(TensorBits.Same(expected, actual), $"{m}x{k} times {k}x{n}, bias {withBias}: the packed B gave other bits");
+            }
+        }
+    }
+
+    [Fact]
+    public unsafe void APackedMatrixRefusesUseAfterItsMemoryIsFreed()
+    {
+        using var weight = ones(4, 8);
+        var packed = MatrixProductKernel.Pack(MatrixView.RowMajor(TensorMemory.Floats(weight), 4, 8).Transposed);
+        packed.Dispose();
+        packed.Dispose();
+        using var a = ones(2, 8);
+        using var c = empty(2, 4);
+        Assert.Throws<ObjectDisposedException>(() => MatrixProductKernel.Multiply(MatrixView.RowMajor(TensorMemory.Floats(a), 2, 8), packed, TensorMemory.Floats(c), null));
+    }
 }
