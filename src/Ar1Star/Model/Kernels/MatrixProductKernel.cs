@@ -94,11 +94,10 @@ internal static unsafe class MatrixProductKernel
     /// <paramref name="c"/> = <paramref name="a"/> <paramref name="b"/> (+ <paramref name="bias"/>[j] on column j),
     /// <paramref name="c"/> contiguous row-major [a.Rows, b.Columns]; <paramref name="bias"/> may be null.
     /// </summary>
-    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias)
-    {
-        long multiplyAdds = a.Rows * b.Columns * a.Columns;
-        Multiply(a, b, c, bias, multiplyAdds < InlineMultiplyAdds ? 1 : KernelParallel.Workers(multiplyAdds));
-    }
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias) => Multiply(a, b, c, bias, Workers(a.Rows * b.Columns * a.Columns));
+
+    /// <summary>Workers for a product of <paramref name="multiplyAdds"/> multiply-adds: the calling thread alone below <see cref="InlineMultiplyAdds"/>.</summary>
+    private static int Workers(long multiplyAdds) => multiplyAdds < InlineMultiplyAdds ? 1 : KernelParallel.Workers(multiplyAdds);
 
     /// <summary>Below this many multiply-adds (some 20 us on one core) a product runs on the calling thread: waking a worker costs about as much.</summary>
     private const long InlineMultiplyAdds = 1 << 21;
@@ -116,11 +115,7 @@ internal static unsafe class MatrixProductKernel
     /// <paramref name="c"/> = <paramref name="a"/> B (+ <paramref name="bias"/>), B packed beforehand
     /// (<see cref="Pack"/>): the same bits as the product on B itself, without packing it again.
     /// </summary>
-    public static void Multiply(MatrixView a, PackedMatrix b, float* c, float* bias)
-    {
-        long multiplyAdds = a.Rows * b.Columns * a.Columns;
-        Run(a, default, b, c, bias, multiplyAdds < InlineMultiplyAdds ? 1 : KernelParallel.Workers(multiplyAdds));
-    }
+    public static void Multiply(MatrixView a, PackedMatrix b, float* c, float* bias) => Run(a, default, b, c, bias, Workers(a.Rows * b.Columns * a.Columns));
 
     /// <summary>
     /// Every block of <paramref name="b"/> packed as a product would pack it, once: for a B that
@@ -192,7 +187,6 @@ internal static unsafe class MatrixProductKernel
             if (packed is not null) PackedBlocks.Push((nint)packed);
             if (start is not null) NativeMemory.AlignedFree(start);
         }
-        GC.KeepAlive(packedB);
     }
 
     /// <summary>The operands of one call, as one value a worker can capture.</summary>

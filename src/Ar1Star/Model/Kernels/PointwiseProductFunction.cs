@@ -101,8 +101,7 @@ internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<P
     internal static PackedMatrix PackWeight(Tensor weight)
     {
         using var wc = weight.contiguous();
-        using var matrix = wc.view(weight.shape[0], weight.shape[1]);
-        return MatrixProductKernel.Pack(View(matrix, transpose: true));
+        return MatrixProductKernel.Pack(View(wc, transpose: true));
     }
 
     private static unsafe MatrixView View(Tensor matrix, bool transpose)
