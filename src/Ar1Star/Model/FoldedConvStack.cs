@@ -105,9 +105,8 @@ public sealed class FoldedConvStack : IDisposable
             else if (UsesProduct(i, h))
             {
                 next = layer.Packed is { } packed && h.dtype == ScalarType.Float32
-                    ? PointwiseConvolution.Forward(h, packed, layer.Bias)
-                    : PointwiseConvolution.Forward(h, layer.Weight!, layer.Bias);
-                next.relu_();
+                    ? PointwiseConvolution.ForwardRelu(h, packed, layer.Bias!)
+                    : PointwiseConvolution.ForwardRelu(h, layer.Weight!, layer.Bias!);
             }
             else
             {

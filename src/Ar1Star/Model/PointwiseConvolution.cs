@@ -45,6 +45,22 @@ internal static class PointwiseConvolution
     public static Tensor Forward(Tensor x, Kernels.PackedMatrix weight, Tensor? bias) =>
         OnRows(x, weight.Columns, rows => Kernels.PointwiseProductFunction.Product(rows, weight, bias));
 
+    /// <summary>
+    /// relu(conv(x, weight) + <paramref name="bias"/>) without a graph, the folded eval stack's
+    /// 1x1 layer: the ReLU is applied in our kernel's registers as it stores the product where that
+    /// kernel computes it (the bits of the product followed by <c>relu_</c>, one pass over the
+    /// output instead of two: docs/performance.md#fused-relu), by <c>relu_</c> afterwards elsewhere.
+    /// </summary>
+    public static Tensor ForwardRelu(Tensor x, Tensor weight, Tensor bias) =>
+        OnRows(x, weight.shape[0], rows => Kernels.MatrixProductRule.Own && Kernels.PointwiseProductFunction.Applies(rows, weight, bias)
+            && !Kernels.PointwiseProductFunction.Graph(rows, weight, bias)
+            ? Kernels.PointwiseProductFunction.Product(rows, false, weight, true, bias, relu: true)
+            : LibTorchProduct(rows, weight, bias).relu_());
+
+    /// <summary><see cref="ForwardRelu(Tensor, Tensor, Tensor)"/> with the weight packed once (a snapshot's).</summary>
+    public static Tensor ForwardRelu(Tensor x, Kernels.PackedMatrix weight, Tensor bias) =>
+        OnRows(x, weight.Columns, rows => Kernels.PointwiseProductFunction.Product(rows, weight, bias, relu: true));
+
     /// <summary>The product of <paramref name="x"/>'s pixels as rows [N*H*W, C], stored back channels last.</summary>
     private static Tensor OnRows(Tensor x, long outChannels, Func<Tensor, Tensor> product)
     {

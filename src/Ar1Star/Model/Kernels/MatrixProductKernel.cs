@@ -96,6 +96,14 @@ internal static unsafe class MatrixProductKernel
     /// </summary>
     public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias) => Multiply(a, b, c, bias, Workers(a.Rows * b.Columns * a.Columns));
 
+    /// <summary>
+    /// <see cref="Multiply(MatrixView, MatrixView, float*, float*)"/>, then max(0, x) on every element of
+    /// <paramref name="c"/> where <paramref name="relu"/> is set, in registers as the last depth block
+    /// is stored: the bits of the product followed by a ReLU, without a second pass over C.
+    /// </summary>
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, bool relu) =>
+        Run(a, b, null, c, bias, relu, Workers(a.Rows * b.Columns * a.Columns));
+
     /// <summary>Workers for a product of <paramref name="multiplyAdds"/> multiply-adds: the calling thread alone below <see cref="InlineMultiplyAdds"/>.</summary>
     private static int Workers(long multiplyAdds) => multiplyAdds < InlineMultiplyAdds ? 1 : KernelParallel.Workers(multiplyAdds);
 
@@ -109,13 +117,15 @@ internal static unsafe class MatrixProductKernel
     private static readonly ConcurrentStack<nint> PackedBlocks = new();
 
     /// <summary><see cref="Multiply(MatrixView, MatrixView, float*, float*)"/> on <paramref name="workers"/> workers (the bits do not depend on how many).</summary>
-    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers) => Run(a, b, null, c, bias, workers);
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers) => Run(a, b, null, c, bias, relu: false, workers);
 
     /// <summary>
     /// <paramref name="c"/> = <paramref name="a"/> B (+ <paramref name="bias"/>), B packed beforehand
-    /// (<see cref="Pack"/>): the same bits as the product on B itself, without packing it again.
+    /// (<see cref="Pack"/>): the same bits as the product on B itself, without packing it again;
+    /// <paramref name="relu"/> as in <see cref="Multiply(MatrixView, MatrixView, float*, float*, bool)"/>.
     /// </summary>
-    public static void Multiply(MatrixView a, PackedMatrix b, float* c, float* bias) => Run(a, default, b, c, bias, Workers(a.Rows * b.Columns * a.Columns));
+    public static void Multiply(MatrixView a, PackedMatrix b, float* c, float* bias, bool relu = false) =>
+        Run(a, default, b, c, bias, relu, Workers(a.Rows * b.Columns * a.Columns));
 
     /// <summary>
     /// Every block of <paramref name="b"/> packed as a product would pack it, once: for a B that
@@ -151,7 +161,7 @@ internal static unsafe class MatrixProductKernel
     }
 
     /// <summary>The product, B packed here block by block (<paramref name="packedB"/> null) or beforehand.</summary>
-    private static void Run(MatrixView a, MatrixView b, PackedMatrix? packedB, float* c, float* bias, int workers)
+    private static void Run(MatrixView a, MatrixView b, PackedMatrix? packedB, float* c, float* bias, bool relu, int workers)
     {
         long m = a.Rows, depth = a.Columns, n = packedB?.Columns ?? b.Columns, bRows = packedB?.Rows ?? b.Rows;
         if (bRows != depth) throw new ArgumentException($"a matrix product needs A's columns ({depth}) equal to B's rows ({bRows})", nameof(b));
@@ -159,7 +169,7 @@ internal static unsafe class MatrixProductKernel
         if (depth == 0)
         {
             for (long i = 0; i < m; i++)
-                for (long j = 0; j < n; j++) c[i * n + j] = bias is null ? 0f : bias[j];
+                for (long j = 0; j < n; j++) c[i * n + j] = bias is null ? 0f : relu ? MathF.Max(0f, bias[j]) : bias[j];
             return;
         }
         long paddedColumns = (n + TileColumns - 1) / TileColumns * TileColumns;
@@ -173,7 +183,7 @@ internal static unsafe class MatrixProductKernel
                 new Span<float>(start, (int)paddedColumns).Clear();
                 new Span<float>(bias, (int)n).CopyTo(new Span<float>(start, (int)n));
             }
-            var product = new Product(a, b, c, start, m, n);
+            var product = new Product(a, b, c, start, m, n, relu);
             int index = 0;
             foreach (var span in Blocks(n, depth))
             {
@@ -190,7 +200,7 @@ internal static unsafe class MatrixProductKernel
     }
 
     /// <summary>The operands of one call, as one value a worker can capture.</summary>
-    private readonly struct Product(MatrixView a, MatrixView b, float* c, float* start, long rows, long columns)
+    private readonly struct Product(MatrixView a, MatrixView b, float* c, float* start, long rows, long columns, bool relu)
     {
         private readonly nint c = (nint)c, start = (nint)start;
 
@@ -200,6 +210,7 @@ internal static unsafe class MatrixProductKernel
         public float* Start => (float*)start;
         public long Rows { get; } = rows;
         public long Columns { get; } = columns;
+        public bool Relu { get; } = relu;
     }
 
     /// <summary>One packed block: columns [Column, Column + Width) of C, depth [Depth, Depth + Deep).</summary>
@@ -235,6 +246,7 @@ internal static unsafe class MatrixProductKernel
         float* tileA = stackalloc float[TileRows * DepthBlock];
         float* edge = stackalloc float[TileRows * TileColumns];
         bool accumulate = s.Depth > 0;
+        bool relu = p.Relu && s.Depth + s.Deep == p.A.Columns;
         // A row-major A is packed by copying its rows; any other by gathering 14 values a k.
         bool rowsOfA = p.A.ColumnStride == 1;
         long n = p.Columns;
@@ -253,14 +265,14 @@ internal static unsafe class MatrixProductKernel
                 float* start = p.Start is null ? null : p.Start + column;
                 if (rows == TileRows && columns == TileColumns)
                 {
-                    if (rowsOfA) TileOfRows(tileA, panel, s.Deep, c, n, accumulate, start);
-                    else Tile(tileA, panel, s.Deep, c, n, accumulate, start);
+                    if (rowsOfA) TileOfRows(tileA, panel, s.Deep, c, n, accumulate, start, relu);
+                    else Tile(tileA, panel, s.Deep, c, n, accumulate, start, relu);
                     continue;
                 }
                 // A tile at the edge goes through a full-size buffer: the same sums, only part kept.
                 if (accumulate) Copy(c, n, edge, TileColumns, rows, columns);
-                if (rowsOfA) TileOfRows(tileA, panel, s.Deep, edge, TileColumns, accumulate, start);
-                else Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start);
+                if (rowsOfA) TileOfRows(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
+                else Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
                 Copy(edge, TileColumns, c, n, rows, columns);
             }
         }
@@ -419,7 +431,7 @@ internal static unsafe class MatrixProductKernel
     /// plus the packed tile of A times the packed panel of B, one fused multiply-add per k.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start)
+    private static void Tile(float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start, bool relu)
     {
         Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111, c120, c121, c130, c131;
         if (accumulate)
@@ -479,20 +491,22 @@ internal static unsafe class MatrixProductKernel
             a += TileRows;
             b += TileColumns;
         }
-        c00.Store(c + 0 * ldc); c01.Store(c + 0 * ldc + 16);
-        c10.Store(c + 1 * ldc); c11.Store(c + 1 * ldc + 16);
-        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16);
-        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16);
-        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 16);
-        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16);
-        c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16);
-        c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16);
-        c80.Store(c + 8 * ldc); c81.Store(c + 8 * ldc + 16);
-        c90.Store(c + 9 * ldc); c91.Store(c + 9 * ldc + 16);
-        c100.Store(c + 10 * ldc); c101.Store(c + 10 * ldc + 16);
-        c110.Store(c + 11 * ldc); c111.Store(c + 11 * ldc + 16);
-        c120.Store(c + 12 * ldc); c121.Store(c + 12 * ldc + 16);
-        c130.Store(c + 13 * ldc); c131.Store(c + 13 * ldc + 16);
+        // Past the depth's last block a ReLU layer clamps here, in registers: no second pass over C.
+        var floor = relu ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
+        Floor(c00, floor).Store(c + 0 * ldc); Floor(c01, floor).Store(c + 0 * ldc + 16);
+        Floor(c10, floor).Store(c + 1 * ldc); Floor(c11, floor).Store(c + 1 * ldc + 16);
+        Floor(c20, floor).Store(c + 2 * ldc); Floor(c21, floor).Store(c + 2 * ldc + 16);
+        Floor(c30, floor).Store(c + 3 * ldc); Floor(c31, floor).Store(c + 3 * ldc + 16);
+        Floor(c40, floor).Store(c + 4 * ldc); Floor(c41, floor).Store(c + 4 * ldc + 16);
+        Floor(c50, floor).Store(c + 5 * ldc); Floor(c51, floor).Store(c + 5 * ldc + 16);
+        Floor(c60, floor).Store(c + 6 * ldc); Floor(c61, floor).Store(c + 6 * ldc + 16);
+        Floor(c70, floor).Store(c + 7 * ldc); Floor(c71, floor).Store(c + 7 * ldc + 16);
+        Floor(c80, floor).Store(c + 8 * ldc); Floor(c81, floor).Store(c + 8 * ldc + 16);
+        Floor(c90, floor).Store(c + 9 * ldc); Floor(c91, floor).Store(c + 9 * ldc + 16);
+        Floor(c100, floor).Store(c + 10 * ldc); Floor(c101, floor).Store(c + 10 * ldc + 16);
+        Floor(c110, floor).Store(c + 11 * ldc); Floor(c111, floor).Store(c + 11 * ldc + 16);
+        Floor(c120, floor).Store(c + 12 * ldc); Floor(c121, floor).Store(c + 12 * ldc + 16);
+        Floor(c130, floor).Store(c + 13 * ldc); Floor(c131, floor).Store(c + 13 * ldc + 16);
     }
 
     /// <summary>
@@ -500,7 +514,7 @@ internal static unsafe class MatrixProductKernel
     /// rows of a row-major A are copied: the 14 values of a k sit at fixed offsets.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TileOfRows(float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start)
+    private static void TileOfRows(float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start, bool relu)
     {
         Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111, c120, c121, c130, c131;
         if (accumulate)
@@ -560,19 +574,29 @@ internal static unsafe class MatrixProductKernel
             a++;
             b += TileColumns;
         }
-        c00.Store(c + 0 * ldc); c01.Store(c + 0 * ldc + 16);
-        c10.Store(c + 1 * ldc); c11.Store(c + 1 * ldc + 16);
-        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16);
-        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16);
-        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 16);
-        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16);
-        c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16);
-        c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16);
-        c80.Store(c + 8 * ldc); c81.Store(c + 8 * ldc + 16);
-        c90.Store(c + 9 * ldc); c91.Store(c + 9 * ldc + 16);
-        c100.Store(c + 10 * ldc); c101.Store(c + 10 * ldc + 16);
-        c110.Store(c + 11 * ldc); c111.Store(c + 11 * ldc + 16);
-        c120.Store(c + 12 * ldc); c121.Store(c + 12 * ldc + 16);
-        c130.Store(c + 13 * ldc); c131.Store(c + 13 * ldc + 16);
+        // Past the depth's last block a ReLU layer clamps here, in registers: no second pass over C.
+        var floor = relu ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
+        Floor(c00, floor).Store(c + 0 * ldc); Floor(c01, floor).Store(c + 0 * ldc + 16);
+        Floor(c10, floor).Store(c + 1 * ldc); Floor(c11, floor).Store(c + 1 * ldc + 16);
+        Floor(c20, floor).Store(c + 2 * ldc); Floor(c21, floor).Store(c + 2 * ldc + 16);
+        Floor(c30, floor).Store(c + 3 * ldc); Floor(c31, floor).Store(c + 3 * ldc + 16);
+        Floor(c40, floor).Store(c + 4 * ldc); Floor(c41, floor).Store(c + 4 * ldc + 16);
+        Floor(c50, floor).Store(c + 5 * ldc); Floor(c51, floor).Store(c + 5 * ldc + 16);
+        Floor(c60, floor).Store(c + 6 * ldc); Floor(c61, floor).Store(c + 6 * ldc + 16);
+        Floor(c70, floor).Store(c + 7 * ldc); Floor(c71, floor).Store(c + 7 * ldc + 16);
+        Floor(c80, floor).Store(c + 8 * ldc); Floor(c81, floor).Store(c + 8 * ldc + 16);
+        Floor(c90, floor).Store(c + 9 * ldc); Floor(c91, floor).Store(c + 9 * ldc + 16);
+        Floor(c100, floor).Store(c + 10 * ldc); Floor(c101, floor).Store(c + 10 * ldc + 16);
+        Floor(c110, floor).Store(c + 11 * ldc); Floor(c111, floor).Store(c + 11 * ldc + 16);
+        Floor(c120, floor).Store(c + 12 * ldc); Floor(c121, floor).Store(c + 12 * ldc + 16);
+        Floor(c130, floor).Store(c + 13 * ldc); Floor(c131, floor).Store(c + 13 * ldc + 16);
     }
+
+    /// <summary>
+    /// max(<paramref name="floor"/>, x): 0 for a fused ReLU, -infinity (x itself) otherwise. A NaN
+    /// stays NaN (vmaxps returns its second operand when either is NaN), as LibTorch's relu keeps it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Floor(Vector512<float> x, Vector512<float> floor) =>
+        Avx512F.IsSupported ? Avx512F.Max(floor, x) : Vector512.ConditionalSelect(Vector512.LessThan(x, floor), floor, x);
 }

@@ -35,7 +35,7 @@ internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<P
         return graph ? apply(rows, weight) : Product(rows, false, weight, true, bias);
     }
 
-    private static bool Graph(Tensor rows, Tensor weight, Tensor? bias) =>
+    internal static bool Graph(Tensor rows, Tensor weight, Tensor? bias) =>
         is_grad_enabled() && (rows.requires_grad || weight.requires_grad || bias is { requires_grad: true });
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
@@ -64,9 +64,10 @@ internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<P
 
     /// <summary>
     /// op(a) op(b) (+ bias per column) into a new [rows, columns] tensor, op transposing where
-    /// asked; a [O, C, 1, 1] weight is read as its [O, C] matrix. Also the bench's own product.
+    /// asked; a [O, C, 1, 1] weight is read as its [O, C] matrix; clamped at 0 in the same pass
+    /// where <paramref name="relu"/> is set. Also the bench's own product.
     /// </summary>
-    internal static Tensor Product(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor? bias)
+    internal static Tensor Product(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor? bias, bool relu = false)
     {
         using var ac = a.contiguous();
         using var bc = b.contiguous();
@@ -76,23 +77,23 @@ internal sealed class PointwiseProductFunction : autograd.SingleTensorFunction<P
             var va = View(ac, transposeA);
             var vb = View(bc, transposeB);
             var c = empty([va.Rows, vb.Columns], dtype: ScalarType.Float32, device: a.device);
-            MatrixProductKernel.Multiply(va, vb, TensorMemory.Floats(c), bb is null ? null : TensorMemory.Floats(bb));
+            MatrixProductKernel.Multiply(va, vb, TensorMemory.Floats(c), bb is null ? null : TensorMemory.Floats(bb), relu);
             return c;
         }
     }
 
     /// <summary>
     /// rows [R, C] times a weight packed beforehand (<see cref="PackWeight"/>) plus <paramref name="bias"/>
-    /// [O], no graph: the bits of <see cref="Product(Tensor, bool, Tensor, bool, Tensor?)"/> on the weight itself.
+    /// [O], no graph: the bits of <see cref="Product(Tensor, bool, Tensor, bool, Tensor?, bool)"/> on the weight itself.
     /// </summary>
-    internal static Tensor Product(Tensor rows, PackedMatrix weight, Tensor? bias)
+    internal static Tensor Product(Tensor rows, PackedMatrix weight, Tensor? bias, bool relu = false)
     {
         using var ac = rows.contiguous();
         using var bb = bias?.contiguous();
         unsafe
         {
             var c = empty([ac.shape[0], weight.Columns], dtype: ScalarType.Float32, device: rows.device);
-            MatrixProductKernel.Multiply(View(ac, false), weight, TensorMemory.Floats(c), bb is null ? null : TensorMemory.Floats(bb));
+            MatrixProductKernel.Multiply(View(ac, false), weight, TensorMemory.Floats(c), bb is null ? null : TensorMemory.Floats(bb), relu);
             return c;
         }
     }

@@ -173,6 +173,40 @@ public class MatrixProductKernelTests
         }
     }
 
+    /// <summary>
+    /// The ReLU fused into the stores gives the bits of the product followed by LibTorch's relu_:
+    /// with the depth in one block or three (a clamp after an early block would change the sum),
+    /// at edges, with B packed at the call or beforehand, a NaN kept where relu_ keeps it, and
+    /// a depth of 0 (the bias alone, clamped).
+    /// </summary>
+    [Theory]
+    [InlineData(29, 70, 1100)]
+    [InlineData(15, 33, 513)]
+    [InlineData(200, 64, 32)]
+    [InlineData(1, 40, 7)]
+    [InlineData(4, 5, 0)]
+    public unsafe void TheFusedReluGivesTheBitsOfTheProductThenRelu(int m, int n, int k)
+    {
+        var generator = new Generator(41);
+        using var a = randn([m, k], generator: generator);
+        if (k > 0) a[0, 0] = float.NaN;
+        using var weight = randn([n, k], generator: generator);
+        using var bias = randn([n], generator: generator);
+        using var expected = Own(a, false, weight, true, bias);
+        expected.relu_();
+        var va = MatrixView.RowMajor(TensorMemory.Floats(a), m, k);
+        var vw = MatrixView.RowMajor(TensorMemory.Floats(weight), n, k).Transposed;
+        using var fused = full(m, n, float.NaN);
+        MatrixProductKernel.Multiply(va, vw, TensorMemory.Floats(fused), TensorMemory.Floats(bias), relu: true);
+        Assert.True(TensorBits.Same(expected, fused), $"{m}x{k} times {k}x{n}: the fused ReLU gave other bits");
+        using var packed = MatrixProductKernel.Pack(vw);
+        using var fromPacked = full(m, n, float.NaN);
+        MatrixProductKernel.Multiply(va, packed, TensorMemory.Floats(fromPacked), TensorMemory.Floats(bias), relu: true);
+        Assert.True(TensorBits.Same(expected, fromPacked), $"{m}x{k} times {k}x{n}, packed: the fused ReLU gave other bits");
+        Assert.True(k == 0 || float.IsNaN(fused[0, 0].item<float>()), "a NaN row lost its NaN");
+        Assert.True(fused.nan_to_num().min().item<float>() >= 0, "a negative value passed the ReLU");
+    }
+
     [Fact]
     public unsafe void APackedMatrixRefusesUseAfterItsMemoryIsFreed()
     {

@@ -121,6 +121,27 @@ public class PointwiseProductFunctionTests
         AssertClose(expected, actual, "output with bias");
     }
 
+    /// <summary>The folded stack's 1x1 layer with its ReLU fused: the bits of the product, then relu_, on the kernel and off it (bfloat16).</summary>
+    [Fact]
+    public void TheFusedReluLayerGivesTheBitsOfTheLayerThenRelu()
+    {
+        var (x, weight, _) = Data(2, 30, 45, 9, seed: 47);
+        using var bias = randn(45);
+        using var _ = no_grad();
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            using var xs = x.to(dtype);
+            using var ws = weight.to(dtype);
+            using var bs = bias.to(dtype);
+            using var expected = PointwiseConvolution.Forward(xs, ws, bs).relu_();
+            using var actual = PointwiseConvolution.ForwardRelu(xs, ws, bs);
+            using var e32 = expected.to(ScalarType.Float32);
+            using var a32 = actual.to(ScalarType.Float32);
+            Assert.True(TensorBits.Same(e32, a32), $"{dtype}: the fused ReLU gave other bits");
+            Assert.Equal(expected.shape, actual.shape);
+        }
+    }
+
     [Fact]
     public void OnlyFloat32CpuDataWithoutABiasGradientTakesTheKernel()
     {
