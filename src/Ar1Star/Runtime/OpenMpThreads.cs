@@ -20,15 +20,22 @@ internal static unsafe class OpenMpThreads
     /// Runs the calling thread's parallel regions on it alone until the scope is disposed; null
     /// (nothing changed) where it already runs alone or OpenMP's entry point cannot be found.
     /// </summary>
-    public static Scope? CallingThreadAlone()
+    public static Scope? CallingThreadAlone() => CallingThreadTeam(1);
+
+    /// <summary>
+    /// Runs the calling thread's parallel regions on <paramref name="count"/> threads until the scope
+    /// is disposed; null (nothing changed) where it already runs on that many or fewer, or OpenMP's
+    /// entry point cannot be found.
+    /// </summary>
+    public static Scope? CallingThreadTeam(int count)
     {
         nint set = SetNumThreads.Value;
         if (set == 0) return null;
         // Also makes LibTorch give this thread its count now, which it would otherwise do at the
         // thread's first parallel region, over ours.
         int before = get_num_threads();
-        if (before <= 1) return null;
-        ((delegate* unmanaged<int, void>)set)(1);
+        if (before <= Math.Max(1, count)) return null;
+        ((delegate* unmanaged<int, void>)set)(Math.Max(1, count));
         return new Scope(set, before);
     }
 

@@ -269,12 +269,44 @@ internal static unsafe class MatrixProductKernel
                     else Tile(tileA, panel, s.Deep, c, n, accumulate, start, relu);
                     continue;
                 }
+                if (rowsOfA && rows <= 2 * ThinRows)
+                {
+                    ThinTiles(tileA, panel, s.Deep, c, n, rows, columns, accumulate, start, relu, edge);
+                    continue;
+                }
                 // A tile at the edge goes through a full-size buffer: the same sums, only part kept.
                 if (accumulate) Copy(c, n, edge, TileColumns, rows, columns);
                 if (rowsOfA) TileOfRows(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
                 else Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
                 Copy(edge, TileColumns, c, n, rows, columns);
             }
+        }
+    }
+
+    /// <summary>Rows of a thin micro-tile (<see cref="ThinTileOfRows"/>).</summary>
+    private const int ThinRows = 4;
+
+    /// <summary>
+    /// A tile of at most 2 x <see cref="ThinRows"/> rows (the last of a product whose rows are not a
+    /// multiple of 14, such as a frame's 16 or 64 pixels) by thin tiles of 4 rows: the 14-row kernel
+    /// would spend on the missing rows as much as on the present ones (0.75 of layer 26's work, for
+    /// one frame). The same chains of multiply-adds, so the same bits.
+    /// </summary>
+    private static void ThinTiles(float* tileA, float* panel, int deep, float* c, long n, int rows, int columns, bool accumulate, float* start, bool relu, float* edge)
+    {
+        for (int first = 0; first < rows; first += ThinRows)
+        {
+            int count = Math.Min(ThinRows, rows - first);
+            float* a = tileA + first * DepthBlock;
+            float* into = c + first * n;
+            if (count == ThinRows && columns == TileColumns)
+            {
+                ThinTileOfRows(a, panel, deep, into, n, accumulate, start, relu);
+                continue;
+            }
+            if (accumulate) Copy(into, n, edge, TileColumns, count, columns);
+            ThinTileOfRows(a, panel, deep, edge, TileColumns, accumulate, start, relu);
+            Copy(edge, TileColumns, into, n, count, columns);
         }
     }
 
@@ -590,6 +622,49 @@ internal static unsafe class MatrixProductKernel
         Floor(c110, floor).Store(c + 11 * ldc); Floor(c111, floor).Store(c + 11 * ldc + 16);
         Floor(c120, floor).Store(c + 12 * ldc); Floor(c121, floor).Store(c + 12 * ldc + 16);
         Floor(c130, floor).Store(c + 13 * ldc); Floor(c131, floor).Store(c + 13 * ldc + 16);
+    }
+
+    /// <summary>
+    /// <see cref="TileOfRows"/> for 4 rows: 8 accumulators, enough to hide the multiply-add latency,
+    /// two loads of B per k as for 14 rows. The rows read are within the packed tile (at most 8
+    /// rows go this way, the tile holds 14; rows past the product's last are zeros).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ThinTileOfRows(float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start, bool relu)
+    {
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(c + 0 * ldc); c01 = Vector512.Load(c + 0 * ldc + 16);
+            c10 = Vector512.Load(c + 1 * ldc); c11 = Vector512.Load(c + 1 * ldc + 16);
+            c20 = Vector512.Load(c + 2 * ldc); c21 = Vector512.Load(c + 2 * ldc + 16);
+            c30 = Vector512.Load(c + 3 * ldc); c31 = Vector512.Load(c + 3 * ldc + 16);
+        }
+        else
+        {
+            var s0 = start is null ? Vector512<float>.Zero : Vector512.Load(start);
+            var s1 = start is null ? Vector512<float>.Zero : Vector512.Load(start + 16);
+            c00 = s0; c01 = s1;
+            c10 = s0; c11 = s1;
+            c20 = s0; c21 = s1;
+            c30 = s0; c31 = s1;
+        }
+        for (int k = 0; k < depth; k++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0 * DepthBlock]); c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(a[1 * DepthBlock]); c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(a[2 * DepthBlock]); c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(a[3 * DepthBlock]); c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+            a++;
+            b += TileColumns;
+        }
+        var floor = relu ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
+        Floor(c00, floor).Store(c + 0 * ldc); Floor(c01, floor).Store(c + 0 * ldc + 16);
+        Floor(c10, floor).Store(c + 1 * ldc); Floor(c11, floor).Store(c + 1 * ldc + 16);
+        Floor(c20, floor).Store(c + 2 * ldc); Floor(c21, floor).Store(c + 2 * ldc + 16);
+        Floor(c30, floor).Store(c + 3 * ldc); Floor(c31, floor).Store(c + 3 * ldc + 16);
     }
 
     /// <summary>

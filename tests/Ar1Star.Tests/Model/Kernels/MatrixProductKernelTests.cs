@@ -207,6 +207,34 @@ public class MatrixProductKernelTests
         Assert.True(fused.nan_to_num().min().item<float>() >= 0, "a negative value passed the ReLU");
     }
 
+    /// <summary>
+    /// A row's bits do not depend on the tile that computes it: the first r rows of a product
+    /// alone (a full tile, the 4-row thin tiles of a short last tile, or the 14-row kernel on a
+    /// partial one) equal the same rows of the product of all 28, with a bias, across three
+    /// depth blocks and an edge panel, with and without the fused ReLU.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public unsafe void ARowHasTheSameBitsWhateverTileComputesIt(bool relu)
+    {
+        const int m = 28, n = 70, k = 1100;
+        var generator = new Generator(43);
+        using var a = randn([m, k], generator: generator);
+        using var weight = randn([n, k], generator: generator);
+        using var bias = randn([n], generator: generator);
+        var vw = MatrixView.RowMajor(TensorMemory.Floats(weight), n, k).Transposed;
+        using var all = full(m, n, float.NaN);
+        MatrixProductKernel.Multiply(MatrixView.RowMajor(TensorMemory.Floats(a), m, k), vw, TensorMemory.Floats(all), TensorMemory.Floats(bias), relu);
+        foreach (int rows in new[] { 1, 2, 4, 5, 8, 9, 13, 14, 16, 22 })
+        {
+            using var part = full(rows, n, float.NaN);
+            MatrixProductKernel.Multiply(MatrixView.RowMajor(TensorMemory.Floats(a), rows, k), vw, TensorMemory.Floats(part), TensorMemory.Floats(bias), relu);
+            using var same = all.narrow(0, 0, rows);
+            Assert.True(TensorBits.Same(same, part), $"the first {rows} rows alone gave other bits than within 28 (relu {relu})");
+        }
+    }
+
     [Fact]
     public unsafe void APackedMatrixRefusesUseAfterItsMemoryIsFreed()
     {
