@@ -38,4 +38,13 @@ for (int i = 0; i < blocks.Count; i++)
 }
 using var fs = new FoldedConvStack(model.LatFeatures);
 double whole = Med(() => fs.Forward(x0).Dispose());
+var bmp = new SkiaSharp.SKBitmap(128, 128);
+var rnd = new Random(1);
+for (int yy = 0; yy < 128; yy++) for (int xx = 0; xx < 128; xx++) bmp.SetPixel(xx, yy, new SkiaSharp.SKColor((byte)rnd.Next(256), (byte)(xx * 2), (byte)(yy * 2)));
+var jpeg = SkiaSharp.SKImage.FromBitmap(bmp).Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90).ToArray();
+double decode = Med(() => Ar1Star.Learner.LearnerImage.FromEncoded(jpeg));
+var px = new byte[128 * 128 * 3];
+double pre = Med(() => Ar1Star.Data.Preprocessing.FromHwcBytes(px, 1, 128, CPU).Dispose());
+double direct = Med(() => Ar1Star.Data.Preprocessing.ChannelsLastFromHwcBytes(px, 1, 128, CPU).Dispose());
+Console.WriteLine($"jpeg {jpeg.Length} B decode {decode:F0} us; FromHwcBytes {pre:F0} us; ChannelsLastFromHwcBytes {direct:F0} us");
 Console.WriteLine($"sum conv {sumConv:F0} us, relu {sumRelu:F0} us; whole stack {whole:F0} us; load {File.ReadAllText("/proc/loadavg").Trim()}");

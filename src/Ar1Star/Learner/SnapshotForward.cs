@@ -90,8 +90,7 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
             int n = Math.Min(ChunkSize, count - start);
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var part = n == count ? pixels : pixels.AsSpan(start * bytesPerImage, n * bytesPerImage).ToArray();
-            var x = Preprocessing.FromHwcBytes(part, n, imageSize, device);
+            var x = Preprocessing.ChannelsLastFromHwcBytes(pixels.AsSpan(start * bytesPerImage, n * bytesPerImage), n, imageSize, device);
             using var latents = latFeatures.Forward(x);
             var logits = head.Logits(latents).cpu();
             logits.data<float>().CopyTo(values, start * k);

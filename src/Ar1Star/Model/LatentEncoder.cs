@@ -214,8 +214,9 @@ internal sealed class LatentEncoder : IDisposable
         {
             using var scope = NewDisposeScope();
             var chunk = indices.Slice(start, Math.Min(ChunkSize, indices.Length - start));
-            var images = Preprocessing.Load(set, chunk, Device);
-            var latents = fold ? Folded().Forward(images) : ChannelsLast.From(model.Latent(images));
+            var latents = fold
+                ? Folded().Forward(Preprocessing.LoadChannelsLast(set, chunk, Device))
+                : ChannelsLast.From(model.Latent(Preprocessing.Load(set, chunk, Device)));
             if (chunk.Length == indices.Length) return latents.MoveToOuterDisposeScope();
             // Written into place chunk by chunk: no list of parts and no concatenated copy.
             result ??= ChannelsLast.Empty([indices.Length, .. latents.shape.Skip(1)], Device).MoveToOuterDisposeScope();
@@ -245,7 +246,7 @@ internal sealed class LatentEncoder : IDisposable
                 using var scope = NewDisposeScope();
                 var chunk = indices.AsSpan(c * ChunkSize, Math.Min(ChunkSize, indices.Length - c * ChunkSize));
                 Tensor images;
-                lock (reading) images = Preprocessing.Load(set, chunk, Device);
+                lock (reading) images = Preprocessing.LoadChannelsLast(set, chunk, Device);
                 parts[c] = stack.Forward(images).DetachFromDisposeScope();
             }
         }
