@@ -188,21 +188,13 @@ internal sealed class LatentEncoder : IDisposable
     }
 
     /// <summary>
-    /// Threads that share a call's chunks, each running its own on its share of the intra-op
-    /// threads (<see cref="Runtime.OpenMpThreads.CallingThreadTeam"/>); 0, the default: two on a
-    /// CPU with at least two threads and two chunks, else one. On 2 cores two chunks at once, each
-    /// on one core, took 0.84-0.85 of the time of every chunk on both: a 16-image chunk's small
-    /// layers cost less alone than waking the other thread for each (docs/performance.md#chunk-streams).
-    /// Each image is computed as it would be in any chunk on any thread count, so the latents keep
-    /// their bits.
+    /// Threads that share a call's chunks of the folded forward (<see cref="Runtime.ChunkStreams"/>);
+    /// 0, the default: <see cref="Runtime.ChunkStreams.For"/>'s rule.
     /// </summary>
     internal int Streams { get; init; }
 
-    internal int StreamsFor(Device device, int chunks)
-    {
-        if (Streams > 0) return Math.Min(Streams, chunks);
-        return device.type == TorchSharp.DeviceType.CPU && chunks >= 2 && get_num_threads() >= 2 ? 2 : 1;
-    }
+    /// <summary>Streams for a call of <paramref name="chunks"/> chunks on <paramref name="device"/>.</summary>
+    internal int StreamsFor(Device device, int chunks) => Streams > 0 ? Math.Min(Streams, chunks) : Runtime.ChunkStreams.For(device, chunks);
 
     private FoldedConvStack Folded() => folded ??= new FoldedConvStack(model.LatFeatures, ForwardPrecision);
 
@@ -226,50 +218,34 @@ internal sealed class LatentEncoder : IDisposable
     }
 
     /// <summary>
-    /// Chunk c on stream c mod <paramref name="streams"/>, the first stream on the calling thread;
-    /// pixels are read one chunk at a time under a lock (a pattern set need not be safe for two
-    /// readers), and the chunks' latents are laid into one result once every stream is done.
+    /// The chunks on <paramref name="streams"/> streams (<see cref="Runtime.ChunkStreams"/>), pixels
+    /// read one chunk at a time under a lock (a pattern set need not take two readers), the
+    /// chunks' latents laid into one result once every stream is done.
     /// </summary>
     private Tensor RunStreams(IPatternSet set, int[] indices, int streams)
     {
         var stack = Folded();
-        int chunks = (indices.Length + ChunkSize - 1) / ChunkSize;
-        int team = Math.Max(1, get_num_threads() / streams);
-        var parts = new Tensor?[chunks];
         var reading = new object();
-        void Stream(int first)
+        var parts = Runtime.ChunkStreams.Run((indices.Length + ChunkSize - 1) / ChunkSize, streams, c =>
         {
-            using var threads = Runtime.OpenMpThreads.CallingThreadTeam(team);
-            using var _ = no_grad();
-            for (int c = first; c < chunks; c += streams)
-            {
-                using var scope = NewDisposeScope();
-                var chunk = indices.AsSpan(c * ChunkSize, Math.Min(ChunkSize, indices.Length - c * ChunkSize));
-                Tensor images;
-                lock (reading) images = Preprocessing.LoadChannelsLast(set, chunk, Device);
-                parts[c] = stack.Forward(images).DetachFromDisposeScope();
-            }
-        }
+            var chunk = indices.AsSpan(c * ChunkSize, Math.Min(ChunkSize, indices.Length - c * ChunkSize));
+            Tensor images;
+            lock (reading) images = Preprocessing.LoadChannelsLast(set, chunk, Device);
+            return stack.Forward(images).DetachFromDisposeScope();
+        });
         try
         {
-            var others = Enumerable.Range(1, streams - 1).Select(s => Task.Run(() => Stream(s))).ToArray();
-            Exception? failure = null;
-            try { Stream(0); }
-            catch (Exception e) { failure = e; }
-            try { Task.WaitAll(others); }
-            catch (AggregateException e) { failure ??= e.InnerExceptions[0]; }
-            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            var result = ChannelsLast.Empty([indices.Length, .. parts[0]!.shape.Skip(1)], Device);
-            for (int c = 0; c < chunks; c++)
+            var result = ChannelsLast.Empty([indices.Length, .. parts[0].shape.Skip(1)], Device);
+            for (int c = 0; c < parts.Length; c++)
             {
-                using var rows = result.narrow(0, c * ChunkSize, parts[c]!.shape[0]);
-                rows.copy_(parts[c]!);
+                using var rows = result.narrow(0, c * ChunkSize, parts[c].shape[0]);
+                rows.copy_(parts[c]);
             }
             return result;
         }
         finally
         {
-            foreach (var part in parts) part?.Dispose();
+            foreach (var part in parts) part.Dispose();
         }
     }
 
