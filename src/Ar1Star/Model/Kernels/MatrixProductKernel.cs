@@ -243,44 +243,83 @@ internal static unsafe class MatrixProductKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tiles(Product p, BlockSpan s, float* packed, long firstTile, long endTile, int firstPanel, int endPanel)
     {
-        float* tileA = stackalloc float[TileRows * DepthBlock];
         float* edge = stackalloc float[TileRows * TileColumns];
-        bool accumulate = s.Depth > 0;
-        bool relu = p.Relu && s.Depth + s.Deep == p.A.Columns;
         // A row-major A is packed by copying its rows; any other by gathering 14 values a k.
         bool rowsOfA = p.A.ColumnStride == 1;
-        long n = p.Columns;
+        if (rowsOfA && endTile - firstTile is > 1 and <= FewTiles)
+        {
+            TilesByPanel(p, s, packed, firstTile, (int)(endTile - firstTile), firstPanel, endPanel, edge);
+            return;
+        }
+        float* tileA = stackalloc float[TileRows * DepthBlock];
         for (long tile = firstTile; tile < endTile; tile++)
         {
             long row = tile * TileRows;
             int rows = (int)Math.Min(TileRows, p.Rows - row);
             if (rowsOfA) PackRows(p.A, row, rows, s, tileA);
             else PackTile(p.A, row, rows, s, tileA);
-            for (int q = firstPanel; q < endPanel; q++)
-            {
-                long column = s.Column + (long)q * TileColumns;
-                int columns = (int)Math.Min(TileColumns, n - column);
-                float* panel = packed + (long)q * s.Deep * TileColumns;
-                float* c = p.C + row * n + column;
-                float* start = p.Start is null ? null : p.Start + column;
-                if (rows == TileRows && columns == TileColumns)
-                {
-                    if (rowsOfA) TileOfRows(tileA, panel, s.Deep, c, n, accumulate, start, relu);
-                    else Tile(tileA, panel, s.Deep, c, n, accumulate, start, relu);
-                    continue;
-                }
-                if (rowsOfA && rows <= 2 * ThinRows)
-                {
-                    ThinTiles(tileA, panel, s.Deep, c, n, rows, columns, accumulate, start, relu, edge);
-                    continue;
-                }
-                // A tile at the edge goes through a full-size buffer: the same sums, only part kept.
-                if (accumulate) Copy(c, n, edge, TileColumns, rows, columns);
-                if (rowsOfA) TileOfRows(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
-                else Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
-                Copy(edge, TileColumns, c, n, rows, columns);
-            }
+            for (int q = firstPanel; q < endPanel; q++) TileTimesPanel(p, s, packed, tileA, tile, q, rowsOfA, edge);
         }
+    }
+
+    /// <summary>Most tiles of A a worker packs all at once to read each panel of B once (<see cref="TilesByPanel"/>): 8 x 28 KB.</summary>
+    private const int FewTiles = 8;
+
+    /// <summary>
+    /// <see cref="Tiles"/> for a few tiles of a row-major A (a frame's 16 or 64 pixels): every tile
+    /// packed first, then each panel of B multiplied with all of them while it is in cache, where
+    /// tile by tile read the whole block of B again for each tile; for one frame the weights are
+    /// most of what a layer reads (docs/performance.md#few-tiles). The same sums in the same order.
+    /// </summary>
+    private static void TilesByPanel(Product p, BlockSpan s, float* packed, long firstTile, int count, int firstPanel, int endPanel, float* edge)
+    {
+        float* tilesA = (float*)NativeMemory.AlignedAlloc((nuint)count * TileRows * DepthBlock * sizeof(float), 64);
+        try
+        {
+            for (int t = 0; t < count; t++)
+            {
+                long row = (firstTile + t) * TileRows;
+                PackRows(p.A, row, (int)Math.Min(TileRows, p.Rows - row), s, tilesA + (long)t * TileRows * DepthBlock);
+            }
+            for (int q = firstPanel; q < endPanel; q++)
+                for (int t = 0; t < count; t++) TileTimesPanel(p, s, packed, tilesA + (long)t * TileRows * DepthBlock, firstTile + t, q, rowsOfA: true, edge);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(tilesA);
+        }
+    }
+
+    /// <summary>Tile <paramref name="tile"/> of C (its A packed at <paramref name="tileA"/>) times panel <paramref name="q"/> of the packed block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TileTimesPanel(Product p, BlockSpan s, float* packed, float* tileA, long tile, int q, bool rowsOfA, float* edge)
+    {
+        bool accumulate = s.Depth > 0;
+        bool relu = p.Relu && s.Depth + s.Deep == p.A.Columns;
+        long n = p.Columns;
+        long row = tile * TileRows;
+        int rows = (int)Math.Min(TileRows, p.Rows - row);
+        long column = s.Column + (long)q * TileColumns;
+        int columns = (int)Math.Min(TileColumns, n - column);
+        float* panel = packed + (long)q * s.Deep * TileColumns;
+        float* c = p.C + row * n + column;
+        float* start = p.Start is null ? null : p.Start + column;
+        if (rows == TileRows && columns == TileColumns)
+        {
+            if (rowsOfA) TileOfRows(tileA, panel, s.Deep, c, n, accumulate, start, relu);
+            else Tile(tileA, panel, s.Deep, c, n, accumulate, start, relu);
+            return;
+        }
+        if (rowsOfA && rows <= 2 * ThinRows)
+        {
+            ThinTiles(tileA, panel, s.Deep, c, n, rows, columns, accumulate, start, relu, edge);
+            return;
+        }
+        // A tile at the edge goes through a full-size buffer: the same sums, only part kept.
+        if (accumulate) Copy(c, n, edge, TileColumns, rows, columns);
+        if (rowsOfA) TileOfRows(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
+        else Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
+        Copy(edge, TileColumns, c, n, rows, columns);
     }
 
     /// <summary>Rows of a thin micro-tile (<see cref="ThinTileOfRows"/>).</summary>
