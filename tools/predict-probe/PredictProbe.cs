@@ -1,10 +1,10 @@
 #:project ../../src/Ar1Star.Bench/Ar1Star.Bench.csproj
 #:property PublishAot=false
 #:package Microsoft.ML.OnnxRuntime@1.31.1
-using Ar1Star.Bench;
 // Predictions of one frame (the bench's own measurement, both engines) in a fresh process, then
 // after fragmenting the native heap, then on a fresh thread (docs/performance.md#bench-2026-12-07):
 //   dotnet run tools/predict-probe/PredictProbe.cs -c Release
+using Ar1Star.Bench;
 using Ar1Star.Learner;
 using Ar1Star.Runtime;
 using static TorchSharp.torch;
