@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Ar1Star.Runtime;
 
 /// <summary>
-/// The chunks of one call shared between streams: chunk c on stream c mod n, the first stream on
-/// the calling thread, each running with its share of the intra-op threads
+/// The chunks of one call shared between streams: chunk c on stream c mod n, each stream on one
+/// thread (the calling thread among them), each running with its share of the intra-op threads
 /// (<see cref="OpenMpThreads.CallingThreadTeam"/>, which our kernels' workers follow too) and
 /// without a graph. On 2 cores two 16-image chunks at once, each on one core, took 0.80-0.85 of
 /// the time of every chunk on both: a chunk's small layers cost less alone than waking the
@@ -38,15 +38,18 @@ internal static class ChunkStreams
                 results[c] = chunk(c);
             }
         }
-        var others = Enumerable.Range(1, Math.Max(0, streams - 1)).Select(s => Task.Run(() => Stream(s))).ToArray();
-        Exception? failure = null;
-        try { Stream(0); }
-        catch (Exception e) { failure = e; }
-        try { Task.WaitAll(others); }
-        catch (AggregateException e) { failure ??= e.InnerExceptions[0]; }
-        if (failure is null) return results!;
-        foreach (var result in results) result?.Dispose();
-        ExceptionDispatchInfo.Throw(failure);
-        return [];
+        try
+        {
+            // Parallel.For runs streams on the calling thread too: where no pool thread is free
+            // (a busy server), the caller runs them one after the other rather than waiting.
+            Parallel.For(0, streams, new ParallelOptions { MaxDegreeOfParallelism = streams }, Stream);
+            return results!;
+        }
+        catch (AggregateException e)
+        {
+            foreach (var result in results) result?.Dispose();
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            throw;
+        }
     }
 }
