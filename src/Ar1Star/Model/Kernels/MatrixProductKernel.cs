@@ -273,7 +273,7 @@ internal static unsafe class MatrixProductKernel
     /// </summary>
     private static void TilesByPanel(Product p, BlockSpan s, float* packed, long firstTile, int count, int firstPanel, int endPanel, float* edge)
     {
-        float* tilesA = (float*)NativeMemory.AlignedAlloc((nuint)count * TileRows * DepthBlock * sizeof(float), 64);
+        float* tilesA = PackedTiles.TryPop(out nint kept) ? (float*)kept : (float*)NativeMemory.AlignedAlloc((nuint)FewTiles * TileRows * DepthBlock * sizeof(float), 64);
         try
         {
             for (int t = 0; t < count; t++)
@@ -286,9 +286,12 @@ internal static unsafe class MatrixProductKernel
         }
         finally
         {
-            NativeMemory.AlignedFree(tilesA);
+            PackedTiles.Push((nint)tilesA);
         }
     }
+
+    /// <summary>Buffers of <see cref="FewTiles"/> packed tiles of A kept between calls, as <see cref="PackedBlocks"/> are: one per worker running at once.</summary>
+    private static readonly ConcurrentStack<nint> PackedTiles = new();
 
     /// <summary>Tile <paramref name="tile"/> of C (its A packed at <paramref name="tileA"/>) times panel <paramref name="q"/> of the packed block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
