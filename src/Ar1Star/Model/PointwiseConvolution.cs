@@ -57,9 +57,26 @@ internal static class PointwiseConvolution
             ? Kernels.PointwiseProductFunction.Product(rows, false, weight, true, bias, relu: true)
             : LibTorchProduct(rows, weight, bias).relu_());
 
-    /// <summary><see cref="ForwardRelu(Tensor, Tensor, Tensor)"/> with the weight packed once (a snapshot's).</summary>
-    public static Tensor ForwardRelu(Tensor x, Kernels.PackedMatrix weight, Tensor bias) =>
-        OnRows(x, weight.Columns, rows => Kernels.PointwiseProductFunction.Product(rows, weight, bias, relu: true));
+    /// <summary>
+    /// <see cref="ForwardRelu(Tensor, Tensor, Tensor)"/> with the weight packed once (a snapshot's).
+    /// A channels-last x is already its rows [N*H*W, C] in memory, and the result's rows are a
+    /// channels-last tensor's: the kernel reads and writes them in place, without the views and
+    /// copies of the general route, whose dozen native calls cost a single frame's small layers
+    /// more than their products (15 us a layer: docs/performance.md#few-tiles).
+    /// </summary>
+    public static unsafe Tensor ForwardRelu(Tensor x, Kernels.PackedMatrix weight, Tensor bias)
+    {
+        using var nhwc = x.permute(0, 2, 3, 1);
+        if (!nhwc.is_contiguous() || x.device_type != TorchSharp.DeviceType.CPU || x.dtype != ScalarType.Float32)
+            return OnRows(x, weight.Columns, rows => Kernels.PointwiseProductFunction.Product(rows, weight, bias, relu: true));
+        var shape = nhwc.shape;
+        long rows = shape[0] * shape[1] * shape[2];
+        using var result = empty([shape[0], shape[1], shape[2], weight.Columns], dtype: ScalarType.Float32, device: x.device);
+        using var contiguousBias = bias.contiguous();
+        Kernels.MatrixProductKernel.Multiply(Kernels.MatrixView.RowMajor(Kernels.TensorMemory.Floats(nhwc), rows, shape[3]), weight,
+            Kernels.TensorMemory.Floats(result), Kernels.TensorMemory.Floats(contiguousBias), relu: true);
+        return result.permute(0, 3, 1, 2);
+    }
 
     /// <summary>The product of <paramref name="x"/>'s pixels as rows [N*H*W, C], stored back channels last.</summary>
     private static Tensor OnRows(Tensor x, long outChannels, Func<Tensor, Tensor> product)

@@ -142,6 +142,28 @@ public class PointwiseProductFunctionTests
         }
     }
 
+    /// <summary>
+    /// A packed weight's layer reads a channels-last input in place and any other through the
+    /// general route: both the bits of the same layer on its weight.
+    /// </summary>
+    [Fact]
+    public void APackedLayerGivesTheBitsOfItsWeightOnEitherLayout()
+    {
+        var (x, weight, _) = Data(2, 30, 45, 9, seed: 53);
+        using var bias = randn(45);
+        using var _ = no_grad();
+        using var packed = PointwiseProductFunction.PackWeight(weight);
+        using var expected = PointwiseConvolution.ForwardRelu(x, weight, bias);
+        using var channelsLast = ChannelsLast.From(x);
+        using var nchw = x.contiguous();
+        Assert.True(ChannelsLast.Is(channelsLast) && !ChannelsLast.Is(nchw));
+        using var fromChannelsLast = PointwiseConvolution.ForwardRelu(channelsLast, packed, bias);
+        using var fromNchw = PointwiseConvolution.ForwardRelu(nchw, packed, bias);
+        Assert.True(ChannelsLast.Is(fromChannelsLast));
+        Assert.True(TensorBits.Same(expected, fromChannelsLast), "the in-place route gave other bits");
+        Assert.True(TensorBits.Same(expected, fromNchw), "the general route gave other bits");
+    }
+
     [Fact]
     public void OnlyFloat32CpuDataWithoutABiasGradientTakesTheKernel()
     {
