@@ -2,6 +2,10 @@
 #:property AllowUnsafeBlocks=true
 #:property AssemblyName=LayerProfile
 #:property PublishAot=false
+// The folded stack one frame at a time on one thread: each layer alone, the preprocessing, the whole
+// stack, and a snapshot's stack with LibTorch's depthwise layers against our kernel, alternated
+// (docs/performance.md#thin-tiles, #few-tiles, #snapshot-depthwise):
+//   dotnet run tools/frame-probe/FrameProbe.cs -c Release
 using System.Diagnostics;
 using Ar1Star.Data.Synthetic;
 using Ar1Star.Model;
@@ -38,6 +42,20 @@ for (int i = 0; i < blocks.Count; i++)
 }
 using var fs = new FoldedConvStack(model.LatFeatures);
 double whole = Med(() => fs.Forward(x0).Dispose());
+// A snapshot's stack (packed weights) with LibTorch's depthwise layers and with our kernel, alternated.
+using var packed = new FoldedConvStack(model.LatFeatures, ScalarType.Float32, packWeights: true);
+using var kernel = new FoldedConvStack(model.LatFeatures, ScalarType.Float32, packWeights: true, depthwiseKernel: true);
+var (tp, tk, ratio) = (new List<double>(), new List<double>(), new List<double>());
+for (int r = 0; r < 400; r++)
+{
+    double a = 0, b = 0;
+    void P() { var sw = Stopwatch.StartNew(); packed.Forward(x0).Dispose(); a = sw.Elapsed.TotalMicroseconds; }
+    void K() { var sw = Stopwatch.StartNew(); kernel.Forward(x0).Dispose(); b = sw.Elapsed.TotalMicroseconds; }
+    if (r % 2 == 0) { P(); K(); } else { K(); P(); }
+    tp.Add(a); tk.Add(b); ratio.Add(b / a);
+}
+tp.Sort(); tk.Sort(); ratio.Sort();
+Console.WriteLine($"snapshot stack, one frame alone: LibTorch depthwise {tp[200]:F0} us, our kernel {tk[200]:F0} us, median ratio {ratio[200]:F3} (400 alternated pairs)");
 var bmp = new SkiaSharp.SKBitmap(128, 128);
 var rnd = new Random(1);
 for (int yy = 0; yy < 128; yy++) for (int xx = 0; xx < 128; xx++) bmp.SetPixel(xx, yy, new SkiaSharp.SKColor((byte)rnd.Next(256), (byte)(xx * 2), (byte)(yy * 2)));

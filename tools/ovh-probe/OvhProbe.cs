@@ -2,6 +2,8 @@
 #:property AllowUnsafeBlocks=true
 #:property AssemblyName=LayerProfile
 #:property PublishAot=false
+// LibTorch's and our calls' fixed costs on tiny tensors (docs/performance.md#snapshot-depthwise):
+//   dotnet run tools/ovh-probe/OvhProbe.cs -c Release
 using System.Diagnostics;
 using Ar1Star.Model;
 using Ar1Star.Model.Kernels;

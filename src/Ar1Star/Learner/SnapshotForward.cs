@@ -24,7 +24,7 @@ internal sealed class SnapshotHead : IDisposable
     public SnapshotHead(SplitNetwork model, ScalarType precision)
     {
         using var _ = no_grad();
-        endFeatures = new FoldedConvStack(model.EndFeatures, precision, packWeights: true);
+        endFeatures = new FoldedConvStack(model.EndFeatures, precision, packWeights: true, depthwiseKernel: true);
         try
         {
             outputWeight = model.Output.weight!.detach().clone().DetachFromDisposeScope();
@@ -69,7 +69,7 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
     public TorchSnapshotForward(SplitNetwork model, ScalarType precision, int imageSize, Device device)
     {
         using var _ = no_grad();
-        latFeatures = new FoldedConvStack(model.LatFeatures, precision, packWeights: true);
+        latFeatures = new FoldedConvStack(model.LatFeatures, precision, packWeights: true, depthwiseKernel: true);
         head = new SnapshotHead(model, precision);
         this.imageSize = imageSize;
         this.device = device;

@@ -28,9 +28,13 @@ public sealed class FoldedConvStack : IDisposable
     /// to float32 (docs/performance.md#frozen-forward-precision). With <paramref name="packWeights"/>
     /// its 1x1 weights are also packed once for our product, where that computes them (float32 on
     /// the CPU): a snapshot answering frame after frame then does not pack them at every frame,
-    /// for as much memory again as those weights (docs/performance.md#packed-weights).
+    /// for as much memory again as those weights (docs/performance.md#packed-weights). With
+    /// <paramref name="depthwiseKernel"/> its depthwise layers run <see cref="DepthwiseForwardKernel"/>
+    /// where it applies (float32 on an AVX-512 CPU): a snapshot's frames, whose depthwise layers
+    /// cost LibTorch more in dispatch than in arithmetic; the values then equal LibTorch's to float
+    /// rounding, not to the bit (docs/performance.md#snapshot-depthwise).
     /// </summary>
-    internal FoldedConvStack(Sequential stack, ScalarType precision, bool packWeights = false)
+    internal FoldedConvStack(Sequential stack, ScalarType precision, bool packWeights = false, bool depthwiseKernel = false)
     {
         if (precision is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new ArgumentException($"a folded stack computes in float32 or bfloat16, not {precision}", nameof(precision));
@@ -43,11 +47,12 @@ public sealed class FoldedConvStack : IDisposable
                 var (weight, bias) = Fold(block);
                 if (precision != ScalarType.Float32) (weight, bias) = (Rounded(weight, precision), Rounded(bias, precision));
                 bool pointwise = PointwiseConvolution.Eligible(block);
-                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null, pointwise, pointwise && packWeights ? Packed(weight) : null));
+                var taps = depthwiseKernel && TakesDepthwiseKernel(block, weight) ? TapMajor(weight) : null;
+                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null, pointwise, pointwise && packWeights ? Packed(weight) : null, taps));
             }
             else
             {
-                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false, null));
+                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false, null, null));
             }
         }
         journalled = Enumerable.Repeat(-1L, layers.Count).ToArray();
@@ -61,6 +66,32 @@ public sealed class FoldedConvStack : IDisposable
         weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU && MatrixProductRule.Own
             ? PointwiseProductFunction.PackWeight(weight)
             : null;
+
+    private static bool TakesDepthwiseKernel(ConvBlock block, Tensor weight) =>
+        DepthwiseForwardKernel.Applies && block.IsDepthwise && block.Padding == 1 && (block.Stride == 1 || block.Stride == 2)
+        && weight.shape[2] == 3 && weight.shape[3] == 3 && weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU;
+
+    /// <summary>A depthwise weight [C, 1, 3, 3] as the kernel reads it: [9, C], tap by tap.</summary>
+    private static Tensor TapMajor(Tensor weight)
+    {
+        using var flat = weight.reshape(weight.shape[0], 9);
+        using var transposed = flat.t();
+        return transposed.contiguous().DetachFromDisposeScope();
+    }
+
+    /// <summary>relu(the layer's depthwise convolution) by <see cref="DepthwiseForwardKernel"/>, or LibTorch's where h is not channels-last float32.</summary>
+    private static unsafe Tensor Depthwise(Tensor h, Layer layer)
+    {
+        using var nhwc = h.permute(0, 2, 3, 1);
+        if (!nhwc.is_contiguous() || h.dtype != ScalarType.Float32 || h.device_type != DeviceType.CPU)
+            return nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups).relu_();
+        var shape = nhwc.shape;
+        int stride = (int)layer.Stride;
+        using var result = empty([shape[0], (shape[1] - 1) / stride + 1, (shape[2] - 1) / stride + 1, shape[3]], dtype: ScalarType.Float32, device: h.device);
+        DepthwiseForwardKernel.ForwardRelu(TensorMemory.Floats(nhwc), shape[0], (int)shape[1], (int)shape[2], (int)shape[3],
+            TensorMemory.Floats(layer.Taps!), TensorMemory.Floats(layer.Bias!), stride, TensorMemory.Floats(result));
+        return result.permute(0, 3, 1, 2);
+    }
 
     private static Tensor Rounded(Tensor t, ScalarType precision)
     {
@@ -108,6 +139,10 @@ public sealed class FoldedConvStack : IDisposable
                     ? PointwiseConvolution.ForwardRelu(h, packed, layer.Bias!)
                     : PointwiseConvolution.ForwardRelu(h, layer.Weight!, layer.Bias!);
             }
+            else if (layer.Taps is not null)
+            {
+                next = Depthwise(h, layer);
+            }
             else
             {
                 NoteFirstCall(i, h, product: false);
@@ -145,6 +180,7 @@ public sealed class FoldedConvStack : IDisposable
             layer.Weight?.Dispose();
             layer.Bias?.Dispose();
             layer.Packed?.Dispose();
+            layer.Taps?.Dispose();
         }
     }
 
@@ -153,5 +189,5 @@ public sealed class FoldedConvStack : IDisposable
     /// product; Packed: its weight packed for our product, where asked and where that computes it)
     /// or a module run as it is.
     /// </summary>
-    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module, bool Pointwise, PackedMatrix? Packed);
+    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module, bool Pointwise, PackedMatrix? Packed, Tensor? Taps);
 }

@@ -62,7 +62,7 @@ internal static class PointwiseConvolution
     /// A channels-last x is already its rows [N*H*W, C] in memory, and the result's rows are a
     /// channels-last tensor's: the kernel reads and writes them in place, without the views and
     /// copies of the general route, whose dozen native calls cost a single frame's small layers
-    /// more than their products (15 us a layer: docs/performance.md#few-tiles).
+    /// more than their products (15 us a layer: docs/performance.md#snapshot-depthwise).
     /// </summary>
     public static unsafe Tensor ForwardRelu(Tensor x, Kernels.PackedMatrix weight, Tensor bias)
     {

@@ -65,6 +65,31 @@ public class FoldedConvStackTests
         }
     }
 
+    /// <summary>
+    /// A snapshot's stack with its depthwise layers on our kernel (docs/performance.md#snapshot-depthwise)
+    /// agrees with LibTorch's to float rounding, for one frame and for several, and gives the
+    /// same bits for a frame alone as within several.
+    /// </summary>
+    [Fact]
+    public void TheDepthwiseKernelsStackAgreesWithLibTorchsToRounding()
+    {
+        using var model = Network();
+        using var _ = no_grad();
+        using var plain = new FoldedConvStack(model.LatFeatures, ScalarType.Float32, packWeights: true);
+        using var kernel = new FoldedConvStack(model.LatFeatures, ScalarType.Float32, packWeights: true, depthwiseKernel: true);
+        using var images = randn(5, 3, 64, 64);
+        using var expected = plain.Forward(images);
+        using var actual = kernel.Forward(images);
+        double scale = expected.abs().max().item<float>();
+        Assert.InRange(scale, 0.5, 1000);
+        Assert.InRange((actual - expected).abs().max().item<float>(), 0, 1e-5 * scale);
+        Assert.True(ChannelsLast.Is(actual));
+        using var first = images.narrow(0, 0, 1);
+        using var alone = kernel.Forward(first);
+        using var within = actual.narrow(0, 0, 1);
+        Assert.True(Ar1Star.Tests.Model.Kernels.TensorBits.Same(within, alone), "a frame alone gave other bits than within five");
+    }
+
     [Fact]
     public void FoldedEndFeaturesAgreeWithTheEvalModeForward()
     {
