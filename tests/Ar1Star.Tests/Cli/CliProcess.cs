@@ -26,46 +26,8 @@ internal static class CliProcess
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>One cache for the whole test run, so the tiny built-in twin is written once, not into ~/.cache.</summary>
-    public static string TestCacheDir { get; } = CreateCacheDir();
-
-    private static string CreateCacheDir()
-    {
-        RemoveStaleCacheDirs();
-        string dir = Path.Combine(Path.GetTempPath(), $"ar1star-tests-{Environment.ProcessId}");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        };
-        return dir;
-    }
-
-    /// <summary>
-    /// The caches of earlier test processes that did not reach ProcessExit (a test host killed
-    /// when a run is cancelled): about 125 MB each, they once filled a development machine's disk.
-    /// Only folders of this name whose process is gone are removed.
-    /// </summary>
-    private static void RemoveStaleCacheDirs()
-    {
-        foreach (string stale in Directory.EnumerateDirectories(Path.GetTempPath(), "ar1star-tests-*"))
-        {
-            if (!int.TryParse(Path.GetFileName(stale)["ar1star-tests-".Length..], out int pid) || ProcessIsAlive(pid)) continue;
-            try { Directory.Delete(stale, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
-
-    private static bool ProcessIsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    /// <summary>One cache for the whole test run, so the tiny built-in twin is written once, not into ~/.cache; removed with the process's folder (<see cref="TestTempFolder"/>).</summary>
+    public static string TestCacheDir { get; } = Path.Combine(TestTempFolder.Own, "cache");
 
     /// <summary>The smallest built-in benchmark that still walks the whole pipeline (without the reference run, tested on its own).</summary>
     public static readonly string[] Tiny = ["--reference", "none", "--image-size", "32", "--frames", "2", "--test-frames", "1", "--no-pretraining", "--max-batches", "2", "--cache-dir", TestCacheDir];
