@@ -38,14 +38,6 @@ internal static class PointwiseConvolution
             : LibTorchProduct(rows, weight, bias));
 
     /// <summary>
-    /// conv(x, W) + <paramref name="bias"/> with W packed once (a snapshot's frozen weight:
-    /// <see cref="Kernels.PointwiseProductFunction.PackWeight"/>), float32 on the CPU, no graph:
-    /// the bits of the same layer through its weight.
-    /// </summary>
-    public static Tensor Forward(Tensor x, Kernels.PackedMatrix weight, Tensor? bias) =>
-        OnRows(x, weight.Columns, rows => Kernels.PointwiseProductFunction.Product(rows, weight, bias));
-
-    /// <summary>
     /// relu(conv(x, weight) + <paramref name="bias"/>) without a graph, the folded eval stack's
     /// 1x1 layer: the ReLU is applied in our kernel's registers as it stores the product where that
     /// kernel computes it (the bits of the product followed by <c>relu_</c>, one pass over the
@@ -58,7 +50,8 @@ internal static class PointwiseConvolution
             : LibTorchProduct(rows, weight, bias).relu_());
 
     /// <summary>
-    /// <see cref="ForwardRelu(Tensor, Tensor, Tensor)"/> with the weight packed once (a snapshot's).
+    /// <see cref="ForwardRelu(Tensor, Tensor, Tensor)"/> with the weight packed once (a snapshot's frozen
+    /// weight: <see cref="Kernels.PointwiseProductFunction.PackWeight"/>): the bits of the same layer through its weight.
     /// A channels-last x is already its rows [N*H*W, C] in memory, and the result's rows are a
     /// channels-last tensor's: the kernel reads and writes them in place, without the views and
     /// copies of the general route, whose dozen native calls cost a single frame's small layers
