@@ -23,24 +23,23 @@ internal static class Preprocessing
     public static float[] PixelShift => Mean.Zip(Std, (m, v) => -m / v).ToArray();
 
     /// <summary>Loads <paramref name="indices"/> of <paramref name="set"/> and preprocesses them.</summary>
-    public static Tensor Load(IPatternSet set, ReadOnlySpan<int> indices, Device device)
-    {
-        int s = set.ImageSize;
-        var pixels = new byte[(long)indices.Length * s * s * 3];
-        set.ReadImages(indices, pixels);
-        return FromHwcBytes(pixels, indices.Length, s, device);
-    }
+    public static Tensor Load(IPatternSet set, ReadOnlySpan<int> indices, Device device) =>
+        FromHwcBytes(Pixels(set, indices), indices.Length, set.ImageSize, device);
 
     /// <summary>
     /// <see cref="Load"/> stored channels last (<see cref="Model.ChannelsLast"/>), the layout the
     /// folded eval stack computes in.
     /// </summary>
-    public static Tensor LoadChannelsLast(IPatternSet set, ReadOnlySpan<int> indices, Device device)
+    public static Tensor LoadChannelsLast(IPatternSet set, ReadOnlySpan<int> indices, Device device) =>
+        ChannelsLastFromHwcBytes(Pixels(set, indices), indices.Length, set.ImageSize, device);
+
+    /// <summary>The HWC bytes of <paramref name="indices"/> of <paramref name="set"/>, image after image.</summary>
+    private static byte[] Pixels(IPatternSet set, ReadOnlySpan<int> indices)
     {
         int s = set.ImageSize;
         var pixels = new byte[(long)indices.Length * s * s * 3];
         set.ReadImages(indices, pixels);
-        return ChannelsLastFromHwcBytes(pixels, indices.Length, s, device);
+        return pixels;
     }
 
     /// <summary>
