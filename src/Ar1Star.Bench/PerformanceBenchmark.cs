@@ -52,14 +52,14 @@ public static class PerformanceBenchmark
         // The best fp32 product the CPU offers through any path reachable here: BLAS or oneDNN.
         double blasGflops = MatmulGflops(options.MatmulSize, device, ScalarType.Float32);
         double onednnGflops = device.type == DeviceType.CPU ? ConvolutionProductGflops(options.MatmulSize, device) : 0;
-        // Our AVX-512 product counts where the CPU runs it: a route the step takes is a route the floor must know.
+        // Our product counts where the CPU runs it: a route the step takes is a route the floor must know.
         double ownGflops = device.type == DeviceType.CPU ? OwnMatmulGflops(options.MatmulSize) : 0;
         double peakGflops = Math.Max(Math.Max(blasGflops, onednnGflops), ownGflops);
         Report("matmul_gflops", peakGflops, "F1");
         Report("matmul_gflops_blas", blasGflops, "F1");
         Report("matmul_gflops_onednn", onednnGflops, "F1");
         Report("matmul_gflops_own", ownGflops, "F1");
-        report("matmul_path", peakGflops == ownGflops ? "own_avx512" : blasGflops >= onednnGflops ? "blas" : "onednn");
+        report("matmul_path", peakGflops == ownGflops ? MatrixProductKernel.Wide ? "own_avx512" : "own_avx2" : blasGflops >= onednnGflops ? "blas" : "onednn");
         report("cpu_vector_bits", FusedKernelInfo.VectorBits.ToString(CultureInfo.InvariantCulture));
         // The machine beside its routes, so figures from two machines are never compared unnamed.
         var cpu = CpuDescription.Current;

@@ -83,8 +83,12 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
         int k = (int)head.Classes;
         var values = new float[count * k];
         int bytesPerImage = imageSize * imageSize * 3;
-        // One frame runs faster on this thread alone than woken threads can help it (docs/performance.md#single-frame-thread).
-        using var alone = count == 1 && device.type == TorchSharp.DeviceType.CPU ? Runtime.OpenMpThreads.CallingThreadAlone() : null;
+        // One frame: LibTorch's few calls on this thread alone, for waking its threads costs more than
+        // they help (docs/performance.md#single-frame-thread); our kernels on the thread's own count
+        // of workers, whose layers gain from them (docs/performance.md#frame-workers).
+        bool frame = count == 1 && device.type == TorchSharp.DeviceType.CPU;
+        using var workers = frame ? Model.Kernels.KernelParallel.CallingThreadWorkers(get_num_threads()) : null;
+        using var alone = frame ? Runtime.OpenMpThreads.CallingThreadAlone() : null;
         for (int start = 0; start < count; start += ChunkSize)
         {
             int n = Math.Min(ChunkSize, count - start);

@@ -36,7 +36,8 @@ internal static class TrainPrecisionRule
     /// </summary>
     public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap,
         Model.Kernels.MatrixProductChoice product = Model.Kernels.MatrixProductChoice.Auto) =>
-        Auto(cpu, device, isaCap, Model.Kernels.MatrixProductRule.Chooses(product, cpu.Vendor, cpu.Flags.Contains("avx512f")));
+        Auto(cpu, device, isaCap, Model.Kernels.MatrixProductRule.Chooses(product, cpu.Vendor, cpu.Flags.Contains("avx512f"),
+            cpu.Flags.Contains("avx2") && cpu.Flags.Contains("fma")));
 
     private static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap, bool ownProduct) =>
         device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) && !ownProduct ? TrainPrecision.Bf16 : TrainPrecision.Fp32;

@@ -8,32 +8,59 @@ namespace Ar1Star.Model.Kernels;
 /// relu(bias + a depthwise 3x3 convolution with padding 1, stride 1 or 2) of channels-last float32
 /// images, for a snapshot's folded layers: one frame's depthwise layer is a few microseconds of
 /// arithmetic, which LibTorch's convolution wraps in 30-70 microseconds of dispatch
-/// (docs/performance.md#snapshot-depthwise). Sixteen channels a register, their 9 weights and
-/// their bias held in registers across the pixels. Each sum is the bias, then the taps row by row,
-/// one fused multiply-add each (taps in the padding skipped): not LibTorch's order, so the values
-/// equal its convolution's up to float rounding.
+/// (docs/performance.md#snapshot-depthwise). Sixteen channels a register (eight on a CPU with AVX2
+/// but no AVX-512), their 9 weights and their bias held in registers across the pixels. Each sum
+/// is the bias, then the taps row by row, one fused multiply-add each (taps in the padding
+/// skipped), whatever the registers' width: not LibTorch's order, so the values equal its
+/// convolution's up to float rounding, and the same bits on either width.
 /// </summary>
 internal static unsafe class DepthwiseForwardKernel
 {
-    /// <summary>Where the kernel runs: AVX-512 (elsewhere Vector512 would run in software).</summary>
-    public static bool Applies => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    /// <summary>Where the kernel runs: AVX-512, or AVX2 with FMA (elsewhere the vectors would run in software).</summary>
+    public static bool Applies => Wide || Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>Whether the kernel runs sixteen channels a register: where AVX-512 is.</summary>
+    internal static bool Wide => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
     /// <summary>
     /// <paramref name="y"/> [n, oh, ow, c] = relu(conv(<paramref name="x"/> [n, h, w, c])), the
     /// weights tap-major (<paramref name="taps"/> [9, c]), oh = (h - 1) / stride + 1 and likewise ow.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardRelu(float* x, long n, int h, int w, int c, float* taps, float* bias, int stride, float* y)
+    public static void ForwardRelu(float* x, long n, int h, int w, int c, float* taps, float* bias, int stride, float* y) =>
+        ForwardRelu(x, n, h, w, c, taps, bias, stride, y, Wide);
+
+    /// <summary>
+    /// <see cref="ForwardRelu(float*, long, int, int, int, float*, float*, int, float*)"/> sixteen
+    /// (<paramref name="wide"/>) or eight channels a register: for tests, which hold both to the same
+    /// bits. The registers of channels are split between <see cref="KernelParallel"/>'s workers
+    /// (every output is its own sum, so the bits do not depend on how many).
+    /// </summary>
+    internal static void ForwardRelu(float* x, long n, int h, int w, int c, float* taps, float* bias, int stride, float* y, bool wide)
     {
         int oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
-        for (long image = 0; image < n; image++)
+        int lanes = wide ? 16 : 8;
+        int registers = c / lanes;
+        // The channels past the last register form one more part, taken one by one.
+        long parts = registers + (c % lanes > 0 ? 1 : 0);
+        var (from, weights, shift, to) = ((nint)x, (nint)taps, (nint)bias, (nint)y);
+        KernelParallel.For(parts, (int)Math.Min(parts, KernelParallel.Workers(n * oh * ow * c * 9L)), (_, first, end) =>
         {
-            float* from = x + image * h * w * c;
-            float* to = y + image * oh * ow * c;
-            int channel = 0;
-            for (; channel + 16 <= c; channel += 16) Channels(from, h, w, c, taps, bias, stride, to, oh, ow, channel);
-            for (; channel < c; channel++) Channel(from, h, w, c, taps, bias, stride, to, oh, ow, channel);
-        }
+            for (long image = 0; image < n; image++)
+            {
+                float* xi = (float*)from + image * h * w * c;
+                float* yi = (float*)to + image * oh * ow * c;
+                for (long part = first; part < end; part++)
+                {
+                    int channel = (int)part * lanes;
+                    if (part == registers)
+                    {
+                        for (; channel < c; channel++) Channel(xi, h, w, c, (float*)weights, (float*)shift, stride, yi, oh, ow, channel);
+                    }
+                    else if (wide) Channels(xi, h, w, c, (float*)weights, (float*)shift, stride, yi, oh, ow, channel);
+                    else Channels256(xi, h, w, c, (float*)weights, (float*)shift, stride, yi, oh, ow, channel);
+                }
+            }
+        });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -64,6 +91,38 @@ internal static unsafe class DepthwiseForwardKernel
         if (left >= 0) acc = Vector512.FusedMultiplyAdd(Vector512.Load(row + (long)left * c), a, acc);
         acc = Vector512.FusedMultiplyAdd(Vector512.Load(row + (long)(left + 1) * c), b, acc);
         if (left + 2 < w) acc = Vector512.FusedMultiplyAdd(Vector512.Load(row + (long)(left + 2) * c), d, acc);
+        return acc;
+    }
+
+    /// <summary><see cref="Channels"/> eight channels a register: the same sums in the same order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Channels256(float* x, int h, int w, int c, float* taps, float* bias, int stride, float* y, int oh, int ow, int ch)
+    {
+        var w0 = Vector256.Load(taps + 0 * c + ch); var w1 = Vector256.Load(taps + 1 * c + ch); var w2 = Vector256.Load(taps + 2 * c + ch);
+        var w3 = Vector256.Load(taps + 3 * c + ch); var w4 = Vector256.Load(taps + 4 * c + ch); var w5 = Vector256.Load(taps + 5 * c + ch);
+        var w6 = Vector256.Load(taps + 6 * c + ch); var w7 = Vector256.Load(taps + 7 * c + ch); var w8 = Vector256.Load(taps + 8 * c + ch);
+        var b = Vector256.Load(bias + ch);
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int top = oy * stride - 1;
+            for (int ox = 0; ox < ow; ox++)
+            {
+                int left = ox * stride - 1;
+                var acc = b;
+                if (top >= 0) acc = Row256(x + ((long)top * w) * c + ch, left, w, c, w0, w1, w2, acc);
+                acc = Row256(x + ((long)(top + 1) * w) * c + ch, left, w, c, w3, w4, w5, acc);
+                if (top + 2 < h) acc = Row256(x + ((long)(top + 2) * w) * c + ch, left, w, c, w6, w7, w8, acc);
+                Avx.Max(Vector256<float>.Zero, acc).Store(y + ((long)oy * ow + ox) * c + ch);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Row256(float* row, int left, int w, int c, Vector256<float> a, Vector256<float> b, Vector256<float> d, Vector256<float> acc)
+    {
+        if (left >= 0) acc = Vector256.FusedMultiplyAdd(Vector256.Load(row + (long)left * c), a, acc);
+        acc = Vector256.FusedMultiplyAdd(Vector256.Load(row + (long)(left + 1) * c), b, acc);
+        if (left + 2 < w) acc = Vector256.FusedMultiplyAdd(Vector256.Load(row + (long)(left + 2) * c), d, acc);
         return acc;
     }
 

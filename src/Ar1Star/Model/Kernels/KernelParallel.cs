@@ -15,7 +15,28 @@ internal static class KernelParallel
 
     /// <summary>Workers a kernel over <paramref name="elements"/> elements will use.</summary>
     public static int Workers(long elements) =>
-        elements < InlineElements ? 1 : Math.Max(1, Math.Min(Environment.ProcessorCount, get_num_threads()));
+        elements < InlineElements ? 1 : Math.Max(1, Math.Min(Environment.ProcessorCount, callingThreadWorkers > 0 ? callingThreadWorkers : get_num_threads()));
+
+    /// <summary>The calling thread's worker count where <see cref="CallingThreadWorkers"/> set one, else 0 (LibTorch's thread count).</summary>
+    [ThreadStatic]
+    private static int callingThreadWorkers;
+
+    /// <summary>
+    /// Our kernels on the calling thread take <paramref name="count"/> workers until the scope is
+    /// disposed, whatever its OpenMP team: a single frame runs LibTorch's few calls alone and our
+    /// kernels on the cores (docs/performance.md#frame-workers).
+    /// </summary>
+    public static IDisposable CallingThreadWorkers(int count)
+    {
+        int before = callingThreadWorkers;
+        callingThreadWorkers = count;
+        return new Restore(before);
+    }
+
+    private sealed class Restore(int before) : IDisposable
+    {
+        public void Dispose() => callingThreadWorkers = before;
+    }
 
     /// <summary>Runs <paramref name="body"/>(worker, firstRow, endRow) over <paramref name="workers"/> ranges of <paramref name="rows"/>.</summary>
     public static void For(long rows, int workers, Action<int, long, long> body)

@@ -73,10 +73,11 @@ internal sealed unsafe class PackedMatrix : IDisposable
 /// panels) of C, never the sum, so the bits do not depend on the thread count. The block sizes
 /// were chosen by alternated timings of the training step's products on the Zen 5 VM (512 x 512
 /// ahead of 256 x 512 and 512 x 256 by a few per cent). The loops are compiled fully optimized at
-/// once: at tier 0 the packing ran the first few hundred products at a third of the speed. Vector512
-/// falls back to software off AVX-512 (same bits, slow).
+/// once: at tier 0 the packing ran the first few hundred products at a third of the speed. Off
+/// AVX-512 the micro-kernels run in 8-lane registers (MatrixProductKernel256.cs), with the same
+/// bits.
 /// </summary>
-internal static unsafe class MatrixProductKernel
+internal static unsafe partial class MatrixProductKernel
 {
     /// <summary>Rows of a micro-tile (MR).</summary>
     public const int TileRows = 14;
@@ -102,7 +103,22 @@ internal static unsafe class MatrixProductKernel
     /// is stored: the bits of the product followed by a ReLU, without a second pass over C.
     /// </summary>
     public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, bool relu) =>
-        Run(a, b, null, c, bias, relu, Workers(a.Rows * b.Columns * a.Columns));
+        Run(a, b, null, c, bias, relu, Workers(a.Rows * b.Columns * a.Columns), Wide);
+
+    /// <summary>Whether the micro-kernels run in 16-lane registers: where AVX-512 is, for elsewhere Vector512 runs in software.</summary>
+    internal static bool Wide => Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// <see cref="Multiply(MatrixView, MatrixView, float*, float*, bool)"/> on <paramref name="workers"/>
+    /// workers with the 16-lane (<paramref name="wide"/>) or 8-lane micro-kernels: for tests, which
+    /// hold both to the same bits on any CPU.
+    /// </summary>
+    internal static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, bool relu, int workers, bool wide) =>
+        Run(a, b, null, c, bias, relu, workers, wide);
+
+    /// <summary>The product with a packed B in the 16-lane (<paramref name="wide"/>) or 8-lane micro-kernels, for tests.</summary>
+    internal static void Multiply(MatrixView a, PackedMatrix b, float* c, float* bias, bool relu, bool wide) =>
+        Run(a, default, b, c, bias, relu, Workers(a.Rows * b.Columns * a.Columns), wide);
 
     /// <summary>Workers for a product of <paramref name="multiplyAdds"/> multiply-adds: the calling thread alone below <see cref="InlineMultiplyAdds"/>.</summary>
     private static int Workers(long multiplyAdds) => multiplyAdds < InlineMultiplyAdds ? 1 : KernelParallel.Workers(multiplyAdds);
@@ -117,7 +133,7 @@ internal static unsafe class MatrixProductKernel
     private static readonly ConcurrentStack<nint> PackedBlocks = new();
 
     /// <summary><see cref="Multiply(MatrixView, MatrixView, float*, float*)"/> on <paramref name="workers"/> workers (the bits do not depend on how many).</summary>
-    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers) => Run(a, b, null, c, bias, relu: false, workers);
+    public static void Multiply(MatrixView a, MatrixView b, float* c, float* bias, int workers) => Run(a, b, null, c, bias, relu: false, workers, Wide);
 
     /// <summary>
     /// <paramref name="c"/> = <paramref name="a"/> B (+ <paramref name="bias"/>), B packed beforehand
@@ -125,7 +141,7 @@ internal static unsafe class MatrixProductKernel
     /// <paramref name="relu"/> as in <see cref="Multiply(MatrixView, MatrixView, float*, float*, bool)"/>.
     /// </summary>
     public static void Multiply(MatrixView a, PackedMatrix b, float* c, float* bias, bool relu = false) =>
-        Run(a, default, b, c, bias, relu, Workers(a.Rows * b.Columns * a.Columns));
+        Run(a, default, b, c, bias, relu, Workers(a.Rows * b.Columns * a.Columns), Wide);
 
     /// <summary>
     /// Every block of <paramref name="b"/> packed as a product would pack it, once: for a B that
@@ -161,7 +177,7 @@ internal static unsafe class MatrixProductKernel
     }
 
     /// <summary>The product, B packed here block by block (<paramref name="packedB"/> null) or beforehand.</summary>
-    private static void Run(MatrixView a, MatrixView b, PackedMatrix? packedB, float* c, float* bias, bool relu, int workers)
+    private static void Run(MatrixView a, MatrixView b, PackedMatrix? packedB, float* c, float* bias, bool relu, int workers, bool wide)
     {
         long m = a.Rows, depth = a.Columns, n = packedB?.Columns ?? b.Columns, bRows = packedB?.Rows ?? b.Rows;
         if (bRows != depth) throw new ArgumentException($"a matrix product needs A's columns ({depth}) equal to B's rows ({bRows})", nameof(b));
@@ -183,7 +199,7 @@ internal static unsafe class MatrixProductKernel
                 new Span<float>(start, (int)paddedColumns).Clear();
                 new Span<float>(bias, (int)n).CopyTo(new Span<float>(start, (int)n));
             }
-            var product = new Product(a, b, c, start, m, n, relu);
+            var product = new Product(a, b, c, start, m, n, relu, wide);
             int index = 0;
             foreach (var span in Blocks(n, depth))
             {
@@ -200,7 +216,7 @@ internal static unsafe class MatrixProductKernel
     }
 
     /// <summary>The operands of one call, as one value a worker can capture.</summary>
-    private readonly struct Product(MatrixView a, MatrixView b, float* c, float* start, long rows, long columns, bool relu)
+    private readonly struct Product(MatrixView a, MatrixView b, float* c, float* start, long rows, long columns, bool relu, bool wide)
     {
         private readonly nint c = (nint)c, start = (nint)start;
 
@@ -211,6 +227,9 @@ internal static unsafe class MatrixProductKernel
         public long Rows { get; } = rows;
         public long Columns { get; } = columns;
         public bool Relu { get; } = relu;
+
+        /// <summary>16-lane micro-kernels, else 8-lane ones.</summary>
+        public bool Wide { get; } = wide;
     }
 
     /// <summary>One packed block: columns [Column, Column + Width) of C, depth [Depth, Depth + Deep).</summary>
@@ -231,7 +250,8 @@ internal static unsafe class MatrixProductKernel
             });
         }
         long tiles = (p.Rows + TileRows - 1) / TileRows;
-        bool splitRows = tiles >= 2 * workers || panels < workers;
+        // A few tiles (one frame's rows) split unevenly (3 and 2 of 5): their panels split evenly, each worker packing every tile.
+        bool splitRows = tiles >= 2 * workers && tiles > FewTiles || panels < workers;
         KernelParallel.For(splitRows ? tiles : panels, workers, (_, first, end) =>
         {
             if (splitRows) Tiles(p, s, (float*)into, first, end, 0, panels);
@@ -309,20 +329,27 @@ internal static unsafe class MatrixProductKernel
         float* start = p.Start is null ? null : p.Start + column;
         if (rows == TileRows && columns == TileColumns)
         {
-            if (rowsOfA) TileOfRows(tileA, panel, s.Deep, c, n, accumulate, start, relu);
-            else Tile(tileA, panel, s.Deep, c, n, accumulate, start, relu);
+            FullTile(p.Wide, rowsOfA, tileA, panel, s.Deep, c, n, accumulate, start, relu);
             return;
         }
         if (rowsOfA && rows <= 2 * ThinRows)
         {
-            ThinTiles(tileA, panel, s.Deep, c, n, rows, columns, accumulate, start, relu, edge);
+            ThinTiles(p.Wide, tileA, panel, s.Deep, c, n, rows, columns, accumulate, start, relu, edge);
             return;
         }
         // A tile at the edge goes through a full-size buffer: the same sums, only part kept.
         if (accumulate) Copy(c, n, edge, TileColumns, rows, columns);
-        if (rowsOfA) TileOfRows(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
-        else Tile(tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
+        FullTile(p.Wide, rowsOfA, tileA, panel, s.Deep, edge, TileColumns, accumulate, start, relu);
         Copy(edge, TileColumns, c, n, rows, columns);
+    }
+
+    /// <summary>A 14 x 32 tile by the micro-kernel for its packing, in 16-lane (<paramref name="wide"/>) or 8-lane registers.</summary>
+    private static void FullTile(bool wide, bool rowsOfA, float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start, bool relu)
+    {
+        if (wide && rowsOfA) TileOfRows(a, b, depth, c, ldc, accumulate, start, relu);
+        else if (wide) Tile(a, b, depth, c, ldc, accumulate, start, relu);
+        else if (rowsOfA) Tile256<RowsTile>(a, b, depth, c, ldc, accumulate, start, relu);
+        else Tile256<DepthMajorTile>(a, b, depth, c, ldc, accumulate, start, relu);
     }
 
     /// <summary>Rows of a thin micro-tile (<see cref="ThinTileOfRows"/>).</summary>
@@ -334,7 +361,7 @@ internal static unsafe class MatrixProductKernel
     /// would spend on the missing rows as much as on the present ones (0.75 of layer 26's work, for
     /// one frame). The same chains of multiply-adds, so the same bits.
     /// </summary>
-    private static void ThinTiles(float* tileA, float* panel, int deep, float* c, long n, int rows, int columns, bool accumulate, float* start, bool relu, float* edge)
+    private static void ThinTiles(bool wide, float* tileA, float* panel, int deep, float* c, long n, int rows, int columns, bool accumulate, float* start, bool relu, float* edge)
     {
         for (int first = 0; first < rows; first += ThinRows)
         {
@@ -343,13 +370,20 @@ internal static unsafe class MatrixProductKernel
             float* into = c + first * n;
             if (count == ThinRows && columns == TileColumns)
             {
-                ThinTileOfRows(a, panel, deep, into, n, accumulate, start, relu);
+                ThinTile(wide, a, panel, deep, into, n, accumulate, start, relu);
                 continue;
             }
             if (accumulate) Copy(into, n, edge, TileColumns, count, columns);
-            ThinTileOfRows(a, panel, deep, edge, TileColumns, accumulate, start, relu);
+            ThinTile(wide, a, panel, deep, edge, TileColumns, accumulate, start, relu);
             Copy(edge, TileColumns, into, n, count, columns);
         }
+    }
+
+    /// <summary>A 4 x 32 tile of a row-major A in 16-lane (<paramref name="wide"/>) or 8-lane registers.</summary>
+    private static void ThinTile(bool wide, float* a, float* b, int depth, float* c, long ldc, bool accumulate, float* start, bool relu)
+    {
+        if (wide) ThinTileOfRows(a, b, depth, c, ldc, accumulate, start, relu);
+        else ThinTile256(a, b, depth, c, ldc, accumulate, start, relu);
     }
 
     private static void Copy(float* from, long fromStride, float* to, long toStride, int rows, int columns)
@@ -408,11 +442,18 @@ internal static unsafe class MatrixProductKernel
         long rs = b.RowStride;
         if (b.ColumnStride == 1 && columns == TileColumns)
         {
+            // Four 8-lane copies a k where Vector512 would run in software.
             for (int k = 0; k < s.Deep; k++)
             {
                 float* src = b.Data + (s.Depth + k) * rs + column;
-                Vector512.Load(src).StoreAligned(to + k * TileColumns);
-                Vector512.Load(src + 16).StoreAligned(to + k * TileColumns + 16);
+                float* dst = to + k * TileColumns;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512.Load(src).StoreAligned(dst);
+                    Vector512.Load(src + 16).StoreAligned(dst + 16);
+                    continue;
+                }
+                for (int j = 0; j < TileColumns; j += 8) Vector256.Load(src + j).StoreAligned(dst + j);
             }
             return;
         }

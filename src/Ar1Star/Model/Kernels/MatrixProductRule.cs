@@ -5,10 +5,11 @@ namespace Ar1Star.Model.Kernels;
 /// <summary>
 /// Which fp32 matrix product computes the 1x1 convolutions' products on the CPU: LibTorch's
 /// <c>mm</c> (MKL's SGEMM) or <see cref="MatrixProductKernel"/>. The rule is on the CPU's
-/// features (docs/cpus.md#matrix-product): our kernel where AVX-512F is present and the vendor is
-/// not Intel, for MKL keeps to its AVX2 code on other vendors' CPUs (178 GFLOP/s on a Zen 5 VM
-/// where our kernel reaches more, docs/performance.md#own-matrix-product), while on Intel CPUs it
-/// runs its AVX-512 code (325 GFLOP/s on the Xeon). Never a timing: the choice, and with it the
+/// features (docs/cpus.md#matrix-product): our kernel where the vendor is not Intel and the CPU
+/// has AVX-512F (MKL keeps to its AVX2 code on other vendors' CPUs: 178 GFLOP/s on a Zen 5 VM
+/// where our kernel reaches more, docs/performance.md#own-matrix-product) or AVX2 with FMA (our
+/// 8-lane kernels against MKL's AVX2 code, docs/performance.md#avx2-product), while on Intel CPUs
+/// MKL runs its AVX-512 code (325 GFLOP/s on the Xeon). Never a timing: the choice, and with it the
 /// rounding of every product, is the same in every process on one machine.
 /// <see cref="Variable"/> forces either product for tests and diagnosis.
 /// </summary>
@@ -19,7 +20,7 @@ internal static class MatrixProductRule
 
     private static readonly Lazy<MatrixProductChoice> Chosen = new(() => ParseChoice(Environment.GetEnvironmentVariable(Variable)));
 
-    private static readonly Lazy<bool> OwnHere = new(() => Chooses(Chosen.Value, ProductRoute.CpuVendor(), Avx512F.IsSupported));
+    private static readonly Lazy<bool> OwnHere = new(() => Chooses(Chosen.Value, ProductRoute.CpuVendor(), Avx512F.IsSupported, Avx2.IsSupported && Fma.IsSupported));
 
     /// <summary>What <see cref="Variable"/> asks for in this process.</summary>
     public static MatrixProductChoice Choice => Chosen.Value;
@@ -27,15 +28,18 @@ internal static class MatrixProductRule
     /// <summary>Whether the CPU's products run our kernel in this process.</summary>
     public static bool Own => OwnHere.Value;
 
-    /// <summary>The product's name the bench and <c>ar1 run -v</c> log: <c>own_avx512</c> or <c>mkl</c>, "(forced)" where <see cref="Variable"/> chose it.</summary>
-    public static string Name => (Own ? "own_avx512" : "mkl") + (Chosen.Value == MatrixProductChoice.Auto ? "" : " (forced)");
+    /// <summary>
+    /// The product's name the bench and <c>ar1 run -v</c> log: <c>own_avx512</c>, <c>own_avx2</c>
+    /// (our kernel in 8-lane registers) or <c>mkl</c>, "(forced)" where <see cref="Variable"/> chose it.
+    /// </summary>
+    public static string Name => (Own ? MatrixProductKernel.Wide ? "own_avx512" : "own_avx2" : "mkl") + (Chosen.Value == MatrixProductChoice.Auto ? "" : " (forced)");
 
     /// <summary>The rule on explicit inputs, for tests: <paramref name="vendor"/> is CPUID's vendor string.</summary>
-    internal static bool Chooses(MatrixProductChoice choice, string vendor, bool avx512f) => choice switch
+    internal static bool Chooses(MatrixProductChoice choice, string vendor, bool avx512f, bool avx2Fma) => choice switch
     {
         MatrixProductChoice.Own => true,
         MatrixProductChoice.Mkl => false,
-        _ => avx512f && vendor != "GenuineIntel",
+        _ => (avx512f || avx2Fma) && vendor != "GenuineIntel",
     };
 
     /// <summary>Reads <see cref="Variable"/>'s value; anything but own/mkl/auto/empty is an error naming it.</summary>
@@ -53,7 +57,7 @@ internal enum MatrixProductChoice
 {
     /// <summary>The rule on the CPU's features.</summary>
     Auto,
-    /// <summary>Our kernel (slow where Vector512 is emulated: for tests).</summary>
+    /// <summary>Our kernel (slow where neither AVX-512 nor AVX2 is: for tests).</summary>
     Own,
     /// <summary>LibTorch's mm (MKL's SGEMM).</summary>
     Mkl,

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Ar1Star.Tests.Model.Kernels;
 
 /// <summary>
-/// The AVX-512 matrix product against LibTorch's mm: every transpose case, sizes that are not
+/// Our matrix product against LibTorch's mm: every transpose case, sizes that are not
 /// multiples of the 14 x 32 tile, the 512-deep blocks or the 512-wide column blocks (and tiny
 /// ones), a bias, strided views, and the same bits whatever the worker count. Small sizes: on a
 /// CPU without AVX-512, Vector512 runs in software.
@@ -232,6 +232,57 @@ public class MatrixProductKernelTests
             MatrixProductKernel.Multiply(MatrixView.RowMajor(TensorMemory.Floats(a), rows, k), vw, TensorMemory.Floats(part), TensorMemory.Floats(bias), relu);
             using var same = all.narrow(0, 0, rows);
             Assert.True(TensorBits.Same(same, part), $"the first {rows} rows alone gave other bits than within 28 (relu {relu})");
+        }
+    }
+
+    /// <summary>
+    /// The 8-lane micro-kernels (CPUs with AVX2 but no AVX-512) give the bits of the 16-lane ones:
+    /// each element is the same chain of multiply-adds whatever the registers' width. Both
+    /// packings of A (rows copied, or gathered k by k from a transposed A), a few tiles read panel
+    /// by panel, thin last tiles, three depth blocks, edge panels, a bias, the fused ReLU with a
+    /// NaN, B packed at the call or beforehand; and close to LibTorch's product.
+    /// </summary>
+    [Theory]
+    [InlineData(29, 70, 1100)]
+    [InlineData(64, 96, 512)]
+    [InlineData(16, 33, 513)]
+    [InlineData(200, 64, 32)]
+    [InlineData(1, 1, 1)]
+    public unsafe void TheEightLaneKernelsGiveTheBitsOfTheSixteenLaneOnes(int m, int n, int k)
+    {
+        var generator = new Generator(44);
+        using var weight = randn([n, k], generator: generator);
+        using var bias = randn([n], generator: generator);
+        var vw = MatrixView.RowMajor(TensorMemory.Floats(weight), n, k).Transposed;
+        using var packed = MatrixProductKernel.Pack(vw);
+        foreach (bool transposeA in new[] { false, true })
+        {
+            using var a = Operand(m, k, transposeA, generator);
+            if (m > 1) a[1, 0] = float.NaN;
+            var va = MatrixView.RowMajor(TensorMemory.Floats(a), a.shape[0], a.shape[1]);
+            if (transposeA) va = va.Transposed;
+            foreach (bool relu in new[] { false, true })
+            {
+                string what = $"{m}x{k} times {k}x{n}, A transposed {transposeA}, relu {relu}";
+                using var wide = full(m, n, float.NaN);
+                using var narrow = full(m, n, float.NaN);
+                MatrixProductKernel.Multiply(va, vw, TensorMemory.Floats(wide), TensorMemory.Floats(bias), relu, workers: 2, wide: true);
+                MatrixProductKernel.Multiply(va, vw, TensorMemory.Floats(narrow), TensorMemory.Floats(bias), relu, workers: 2, wide: false);
+                Assert.True(TensorBits.Same(wide, narrow), $"{what}: the 8-lane kernels gave other bits");
+                using var fromPacked = full(m, n, float.NaN);
+                if (!transposeA)
+                {
+                    MatrixProductKernel.Multiply(va, packed, TensorMemory.Floats(fromPacked), TensorMemory.Floats(bias), relu, wide: false);
+                    Assert.True(TensorBits.Same(wide, fromPacked), $"{what}, B packed: the 8-lane kernels gave other bits");
+                }
+                using var opA = Op(a, transposeA);
+                using var wt = weight.t();
+                using var mm = addmm(bias, opA, wt, 1, 1);
+                using var expected = relu ? mm.relu() : mm.alias();
+                using var finite = narrow.nan_to_num(0, 0, 0);
+                using var finiteExpected = expected.nan_to_num(0, 0, 0);
+                AssertClose(finiteExpected, finite, what);
+            }
         }
     }
 
