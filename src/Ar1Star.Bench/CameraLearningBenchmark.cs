@@ -104,6 +104,30 @@ public static class CameraLearningBenchmark
         }
     }
 
+    /// <summary>
+    /// Median milliseconds from the last frame to a learnt class when the frames come one by one
+    /// (<see cref="IncomingBatch"/>, docs/performance.md#incoming-batch): each teach's frames
+    /// decoded and added, the complete chunks' latents computed ahead as they are while a camera
+    /// delivers the rest (100 frames take 3.3 s at 30 frames a second, their forward pass a tenth
+    /// of that), then <see cref="IncomingBatch.Learn"/> timed; over <paramref name="repeats"/>
+    /// classes after one untimed one.
+    /// </summary>
+    public static double LearnAfterLastFrameMs(BenchmarkOptions options, Ar1Config config, Device device, int repeats)
+    {
+        using var learner = Calibrated(options, config, device);
+        var times = new List<double>();
+        for (int k = 1; k <= repeats + 1; k++)
+        {
+            var images = Decode(Frames(options, objectIndex: k));
+            using var batch = learner.BeginBatch();
+            foreach (var image in images) batch.Add(image, k);
+            batch.WaitForChunks();
+            double seconds = Timing.Seconds(batch.Learn);
+            if (k > 1) times.Add(seconds);
+        }
+        return Median(times) * 1000;
+    }
+
     /// <summary>The JPEGs of a teach decoded as <c>ar1 serve</c> decodes an upload: on every core.</summary>
     private static LearnerImage[] Decode(byte[][] jpegs)
     {

@@ -208,6 +208,8 @@ public static class PerformanceBenchmark
             // The same teaches by phase (docs/performance.md#teach-breakdown): with `other` they add up to the teach, each a median.
             foreach (var (phase, phaseMs) in phases) Report($"learn_100_frames_{phase}_ms{EngineSuffix(engine)}", phaseMs, "F2");
         }
+        // The frames one by one, their chunks encoded as they come: what is left after the last (docs/performance.md#incoming-batch).
+        Report("learn_100_frames_after_last_ms", CameraLearningBenchmark.LearnAfterLastFrameMs(options, realtime, device, options.TeachRepeats), "F1");
         // TorchSharp's snapshot (ONNX Runtime's comes with the predictions below, alternated with TorchSharp's).
         foreach (var (phase, ms) in CameraLearningBenchmark.LearnBreakdown(options, realtime, device, options.TeachRepeats))
             if (phase == "snapshot") Report($"learn_100_frames_{phase}_ms", ms, "F2");

@@ -177,6 +177,51 @@ public sealed partial class ContinualLearner : IDisposable
     /// <summary>Learns images of one class as one incremental batch (what a camera app teaches).</summary>
     public void Learn(IReadOnlyList<LearnerImage> images, int label) => Learn(images, Enumerable.Repeat(label, images.Count).ToArray());
 
+    /// <summary>
+    /// Starts an incremental batch whose frames are added as they arrive and whose latents are
+    /// computed in the background meanwhile: <see cref="IncomingBatch.Learn"/> after the last frame
+    /// then has little left to do (docs/library.md#incoming-batch).
+    /// </summary>
+    public IncomingBatch BeginBatch() => new(this, encoder);
+
+    /// <summary>
+    /// Learns an <see cref="IncomingBatch"/>'s frames: the latents of its first chunks as computed
+    /// ahead (<paramref name="ahead"/>, in order; none where they could not be), the rest now.
+    /// </summary>
+    internal void Learn(IReadOnlyList<LearnerImage> images, IReadOnlyList<int> labels, IReadOnlyList<Tensor> ahead)
+    {
+        var set = new LearnerImageSet(images, labels.ToArray(), ImageSize);
+        strategy.PhaseDone?.Invoke(TeachPhases.Pixels);
+        if (ahead.Count > 0) encoder.Adopt(set, Latents(set, ahead));
+        try
+        {
+            Learn(set);
+        }
+        catch
+        {
+            encoder.Forget(set);
+            throw;
+        }
+    }
+
+    /// <summary>Every latent of <paramref name="set"/>: the chunks computed ahead, then the rest as the encoder's last call would compute it.</summary>
+    private Tensor Latents(LearnerImageSet set, IReadOnlyList<Tensor> ahead)
+    {
+        using var scope = NewDisposeScope();
+        int covered = ahead.Sum(t => (int)t.shape[0]);
+        var parts = ahead.ToList();
+        if (covered < set.Count) parts.Add(encoder.EncodeAhead(set, Enumerable.Range(covered, set.Count - covered).ToArray()).Latents);
+        var result = ChannelsLast.Empty([set.Count, .. parts[0].shape.Skip(1)], encoder.Device);
+        long row = 0;
+        foreach (var part in parts)
+        {
+            using var rows = result.narrow(0, row, part.shape[0]);
+            rows.copy_(part);
+            row += part.shape[0];
+        }
+        return result.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Logits [N, num_classes] of the images of a set, with the network in eval mode.</summary>
     public float[][] Logits(IPatternSet images)
     {

@@ -19,6 +19,9 @@ internal sealed class LatentEncoder : IDisposable
     private readonly Dictionary<IPatternSet, Tensor> cache = new(ReferenceEqualityComparer.Instance);
     private FoldedConvStack? folded;
     private OnnxRuntimeTrunk? trunk;
+    // Held by every forward pass and by Clear: chunks encoded ahead run on another thread (IncomingBatch).
+    private readonly object gate = new();
+    private bool disposed;
 
     /// <summary>An encoder through <paramref name="model"/>'s frozen lat_features, caching latents when <paramref name="cache"/> is set.</summary>
     public LatentEncoder(SplitNetwork model, Device device, bool cache, int chunkSize = 128, bool fold = true)
@@ -129,17 +132,62 @@ internal sealed class LatentEncoder : IDisposable
     /// <summary>Drops every cached latent and the folded weights: call it whenever lat_features changed.</summary>
     public void Clear()
     {
-        foreach (var t in cache.Values) t.Dispose();
-        cache.Clear();
-        folded?.Dispose();
-        folded = null;
-        // Snapshots that hold the old session keep it until they are released.
-        trunk?.Release();
-        trunk = null;
+        lock (gate)
+        {
+            foreach (var t in cache.Values) t.Dispose();
+            cache.Clear();
+            folded?.Dispose();
+            folded = null;
+            // Snapshots that hold the old session keep it until they are released.
+            trunk?.Release();
+            trunk = null;
+            Generation++;
+        }
     }
 
-    private Tensor Run(IPatternSet set, ReadOnlySpan<int> indices) =>
-        OnnxRuntimeThreads > 0 && model.LatentLayerNum != MobileNetV1.NativeLatentLayer ? RunOnnxRuntime(set, indices) : RunTorch(set, indices);
+    /// <summary>How many times <see cref="Clear"/> has run: latents encoded ahead under another generation are stale.</summary>
+    internal long Generation { get; private set; }
+
+    /// <summary>
+    /// Images per forward call of the encoder's route: a set is encoded in calls of this many
+    /// patterns, in order, so chunks encoded ahead of this size give its latents to the bit.
+    /// </summary>
+    internal int CallSize => UsesOnnxRuntime && OnnxRuntimeChunkSize > 0 ? OnnxRuntimeChunkSize : ChunkSize;
+
+    /// <summary>
+    /// Whether chunks of a set can be encoded ahead on another thread (<see cref="EncodeAhead"/>):
+    /// with the cache on (which keeps what was encoded ahead) and a route that reads no module
+    /// state, the folded stack or the ONNX Runtime session.
+    /// </summary>
+    internal bool EncodesAhead => Cache && (UsesOnnxRuntime || Fold && model.LatentLayerNum != MobileNetV1.NativeLatentLayer);
+
+    private bool UsesOnnxRuntime => OnnxRuntimeThreads > 0 && model.LatentLayerNum != MobileNetV1.NativeLatentLayer;
+
+    /// <summary>
+    /// Latents of patterns <paramref name="indices"/> (at most <see cref="CallSize"/>) of
+    /// <paramref name="set"/> as <see cref="Encode"/> computes that call, on any thread, with the
+    /// <see cref="Generation"/> they belong to. Only where <see cref="EncodesAhead"/>.
+    /// </summary>
+    internal (Tensor Latents, long Generation) EncodeAhead(IPatternSet set, ReadOnlySpan<int> indices)
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var _ = no_grad();
+            return (Run(set, indices), Generation);
+        }
+    }
+
+    /// <summary>Takes <paramref name="latents"/> (every pattern of <paramref name="set"/>, encoded ahead) as the set's cached latents, until it is forgotten.</summary>
+    internal void Adopt(IPatternSet set, Tensor latents)
+    {
+        lock (gate) cache.Add(set, latents.DetachFromDisposeScope());
+    }
+
+    private Tensor Run(IPatternSet set, ReadOnlySpan<int> indices)
+    {
+        lock (gate) return UsesOnnxRuntime ? RunOnnxRuntime(set, indices) : RunTorch(set, indices);
+    }
 
     /// <summary>
     /// The latents from the ONNX Runtime trunk: the set's bytes in, channels-last float32 out,
@@ -172,14 +220,18 @@ internal sealed class LatentEncoder : IDisposable
 
     private Tensor RunTorch(IPatternSet set, ReadOnlySpan<int> indices)
     {
+        using var _ = no_grad();
+        if (Fold && model.LatentLayerNum != MobileNetV1.NativeLatentLayer)
+        {
+            // The folded stack is its own copy of the weights: the modules' modes are not read or changed.
+            int streams = StreamsFor(Device, (indices.Length + ChunkSize - 1) / ChunkSize);
+            return streams > 1 ? RunStreams(set, indices.ToArray(), streams) : RunChunks(set, indices, fold: true);
+        }
         bool wasTraining = model.LatFeatures.training;
         model.LatFeatures.eval();
         try
         {
-            using var _ = no_grad();
-            bool fold = Fold && model.LatentLayerNum != MobileNetV1.NativeLatentLayer;
-            int streams = fold ? StreamsFor(Device, (indices.Length + ChunkSize - 1) / ChunkSize) : 1;
-            return streams > 1 ? RunStreams(set, indices.ToArray(), streams) : RunChunks(set, indices, fold);
+            return RunChunks(set, indices, fold: false);
         }
         finally
         {
@@ -250,5 +302,12 @@ internal sealed class LatentEncoder : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => Clear();
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            disposed = true;
+            Clear();
+        }
+    }
 }
