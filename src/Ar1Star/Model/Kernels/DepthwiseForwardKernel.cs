@@ -80,7 +80,7 @@ internal static unsafe class DepthwiseForwardKernel
                 if (top >= 0) acc = Row(x + ((long)top * w) * c + ch, left, w, c, w0, w1, w2, acc);
                 acc = Row(x + ((long)(top + 1) * w) * c + ch, left, w, c, w3, w4, w5, acc);
                 if (top + 2 < h) acc = Row(x + ((long)(top + 2) * w) * c + ch, left, w, c, w6, w7, w8, acc);
-                Avx512F.Max(Vector512<float>.Zero, acc).Store(y + ((long)oy * ow + ox) * c + ch);
+                Relu(acc).Store(y + ((long)oy * ow + ox) * c + ch);
             }
         }
     }
@@ -93,6 +93,11 @@ internal static unsafe class DepthwiseForwardKernel
         if (left + 2 < w) acc = Vector512.FusedMultiplyAdd(Vector512.Load(row + (long)(left + 2) * c), d, acc);
         return acc;
     }
+
+    /// <summary>max(0, x) keeping a NaN, as vmaxps with x second; in software where AVX-512 is missing (tests hold both widths to the same bits anywhere).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Relu(Vector512<float> x) =>
+        Avx512F.IsSupported ? Avx512F.Max(Vector512<float>.Zero, x) : Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), Vector512<float>.Zero, x);
 
     /// <summary><see cref="Channels"/> eight channels a register: the same sums in the same order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
