@@ -38,6 +38,8 @@ public static class PerformanceBenchmark
         manual_seed(Seed);
         if (options.CameraOnly)
         {
+            // The machine and its products named here too, so camera figures from two machines are never compared unnamed.
+            ReportMachine(device, report);
             ReportCamera(options, new Ar1Config { UseCuda = device.type == DeviceType.CUDA, MbSize = options.MiniBatch, RmSz = options.ReplayMemory }, device, Report, progress);
             return;
         }
@@ -60,18 +62,9 @@ public static class PerformanceBenchmark
         Report("matmul_gflops_onednn", onednnGflops, "F1");
         Report("matmul_gflops_own", ownGflops, "F1");
         report("matmul_path", peakGflops == ownGflops ? MatrixProductKernel.Wide ? "own_avx512" : "own_avx2" : blasGflops >= onednnGflops ? "blas" : "onednn");
-        report("cpu_vector_bits", FusedKernelInfo.VectorBits.ToString(CultureInfo.InvariantCulture));
         // The machine beside its routes, so figures from two machines are never compared unnamed.
-        var cpu = CpuDescription.Current;
-        report("cpu_vendor", cpu.Vendor);
-        report("cpu_family", cpu.Family.ToString(CultureInfo.InvariantCulture));
-        report("cpu_model", cpu.Model.ToString(CultureInfo.InvariantCulture));
-        report("cpu_model_name", cpu.ModelName.Replace(' ', '_'));
-        report("cpu_flags", string.Join(',', cpu.Flags));
-        report("onednn_isa", cpu.OneDnnIsa);
+        ReportMachine(device, report);
         var rates = ProductRoute.Measure();
-        report("pointwise_route", ProductRoute.CpuRoute);
-        report("pointwise_product", device.type == DeviceType.CPU ? MatrixProductRule.Name : "libtorch");
         Report("pointwise_route_gflops_product", rates.ProductGflops, "F1");
         Report("pointwise_route_gflops_onednn", rates.ConvolutionGflops, "F1");
         report("bf16", options.Bf16 ? "measured" : "skipped_no_native_bf16");
@@ -192,6 +185,21 @@ public static class PerformanceBenchmark
 
         foreach (var precision in new[] { MemoryPrecision.Fp32, MemoryPrecision.Fp16, MemoryPrecision.Uint8 })
             Report($"replay_memory_mb_{precision.ToString().ToLowerInvariant()}", ReplayMemoryBytes(options, precision, device) / 1048576.0, "F1");
+    }
+
+    /// <summary>The CPU (vendor, family, model, name, flags, oneDNN's ISA) and the routes its figures took: vector width, 1x1 route, product.</summary>
+    private static void ReportMachine(Device device, Action<string, string> report)
+    {
+        report("cpu_vector_bits", FusedKernelInfo.VectorBits.ToString(CultureInfo.InvariantCulture));
+        var cpu = CpuDescription.Current;
+        report("cpu_vendor", cpu.Vendor);
+        report("cpu_family", cpu.Family.ToString(CultureInfo.InvariantCulture));
+        report("cpu_model", cpu.Model.ToString(CultureInfo.InvariantCulture));
+        report("cpu_model_name", cpu.ModelName.Replace(' ', '_'));
+        report("cpu_flags", string.Join(',', cpu.Flags));
+        report("onednn_isa", cpu.OneDnnIsa);
+        report("pointwise_route", ProductRoute.CpuRoute);
+        report("pointwise_product", device.type == DeviceType.CPU ? MatrixProductRule.Name : "libtorch");
     }
 
     /// <summary>The camera app's figures (docs/performance.md#camera-app); alone with <see cref="BenchmarkOptions.CameraOnly"/>.</summary>

@@ -66,8 +66,11 @@ public class BenchCommandTests
             Assert.True(double.Parse(figures[$"learn_100_frames_latent_forward_ms{suffix}"], CultureInfo.InvariantCulture) > 0);
         }
         foreach (var key in new[] { "learn_100_frames_ms", "learn_100_frames_latent_forward_ms", "predict_ms_per_image", "latent_forward_100_frames_ms_chunked_fp32", "predict_ms_per_image_unfolded",
-                     "predict_ms_per_image_onnxruntime", "learn_100_frames_snapshot_ms_onnxruntime" })
+                     "predict_ms_per_image_onnxruntime", "learn_100_frames_snapshot_ms_onnxruntime", "cpu_vendor", "cpu_model_name", "onednn_isa" })
             Assert.Contains(key, keys);
+        // From the last frame to a learnt class, the chunks encoded ahead (docs/performance.md#incoming-batch).
+        Assert.True(double.Parse(figures["learn_100_frames_after_last_ms"], CultureInfo.InvariantCulture) > 0);
+        Assert.Equal(Ar1Star.Model.Kernels.MatrixProductRule.Name, figures["pointwise_product"]);
         foreach (var key in new[] { "matmul_gflops", "train_step_ms", "incremental_batch_s", "learn_100_frames_ms_default", "peak_rss_mb" })
             Assert.DoesNotContain(key, keys);
     }
