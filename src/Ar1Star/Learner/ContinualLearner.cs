@@ -168,10 +168,7 @@ public sealed partial class ContinualLearner : IDisposable
         ArgumentNullException.ThrowIfNull(labels);
         if (images.Count != labels.Count)
             throw new ArgumentException($"{images.Count} images but {labels.Count} labels", nameof(labels));
-        // The images' own pixels, read a chunk at a time by the encoder (docs/performance.md#teach-breakdown).
-        var set = new LearnerImageSet(images, labels.ToArray(), ImageSize);
-        strategy.PhaseDone?.Invoke(TeachPhases.Pixels);
-        Learn(set);
+        Learn(images, labels, ahead: []);
     }
 
     /// <summary>Learns images of one class as one incremental batch (what a camera app teaches).</summary>
@@ -185,14 +182,21 @@ public sealed partial class ContinualLearner : IDisposable
     public IncomingBatch BeginBatch() => new(this, encoder);
 
     /// <summary>
-    /// Learns an <see cref="IncomingBatch"/>'s frames: the latents of its first chunks as computed
-    /// ahead (<paramref name="ahead"/>, in order; none where they could not be), the rest now.
+    /// Learns images with their labels as one incremental batch, the latents of its first
+    /// patterns given where an <see cref="IncomingBatch"/> computed them ahead (<paramref name="ahead"/>,
+    /// in order; none otherwise) and the rest computed now.
     /// </summary>
     internal void Learn(IReadOnlyList<LearnerImage> images, IReadOnlyList<int> labels, IReadOnlyList<Tensor> ahead)
     {
+        // The images' own pixels, read a chunk at a time by the encoder (docs/performance.md#teach-breakdown).
         var set = new LearnerImageSet(images, labels.ToArray(), ImageSize);
         strategy.PhaseDone?.Invoke(TeachPhases.Pixels);
-        if (ahead.Count > 0) encoder.Adopt(set, Latents(set, ahead));
+        if (ahead.Count == 0)
+        {
+            Learn(set);
+            return;
+        }
+        encoder.AdoptAhead(set, ahead);
         try
         {
             Learn(set);
@@ -202,24 +206,6 @@ public sealed partial class ContinualLearner : IDisposable
             encoder.Forget(set);
             throw;
         }
-    }
-
-    /// <summary>Every latent of <paramref name="set"/>: the chunks computed ahead, then the rest as the encoder's last call would compute it.</summary>
-    private Tensor Latents(LearnerImageSet set, IReadOnlyList<Tensor> ahead)
-    {
-        using var scope = NewDisposeScope();
-        int covered = ahead.Sum(t => (int)t.shape[0]);
-        var parts = ahead.ToList();
-        if (covered < set.Count) parts.Add(encoder.EncodeAhead(set, Enumerable.Range(covered, set.Count - covered).ToArray()).Latents);
-        var result = ChannelsLast.Empty([set.Count, .. parts[0].shape.Skip(1)], encoder.Device);
-        long row = 0;
-        foreach (var part in parts)
-        {
-            using var rows = result.narrow(0, row, part.shape[0]);
-            rows.copy_(part);
-            row += part.shape[0];
-        }
-        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits [N, num_classes] of the images of a set, with the network in eval mode.</summary>
@@ -334,7 +320,7 @@ public sealed partial class ContinualLearner : IDisposable
 
     private byte[] Pixels(IReadOnlyList<LearnerImage> images) => LearnerPixels.Concat(images, ImageSize);
 
-    private int CheckClass(int c, string name) =>
+    internal int CheckClass(int c, string name) =>
         c >= 0 && c < NumClasses ? c : throw new ArgumentOutOfRangeException(name, c, $"class must be in 0..{NumClasses - 1}");
 
     /// <inheritdoc/>

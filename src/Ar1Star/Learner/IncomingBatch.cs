@@ -39,8 +39,7 @@ public sealed class IncomingBatch : IDisposable
     public void Add(LearnerImage image, int label)
     {
         ThrowIfFinished();
-        if (label < 0 || label >= learner.NumClasses)
-            throw new ArgumentOutOfRangeException(nameof(label), label, $"label must be in 0..{learner.NumClasses - 1}");
+        learner.CheckClass(label, nameof(label));
         LearnerPixels.Check(image, images.Count, learner.ImageSize, nameof(image));
         images.Add(image);
         labels.Add(label);

@@ -173,15 +173,38 @@ internal sealed class LatentEncoder : IDisposable
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            using var _ = no_grad();
             return (Run(set, indices), Generation);
         }
     }
 
-    /// <summary>Takes <paramref name="latents"/> (every pattern of <paramref name="set"/>, encoded ahead) as the set's cached latents, until it is forgotten.</summary>
-    internal void Adopt(IPatternSet set, Tensor latents)
+    /// <summary>
+    /// Caches every latent of <paramref name="set"/> until it is forgotten: <paramref name="ahead"/>,
+    /// the latents of its first patterns in calls of <see cref="CallSize"/> (<see cref="EncodeAhead"/>,
+    /// in order), then the rest as the set's last call computes them.
+    /// </summary>
+    internal void AdoptAhead(IPatternSet set, IReadOnlyList<Tensor> ahead)
     {
-        lock (gate) cache.Add(set, latents.DetachFromDisposeScope());
+        lock (gate)
+        {
+            using var scope = NewDisposeScope();
+            int covered = ahead.Sum(t => (int)t.shape[0]);
+            IReadOnlyList<Tensor> parts = covered < set.Count ? [.. ahead, Run(set, Enumerable.Range(covered, set.Count - covered).ToArray())] : ahead;
+            cache.Add(set, Concatenated(parts, set.Count).DetachFromDisposeScope());
+        }
+    }
+
+    /// <summary><paramref name="parts"/>' rows one after the other in one channels-last tensor of <paramref name="rows"/> rows on <see cref="Device"/>.</summary>
+    private Tensor Concatenated(IReadOnlyList<Tensor> parts, long rows)
+    {
+        var result = ChannelsLast.Empty([rows, .. parts[0].shape.Skip(1)], Device);
+        long row = 0;
+        foreach (var part in parts)
+        {
+            using var into = result.narrow(0, row, part.shape[0]);
+            into.copy_(part);
+            row += part.shape[0];
+        }
+        return result;
     }
 
     private Tensor Run(IPatternSet set, ReadOnlySpan<int> indices)
@@ -287,13 +310,7 @@ internal sealed class LatentEncoder : IDisposable
         });
         try
         {
-            var result = ChannelsLast.Empty([indices.Length, .. parts[0].shape.Skip(1)], Device);
-            for (int c = 0; c < parts.Length; c++)
-            {
-                using var rows = result.narrow(0, c * ChunkSize, parts[c].shape[0]);
-                rows.copy_(parts[c]);
-            }
-            return result;
+            return Concatenated(parts, indices.Length);
         }
         finally
         {
