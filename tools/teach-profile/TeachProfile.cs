@@ -6,7 +6,9 @@
 // the garbage collections it caused: a TorchSharp learner and an ONNX Runtime one alternated
 // teach by teach, as `ar1 bench --camera-only` alternates them (docs/performance.md#teach-breakdown).
 // CPU time, because the shared machine's load makes wall time mean little.
-//   dotnet run tools/teach-profile/TeachProfile.cs -c Release -- [teaches] [alt|ort|torch]
+// `written`: two TorchSharp learners, the output layer's steps written out against autograd's
+// (docs/performance.md#written-output-step).
+//   dotnet run tools/teach-profile/TeachProfile.cs -c Release -- [teaches] [alt|ort|torch|written]
 using System.Diagnostics;
 using Ar1Star.Bench;
 using Ar1Star.Data;
@@ -32,7 +34,7 @@ LearnerImage[] Decode(byte[][] jpegs)
 var engines = mode switch
 {
     "ort" => new[] { InferenceEngine.OnnxRuntime },
-    "torch" => [InferenceEngine.Torch],
+    "torch" or "written" => mode == "written" ? [InferenceEngine.Torch, InferenceEngine.Torch] : [InferenceEngine.Torch],
     _ => [InferenceEngine.Torch, InferenceEngine.OnnxRuntime],
 };
 var learners = engines.Select(e =>
@@ -43,6 +45,8 @@ var learners = engines.Select(e =>
     learner.Learn(first, 0);
     return learner;
 }).ToArray();
+string[] names = mode == "written" ? ["written", "autograd"] : engines.Select(e => e.ToString()).ToArray();
+if (mode == "written") learners[1].Strategy.WriteOutputStep = false;
 
 using var process = Process.GetCurrentProcess();
 double Cpu()
@@ -69,7 +73,7 @@ for (int k = 1; k <= teaches; k++)
         var parts = Enumerable.Range(1, stamps.Count - 1)
             .Select(p => (stamps[p].Phase, Wall: Stopwatch.GetElapsedTime(stamps[p - 1].At, stamps[p].At).TotalMilliseconds, Cpu: stamps[p].Cpu - stamps[p - 1].Cpu))
             .Append((Phase: "total", Wall: Stopwatch.GetElapsedTime(stamps[0].At, stamps[^1].At).TotalMilliseconds, Cpu: stamps[^1].Cpu - stamps[0].Cpu)).ToList();
-        Console.WriteLine($"{engines[e]} teach {k} (memory {learner.ReplayMemory.Count}): " +
+        Console.WriteLine($"{names[e]} teach {k} (memory {learner.ReplayMemory.Count}): " +
                           string.Join(" ", parts.Select(p => $"{p.Phase} {p.Wall:F1}/{p.Cpu:F0}")) +
                           $" | gc0 {GC.CollectionCount(0) - gen0} gc2 {GC.CollectionCount(2) - gen2} pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1}");
         if (k == 1) continue;
@@ -77,6 +81,6 @@ for (int k = 1; k <= teaches; k++)
     }
 }
 for (int e = 0; e < learners.Length; e++)
-    Console.WriteLine($"{engines[e]}: mean wall/CPU ms per teach after the first: " +
+    Console.WriteLine($"{names[e]}: mean wall/CPU ms per teach after the first: " +
                       string.Join(" ", sums[e].Select(p => $"{p.Key} {p.Value.Wall / (teaches - 1):F1}/{p.Value.Cpu / (teaches - 1):F0}")));
 foreach (var learner in learners) learner.Dispose();

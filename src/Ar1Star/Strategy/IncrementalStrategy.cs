@@ -141,6 +141,9 @@ internal sealed partial class IncrementalStrategy : IDisposable
     /// <summary>The component of type <typeparamref name="T"/> (CwrStar, SynapticIntelligence; inside the assembly also EWC and LwF), or null when the strategy has none.</summary>
     public T? Component<T>() where T : class => components.OfType<T>().FirstOrDefault();
 
+    /// <summary>A written step for the output layer where <see cref="WrittenOutputStep.For"/> allows one now, else null.</summary>
+    internal WrittenOutputStep? NewWrittenOutputStep() => WrittenOutputStep.For(model, optimizer, components);
+
     /// <summary>The components' names in the order the loop calls them (docs/strategies.md#presets).</summary>
     public IReadOnlyList<string> ComponentNames => components.Select(c => c.Name).ToArray();
 
@@ -159,6 +162,12 @@ internal sealed partial class IncrementalStrategy : IDisposable
     /// (docs/performance.md#pooled-once). False: the pool in every step, for comparisons.
     /// </summary>
     internal bool PoolOnce { get; set; } = true;
+
+    /// <summary>
+    /// Whether pooled steps write the output layer's gradients out where <see cref="WrittenOutputStep"/>
+    /// applies (true; tests compare with autograd's steps by turning it off).
+    /// </summary>
+    internal bool WriteOutputStep { get; set; } = true;
 
     /// <summary>
     /// Called after every optimizer step; multicast: join with +=. The learner's
@@ -232,6 +241,7 @@ internal sealed partial class IncrementalStrategy : IDisposable
         var current = new BatchInProgress(batchIndex, batch, labels, replaying is not null, LatentTrains(batchIndex), plan, order, shuffle,
             Epochs(batchIndex, plan));
         PooledFeatures? pooled = null;
+        WrittenOutputStep? written = null;
         try
         {
             if (PoolsOnce(current))
@@ -240,12 +250,13 @@ internal sealed partial class IncrementalStrategy : IDisposable
                 encoder.Prepare(batch);
                 PhaseDone?.Invoke(TeachPhases.LatentForward);
                 pooled = PooledFeatures.Create(model, encoder, batch, current.Replay ? Memory : null);
+                if (WriteOutputStep) written = NewWrittenOutputStep();
                 PhaseDone?.Invoke(TeachPhases.Pool);
             }
             for (int epoch = 0; epoch < current.Epochs; epoch++)
             {
                 foreach (var c in components) c.BeginEpoch(current.Replay);
-                TrainEpoch(current, epoch, pooled);
+                TrainEpoch(current, epoch, pooled, written);
                 EpochDone?.Invoke();
             }
             PhaseDone?.Invoke(TeachPhases.TrainEpochs);
@@ -254,6 +265,7 @@ internal sealed partial class IncrementalStrategy : IDisposable
         }
         finally
         {
+            written?.Dispose();
             pooled?.Dispose();
             foreach (var t in current.Collected) t.Dispose();
         }
@@ -324,7 +336,7 @@ internal sealed partial class IncrementalStrategy : IDisposable
         && Component<LearningWithoutForgetting>() is null && PooledFeatures.Applies(model);
 
     /// <summary>One epoch: every mini-batch of new patterns, with replayed latents injected where the strategy replays.</summary>
-    private void TrainEpoch(BatchInProgress current, int epoch, PooledFeatures? pooled)
+    private void TrainEpoch(BatchInProgress current, int epoch, PooledFeatures? pooled, WrittenOutputStep? written)
     {
         var plan = current.Plan;
         double lossSum = 0;
@@ -342,7 +354,7 @@ internal sealed partial class IncrementalStrategy : IDisposable
             }
             else if (pooled is not null)
             {
-                (loss, logits, y) = PooledStep(current, epoch, it, idx, y, pooled);
+                (loss, logits, y) = PooledStep(current, epoch, it, idx, y, pooled, written);
             }
             else
             {
@@ -374,16 +386,26 @@ internal sealed partial class IncrementalStrategy : IDisposable
     /// One step of <see cref="TrainEpoch"/> on features pooled once: the same mini-batch, the same
     /// rows in the same order, the output layer on their pooled features (what
     /// <see cref="SplitNetwork.ForwardFromLatent"/> gives on their latents). Epoch 0 collects the
-    /// new patterns' latents only for EWC.
+    /// new patterns' latents only for EWC. With <paramref name="written"/>, the output layer's
+    /// gradients are written out rather than computed by autograd.
     /// </summary>
-    private (Tensor Loss, Tensor Logits, Tensor Labels) PooledStep(BatchInProgress current, int epoch, int it, ReadOnlySpan<int> idx, Tensor y, PooledFeatures pooled)
+    private (Tensor Loss, Tensor Logits, Tensor Labels) PooledStep(BatchInProgress current, int epoch, int it, ReadOnlySpan<int> idx, Tensor y,
+        PooledFeatures pooled, WrittenOutputStep? written)
     {
         var plan = current.Plan;
         // The memory's update reads the new patterns' latents from the encoder's cache: only EWC's
         // Fisher still needs the collected ones (end_features is a pool, so no BRN to recalibrate).
         if (epoch == 0 && Component<ElasticWeightConsolidation>() is not null) current.Collected.Add(encoder.Encode(current.Batch, idx).DetachFromDisposeScope());
+        var replayedRows = current.Replay ? replay!.ReplayedRows(it, plan) : [];
+        if (written is not null)
+        {
+            var step = written.Gradients(pooled, idx, current.Labels, replayedRows);
+            MiniBatchComposed?.Invoke(new(current.Index, epoch, it, idx.ToArray(), it * plan.Injected, replayedRows.Length, step.Labels.data<long>().ToArray()));
+            StepOptimizer();
+            return step;
+        }
         var features = pooled.New(idx);
-        var old = current.Replay ? pooled.Replayed(replay!.ReplayedRows(it, plan)) : null;
+        var old = current.Replay ? pooled.Replayed(replayedRows) : null;
         if (old is { } o)
         {
             features = cat([features, o.Features], 0);
@@ -409,11 +431,17 @@ internal sealed partial class IncrementalStrategy : IDisposable
         optimizer.zero_grad();
         if (NativeCallJournal.Active) NativeCallJournal.EnterOnChange(ref journalledBackward, logits.shape[0], () => $"backward pass of the training step (mini-batch {logits.shape[0]})");
         loss.backward();
+        StepOptimizer();
+        return (loss, logits);
+    }
+
+    /// <summary>The optimizer's step on the gradients left in the parameters, between the components' hooks.</summary>
+    private void StepOptimizer()
+    {
         foreach (var c in components) c.BeforeStep();
-        optimizer.step();
+        optimizer!.step();
         foreach (var c in components) c.AfterStep();
         globalStep++;
-        return (loss, logits);
     }
 
     /// <summary>

@@ -16,12 +16,43 @@ internal sealed class PooledFeatures : IDisposable
     private readonly Tensor newFeatures;
     private readonly Tensor? memoryFeatures;
     private readonly Tensor? memoryLabels;
+    /// <summary>The memory's labels as numbers, for steps that read rows where they lie (<see cref="WrittenOutputStep"/>).</summary>
+    private readonly long[] memoryLabelValues;
+    /// <summary>Where the features lie: read once, for they neither move nor change while this object lives.</summary>
+    private readonly nint newBase, memoryBase;
+    private readonly long newRows;
 
     private PooledFeatures(Tensor newFeatures, Tensor? memoryFeatures, Tensor? memoryLabels)
     {
         this.newFeatures = newFeatures;
         this.memoryFeatures = memoryFeatures;
         this.memoryLabels = memoryLabels;
+        memoryLabelValues = memoryLabels?.data<long>().ToArray() ?? [];
+        Width = (int)newFeatures.shape[1];
+        newRows = newFeatures.shape[0];
+        unsafe
+        {
+            newBase = (nint)Model.Kernels.TensorMemory.Floats(newFeatures);
+            memoryBase = memoryFeatures is null ? 0 : (nint)Model.Kernels.TensorMemory.Floats(memoryFeatures);
+        }
+    }
+
+    /// <summary>Floats a feature row holds (C).</summary>
+    public int Width { get; }
+
+    /// <summary>The address of the batch's pattern <paramref name="index"/>'s features (kept alive by this object).</summary>
+    public nint NewRow(int index) => Row(newBase, newRows, index);
+
+    /// <summary>The address of memory entry <paramref name="row"/>'s features (kept alive by this object).</summary>
+    public nint MemoryRow(long row) => Row(memoryBase, memoryLabelValues.Length, row);
+
+    /// <summary>The label of memory entry <paramref name="row"/>.</summary>
+    public long MemoryLabel(long row) => memoryLabelValues[row];
+
+    private nint Row(nint first, long rows, long row)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((ulong)row, (ulong)rows, nameof(row));
+        return first + (nint)(row * Width * sizeof(float));
     }
 
     /// <summary>Whether <paramref name="model"/>'s end_features is parameter-free pooling alone (or nothing).</summary>
