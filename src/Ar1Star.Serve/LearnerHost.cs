@@ -28,6 +28,9 @@ public sealed class LearnerHost : IAsyncDisposable
     private readonly Lock phaseLock = new();
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PretrainingProgress progress;
+    private readonly ConcurrentDictionary<int, IncomingTeach> incoming = new();
+    // Held while an incoming teach takes the learner and while a reset swaps it, so none is left on a freed one.
+    private readonly Lock incomingLock = new();
     // Set once the preparation succeeds; only the worker uses it, and only after that.
     private ContinualLearner learner = null!;
     private InferenceSnapshot? snapshot;
@@ -35,6 +38,7 @@ public sealed class LearnerHost : IAsyncDisposable
     private HostState phase = HostState.Preparing;
     private string? failure;
     private int nextJob;
+    private int nextIncoming;
     private bool disposed;
 
     private LearnerHost(LearnerOptions options, string? stateDir, Action<string>? log, Func<Action<string>, ContinualLearner> prepare)
@@ -218,13 +222,68 @@ public sealed class LearnerHost : IAsyncDisposable
         RequireReady();
         CheckClass(label);
         if (images.Count == 0) throw new ApiException(400, "images: no image given; expected one or more image files");
-        var job = new TeachJob(Interlocked.Increment(ref nextJob), label, images) { ImageCount = images.Count };
+        return Queue(new TeachJob(Interlocked.Increment(ref nextJob), label, images) { ImageCount = images.Count });
+    }
+
+    private TeachJob Queue(TeachJob job)
+    {
         jobs[job.Id] = job;
         pending.Enqueue(job);
         ForgetOldJobs();
         if (!work.Writer.TryWrite(() => Task.Run(() => Learn(job))))
             job.TryCancel();
         return job;
+    }
+
+    /// <summary>Incoming teaches open at once; opening one more drops the one that waited longest for frames (a page that went away).</summary>
+    internal const int MaxOpenIncoming = 4;
+
+    /// <summary>Opens a teach of class <paramref name="label"/> whose frames arrive in several uploads (docs/server.md#incoming-teach).</summary>
+    /// <exception cref="ApiException">A label outside the classes, or the learner is not ready.</exception>
+    internal IncomingTeach BeginIncoming(int label)
+    {
+        RequireReady();
+        CheckClass(label);
+        IncomingTeach teach;
+        lock (incomingLock)
+        {
+            teach = new IncomingTeach(Interlocked.Increment(ref nextIncoming), label, learner);
+            incoming[teach.Id] = teach;
+        }
+        foreach (var stale in incoming.Values.OrderBy(t => t.LastUsed).ThenBy(t => t.Id).SkipLast(MaxOpenIncoming))
+            if (incoming.TryRemove(stale.Id, out _)) stale.Drop();
+        return teach;
+    }
+
+    /// <summary>The open incoming teach <paramref name="id"/>.</summary>
+    /// <exception cref="ApiException">None is open with that id (404).</exception>
+    internal IncomingTeach Incoming(int id)
+    {
+        RequireReady();
+        return incoming.GetValueOrDefault(id)
+            ?? throw new ApiException(404, $"no open incoming teach {id} (learnt, dropped, or one of more than {MaxOpenIncoming} open at once); open one with POST /api/incoming");
+    }
+
+    /// <summary>Queues the frames of incoming teach <paramref name="id"/> as one incremental batch.</summary>
+    /// <exception cref="ApiException">No such teach (404), it holds no frame (400).</exception>
+    internal TeachJob LearnIncoming(int id)
+    {
+        var teach = Incoming(id);
+        // With the reset's swap: the job is queued (and withdrawn by the reset) or the teach was dropped first.
+        lock (incomingLock)
+        {
+            var batch = teach.TakeForLearning();
+            incoming.TryRemove(id, out _);
+            return Queue(new TeachJob(Interlocked.Increment(ref nextJob), teach.Label, batch, teach.Owner) { ImageCount = batch.Count });
+        }
+    }
+
+    /// <summary>Drops incoming teach <paramref name="id"/> and its frames.</summary>
+    /// <exception cref="ApiException">No such teach (404).</exception>
+    internal void DropIncoming(int id)
+    {
+        var teach = Incoming(id);
+        if (incoming.TryRemove(id, out _)) teach.Drop();
     }
 
     /// <summary>Top classes for each image from the latest snapshot; never waits for learning.</summary>
@@ -266,7 +325,11 @@ public sealed class LearnerHost : IAsyncDisposable
         {
             var fresh = ContinualLearner.Create(options, log);
             var old = learner;
-            learner = fresh;
+            lock (incomingLock)
+            {
+                learner = fresh;
+                ReleaseIncoming(old);
+            }
             lock (classLock) classes = ClassRecords(fresh);
             var retired = Interlocked.Exchange(ref snapshot, null);
             retired?.Dispose();
@@ -276,6 +339,17 @@ public sealed class LearnerHost : IAsyncDisposable
             log?.Invoke("reset: a fresh learner, nothing learnt");
             return 0;
         });
+    }
+
+    /// <summary>
+    /// Drops the incoming teaches of <paramref name="old"/> and withdraws its queued ones (each waits
+    /// for the latents it is computing), before <paramref name="old"/> is freed.
+    /// </summary>
+    private void ReleaseIncoming(ContinualLearner old)
+    {
+        foreach (var teach in incoming.Values.Where(t => t.Owner == old))
+            if (incoming.TryRemove(teach.Id, out _)) teach.Drop();
+        foreach (var job in pending.Where(j => j.Owner == old)) job.TryCancel();
     }
 
     /// <summary>Runs <paramref name="action"/> on the learner's thread, in turn with the queued work (tests inspect or prepare the learner).</summary>
@@ -300,7 +374,8 @@ public sealed class LearnerHost : IAsyncDisposable
         learner.IterationDone += Progress;
         try
         {
-            learner.Learn(job.Images!, job.Label);
+            if (job.Incoming is { } frames) frames.Learn();
+            else learner.Learn(job.Images!, job.Label);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
@@ -434,6 +509,7 @@ public sealed class LearnerHost : IAsyncDisposable
         {
             await worker;
             Interlocked.Exchange(ref snapshot, null)?.Dispose();
+            lock (incomingLock) ReleaseIncoming(learner);
             learner.Dispose();
         }
     }

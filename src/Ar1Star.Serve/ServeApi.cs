@@ -17,6 +17,15 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
         app.MapGet("/api/classes", () => new { classes = host.Classes });
         app.MapPut("/api/classes/{id:int}", Rename);
         app.MapPost("/api/learn", Learn);
+        // docs/server.md#incoming-teach
+        app.MapPost("/api/incoming", BeginIncoming);
+        app.MapPost("/api/incoming/{id:int}/images", AddIncoming);
+        app.MapPost("/api/incoming/{id:int}/learn", LearnIncoming);
+        app.MapDelete("/api/incoming/{id:int}", (int id) =>
+        {
+            host.DropIncoming(id);
+            return new { dropped = id };
+        });
         app.MapGet("/api/jobs/{id:int}", (int id) => JobJson(host.Job(id) ?? throw new ApiException(404, $"no teach job {id} (finished jobs are kept for the last 200)")));
         app.MapPost("/api/predict", Predict);
         app.MapPost("/api/reset", async () =>
@@ -78,7 +87,38 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
         var form = await ImageUploads.ReadFormAsync(request, limits);
         int label = ImageUploads.Integer(form, "label", $"a class id in 0..{host.NumClasses - 1}");
         var images = ImageUploads.Images(form, "images", host.ImageSize, limits);
-        var job = host.Teach(images, label);
+        return await Answer(host.Teach(images, label), wait);
+    }
+
+    private async Task<object> BeginIncoming(HttpRequest request)
+    {
+        host.RequireReady();
+        var form = await ImageUploads.ReadFormAsync(request, limits);
+        int label = ImageUploads.Integer(form, "label", $"a class id in 0..{host.NumClasses - 1}");
+        return IncomingJson(host.BeginIncoming(label));
+    }
+
+    private async Task<object> AddIncoming(int id, HttpRequest request)
+    {
+        var teach = host.Incoming(id); // before reading an upload it could only refuse
+        var form = await ImageUploads.ReadFormAsync(request, limits);
+        var images = ImageUploads.Images(form, "images", host.ImageSize, limits);
+        if (images.Count == 0) throw new ApiException(400, "images: no image given; expected one or more image files");
+        teach.Add(images, limits.MaxImages);
+        return IncomingJson(teach);
+    }
+
+    private async Task<IResult> LearnIncoming(int id, HttpRequest request)
+    {
+        bool wait = Wait(request);
+        return await Answer(host.LearnIncoming(id), wait);
+    }
+
+    private object IncomingJson(IncomingTeach teach) => new { id = teach.Id, label = teach.Label, name = host.ClassName(teach.Label), images = teach.Images };
+
+    /// <summary>The job at once (202) or, waiting, once it is learnt; a withdrawn or failed job is an error.</summary>
+    private async Task<IResult> Answer(TeachJob job, bool wait)
+    {
         if (!wait) return Results.Json(JobJson(job), statusCode: StatusCodes.Status202Accepted);
         await job.Finished;
         return job.State switch

@@ -21,9 +21,24 @@ public sealed class TeachJob
         Images = images;
     }
 
+    /// <summary>A job for frames that arrived while captured, already in <paramref name="incoming"/> of <paramref name="owner"/>.</summary>
+    internal TeachJob(int id, int label, IncomingBatch incoming, ContinualLearner owner)
+    {
+        Id = id;
+        Label = label;
+        Incoming = incoming;
+        Owner = owner;
+    }
+
     public int Id { get; }
     public int Label { get; }
     internal IReadOnlyList<LearnerImage>? Images { get; private set; }
+
+    /// <summary>The frames of an incoming teach (docs/server.md#incoming-teach), or null.</summary>
+    internal IncomingBatch? Incoming { get; private set; }
+
+    /// <summary>The learner <see cref="Incoming"/> belongs to (null for a job of images).</summary>
+    internal ContinualLearner? Owner { get; }
     public int ImageCount { get; init; }
     public TeachState State => (TeachState)Volatile.Read(ref state);
 
@@ -65,6 +80,8 @@ public sealed class TeachJob
     private void Finish()
     {
         Images = null; // the pixels are no longer needed once learnt or dropped
+        Incoming?.Dispose(); // nothing once learnt; a withdrawn one's latents are freed
+        Incoming = null;
         done.TrySetResult();
     }
 }

@@ -1,10 +1,13 @@
 'use strict';
-// The page of `ar1 serve`: camera preview, class slots, teach (countdown, 100 frames, upload,
-// learning progress), live top-3 predictions, reset, save, and image files for machines
+// The page of `ar1 serve`: camera preview, class slots, teach (countdown, 100 frames uploaded
+// while captured, learning progress), live top-3 predictions, reset, save, and image files for machines
 // without a camera. It talks to the JSON API only; nothing here needs a build step.
 
 const FRAMES_PER_TEACH = 100;
 const CAPTURE_INTERVAL_MS = 30;
+// Frames go up in groups while the rest are captured, so the server computes their latents meanwhile
+// and learning after the last frame is quick (docs/server.md#incoming-teach).
+const FRAMES_PER_UPLOAD = 10;
 const PREDICT_INTERVAL_MS = 200;
 const COUNTDOWN_S = 3;
 
@@ -215,20 +218,40 @@ async function teachFromCamera(id) {
   updateButtons();
   const overlay = $('overlay');
   overlay.hidden = false;
+  const name = page.classes[id].name;
+  let incoming = null;
   try {
     for (let s = COUNTDOWN_S; s > 0; s--) {
       overlay.textContent = String(s);
       await sleep(1000);
     }
-    const frames = [];
+    const opened = new FormData();
+    opened.append('label', String(id));
+    incoming = (await api('/api/incoming', { method: 'POST', body: opened })).id;
+    // One upload at a time, in capture order; capturing goes on meanwhile.
+    let uploads = Promise.resolve();
+    let group = new FormData();
     for (let i = 0; i < FRAMES_PER_TEACH; i++) {
       overlay.textContent = `${i + 1} / ${FRAMES_PER_TEACH}`;
-      frames.push([await captureFrame(), `frame-${String(i).padStart(3, '0')}.jpg`]);
+      group.append('images', await captureFrame(), `frame-${String(i).padStart(3, '0')}.jpg`);
+      if ((i + 1) % FRAMES_PER_UPLOAD === 0 || i + 1 === FRAMES_PER_TEACH) {
+        const form = group;
+        uploads = uploads.then(() => api(`/api/incoming/${incoming}/images`, { method: 'POST', body: form }));
+        uploads.catch(() => {}); // reported once, where it is awaited below
+        group = new FormData();
+      }
       await sleep(CAPTURE_INTERVAL_MS);
     }
     overlay.hidden = true;
-    await teach(id, frames, `${FRAMES_PER_TEACH} frames`);
+    $('progress-label').textContent = `Uploading the last frames of "${name}"…`;
+    await uploads;
+    await follow(api(`/api/incoming/${incoming}/learn?wait=false`, { method: 'POST' }), name);
+    incoming = null;
+  } catch (e) {
+    say(`Teaching "${name}" failed: ${e.message}`, true);
   } finally {
+    // A teach left open by a failure is dropped, its frames with it.
+    if (incoming !== null) fetch(`/api/incoming/${incoming}`, { method: 'DELETE' }).catch(() => {});
     overlay.hidden = true;
     page.teaching = false;
     updateButtons();
@@ -240,13 +263,25 @@ async function teach(id, files, what) {
   const form = new FormData();
   form.append('label', String(id));
   for (const [blob, fileName] of files) form.append('images', blob, fileName);
-  const label = $('progress-label');
-  const progress = $('progress');
   page.teaching = true;
   updateButtons();
   try {
-    label.textContent = `Uploading ${what} of "${name}"…`;
-    let job = await api('/api/learn?wait=false', { method: 'POST', body: form });
+    $('progress-label').textContent = `Uploading ${what} of "${name}"…`;
+    await follow(api('/api/learn?wait=false', { method: 'POST', body: form }), name);
+  } catch (e) {
+    say(`Teaching "${name}" failed: ${e.message}`, true);
+  } finally {
+    page.teaching = false;
+    updateButtons();
+  }
+}
+
+// Shows a teach job's progress until it is learnt; throws if it failed or was withdrawn.
+async function follow(started, name) {
+  const label = $('progress-label');
+  const progress = $('progress');
+  try {
+    let job = await started;
     while (job.state === 'queued' || job.state === 'learning') {
       label.textContent = job.state === 'queued' ? `Waiting for the previous batch…`
         : job.epoch === 0 ? `Learning "${name}": encoding ${job.images} images…` : `Learning "${name}": epoch ${job.epoch} of ${job.epochs}`;
@@ -262,10 +297,7 @@ async function teach(id, files, what) {
   } catch (e) {
     label.textContent = 'Idle';
     progress.value = 0;
-    say(`Teaching "${name}" failed: ${e.message}`, true);
-  } finally {
-    page.teaching = false;
-    updateButtons();
+    throw e;
   }
 }
 
