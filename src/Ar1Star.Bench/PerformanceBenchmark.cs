@@ -35,12 +35,15 @@ public static class PerformanceBenchmark
         report("device", device.type.ToString().ToLowerInvariant());
         report("omp_wait_policy", OpenMpWaitPolicy.Requested ?? "default");
         report("malloc_mmap_threshold_mb", NativeHeap.Configured ? (NativeHeap.MmapThreshold >> 20).ToString(CultureInfo.InvariantCulture) : "default");
+        // Last in the output: how busy the machine was with others meanwhile (docs/performance.md#bench-load).
+        var load = MachineLoad.Start();
         manual_seed(Seed);
         if (options.CameraOnly)
         {
             // The machine and its products named here too, so camera figures from two machines are never compared unnamed.
             ReportMachine(device, report);
             ReportCamera(options, new Ar1Config { UseCuda = device.type == DeviceType.CUDA, MbSize = options.MiniBatch, RmSz = options.ReplayMemory }, device, Report, progress);
+            load?.Report(report);
             return;
         }
 
@@ -185,6 +188,7 @@ public static class PerformanceBenchmark
 
         foreach (var precision in new[] { MemoryPrecision.Fp32, MemoryPrecision.Fp16, MemoryPrecision.Uint8 })
             Report($"replay_memory_mb_{precision.ToString().ToLowerInvariant()}", ReplayMemoryBytes(options, precision, device) / 1048576.0, "F1");
+        load?.Report(report);
     }
 
     /// <summary>The CPU (vendor, family, model, name, flags, oneDNN's ISA) and the routes its figures took: vector width, 1x1 route, product.</summary>
