@@ -31,7 +31,8 @@ public sealed class LearnerHost : IAsyncDisposable
     private readonly ConcurrentDictionary<int, IncomingTeach> incoming = new();
     // Held while an incoming teach takes the learner and while a reset swaps it, so none is left on a freed one.
     private readonly Lock incomingLock = new();
-    // Set once the preparation succeeds; only the worker uses it, and only after that.
+    // Set once the preparation succeeds; only the worker uses it after that, but an incoming teach
+    // takes it (under incomingLock, which a reset holds to swap it) to begin its batch.
     private ContinualLearner learner = null!;
     private InferenceSnapshot? snapshot;
     private ClassRecord[] classes = [];

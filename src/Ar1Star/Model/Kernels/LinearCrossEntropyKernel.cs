@@ -37,15 +37,14 @@ internal static unsafe class LinearCrossEntropyKernel
         for (int i = 0; i < n; i++)
             if ((uint)labels[i] >= (uint)classes)
                 throw new ArgumentOutOfRangeException(nameof(labels), $"label {labels[i]} of row {i} is not a class in 0..{classes - 1}");
+        if (scratch.Length < n * classes) throw new ArgumentException($"scratch holds {scratch.Length} floats, not the {n * classes} of dz", nameof(scratch));
         long elements = (long)n * depth;
         // Whole blocks of four classes to each worker.
         int blocks = (classes + 3) / 4;
         KernelParallel.For(blocks, KernelParallel.Workers(elements), (_, from, to) =>
             Logits(rows, n, (int)from * 4, Math.Min(classes, (int)to * 4), (float*)weight, (float*)bias, classes, depth, (float*)logits));
-        if (scratch.Length < n * classes) throw new ArgumentException($"scratch holds {scratch.Length} floats, not the {n * classes} of dz", nameof(scratch));
-        var dz = scratch;
-        float loss = Softmax((float*)logits, labels, n, classes, dz);
-        fixed (float* d = dz)
+        float loss = Softmax((float*)logits, labels, n, classes, scratch);
+        fixed (float* d = scratch)
         {
             nint dzAddress = (nint)d;
             int vectors = depth / Lanes;
