@@ -32,7 +32,7 @@ public sealed class IncomingBatch : IDisposable
     /// <summary>Frames added so far.</summary>
     public int Count => images.Count;
 
-    /// <summary>Adds a frame of class <paramref name="label"/>; a complete chunk starts its forward pass in the background.</summary>
+    /// <summary>Adds a frame of class <paramref name="label"/>; the chunk completed before it starts its forward pass in the background.</summary>
     /// <exception cref="ArgumentException">The image is not the learner's size.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The label is outside 0..num_classes-1.</exception>
     /// <exception cref="InvalidOperationException">The batch was learnt or disposed.</exception>
@@ -43,8 +43,10 @@ public sealed class IncomingBatch : IDisposable
         LearnerPixels.Check(image, images.Count, learner.ImageSize, nameof(image));
         images.Add(image);
         labels.Add(label);
+        // A complete chunk starts once a frame beyond it arrives: only then is the set known to be of
+        // two chunks or more, whose chunks Learn computes with a chunk's share of the threads.
         int size = encoder.CallSize;
-        if (encoder.EncodesAhead && images.Count % size == 0) EncodeAhead(images.Count - size, size);
+        if (encoder.EncodesAhead && images.Count > size && (images.Count - 1) % size == 0) EncodeAhead(images.Count - 1 - size, size);
     }
 
     private void EncodeAhead(int first, int count)

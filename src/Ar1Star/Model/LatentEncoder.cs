@@ -173,9 +173,18 @@ internal sealed class LatentEncoder : IDisposable
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
+            using var team = Runtime.OpenMpThreads.CallingThreadTeam(StreamTeam);
             return (Run(set, indices), Generation);
         }
     }
+
+    /// <summary>
+    /// The intra-op threads a chunk gets in a call of two chunks or more (<see cref="RunStreams"/>'s
+    /// share): chunks encoded ahead, and the rest of such a set, run with it, for LibTorch's and
+    /// MKL's sums may depend on the threads that compute them (ours do not), and a set encoded at
+    /// once computes each of its chunks with it.
+    /// </summary>
+    private int StreamTeam => Math.Max(1, get_num_threads() / StreamsFor(Device, 2));
 
     /// <summary>
     /// Caches every latent of <paramref name="set"/> until it is forgotten: <paramref name="ahead"/>,
@@ -188,9 +197,16 @@ internal sealed class LatentEncoder : IDisposable
         {
             using var scope = NewDisposeScope();
             int covered = ahead.Sum(t => (int)t.shape[0]);
-            IReadOnlyList<Tensor> parts = covered < set.Count ? [.. ahead, Run(set, Enumerable.Range(covered, set.Count - covered).ToArray())] : ahead;
+            IReadOnlyList<Tensor> parts = covered < set.Count ? [.. ahead, RestAfter(set, covered, ahead.Count)] : ahead;
             cache.Add(set, Concatenated(parts, set.Count).DetachFromDisposeScope());
         }
+    }
+
+    /// <summary>The set's patterns from <paramref name="covered"/> on, in one call: with a chunk's share of the threads where chunks came before.</summary>
+    private Tensor RestAfter(IPatternSet set, int covered, int chunksBefore)
+    {
+        using var team = chunksBefore > 0 ? Runtime.OpenMpThreads.CallingThreadTeam(StreamTeam) : null;
+        return Run(set, Enumerable.Range(covered, set.Count - covered).ToArray());
     }
 
     /// <summary><paramref name="parts"/>' rows one after the other in one channels-last tensor of <paramref name="rows"/> rows on <see cref="Device"/>.</summary>
