@@ -1,10 +1,6 @@
 using Ar1Star.Configuration;
-using Ar1Star.Data;
 using Ar1Star.Learner;
-using Ar1Star.Model;
-using Ar1Star.Model.Kernels;
 using Ar1Star.Strategy;
-using Ar1Star.Tests.Learner;
 using Ar1Star.Tests.Model.Kernels;
 using static TorchSharp.torch;
 
@@ -19,29 +15,8 @@ namespace Ar1Star.Tests.Strategy;
 /// </summary>
 public class WrittenOutputStepTests
 {
-    private const int Side = 64;
-
-    private static LearnerImage[] Images(int count, int seed) => RandomImages.Of(count, seed, Side);
-
-    private static (float[] Output, float[] Logits, List<float> Losses) Taught(bool written, MemoryPrecision memory = MemoryPrecision.Fp32)
-    {
-        var config = LearnerPresets.Realtime with { NumClasses = 6, MbSize = 8, RmSz = 12, Seed = 7 };
-        using var learner = ContinualLearner.Create(new LearnerOptions
-        {
-            Config = config, ImageSize = Side, Device = CPU, Live = true, Precision = new PrecisionOptions(Memory: memory),
-        });
-        var calibration = Images(16, 1);
-        BatchRenormCalibration.Recalibrate(learner.Model, new InMemoryPatternSet(calibration.SelectMany(i => i.Rgb).ToArray(), new int[16], Side), 8, CPU);
-        learner.Strategy.WriteOutputStep = written;
-        var losses = new List<float>();
-        learner.IterationDone += (_, e) => losses.Add((float)e.Loss);
-        learner.Learn(Images(10, 2), label: 0);
-        learner.Learn(Images(10, 3), label: 3);
-        learner.Learn(Images(9, 4), label: 5);
-        using var weight = learner.Model.Output.weight!.detach().contiguous();
-        var logits = learner.Logits(new InMemoryPatternSet(Images(4, 5).SelectMany(i => i.Rgb).ToArray(), new int[4], Side));
-        return (weight.data<float>().ToArray(), logits.SelectMany(r => r).ToArray(), losses);
-    }
+    private static RealtimeTeaches.Outcome Taught(bool written, MemoryPrecision memory = MemoryPrecision.Fp32) =>
+        RealtimeTeaches.Taught(strategy => strategy.WriteOutputStep = written, live: true, memory);
 
     [FmaTheory]
     [InlineData(MemoryPrecision.Fp32)]
