@@ -20,7 +20,8 @@ internal sealed class WrittenOutputStep : IDisposable
     private readonly Parameter weight;
     private readonly Parameter? bias;
     private readonly int classes, depth;
-    private Tensor logits = empty(0);
+    // Made at the first step (detached from its dispose scope) and grown with the rows.
+    private Tensor? logits;
     private nint[] rows = [];
     private int[] labels = [];
     private float[] scratch = [];
@@ -81,11 +82,11 @@ internal sealed class WrittenOutputStep : IDisposable
         {
             nint b = bias is null ? 0 : (nint)TensorMemory.Floats(bias), gb = biasGrad is null ? 0 : (nint)TensorMemory.Floats(biasGrad);
             loss = LinearCrossEntropyKernel.Step(rows, labels, n, (nint)TensorMemory.Floats(weight), b, classes, depth,
-                (nint)TensorMemory.Floats(logits), (nint)TensorMemory.Floats(weightGrad), gb, scratch);
+                (nint)TensorMemory.Floats(logits!), (nint)TensorMemory.Floats(weightGrad), gb, scratch);
         }
         var y = new long[n];
         for (int j = 0; j < n; j++) y[j] = labels[j];
-        return (tensor(loss), logits.narrow(0, 0, n), tensor(y));
+        return (tensor(loss), logits!.narrow(0, 0, n), tensor(y));
     }
 
     /// <summary>Buffers for <paramref name="n"/> rows, grown when a step holds more than any before.</summary>
@@ -95,7 +96,7 @@ internal sealed class WrittenOutputStep : IDisposable
         rows = new nint[n];
         labels = new int[n];
         scratch = new float[n * classes];
-        logits.Dispose();
+        logits?.Dispose();
         logits = empty(n, classes).DetachFromDisposeScope();
     }
 
@@ -113,5 +114,5 @@ internal sealed class WrittenOutputStep : IDisposable
         return parameter.grad!;
     }
 
-    public void Dispose() => logits.Dispose();
+    public void Dispose() => logits?.Dispose();
 }
