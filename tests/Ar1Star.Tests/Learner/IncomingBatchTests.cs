@@ -66,6 +66,26 @@ public class IncomingBatchTests
     }
 
     [Fact]
+    public void AChunkStartsOnceAFrameBeyondItArrivesAndTheRestKeepsTheBits()
+    {
+        // Calls of 8: a chunk is encoded ahead only once the set is known to hold two or more
+        // (docs/library.md#incoming-batch); 16 frames leave one chunk ahead and a whole one for Learn.
+        var frames = RandomImages.Of(16, 21, Side);
+        using var atOnce = Learner();
+        atOnce.Learn(frames, Enumerable.Repeat(1, 16).ToArray());
+        using var learner = Learner();
+        using var batch = learner.BeginBatch();
+        for (int i = 0; i < 8; i++) batch.Add(frames[i], 1);
+        batch.WaitForChunks();
+        Assert.Equal(0, batch.ChunksAhead);
+        for (int i = 8; i < 16; i++) batch.Add(frames[i], 1);
+        batch.WaitForChunks();
+        Assert.Equal(1, batch.ChunksAhead);
+        batch.Learn();
+        Assert.Equal(Bits(atOnce), Bits(learner));
+    }
+
+    [Fact]
     public void LatentsMadeStaleMeanwhileAreComputedAgain()
     {
         // What a batch that trained the frozen layers does to the encoder, between the chunks and Learn.
