@@ -10,6 +10,9 @@ if (WorkerSupervisor.IsWorker) WorkerSupervisor.BindToSupervisor();
 
 // Before anything touches LibTorch: OpenMP reads its wait policy once, as LibTorch loads.
 ProcessTuning.Apply();
+// Kept as the user set it, but said: spinning OpenMP threads take the cores from our kernels' workers.
+if (string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")?.Trim(), "ACTIVE", StringComparison.OrdinalIgnoreCase))
+    Console.Error.WriteLine("warning: OMP_WAIT_POLICY=ACTIVE: OpenMP's spinning threads take the cores from ar1's own kernels, and training and predictions ran 1.7 to 20 times slower (docs/performance.md#openmp-wait-policy); unset it to let ar1 choose PASSIVE");
 
 var root = new RootCommand("ar1: AR1* with Latent Replay (Pellegrini et al., IROS 2020) for continual learning");
 root.Subcommands.Add(RunCommand.Create());
