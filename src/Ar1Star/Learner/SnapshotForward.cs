@@ -83,12 +83,13 @@ internal sealed class TorchSnapshotForward : ISnapshotForward
         int k = (int)head.Classes;
         var values = new float[count * k];
         int bytesPerImage = imageSize * imageSize * 3;
-        // One frame: LibTorch's few calls on this thread alone, for waking its threads costs more than
-        // they help (docs/performance.md#single-frame-thread); our kernels on the thread's own count
-        // of workers, whose layers gain from them (docs/performance.md#frame-workers).
+        // One frame: where our product computes the 1x1 layers, LibTorch's few calls on this thread
+        // alone, for waking its threads costs more than they help (docs/performance.md#single-frame-thread),
+        // and our kernels on the thread's own count of workers (docs/performance.md#frame-workers);
+        // where MKL computes them (Intel CPUs), its products keep LibTorch's threads, which they gain from.
         bool frame = count == 1 && device.type == TorchSharp.DeviceType.CPU;
         using var workers = frame ? Model.Kernels.KernelParallel.CallingThreadWorkers(get_num_threads()) : null;
-        using var alone = frame ? Runtime.OpenMpThreads.CallingThreadAlone() : null;
+        using var alone = frame && Model.Kernels.MatrixProductRule.Own ? Runtime.OpenMpThreads.CallingThreadAlone() : null;
         for (int start = 0; start < count; start += ChunkSize)
         {
             int n = Math.Min(ChunkSize, count - start);
