@@ -83,7 +83,7 @@ public sealed class FoldedConvStack : IDisposable
     private static unsafe Tensor Depthwise(Tensor h, Layer layer)
     {
         using var nhwc = h.permute(0, 2, 3, 1);
-        if (!nhwc.is_contiguous() || h.dtype != ScalarType.Float32 || h.device_type != DeviceType.CPU)
+        if (!TensorMemory.HasFloats(nhwc))
             return nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups).relu_();
         var shape = nhwc.shape;
         int stride = (int)layer.Stride;

@@ -60,7 +60,7 @@ internal static class PointwiseConvolution
     public static unsafe Tensor ForwardRelu(Tensor x, Kernels.PackedMatrix weight, Tensor bias)
     {
         using var nhwc = x.permute(0, 2, 3, 1);
-        if (!nhwc.is_contiguous() || x.device_type != TorchSharp.DeviceType.CPU || x.dtype != ScalarType.Float32)
+        if (!Kernels.TensorMemory.HasFloats(nhwc))
             return OnRows(x, weight.Columns, rows => Kernels.PointwiseProductFunction.Product(rows, weight, bias, relu: true));
         var shape = nhwc.shape;
         long rows = shape[0] * shape[1] * shape[2];

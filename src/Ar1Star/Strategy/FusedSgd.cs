@@ -79,6 +79,5 @@ public sealed class FusedSgd : TorchSharp.Modules.SGD
         return true;
     }
 
-    private static bool Fits(Tensor t, long? numel = null) =>
-        t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous() && (numel is null || t.numel() == numel);
+    private static bool Fits(Tensor t, long? numel = null) => TensorMemory.HasFloats(t) && (numel is null || t.numel() == numel);
 }

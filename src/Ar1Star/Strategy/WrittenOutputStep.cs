@@ -1,6 +1,5 @@
 using Ar1Star.Model;
 using Ar1Star.Model.Kernels;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -48,11 +47,9 @@ internal sealed class WrittenOutputStep : IDisposable
         if (!components.All(c => c is CwrStar or LatentReplay || c is SynapticIntelligence { Names.Count: 0 })) return null;
         Parameter[] layer = output.bias is { } b ? [w, b] : [w];
         var trainable = ParameterFreezing.Trainable(model).ToArray();
-        if (trainable.Length != layer.Length || !layer.All(trainable.Contains) || !layer.All(Fits)) return null;
+        if (trainable.Length != layer.Length || !layer.All(trainable.Contains) || !layer.All(TensorMemory.HasFloats)) return null;
         return new WrittenOutputStep(output);
     }
-
-    private static bool Fits(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous();
 
     /// <summary>
     /// Writes the gradients of the mean cross-entropy over the batch's patterns <paramref name="newRows"/>
@@ -104,7 +101,7 @@ internal sealed class WrittenOutputStep : IDisposable
     private static Tensor GradientOf(Parameter parameter)
     {
         var grad = parameter.grad;
-        if (grad is not null && Fits(grad) && grad.numel() == parameter.numel()) return grad;
+        if (grad is not null && TensorMemory.HasFloats(grad) && grad.numel() == parameter.numel()) return grad;
         grad?.Dispose();
         using (no_grad())
         {

@@ -10,10 +10,13 @@ namespace Ar1Star.Model.Kernels;
 /// </summary>
 internal static unsafe class TensorMemory
 {
+    /// <summary>Whether <see cref="Floats"/> can read <paramref name="t"/>: a contiguous float32 CPU tensor.</summary>
+    public static bool HasFloats(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous();
+
     /// <summary>Address of a contiguous float32 CPU tensor's elements.</summary>
     public static float* Floats(Tensor contiguous)
     {
-        if (contiguous.device_type != DeviceType.CPU || contiguous.dtype != ScalarType.Float32 || !contiguous.is_contiguous())
+        if (!HasFloats(contiguous))
             throw new ArgumentException("a fused kernel needs a contiguous float32 CPU tensor", nameof(contiguous));
         if (contiguous.numel() == 0) return null;
         fixed (byte* first = contiguous.bytes) return (float*)first;
