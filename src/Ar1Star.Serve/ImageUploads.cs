@@ -37,6 +37,13 @@ internal static class ImageUploads
         }
     }
 
+    /// <summary>Refuses a teach of no image, as every route that teaches does.</summary>
+    /// <exception cref="ApiException">No image (400).</exception>
+    public static void RequireSome(IReadOnlyList<LearnerImage> images)
+    {
+        if (images.Count == 0) throw new ApiException(400, "images: no image given; expected one or more image files");
+    }
+
     /// <summary>The refusal of a body over <see cref="UploadLimits.MaxRequestBytes"/>, wherever the framework noticed it.</summary>
     public static ApiException TooLarge(UploadLimits limits) =>
         new(413, $"request body too large; at most {limits.MaxRequestBytes} bytes, {limits.MaxImages} images of at most {limits.MaxFileBytes} bytes each");

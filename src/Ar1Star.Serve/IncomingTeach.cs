@@ -28,9 +28,10 @@ internal sealed class IncomingTeach(int id, int label, ContinualLearner owner)
     public long LastUsed { get; private set; } = Environment.TickCount64;
 
     /// <summary>Adds an upload's frames, in their order; returns the frames the teach holds now.</summary>
-    /// <exception cref="ApiException">It was learnt or dropped (409), or it would hold more than <paramref name="maxImages"/> (413).</exception>
+    /// <exception cref="ApiException">No image (400), it was learnt or dropped (409), or it would hold more than <paramref name="maxImages"/> (413).</exception>
     public int Add(IReadOnlyList<LearnerImage> images, int maxImages)
     {
+        ImageUploads.RequireSome(images);
         lock (gate)
         {
             var open = batch ?? throw Gone();

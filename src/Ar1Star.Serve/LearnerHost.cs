@@ -222,7 +222,7 @@ public sealed class LearnerHost : IAsyncDisposable
     {
         RequireReady();
         CheckClass(label);
-        if (images.Count == 0) throw new ApiException(400, "images: no image given; expected one or more image files");
+        ImageUploads.RequireSome(images);
         return Queue(new TeachJob(Interlocked.Increment(ref nextJob), label, images) { ImageCount = images.Count });
     }
 

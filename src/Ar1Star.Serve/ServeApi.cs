@@ -103,7 +103,6 @@ internal sealed class ServeApi(LearnerHost host, UploadLimits limits, IReadOnlyD
         var teach = host.Incoming(id); // before reading an upload it could only refuse
         var form = await ImageUploads.ReadFormAsync(request, limits);
         var images = ImageUploads.Images(form, "images", host.ImageSize, limits);
-        if (images.Count == 0) throw new ApiException(400, "images: no image given; expected one or more image files");
         teach.Add(images, limits.MaxImages);
         return IncomingJson(teach);
     }

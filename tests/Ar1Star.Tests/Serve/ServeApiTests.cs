@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ar1Star.Model;
 using Ar1Star.Serve;
 using SkiaSharp;
 using static Ar1Star.Tests.Serve.ServeTestServer;
@@ -10,18 +9,6 @@ namespace Ar1Star.Tests.Serve;
 /// <summary>The JSON API of <c>ar1 serve</c> through a real Kestrel on 127.0.0.1.</summary>
 public class ServeApiTests
 {
-    private static readonly (byte R, byte G, byte B) Red = (230, 20, 20), Blue = (20, 20, 230);
-
-    private static IEnumerable<byte[]> Frames((byte R, byte G, byte B) colour, int count, Random random) =>
-        Enumerable.Range(0, count).Select(_ => FlatPng(colour.R, colour.G, colour.B, random)).ToArray();
-
-    /// <summary>Random weights separate flat colours once their BRN statistics fit them (as in the facade's test).</summary>
-    private static void FitStatistics(LearnerHost host, Random random) => host.OnLearnerForTests(learner =>
-    {
-        var images = Frames(Red, 8, random).Concat(Frames(Blue, 8, random)).Select(b => Ar1Star.Learner.LearnerImage.FromEncoded(b)).ToArray();
-        BatchRenormCalibration.Recalibrate(learner.Model, new Ar1Star.Data.InMemoryPatternSet(images.SelectMany(i => i.Rgb).ToArray(), new int[16], 32), 16, TorchSharp.torch.CPU);
-    });
-
     [Fact]
     public async Task TeachesTwoClassesAndPredictsEachByNameSortedByProbability()
     {

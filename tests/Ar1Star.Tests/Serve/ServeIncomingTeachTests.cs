@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Ar1Star.Model;
 using Ar1Star.Serve;
 using static Ar1Star.Tests.Serve.ServeTestServer;
 
@@ -12,19 +11,6 @@ namespace Ar1Star.Tests.Serve;
 /// </summary>
 public class ServeIncomingTeachTests
 {
-    private static byte[][] Frames(int count, int seed, (byte R, byte G, byte B) colour)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => FlatPng(colour.R, colour.G, colour.B, random)).ToArray();
-    }
-
-    /// <summary>The same BRN statistics on every server (random weights separate flat colours once fitted).</summary>
-    private static void FitStatistics(LearnerHost host) => host.OnLearnerForTests(learner =>
-    {
-        var images = Frames(8, 1, (230, 20, 20)).Concat(Frames(8, 2, (20, 20, 230))).Select(b => Ar1Star.Learner.LearnerImage.FromEncoded(b)).ToArray();
-        BatchRenormCalibration.Recalibrate(learner.Model, new Ar1Star.Data.InMemoryPatternSet(images.SelectMany(i => i.Rgb).ToArray(), new int[16], 32), 16, TorchSharp.torch.CPU);
-    });
-
     private static async Task<JsonElement> Post(ServeTestServer server, string path, HttpContent? content = null)
     {
         using var response = await server.Client.PostAsync(path, content);
@@ -53,17 +39,18 @@ public class ServeIncomingTeachTests
     [Fact]
     public async Task FramesUploadedAsCapturedAreLearntAsOneUploadOfThemIs()
     {
-        var red = Frames(21, 3, (230, 20, 20));
-        var blue = Frames(21, 4, (20, 20, 230));
-        var query = Frames(1, 5, (200, 60, 60))[0];
+        var red = Frames(Red, 21, new Random(3));
+        var blue = Frames(Blue, 21, new Random(4));
+        var query = FlatPng(200, 60, 60, new Random(5));
 
         await using var whole = await StartAsync();
-        FitStatistics(whole.Host);
+        // The same statistics on both servers.
+        FitStatistics(whole.Host, new Random(1));
         await whole.Learn(2, red);
         await whole.Learn(4, blue);
 
         await using var incoming = await StartAsync();
-        FitStatistics(incoming.Host);
+        FitStatistics(incoming.Host, new Random(1));
         int first = await Upload(incoming, 2, red[..7], red[7..14], red[14..]);
         var job = await Post(incoming, $"/api/incoming/{first}/learn");
         Assert.Equal(("done", 0, 21), (job.GetProperty("state").GetString(), job.GetProperty("batch").GetInt32(), job.GetProperty("images").GetInt32()));
@@ -81,7 +68,7 @@ public class ServeIncomingTeachTests
     public async Task WrongUsesAreRefusedAndLeaveTheTeachAsItWas()
     {
         await using var server = await StartAsync(limits: new UploadLimits(MaxImages: 5));
-        var frames = Frames(6, 6, (20, 200, 20));
+        var frames = Frames((20, 200, 20), 6, new Random(6));
 
         async Task<string> Refused(string path, HttpContent? content, int status, bool delete = false)
         {

@@ -29,7 +29,7 @@ public class ServePreparationTests
     private static (TaskCompletionSource Reported, TaskCompletionSource Gate) Gates() =>
         (new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private static IEnumerable<byte[]> Frames(Random random) => Enumerable.Range(0, 4).Select(_ => FlatPng(200, 30, 30, random)).ToArray();
+    private static byte[][] Frames(Random random) => ServeTestServer.Frames((200, 30, 30), 4, random);
 
     /// <summary>Every request that needs the learner, each made afresh (a request's content is sent once).</summary>
     private static IEnumerable<(string What, Func<HttpClient, Task<HttpResponseMessage>> Send)> LearnerRequests(Random random) =>

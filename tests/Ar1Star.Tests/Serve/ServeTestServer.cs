@@ -1,8 +1,10 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ar1Star.Data;
 using Ar1Star.Data.Core50;
 using Ar1Star.Learner;
+using Ar1Star.Model;
 using Ar1Star.Serve;
 using Ar1Star.Tests.Experiment;
 
@@ -69,6 +71,19 @@ internal sealed class ServeTestServer : IAsyncDisposable
         }
         return PngCodec.Encode(rgb, side);
     }
+
+    public static readonly (byte R, byte G, byte B) Red = (230, 20, 20), Blue = (20, 20, 230);
+
+    /// <summary><paramref name="count"/> <see cref="FlatPng"/> frames of one colour.</summary>
+    public static byte[][] Frames((byte R, byte G, byte B) colour, int count, Random random) =>
+        Enumerable.Range(0, count).Select(_ => FlatPng(colour.R, colour.G, colour.B, random)).ToArray();
+
+    /// <summary>Random weights separate flat colours once their BRN statistics fit them (as in the facade's test): 8 red and 8 blue frames.</summary>
+    public static void FitStatistics(LearnerHost host, Random random) => host.OnLearnerForTests(learner =>
+    {
+        var images = Frames(Red, 8, random).Concat(Frames(Blue, 8, random)).Select(b => LearnerImage.FromEncoded(b)).ToArray();
+        BatchRenormCalibration.Recalibrate(learner.Model, new InMemoryPatternSet(images.SelectMany(i => i.Rgb).ToArray(), new int[16], 32), 16, TorchSharp.torch.CPU);
+    });
 
     public static MultipartFormDataContent LearnForm(string label, IEnumerable<byte[]> files, string fileName = "frame.png")
     {
