@@ -38,17 +38,17 @@ internal static unsafe class LinearCrossEntropyKernel
             if ((uint)labels[i] >= (uint)classes)
                 throw new ArgumentOutOfRangeException(nameof(labels), $"label {labels[i]} of row {i} is not a class in 0..{classes - 1}");
         if (scratch.Length < n * classes) throw new ArgumentException($"scratch holds {scratch.Length} floats, not the {n * classes} of dz", nameof(scratch));
-        long elements = (long)n * depth;
+        int workers = KernelParallel.Workers((long)n * depth);
         // Whole blocks of four classes to each worker.
         int blocks = (classes + 3) / 4;
-        KernelParallel.For(blocks, KernelParallel.Workers(elements), (_, from, to) =>
+        KernelParallel.For(blocks, workers, (_, from, to) =>
             Logits(rows, n, (int)from * 4, Math.Min(classes, (int)to * 4), (float*)weight, (float*)bias, classes, depth, (float*)logits));
         float loss = Softmax((float*)logits, labels, n, classes, scratch);
         fixed (float* d = scratch)
         {
             nint dzAddress = (nint)d;
             int vectors = depth / Lanes;
-            KernelParallel.For(vectors, KernelParallel.Workers(elements), (_, from, to) =>
+            KernelParallel.For(vectors, workers, (_, from, to) =>
                 WeightGradient(rows, n, (float*)dzAddress, classes, depth, (int)from * Lanes, (int)to * Lanes, (float*)weightGrad));
             WeightGradientTail(rows, n, d, classes, depth, vectors * Lanes, (float*)weightGrad);
             if (biasGrad != 0) BiasGradient(d, n, classes, (float*)biasGrad);

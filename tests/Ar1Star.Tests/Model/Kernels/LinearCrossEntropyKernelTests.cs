@@ -103,12 +103,19 @@ public class LinearCrossEntropyKernelTests
     }
 }
 
+/// <summary>Why <see cref="FmaFactAttribute"/> and <see cref="FmaTheoryAttribute"/> skip, where they do.</summary>
+internal static class FmaSkip
+{
+    public static string? Reason(string? given) =>
+        LinearCrossEntropyKernel.Applies ? given : "this CPU has no 256-bit FMA: the kernel does not apply and autograd computes the step";
+}
+
 /// <summary>A test of <see cref="LinearCrossEntropyKernel"/>, skipped where it does not apply.</summary>
 internal sealed class FmaFactAttribute : FactAttribute
 {
     public override string Skip
     {
-        get => LinearCrossEntropyKernel.Applies ? base.Skip! : "this CPU has no 256-bit FMA: the kernel does not apply and autograd computes the step";
+        get => FmaSkip.Reason(base.Skip)!;
         set => base.Skip = value;
     }
 }
@@ -118,7 +125,7 @@ internal sealed class FmaTheoryAttribute : TheoryAttribute
 {
     public override string Skip
     {
-        get => LinearCrossEntropyKernel.Applies ? base.Skip! : "this CPU has no 256-bit FMA: the kernel does not apply and autograd computes the step";
+        get => FmaSkip.Reason(base.Skip)!;
         set => base.Skip = value;
     }
 }
