@@ -252,11 +252,38 @@ internal static unsafe partial class MatrixProductKernel
         long tiles = (p.Rows + TileRows - 1) / TileRows;
         // A few tiles (one frame's rows) split unevenly (3 and 2 of 5): their panels split evenly, each worker packing every tile.
         bool splitRows = tiles >= 2 * workers && tiles > FewTiles || panels < workers;
-        KernelParallel.For(splitRows ? tiles : panels, workers, (_, first, end) =>
+        if (!splitRows)
         {
-            if (splitRows) Tiles(p, s, (float*)into, first, end, 0, panels);
-            else Tiles(p, s, (float*)into, 0, tiles, (int)first, (int)end);
-        });
+            KernelParallel.For(panels, workers, (_, first, end) => Tiles(p, s, (float*)into, 0, tiles, (int)first, (int)end));
+            return;
+        }
+        KernelParallel.For(tiles * panels, workers, (_, first, end) => TilePanels(p, s, (float*)into, first, end, panels));
+    }
+
+    /// <summary>
+    /// Units [first, end) of C's tile-by-panel products, tile-major: a worker's share ends part-way
+    /// through a tile where the tiles do not split evenly (37 tiles of a 512-row weight gradient on
+    /// two workers: 18 and 19 tiles left one core idle for a twentieth of the product). A tile split
+    /// between workers is packed by both; each element of C is still the same chain of sums.
+    /// </summary>
+    private static void TilePanels(Product p, BlockSpan s, float* packed, long first, long end, int panels)
+    {
+        long headTile = first / panels, tailTile = (end - 1) / panels;
+        int headPanel = (int)(first % panels), tailPanels = (int)((end - 1) % panels) + 1;
+        if (headTile == tailTile)
+        {
+            Tiles(p, s, packed, headTile, headTile + 1, headPanel, tailPanels);
+            return;
+        }
+        long fullFrom = headTile, fullTo = tailTile + 1;
+        if (headPanel > 0)
+        {
+            Tiles(p, s, packed, headTile, headTile + 1, headPanel, panels);
+            fullFrom++;
+        }
+        if (tailPanels < panels) fullTo--;
+        if (fullTo > fullFrom) Tiles(p, s, packed, fullFrom, fullTo, 0, panels);
+        if (tailPanels < panels) Tiles(p, s, packed, tailTile, tailTile + 1, 0, tailPanels);
     }
 
     /// <summary>C's tiles [firstTile, endTile) times panels [firstPanel, endPanel) of the packed block.</summary>

@@ -124,6 +124,31 @@ public class MatrixProductKernelTests
     }
 
     /// <summary>
+    /// Row tiles that do not split evenly between the workers (15 tiles of 3 panels): a worker's
+    /// share ends part-way through a tile, which both workers then pack. The same bits on any
+    /// worker count, for an A read row by row and one read as a transpose (a weight gradient's).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ATileSharedBetweenWorkersGivesTheSameBits(bool transposeA)
+    {
+        var generator = new Generator(36);
+        const int m = 200, n = 70, k = 600;
+        using var a = Operand(m, k, transposeA, generator);
+        using var b = randn([k, n], generator: generator);
+        using var one = Own(a, transposeA, b, false, workers: 1);
+        using var opA = Op(a, transposeA);
+        using var expected = opA.mm(b);
+        AssertClose(expected, one, "one worker");
+        for (int workers = 2; workers <= 7; workers++)
+        {
+            using var split = Own(a, transposeA, b, false, workers: workers);
+            Assert.True(TensorBits.Same(one, split), $"{m}x{k}x{n} (A transposed: {transposeA}) on {workers} workers differs from one worker");
+        }
+    }
+
+    /// <summary>
     /// A B stored as its transpose (a weight read as in a convolution's forward) is packed by
     /// transposing blocks in registers, a B stored as it is by copying rows: the same packed
     /// values, so the same bits, at depths that are and are not multiples of 8 and across blocks.
