@@ -303,9 +303,12 @@ internal static unsafe partial class MatrixProductKernel
         {
             long row = tile * TileRows;
             int rows = (int)Math.Min(TileRows, p.Rows - row);
-            if (rowsOfA) PackRows(p.A, row, rows, s, tileA);
+            // The last few rows of any A go row by row, where thin tiles take them: the 14-row
+            // kernel would compute 14 (a weight gradient of 512 or 1024 rows ends in 8 or 2).
+            bool asRows = rowsOfA || rows <= 2 * ThinRows;
+            if (asRows) PackRows(p.A, row, rows, s, tileA);
             else PackTile(p.A, row, rows, s, tileA);
-            for (int q = firstPanel; q < endPanel; q++) TileTimesPanel(p, s, packed, tileA, tile, q, rowsOfA, edge);
+            for (int q = firstPanel; q < endPanel; q++) TileTimesPanel(p, s, packed, tileA, tile, q, asRows, edge);
         }
     }
 
@@ -448,15 +451,24 @@ internal static unsafe partial class MatrixProductKernel
         }
     }
 
-    /// <summary>Rows [row, row + rows) of a row-major A over the block's depth, one row every <see cref="DepthBlock"/> floats, zeros past the last row.</summary>
+    /// <summary>
+    /// Rows [row, row + rows) of A over the block's depth, one row every <see cref="DepthBlock"/>
+    /// floats, zeros past the last row: copied from a row-major A, gathered from any other.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows(MatrixView a, long row, int rows, BlockSpan s, float* to)
     {
+        long cs = a.ColumnStride;
         for (int i = 0; i < TileRows; i++)
         {
             var into = new Span<float>(to + i * DepthBlock, s.Deep);
-            if (i < rows) new Span<float>(a.Data + (row + i) * a.RowStride + s.Depth, s.Deep).CopyTo(into);
-            else into.Clear();
+            if (i >= rows) into.Clear();
+            else if (cs == 1) new Span<float>(a.Data + (row + i) * a.RowStride + s.Depth, s.Deep).CopyTo(into);
+            else
+            {
+                float* src = a.Data + (row + i) * a.RowStride + s.Depth * cs;
+                for (int k = 0; k < s.Deep; k++) into[k] = src[k * cs];
+            }
         }
     }
 

@@ -149,6 +149,23 @@ public class MatrixProductKernelTests
     }
 
     /// <summary>
+    /// The last rows of an A read as a transpose (a weight gradient's last 8 of 512 rows) go by
+    /// thin tiles: the same bits as the same rows inside a full 14-row tile of a taller product.
+    /// </summary>
+    [Fact]
+    public void ATransposedAsLastFewRowsGiveTheBitsOfAFullTile()
+    {
+        var generator = new Generator(37);
+        using var tall = randn([600, 28], generator: generator);
+        using var b = randn([600, 70], generator: generator);
+        using var shortA = tall.narrow(1, 0, 22).contiguous();
+        using var full = Own(tall, true, b, false, workers: 1);
+        using var thin = Own(shortA, true, b, false, workers: 1);
+        using var fullRows = full.narrow(0, 0, 22);
+        Assert.True(TensorBits.Same(fullRows.contiguous(), thin), "rows 14-21 of a 22-row product differ from the same rows of a 28-row one");
+    }
+
+    /// <summary>
     /// A B stored as its transpose (a weight read as in a convolution's forward) is packed by
     /// transposing blocks in registers, a B stored as it is by copying rows: the same packed
     /// values, so the same bits, at depths that are and are not multiples of 8 and across blocks.
