@@ -3,8 +3,9 @@
 // into its convolution and its Batch Renormalization + ReLU, forward and backward at the step's
 // shapes, beside the whole step; the depthwise layers also with our kernel and forward alone.
 // Every action runs once per round, the order reversed every other round; wall-clock medians
-// and quartiles. The parts leave out the pool, the output layer, the loss and the SGD update;
-// their gradients come back from autograd.grad, as in the step (nothing is added to a .grad).
+// and quartiles, and the process's CPU time (both cores) beside them. The parts leave out the
+// pool, the output layer, the loss and the SGD update; their gradients come back from
+// autograd.grad, as in the step (nothing is added to a .grad).
 // Run: dotnet run tools/layer-profile/LayerProfile.cs -c Release [-- rounds]
 using System.Diagnostics;
 using Ar1Star.Configuration;
@@ -59,13 +60,19 @@ foreach (var block in model.EndFeatures.children().OfType<ConvBlock>())
 
 foreach (var (_, run) in actions) for (int k = 0; k < 3; k++) run();
 var wall = actions.Select(_ => new List<double>()).ToArray();
+var cpu = actions.Select(_ => new List<double>()).ToArray();
+var process = Process.GetCurrentProcess();
 for (int r = 0; r < rounds; r++)
     for (int j = 0; j < actions.Count; j++)
     {
         int a = r % 2 == 0 ? j : actions.Count - 1 - j;
+        process.Refresh();
+        var c0 = process.TotalProcessorTime;
         long w0 = Stopwatch.GetTimestamp();
         actions[a].Run();
         wall[a].Add(Stopwatch.GetElapsedTime(w0).TotalMilliseconds);
+        process.Refresh();
+        cpu[a].Add((process.TotalProcessorTime - c0).TotalMilliseconds);
     }
 double parts = 0;
 for (int a = 0; a < actions.Count; a++)
@@ -74,7 +81,8 @@ for (int a = 0; a < actions.Count; a++)
     double median = s[s.Length / 2];
     // The step's own parts: LibTorch's convolutions (the step's default) and the BRN layers.
     if (a > 0 && !actions[a].Name.StartsWith("   our", StringComparison.Ordinal) && !actions[a].Name.StartsWith("   LibTorch", StringComparison.Ordinal)) parts += median;
-    Console.WriteLine($"{actions[a].Name,-66} wall ms median {median,8:F2}  q1 {s[s.Length / 4],8:F2}  q3 {s[3 * s.Length / 4],8:F2}");
+    var c = cpu[a].Order().ToArray();
+    Console.WriteLine($"{actions[a].Name,-66} wall ms median {median,8:F2}  q1 {s[s.Length / 4],8:F2}  q3 {s[3 * s.Length / 4],8:F2}  cpu ms median {c[c.Length / 2],8:F2}");
 }
 Console.WriteLine($"the step's parts above, summed: {parts:F2} ms");
 foreach (var t in kept) t.Dispose();

@@ -1,0 +1,30 @@
+#:project ../../src/Ar1Star/Ar1Star.csproj
+#:property AssemblyName=LayerProfile
+// The latent-replay training step alone, over and over, for a profiler: N steps after 5 warm-up,
+// in fp32 or, with "bf16", in bfloat16 (docs/performance.md#weight-gradient-split). Under perf:
+//   DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 perf record -F 2000 -g dotnet <built dll> 100
+// Run: dotnet run tools/step-loop/StepLoop.cs -c Release [-- steps [bf16]]
+using System.Diagnostics;
+using Ar1Star.Configuration;
+using Ar1Star.Model;
+using Ar1Star.Runtime;
+using Ar1Star.Strategy;
+using static TorchSharp.torch;
+
+ProcessTuning.Apply();
+int steps = args.Length > 0 ? int.Parse(args[0]) : 60;
+var precision = args.Length > 1 && args[1] == "bf16" ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
+var config = new Ar1Config();
+manual_seed(1);
+using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, 128);
+ParameterFreezing.FreezeUpTo(model, config.FreezeBelowLayer);
+model.TrainAboveLatentLayer();
+using var encoder = new LatentEncoder(model, CPU, true, config.MbSize);
+using var strategy = IncrementalStrategy.Create(model, config with { Strategy = StrategyName.Ar1 }, encoder, new SplitMixRandom(1), new PrecisionOptions(precision));
+using var latents = ChannelsLast.From(randn([config.MbSize, .. model.LatentShape]).relu_());
+using var labels = randint(0, config.NumClasses, config.MbSize);
+strategy.BeginBatch(1, labels.data<long>().Select(l => (int)l).ToArray());
+for (int i = 0; i < 5; i++) { using var s = NewDisposeScope(); strategy.TrainStep(latents, labels); }
+var clock = Stopwatch.StartNew();
+for (int i = 0; i < steps; i++) { using var s = NewDisposeScope(); strategy.TrainStep(latents, labels); }
+Console.WriteLine($"{steps} steps, {clock.Elapsed.TotalMilliseconds / steps:F2} ms a step");
