@@ -31,11 +31,14 @@ internal static class DepthwiseConvolution
     /// <summary>Largest input map (H x W) the kernel is used on: 8x8.</summary>
     public const long MaxPixels = 64;
 
-    /// <summary>Whether the kernel can compute <paramref name="block"/>'s convolution of <paramref name="x"/>.</summary>
+    /// <summary>
+    /// Whether the kernel can compute <paramref name="block"/>'s convolution of <paramref name="x"/>:
+    /// float32 data, or bfloat16 (the opt-in reduced-precision step) computed in float32.
+    /// </summary>
     public static bool Applies(ConvBlock block, Tensor x) =>
         Vector256.IsHardwareAccelerated && block.IsDepthwise && block.Padding == 1 && (block.Stride == 1 || block.Stride == 2)
         && block.Conv.weight!.shape[2] == 3 && block.Conv.weight.shape[3] == 3
-        && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && block.Conv.weight.dtype == ScalarType.Float32
+        && x.device_type == DeviceType.CPU && x.dtype is ScalarType.Float32 or ScalarType.BFloat16 && block.Conv.weight.dtype == ScalarType.Float32
         && x.dim() == 4 && x.shape[1] == block.InChannels && x.numel() > 0 && ChannelsLast.Is(x);
 
     /// <summary>Whether the kernel would run <paramref name="block"/>'s convolution of <paramref name="x"/> when the block has it on: where it applies, on small maps.</summary>
@@ -49,6 +52,17 @@ internal static class DepthwiseConvolution
     /// </summary>
     public static Tensor Forward(Tensor x, Tensor weight, int stride, DepthwiseLanes? lanes = null)
     {
+        // A bfloat16 step's layer is widened to float32 and its output rounded back: oneDNN's
+        // bfloat16 backward of these layers took a third of that step's CPU time on the Zen 5
+        // (docs/performance.md#bf16-depthwise), and the casts' gradients carry the step through.
+        if (x.dtype == ScalarType.BFloat16)
+        {
+            using var widened = x.to(ScalarType.Float32);
+            using var wide = ChannelsLast.From(widened);
+            using var y = Forward(wide, weight, stride, lanes);
+            using var narrowed = y.to(ScalarType.BFloat16);
+            return ChannelsLast.From(narrowed);
+        }
         var width = lanes ?? DepthwiseConvolutionKernel.NativeLanes;
         bool graph = is_grad_enabled() && (x.requires_grad || weight.requires_grad);
         return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride, width) : DepthwiseConvolutionFunction.Convolve(x, weight, stride);

@@ -121,6 +121,50 @@ public class DepthwiseConvolutionTests
         }
     }
 
+    /// <summary>
+    /// A bfloat16 x (the opt-in bfloat16 step) goes through the float32 kernel: the output and the
+    /// input gradient are the float32 node's on the widened x and dy, rounded to bfloat16, bit for
+    /// bit, the weight's gradient the float32 node's; and all three close to LibTorch's bfloat16
+    /// convolution.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ABfloat16InputIsComputedInFloat32(int stride)
+    {
+        var (x32, weight, gradOut32) = Data(4, 40, 8, 8, stride, seed: 26);
+        using var x = x32.to(ScalarType.BFloat16);
+        using var gradOut = gradOut32.to(ScalarType.BFloat16);
+        var narrow = Run((a, b) => DepthwiseConvolution.Forward(a, b, stride), x, weight, gradOut);
+        Assert.Equal(ScalarType.BFloat16, narrow.Y.dtype);
+        Assert.Equal(ScalarType.BFloat16, narrow.Dx!.dtype);
+        Assert.Equal(ScalarType.Float32, narrow.Dw!.dtype);
+
+        using var xWide = x.to(ScalarType.Float32);
+        using var gradWide = gradOut.to(ScalarType.Float32);
+        var wide = Run((a, b) => DepthwiseConvolution.Forward(a, b, stride), xWide, weight, gradWide);
+        // Rounded to bfloat16 and widened again (exactly), so that the float bits compare bfloat16's.
+        using var yRounded = wide.Y.to(ScalarType.BFloat16).to(ScalarType.Float32);
+        using var dxRounded = wide.Dx!.to(ScalarType.BFloat16).to(ScalarType.Float32);
+        using var yNarrow = narrow.Y.to(ScalarType.Float32);
+        using var dxNarrow = narrow.Dx!.to(ScalarType.Float32);
+        Assert.True(TensorBits.Same(yRounded, yNarrow), "output: not the float32 kernel's, rounded");
+        Assert.True(TensorBits.Same(dxRounded, dxNarrow), "input gradient: not the float32 kernel's, rounded");
+        Assert.True(TensorBits.Same(wide.Dw!, narrow.Dw!), "weight gradient: not the float32 kernel's");
+
+        using var weightNarrow = weight.to(ScalarType.BFloat16);
+        var libTorch = Run((a, b) => Reference(a, b, stride), x, weightNarrow, gradOut);
+        foreach (var (expected, actual, what) in new[] { (libTorch.Y, narrow.Y, "output"), (libTorch.Dx!, narrow.Dx!, "input gradient"), (libTorch.Dw!, narrow.Dw!, "weight gradient") })
+        {
+            using var e = expected.to(ScalarType.Float32);
+            using var a = actual.to(ScalarType.Float32);
+            double scale = e.abs().max().item<float>();
+            double error = (a - e).abs().max().item<float>();
+            // bfloat16 keeps 8 significant bits: each rounding up to 0.4 % of the value.
+            Assert.True(error <= 0.02 * scale, $"{what}: max error {error} against LibTorch's bfloat16 {scale}");
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
