@@ -177,7 +177,13 @@ public static class PerformanceBenchmark
             double projectionMbCalls = Projection(options, config, ours[0] with { TestLatents = miniBatchCalls.TestLatents, Encode = miniBatchCalls.Encode }, iterations) / 60;
             Report("full_run_projection_min_mb_calls", projectionMbCalls, "F2");
             Report("full_run_vs_floor_mb_calls", projectionMbCalls / floor, "F2");
-            if (options.Bf16) Report("full_run_projection_min_bf16", Projection(options, config, ours[1], iterations) / 60, "F2");
+            double? projectionBf16 = options.Bf16 ? Projection(options, config, ours[1], iterations) / 60 : null;
+            if (projectionBf16 is { } bf16) Report("full_run_projection_min_bf16", bf16, "F2");
+            // What --train-precision auto would train in here, and its projection where it was measured.
+            var auto = TrainPrecisionRule.Auto(CpuDescription.Current, device.type);
+            report("train_precision_auto", auto == TrainPrecision.Bf16 ? "bf16" : "fp32");
+            if (auto == TrainPrecision.Fp32) Report("full_run_projection_min_auto", projection, "F2");
+            else if (projectionBf16 is { } autoBf16) Report("full_run_projection_min_auto", autoBf16, "F2");
         }
         finally
         {

@@ -96,7 +96,7 @@ internal static class RunResolver
         return chosen ?? (noPretraining ? InitialWeights.None : InitialWeights.DefaultFor(builtinBenchmark));
     }
 
-    /// <summary>fp32, bf16, or auto: bf16 where the CPU has native BF16 units and MKL computes the fp32 products (recorded resolved, so a resume on another CPU is refused, not changed).</summary>
+    /// <summary>fp32, bf16, or auto: bf16 where the CPU has native BF16 units and the bf16 step is the faster one (our depthwise kernel runs, or MKL computes the fp32 products), recorded resolved, so a resume on another CPU is refused, not changed.</summary>
     private static TrainPrecision TrainChoice(string text, TorchSharp.DeviceType device) =>
         text.Equals("auto", StringComparison.OrdinalIgnoreCase)
             ? TrainPrecisionRule.Auto(Runtime.CpuDescription.Current, device)

@@ -46,7 +46,7 @@ internal sealed class RunArguments
     public Option<int> TestFrames { get; } = new("--test-frames") { Description = "Built-in benchmark: test frames per (session, object)", DefaultValueFactory = _ => BuiltinBenchmark.DefaultOptions.TestFramesPerUnit };
     public Option<string> TrainPrecision { get; } = new("--train-precision")
     {
-        Description = "Number format of the end_features training step: fp32 (default), bf16, or auto (bf16 where the CPU has native BF16 units and MKL computes the fp32 products, else fp32; docs/performance.md#bf16-auto)",
+        Description = "Number format of the end_features training step: fp32 (default), bf16, or auto (bf16 where the CPU has native BF16 units and AVX-512 or MKL's fp32 products, else fp32; docs/performance.md#bf16-auto)",
         DefaultValueFactory = _ => "fp32",
     };
     public Option<string> MemoryPrecision { get; } = new("--memory-precision")

@@ -16,31 +16,36 @@ public enum TrainPrecision
 internal static class TrainPrecisionRule
 {
     /// <summary>
-    /// bf16 where the CPU has native BF16 dot products that oneDNN uses and the fp32 step's products
-    /// are MKL's; fp32 where our own AVX-512 product computes them (AMD CPUs with AVX-512: there the
-    /// fp32 step is the faster, docs/performance.md#bf16-auto), elsewhere and on any other device
-    /// (not measured there).
+    /// bf16 where the CPU has native BF16 dot products that oneDNN uses and the bf16 step is the
+    /// faster one: where our depthwise kernel computes its depthwise layers (AVX-512; on the Zen 5
+    /// the bf16 step then took 87.8 ms against 126.8 in fp32, docs/performance.md#bf16-depthwise),
+    /// or where the fp32 step's products are MKL's (Intel CPUs). fp32 elsewhere and on any other
+    /// device (not measured there).
     /// </summary>
     /// <remarks>
-    /// The fp32 product is the one this process runs (<see cref="Model.Kernels.MatrixProductRule.Own"/>),
-    /// so the rule and the products it speaks of cannot disagree (under DOTNET_EnableAVX512=0 the
-    /// kernel is off while /proc/cpuinfo still lists avx512f).
+    /// The kernels are the ones this process runs (<see cref="Model.Kernels.DepthwiseConvolution.OnByDefault"/>,
+    /// <see cref="Model.Kernels.MatrixProductRule.Own"/>), so the rule and what it speaks of cannot
+    /// disagree (under DOTNET_EnableAVX512=0 both kernels' wide paths are off while /proc/cpuinfo
+    /// still lists avx512f).
     /// </remarks>
     public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device) =>
-        Auto(cpu, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"), Model.Kernels.MatrixProductRule.Own);
+        Auto(cpu, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"), Model.Kernels.MatrixProductRule.Own,
+            Model.Kernels.DepthwiseConvolution.OnByDefault);
 
     /// <summary>
     /// <see cref="Auto(Runtime.CpuDescription, TorchSharp.DeviceType)"/> for a described CPU: oneDNN
-    /// capped at <paramref name="isaCap"/>, and the fp32 product <see cref="Model.Kernels.MatrixProductRule"/>
-    /// would choose there as <paramref name="product"/> asks.
+    /// capped at <paramref name="isaCap"/>, the fp32 product <see cref="Model.Kernels.MatrixProductRule"/>
+    /// would choose there as <paramref name="product"/> asks, and our depthwise kernel on where
+    /// <paramref name="depthwiseKernel"/> says (by default where the CPU has AVX-512, as
+    /// <see cref="Model.Kernels.DepthwiseConvolution.OnByDefault"/> decides it).
     /// </summary>
     public static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap,
-        Model.Kernels.MatrixProductChoice product = Model.Kernels.MatrixProductChoice.Auto) =>
+        Model.Kernels.MatrixProductChoice product = Model.Kernels.MatrixProductChoice.Auto, bool? depthwiseKernel = null) =>
         Auto(cpu, device, isaCap, Model.Kernels.MatrixProductRule.Chooses(product, cpu.Vendor, cpu.Flags.Contains("avx512f"),
-            cpu.Flags.Contains("avx2") && cpu.Flags.Contains("fma")));
+            cpu.Flags.Contains("avx2") && cpu.Flags.Contains("fma")), depthwiseKernel ?? cpu.Flags.Contains("avx512f"));
 
-    private static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap, bool ownProduct) =>
-        device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) && !ownProduct ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
+    private static TrainPrecision Auto(Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap, bool ownProduct, bool depthwiseKernel) =>
+        device == TorchSharp.DeviceType.CPU && cpu.NativeBf16Under(isaCap) && (depthwiseKernel || !ownProduct) ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
 }
 
 /// <summary>

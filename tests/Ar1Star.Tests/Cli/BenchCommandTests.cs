@@ -33,6 +33,10 @@ public class BenchCommandTests
                      "learn_100_frames_release_ms", "learn_100_frames_other_ms", "learn_100_frames_snapshot_ms" })
             Assert.True(Get(key) >= 0, key);
         Assert.True(figures.ContainsKey("rss_growth_mb_per_100_batches"));
+        // What auto trains in here, by the rule on this CPU's features, and that precision's projection.
+        bool autoBf16 = Ar1Star.Strategy.TrainPrecisionRule.Auto(Ar1Star.Runtime.CpuDescription.Current, TorchSharp.DeviceType.CPU) == Ar1Star.Strategy.TrainPrecision.Bf16;
+        Assert.Equal(autoBf16 ? "bf16" : "fp32", figures["train_precision_auto"]);
+        Assert.Equal(figures[autoBf16 ? "full_run_projection_min_bf16" : "full_run_projection_min"], figures["full_run_projection_min_auto"]);
         if (OperatingSystem.IsLinux()) Assert.Equal("32", figures["malloc_mmap_threshold_mb"]);
         Assert.Equal(Get("train_step_gflops") / Get("matmul_gflops"), Get("train_step_peak_ratio"), 0.01 * Get("train_step_peak_ratio") + 0.002);
         Assert.Equal(Get("reference_schedule_batch_s") / Get("incremental_batch_s"), Get("speedup_vs_reference_schedule"), 0.05 * Get("speedup_vs_reference_schedule") + 0.01);
