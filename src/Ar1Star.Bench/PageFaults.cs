@@ -51,23 +51,30 @@ internal static class PageFaults
     /// </summary>
     public static double FreshPageMicroseconds(int megabytes = 64, int repeats = 7)
     {
-        if (!OperatingSystem.IsLinux()) return double.NaN;
         var perPage = new double[repeats];
-        nuint bytes = (nuint)megabytes << 20;
-        for (int i = 0; i < repeats; i++)
-        {
-            nint map = MMap(0, bytes, ProtReadWrite, MapPrivateAnonymous, -1, 0);
-            if (map == -1) return double.NaN;
-            try
-            {
-                perPage[i] = Timing.Seconds(() => TouchPages(map, bytes)) * 1e6 / (bytes / 4096);
-            }
-            finally
-            {
-                _ = MUnmap(map, bytes);
-            }
-        }
+        for (int i = 0; i < repeats; i++) perPage[i] = WriteFreshMapping(megabytes) * 1e6 / (((nuint)megabytes << 20) / 4096);
         return Timing.Median(perPage);
+    }
+
+    /// <summary>
+    /// Seconds to write one byte to every page of a fresh anonymous mapping of <paramref name="megabytes"/>
+    /// MB, which is then unmapped: pages no allocator can have served before. NaN off Linux or where
+    /// the mapping fails.
+    /// </summary>
+    public static double WriteFreshMapping(int megabytes)
+    {
+        if (!OperatingSystem.IsLinux()) return double.NaN;
+        nuint bytes = (nuint)megabytes << 20;
+        nint map = MMap(0, bytes, ProtReadWrite, MapPrivateAnonymous, -1, 0);
+        if (map == -1) return double.NaN;
+        try
+        {
+            return Timing.Seconds(() => TouchPages(map, bytes));
+        }
+        finally
+        {
+            _ = MUnmap(map, bytes);
+        }
     }
 
     private static void TouchPages(nint map, nuint bytes)
