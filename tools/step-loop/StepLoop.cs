@@ -3,7 +3,9 @@
 // The latent-replay training step alone, over and over, for a profiler: N steps after 5 warm-up,
 // in fp32 or, with "bf16", in bfloat16 (docs/performance.md#weight-gradient-split). Under perf:
 //   DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 perf record -F 2000 -g dotnet <built dll> 100
-// Run: dotnet run tools/step-loop/StepLoop.cs -c Release [-- steps [bf16]]
+// With "ab" after the precision, steps alternate between the fused BRN + ReLU kernels and
+// LibTorch's composition (BatchRenorm2d.FusedKernels), and the medians of each are printed.
+// Run: dotnet run tools/step-loop/StepLoop.cs -c Release [-- steps [fp32|bf16 [ab]]]
 using System.Diagnostics;
 using Ar1Star.Configuration;
 using Ar1Star.Model;
@@ -14,6 +16,7 @@ using static TorchSharp.torch;
 ProcessTuning.Apply();
 int steps = args.Length > 0 ? int.Parse(args[0]) : 60;
 var precision = args.Length > 1 && args[1] == "bf16" ? TrainPrecision.Bf16 : TrainPrecision.Fp32;
+bool alternate = args.Length > 2 && args[2] == "ab";
 var config = new Ar1Config();
 manual_seed(1);
 using var model = new MobileNetV1(config.LatentLayerNum, config.NumClasses, 128);
@@ -24,7 +27,20 @@ using var strategy = IncrementalStrategy.Create(model, config with { Strategy = 
 using var latents = ChannelsLast.From(randn([config.MbSize, .. model.LatentShape]).relu_());
 using var labels = randint(0, config.NumClasses, config.MbSize);
 strategy.BeginBatch(1, labels.data<long>().Select(l => (int)l).ToArray());
+var layers = model.EndFeatures.children().OfType<ConvBlock>().Select(b => b.Bn).ToArray();
+void Fused(bool on) { foreach (var bn in layers) bn.FusedKernels = on; }
 for (int i = 0; i < 5; i++) { using var s = NewDisposeScope(); strategy.TrainStep(latents, labels); }
+var times = new List<double>[] { new(), new() };
 var clock = Stopwatch.StartNew();
-for (int i = 0; i < steps; i++) { using var s = NewDisposeScope(); strategy.TrainStep(latents, labels); }
+for (int i = 0; i < steps; i++)
+{
+    int variant = alternate ? i % 2 : 0;
+    Fused(variant == 0);
+    var step = Stopwatch.StartNew();
+    using var s = NewDisposeScope();
+    strategy.TrainStep(latents, labels);
+    times[variant].Add(step.Elapsed.TotalMilliseconds);
+}
 Console.WriteLine($"{steps} steps, {clock.Elapsed.TotalMilliseconds / steps:F2} ms a step");
+static double Median(List<double> v) { var s = v.Order().ToArray(); return s.Length == 0 ? double.NaN : s[s.Length / 2]; }
+if (alternate) Console.WriteLine($"median ms: fused BRN {Median(times[0]):F2}, LibTorch's BRN {Median(times[1]):F2}, ratio {Median(times[0]) / Median(times[1]):F3}");

@@ -32,9 +32,12 @@ public static class ChannelsLast
     }
 
     /// <summary>An uninitialised NHWC tensor of NCHW shape <paramref name="shape"/>.</summary>
-    public static Tensor Empty(long[] shape, Device device)
+    public static Tensor Empty(long[] shape, Device device) => Empty(shape, device, ScalarType.Float32);
+
+    /// <summary>An uninitialised NHWC tensor of NCHW shape <paramref name="shape"/> and element type <paramref name="type"/>.</summary>
+    internal static Tensor Empty(long[] shape, Device device, ScalarType type)
     {
-        using var nhwc = empty([shape[0], shape[2], shape[3], shape[1]], device: device);
+        using var nhwc = empty([shape[0], shape[2], shape[3], shape[1]], type, device: device);
         return nhwc.permute(0, 3, 1, 2);
     }
 

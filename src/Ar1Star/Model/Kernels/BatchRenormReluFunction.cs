@@ -66,11 +66,12 @@ internal sealed class BatchRenormReluFunction : autograd.SingleTensorFunction<Ba
         var c0 = new float[channels];
         var gamma = new float[channels];
         var beta = new float[channels];
-        var dx = ChannelsLast.Empty(x.shape, x.device);
+        var dx = ChannelsLast.Empty(x.shape, x.device, x.dtype);
+        bool bf16 = x.dtype == ScalarType.BFloat16;
         unsafe
         {
-            float* input = TensorMemory.ChannelsLastFloats(x), gradient = TensorMemory.ChannelsLastFloats(dy);
-            BatchRenormReluKernel.BackwardSums(input, gradient, rows, (int)channels, step.Scale, step.Shift, step.MeanF, sumG, sumGCentered);
+            if (bf16) BatchRenormReluKernel.BackwardSums(TensorMemory.ChannelsLastBfloat16(x), TensorMemory.ChannelsLastBfloat16(dy), rows, (int)channels, step.Scale, step.Shift, step.MeanF, sumG, sumGCentered);
+            else BatchRenormReluKernel.BackwardSums(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(dy), rows, (int)channels, step.Scale, step.Shift, step.MeanF, sumG, sumGCentered);
             for (int c = 0; c < channels; c++)
             {
                 // BatchNorm's input gradient, w/s * (g - mean(g) - xhat * mean(g * xhat)), as k*g + c1*(x - m) + c0.
@@ -83,20 +84,28 @@ internal sealed class BatchRenormReluFunction : autograd.SingleTensorFunction<Ba
                 gamma[c] = (float)(step.R[c] * sumGCentered[c] * inv + step.D[c] * sumG[c]);
                 beta[c] = (float)sumG[c];
             }
-            BatchRenormReluKernel.BackwardInput(input, gradient, TensorMemory.ChannelsLastFloats(dx), rows, (int)channels, step.MeanF, step.Scale, step.Shift, k, c1, c0);
+            if (bf16)
+                BatchRenormReluKernel.BackwardInput(TensorMemory.ChannelsLastBfloat16(x), TensorMemory.ChannelsLastBfloat16(dy), TensorMemory.ChannelsLastBfloat16(dx),
+                    rows, (int)channels, step.MeanF, step.Scale, step.Shift, k, c1, c0);
+            else
+                BatchRenormReluKernel.BackwardInput(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(dy), TensorMemory.ChannelsLastFloats(dx),
+                    rows, (int)channels, step.MeanF, step.Scale, step.Shift, k, c1, c0);
         }
         // One entry per argument of apply, the step included (which has none).
         return [dx, tensor(gamma, device: x.device), tensor(beta, device: x.device), null!];
     }
 
-    /// <summary>max((x - m) * a + b, 0) per channel, into a new channels-last tensor.</summary>
+    /// <summary>max((x - m) * a + b, 0) per channel, into a new channels-last tensor of x's type (float32 or bfloat16).</summary>
     public static Tensor Apply(Tensor x, float[] m, float[] a, float[] b)
     {
-        long channels = x.shape[1];
-        var y = ChannelsLast.Empty(x.shape, x.device);
+        long channels = x.shape[1], rows = x.numel() / channels;
+        var y = ChannelsLast.Empty(x.shape, x.device, x.dtype);
         unsafe
         {
-            BatchRenormReluKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(y), x.numel() / channels, (int)channels, m, a, b);
+            if (x.dtype == ScalarType.BFloat16)
+                BatchRenormReluKernel.Forward(TensorMemory.ChannelsLastBfloat16(x), TensorMemory.ChannelsLastBfloat16(y), rows, (int)channels, m, a, b);
+            else
+                BatchRenormReluKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(y), rows, (int)channels, m, a, b);
         }
         return y;
     }

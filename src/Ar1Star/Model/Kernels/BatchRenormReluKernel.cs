@@ -17,12 +17,22 @@ namespace Ar1Star.Model.Kernels;
 /// take 16 channels at a time in AVX-512 registers where the CPU has them, then 8 in AVX
 /// registers, the remainder one by one; the two-input backward loops take 8 at a time and ask
 /// for their inputs a few rows ahead (docs/performance.md#fused-brn). Every lane computes
-/// exactly what the scalar code would, in the same order, so the width changes no bit.
+/// exactly what the scalar code would, in the same order, so the width changes no bit. Every
+/// loop also reads and writes bfloat16 activations (<see cref="IActivationFormat{T}"/>): the same
+/// float32 arithmetic on the widened values, each result rounded to bfloat16 as it is stored.
 /// </summary>
 internal static unsafe class BatchRenormReluKernel
 {
     /// <summary>Per-channel mean and biased variance of the <paramref name="rows"/> x <paramref name="channels"/> values at <paramref name="x"/>.</summary>
-    public static void Statistics(float* x, long rows, int channels, double[] mean, double[] variance)
+    public static void Statistics(float* x, long rows, int channels, double[] mean, double[] variance) =>
+        Statistics<float, Float32Activations>(x, rows, channels, mean, variance);
+
+    /// <summary><see cref="Statistics(float*, long, int, double[], double[])"/> of bfloat16 values.</summary>
+    public static void Statistics(ushort* x, long rows, int channels, double[] mean, double[] variance) =>
+        Statistics<ushort, Bfloat16Activations>(x, rows, channels, mean, variance);
+
+    private static void Statistics<T, TFormat>(T* x, long rows, int channels, double[] mean, double[] variance)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         int workers = KernelParallel.Workers(rows * channels);
         var partial = ArrayPool<double>.Shared.Rent(2 * channels * workers);
@@ -32,14 +42,14 @@ internal static unsafe class BatchRenormReluKernel
             nint input = (nint)x;
             // Sums of x - x[first row] keep E[x^2] - E[x]^2 from cancelling when the mean dwarfs the spread.
             var origin = new float[channels];
-            new ReadOnlySpan<float>(x, channels).CopyTo(origin);
+            for (int c = 0; c < channels; c++) origin[c] = TFormat.Load(x + c);
             fixed (double* sums = partial)
             {
                 nint slots = (nint)sums;
                 KernelParallel.For(rows, workers, (w, first, end) =>
                 {
                     double* sum = (double*)slots + 2L * channels * w;
-                    SumAndSquares((float*)input + first * channels, end - first, channels, origin, sum, sum + channels);
+                    SumAndSquares<T, TFormat>((T*)input + first * channels, end - first, channels, origin, sum, sum + channels);
                 });
                 for (int c = 0; c < channels; c++)
                 {
@@ -62,7 +72,15 @@ internal static unsafe class BatchRenormReluKernel
     }
 
     /// <summary>y = max((x - m) * a + b, 0), channel by channel; <paramref name="y"/> may be <paramref name="x"/>.</summary>
-    public static void Forward(float* x, float* y, long rows, int channels, float[] m, float[] a, float[] b)
+    public static void Forward(float* x, float* y, long rows, int channels, float[] m, float[] a, float[] b) =>
+        Forward<float, Float32Activations>(x, y, rows, channels, m, a, b);
+
+    /// <summary><see cref="Forward(float*, float*, long, int, float[], float[], float[])"/> of bfloat16 values, rounded to bfloat16.</summary>
+    public static void Forward(ushort* x, ushort* y, long rows, int channels, float[] m, float[] a, float[] b) =>
+        Forward<ushort, Bfloat16Activations>(x, y, rows, channels, m, a, b);
+
+    private static void Forward<T, TFormat>(T* x, T* y, long rows, int channels, float[] m, float[] a, float[] b)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         nint input = (nint)x, output = (nint)y;
         KernelParallel.For(rows, KernelParallel.Workers(rows * channels), (_, first, end) =>
@@ -71,27 +89,28 @@ internal static unsafe class BatchRenormReluKernel
             float* constants = Aligned(memory);
             float* centre = Copy(m, constants), scale = Copy(a, constants + channels), shift = Copy(b, constants + 2 * channels);
             for (long row = first; row < end; row++)
-                ForwardRow((float*)input + row * channels, (float*)output + row * channels, channels, centre, scale, shift);
+                ForwardRow<T, TFormat>((T*)input + row * channels, (T*)output + row * channels, channels, centre, scale, shift);
         });
     }
 
-    private static void ForwardRow(float* x, float* y, int channels, float* centre, float* scale, float* shift)
+    private static void ForwardRow<T, TFormat>(T* x, T* y, int channels, float* centre, float* scale, float* shift)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         int c = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; c <= channels - Vector512<float>.Count; c += Vector512<float>.Count)
             {
-                var pre = Vector512.FusedMultiplyAdd(Vector512.Load(x + c) - Vector512.Load(centre + c), Vector512.Load(scale + c), Vector512.Load(shift + c));
-                Vector512.Max(pre, Vector512<float>.Zero).Store(y + c);
+                var pre = Vector512.FusedMultiplyAdd(TFormat.Load16(x + c) - Vector512.Load(centre + c), Vector512.Load(scale + c), Vector512.Load(shift + c));
+                TFormat.Store16(Vector512.Max(pre, Vector512<float>.Zero), y + c);
             }
         }
         for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
         {
-            var pre = Vector256.FusedMultiplyAdd(Vector256.Load(x + c) - Vector256.Load(centre + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
-            Vector256.Max(pre, Vector256<float>.Zero).Store(y + c);
+            var pre = Vector256.FusedMultiplyAdd(TFormat.Load8(x + c) - Vector256.Load(centre + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
+            TFormat.Store8(Vector256.Max(pre, Vector256<float>.Zero), y + c);
         }
-        for (; c < channels; c++) y[c] = MathF.Max(MathF.FusedMultiplyAdd(x[c] - centre[c], scale[c], shift[c]), 0);
+        for (; c < channels; c++) TFormat.Store(MathF.Max(MathF.FusedMultiplyAdd(TFormat.Load(x + c) - centre[c], scale[c], shift[c]), 0), y + c);
     }
 
     /// <summary>
@@ -99,7 +118,16 @@ internal static unsafe class BatchRenormReluKernel
     /// sum of g * (x - mean).
     /// </summary>
     public static void BackwardSums(float* x, float* dy, long rows, int channels, float[] a, float[] b, float[] mean,
-        double[] sumG, double[] sumGCentered)
+        double[] sumG, double[] sumGCentered) =>
+        BackwardSums<float, Float32Activations>(x, dy, rows, channels, a, b, mean, sumG, sumGCentered);
+
+    /// <summary><see cref="BackwardSums(float*, float*, long, int, float[], float[], float[], double[], double[])"/> of bfloat16 values.</summary>
+    public static void BackwardSums(ushort* x, ushort* dy, long rows, int channels, float[] a, float[] b, float[] mean,
+        double[] sumG, double[] sumGCentered) =>
+        BackwardSums<ushort, Bfloat16Activations>(x, dy, rows, channels, a, b, mean, sumG, sumGCentered);
+
+    private static void BackwardSums<T, TFormat>(T* x, T* dy, long rows, int channels, float[] a, float[] b, float[] mean,
+        double[] sumG, double[] sumGCentered) where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         int workers = KernelParallel.Workers(rows * channels);
         var partial = ArrayPool<double>.Shared.Rent(2 * channels * workers);
@@ -113,7 +141,7 @@ internal static unsafe class BatchRenormReluKernel
                 KernelParallel.For(rows, workers, (w, first, end) =>
                 {
                     double* sum = (double*)slots + 2L * channels * w;
-                    MaskedSums((float*)input + first * channels, (float*)gradient + first * channels, end - first, channels, a, b, mean, sum, sum + channels);
+                    MaskedSums<T, TFormat>((T*)input + first * channels, (T*)gradient + first * channels, end - first, channels, a, b, mean, sum, sum + channels);
                 });
                 for (int c = 0; c < channels; c++)
                 {
@@ -134,9 +162,18 @@ internal static unsafe class BatchRenormReluKernel
         }
     }
 
-    /// <summary>dx = k * g + ((x - m) * c1 + c0), g the masked dy as in <see cref="BackwardSums"/>.</summary>
+    /// <summary>dx = k * g + ((x - m) * c1 + c0), g the masked dy as in <see cref="BackwardSums(float*, float*, long, int, float[], float[], float[], double[], double[])"/>.</summary>
     public static void BackwardInput(float* x, float* dy, float* dx, long rows, int channels, float[] m, float[] a, float[] b,
-        float[] k, float[] c1, float[] c0)
+        float[] k, float[] c1, float[] c0) =>
+        BackwardInput<float, Float32Activations>(x, dy, dx, rows, channels, m, a, b, k, c1, c0);
+
+    /// <summary><see cref="BackwardInput(float*, float*, float*, long, int, float[], float[], float[], float[], float[], float[])"/> of bfloat16 values, rounded to bfloat16.</summary>
+    public static void BackwardInput(ushort* x, ushort* dy, ushort* dx, long rows, int channels, float[] m, float[] a, float[] b,
+        float[] k, float[] c1, float[] c0) =>
+        BackwardInput<ushort, Bfloat16Activations>(x, dy, dx, rows, channels, m, a, b, k, c1, c0);
+
+    private static void BackwardInput<T, TFormat>(T* x, T* dy, T* dx, long rows, int channels, float[] m, float[] a, float[] b,
+        float[] k, float[] c1, float[] c0) where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         nint input = (nint)x, gradient = (nint)dy, result = (nint)dx;
         KernelParallel.For(rows, KernelParallel.Workers(rows * channels), (_, first, end) =>
@@ -148,33 +185,34 @@ internal static unsafe class BatchRenormReluKernel
             for (long row = first; row < end; row++)
             {
                 long at = row * channels;
-                BackwardInputRow((float*)input + at, (float*)gradient + at, (float*)result + at, channels, constants);
+                BackwardInputRow<T, TFormat>((T*)input + at, (T*)gradient + at, (T*)result + at, channels, constants);
             }
         });
     }
 
-    /// <summary>The per-channel constants of <see cref="BackwardInput"/>, in one 64-byte aligned block.</summary>
+    /// <summary>The per-channel constants of <see cref="BackwardInput(float*, float*, float*, long, int, float[], float[], float[], float[], float[], float[])"/>, in one 64-byte aligned block.</summary>
     private readonly struct InputGradientConstants(float* centre, float* scale, float* shift, float* gain, float* slope, float* offset)
     {
         public readonly float* Centre = centre, Scale = scale, Shift = shift, Gain = gain, Slope = slope, Offset = offset;
     }
 
-    private static void BackwardInputRow(float* x, float* dy, float* dx, int channels, InputGradientConstants k)
+    private static void BackwardInputRow<T, TFormat>(T* x, T* dy, T* dx, int channels, InputGradientConstants k)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         int c = 0;
         for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
         {
             Prefetch(x + c, dy + c);
-            var v = Vector256.Load(x + c) - Vector256.Load(k.Centre + c);
-            var g = Masked(v, Vector256.Load(dy + c), Vector256.Load(k.Scale + c), Vector256.Load(k.Shift + c));
+            var v = TFormat.Load8(x + c) - Vector256.Load(k.Centre + c);
+            var g = Masked(v, TFormat.Load8(dy + c), Vector256.Load(k.Scale + c), Vector256.Load(k.Shift + c));
             var affine = Vector256.FusedMultiplyAdd(v, Vector256.Load(k.Slope + c), Vector256.Load(k.Offset + c));
-            Vector256.FusedMultiplyAdd(Vector256.Load(k.Gain + c), g, affine).Store(dx + c);
+            TFormat.Store8(Vector256.FusedMultiplyAdd(Vector256.Load(k.Gain + c), g, affine), dx + c);
         }
         for (; c < channels; c++)
         {
-            float v = x[c] - k.Centre[c];
-            float g = MathF.FusedMultiplyAdd(v, k.Scale[c], k.Shift[c]) > 0 ? dy[c] : 0;
-            dx[c] = MathF.FusedMultiplyAdd(k.Gain[c], g, MathF.FusedMultiplyAdd(v, k.Slope[c], k.Offset[c]));
+            float v = TFormat.Load(x + c) - k.Centre[c];
+            float g = MathF.FusedMultiplyAdd(v, k.Scale[c], k.Shift[c]) > 0 ? TFormat.Load(dy + c) : 0;
+            TFormat.Store(MathF.FusedMultiplyAdd(k.Gain[c], g, MathF.FusedMultiplyAdd(v, k.Slope[c], k.Offset[c])), dx + c);
         }
     }
 
@@ -185,7 +223,8 @@ internal static unsafe class BatchRenormReluKernel
     /// </summary>
     private const int BlockRows = 64;
 
-    private static void SumAndSquares(float* x, long rows, int channels, float[] origin, double* sum, double* squares)
+    private static void SumAndSquares<T, TFormat>(T* x, long rows, int channels, float[] origin, double* sum, double* squares)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         float* memory = stackalloc float[3 * channels + AlignFloats];
         float* s = Aligned(memory), q = s + channels, o = Copy(origin, q + channels);
@@ -193,39 +232,41 @@ internal static unsafe class BatchRenormReluKernel
         {
             new Span<float>(s, 2 * channels).Clear();
             long end = Math.Min(rows, start + BlockRows);
-            for (long row = start; row < end; row++) SumAndSquaresRow(x + row * channels, channels, o, s, q);
+            for (long row = start; row < end; row++) SumAndSquaresRow<T, TFormat>(x + row * channels, channels, o, s, q);
             Flush(s, q, sum, squares, channels);
         }
     }
 
     /// <summary>Adds x - o and (x - o)^2 of one row to the float sums <paramref name="s"/> and <paramref name="q"/>.</summary>
-    private static void SumAndSquaresRow(float* x, int channels, float* o, float* s, float* q)
+    private static void SumAndSquaresRow<T, TFormat>(T* x, int channels, float* o, float* s, float* q)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         int c = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; c <= channels - Vector512<float>.Count; c += Vector512<float>.Count)
             {
-                var v = Vector512.Load(x + c) - Vector512.Load(o + c);
+                var v = TFormat.Load16(x + c) - Vector512.Load(o + c);
                 (Vector512.Load(s + c) + v).Store(s + c);
                 Vector512.FusedMultiplyAdd(v, v, Vector512.Load(q + c)).Store(q + c);
             }
         }
         for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
         {
-            var v = Vector256.Load(x + c) - Vector256.Load(o + c);
+            var v = TFormat.Load8(x + c) - Vector256.Load(o + c);
             (Vector256.Load(s + c) + v).Store(s + c);
             Vector256.FusedMultiplyAdd(v, v, Vector256.Load(q + c)).Store(q + c);
         }
         for (; c < channels; c++)
         {
-            float v = x[c] - o[c];
+            float v = TFormat.Load(x + c) - o[c];
             s[c] += v;
             q[c] = MathF.FusedMultiplyAdd(v, v, q[c]);
         }
     }
 
-    private static void MaskedSums(float* x, float* dy, long rows, int channels, float[] a, float[] b, float[] mean, double* sumG, double* sumGx)
+    private static void MaskedSums<T, TFormat>(T* x, T* dy, long rows, int channels, float[] a, float[] b, float[] mean, double* sumG, double* sumGx)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         float* memory = stackalloc float[5 * channels + AlignFloats];
         float* s = Aligned(memory), q = s + channels;
@@ -235,27 +276,28 @@ internal static unsafe class BatchRenormReluKernel
             new Span<float>(s, 2 * channels).Clear();
             long end = Math.Min(rows, start + BlockRows);
             for (long row = start; row < end; row++)
-                MaskedSumsRow(x + row * channels, dy + row * channels, channels, scale, shift, centre, s, q);
+                MaskedSumsRow<T, TFormat>(x + row * channels, dy + row * channels, channels, scale, shift, centre, s, q);
             Flush(s, q, sumG, sumGx, channels);
         }
     }
 
     /// <summary>Adds g and g * (x - m) of one row to the float sums <paramref name="s"/> and <paramref name="q"/>.</summary>
-    private static void MaskedSumsRow(float* x, float* dy, int channels, float* scale, float* shift, float* centre, float* s, float* q)
+    private static void MaskedSumsRow<T, TFormat>(T* x, T* dy, int channels, float* scale, float* shift, float* centre, float* s, float* q)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         int c = 0;
         for (; c <= channels - Vector256<float>.Count; c += Vector256<float>.Count)
         {
             Prefetch(x + c, dy + c);
-            var v = Vector256.Load(x + c) - Vector256.Load(centre + c);
-            var g = Masked(v, Vector256.Load(dy + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
+            var v = TFormat.Load8(x + c) - Vector256.Load(centre + c);
+            var g = Masked(v, TFormat.Load8(dy + c), Vector256.Load(scale + c), Vector256.Load(shift + c));
             (Vector256.Load(s + c) + g).Store(s + c);
             Vector256.FusedMultiplyAdd(g, v, Vector256.Load(q + c)).Store(q + c);
         }
         for (; c < channels; c++)
         {
-            float v = x[c] - centre[c];
-            float g = MathF.FusedMultiplyAdd(v, scale[c], shift[c]) > 0 ? dy[c] : 0;
+            float v = TFormat.Load(x + c) - centre[c];
+            float g = MathF.FusedMultiplyAdd(v, scale[c], shift[c]) > 0 ? TFormat.Load(dy + c) : 0;
             s[c] += g;
             q[c] = MathF.FusedMultiplyAdd(g, v, q[c]);
         }
@@ -270,7 +312,7 @@ internal static unsafe class BatchRenormReluKernel
 
     /// <summary>Hints the lines <see cref="PrefetchFloats"/> ahead of both inputs into the caches (no fault past the end).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch(float* x, float* dy)
+    private static void Prefetch<T>(T* x, T* dy) where T : unmanaged
     {
         if (!Sse.IsSupported) return;
         Sse.Prefetch0(x + PrefetchFloats);

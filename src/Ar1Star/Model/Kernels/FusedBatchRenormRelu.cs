@@ -8,15 +8,23 @@ namespace Ar1Star.Model.Kernels;
 /// <see cref="BatchRenorm2d"/> followed by ReLU on the fused kernels: the same outputs, gradients
 /// and running-statistics updates as the layer's LibTorch composition up to float rounding, in
 /// fewer passes over memory. Applies to float32 channels-last CPU tensors of more than one value
-/// per channel, on CPUs with 256-bit vectors; elsewhere (CUDA, bfloat16, NCHW) the layer keeps
-/// LibTorch's path.
+/// per channel, on CPUs with 256-bit vectors, and to the bfloat16 step's activations where the
+/// CPU has 512-bit vectors (computed in float32, stored in bfloat16, as LibTorch's bfloat16 batch
+/// norm does: docs/performance.md#bf16-brn); elsewhere (CUDA, NCHW) the layer keeps LibTorch's path.
 /// </summary>
 internal static class FusedBatchRenormRelu
 {
     public static bool Applies(BatchRenorm2d bn, Tensor x) =>
-        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
+        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && StoredAs(x.dtype)
         && bn.Gamma.dtype == ScalarType.Float32 && ChannelsLast.Is(x) && x.numel() > x.shape[1]
         && (bn.training || !NeedsGraph(bn, x));
+
+    /// <summary>
+    /// float32, or bfloat16 where 512-bit vectors are (the CPUs whose bfloat16 step is the fast one,
+    /// the only ones it was measured on).
+    /// </summary>
+    private static bool StoredAs(ScalarType type) =>
+        type == ScalarType.Float32 || type == ScalarType.BFloat16 && Vector512.IsHardwareAccelerated;
 
     /// <summary>relu(bn(x)); <see cref="Applies"/> must hold.</summary>
     public static Tensor Forward(BatchRenorm2d bn, Tensor x)
@@ -59,7 +67,8 @@ internal static class FusedBatchRenormRelu
         var d = new double[channels];
         unsafe
         {
-            BatchRenormReluKernel.Statistics(TensorMemory.ChannelsLastFloats(x), x.numel() / channels, channels, mean, std);
+            if (x.dtype == ScalarType.BFloat16) BatchRenormReluKernel.Statistics(TensorMemory.ChannelsLastBfloat16(x), x.numel() / channels, channels, mean, std);
+            else BatchRenormReluKernel.Statistics(TensorMemory.ChannelsLastFloats(x), x.numel() / channels, channels, mean, std);
         }
         for (int c = 0; c < channels; c++)
         {

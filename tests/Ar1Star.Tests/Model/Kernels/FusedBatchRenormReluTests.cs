@@ -22,21 +22,7 @@ public class FusedBatchRenormReluTests
         { 5, 45, 4, 3 },
     };
 
-    private static BatchRenorm2d Layer(int channels, bool fused, int seed)
-    {
-        var brn = new BatchRenorm2d(channels) { FusedKernels = fused };
-        var generator = new TorchSharp.torch.Generator((ulong)seed);
-        using (no_grad())
-        {
-            brn.Gamma.copy_(rand(channels, generator: generator) + 0.5);
-            brn.Beta.copy_(randn(channels, generator: generator) * 0.5);
-            // Running statistics far enough from the batch's that r and d are clipped in some channels.
-            brn.Mu.copy_(randn(channels, generator: generator) * 0.5);
-            brn.Sigma.copy_(rand(channels, generator: generator) + 0.6);
-        }
-        brn.SetSchedule(momentum: 0.1, rMax: 1.2, dMax: 0.3, incStep: 0.01);
-        return brn;
-    }
+    private static BatchRenorm2d Layer(int channels, bool fused, int seed) => BatchRenormTestLayers.Layer(channels, fused, seed);
 
     private static void AssertClose(Tensor expected, Tensor actual, string what)
     {
@@ -113,5 +99,26 @@ public class FusedBatchRenormReluTests
         fused.ForwardRelu(x).backward([gradOut]);
         AssertClose(reference.Gamma.grad!, fused.Gamma.grad!, "gamma gradient");
         AssertClose(reference.Beta.grad!, fused.Beta.grad!, "beta gradient");
+    }
+}
+
+/// <summary>The layers the fused kernels' tests compare, float32 and bfloat16 alike.</summary>
+internal static class BatchRenormTestLayers
+{
+    /// <summary>A BRN layer with random affine parameters and running statistics, r and d clipped in some channels.</summary>
+    public static BatchRenorm2d Layer(int channels, bool fused, int seed)
+    {
+        var brn = new BatchRenorm2d(channels) { FusedKernels = fused };
+        var generator = new TorchSharp.torch.Generator((ulong)seed);
+        using (no_grad())
+        {
+            brn.Gamma.copy_(rand(channels, generator: generator) + 0.5);
+            brn.Beta.copy_(randn(channels, generator: generator) * 0.5);
+            // Running statistics far enough from the batch's that r and d are clipped in some channels.
+            brn.Mu.copy_(randn(channels, generator: generator) * 0.5);
+            brn.Sigma.copy_(rand(channels, generator: generator) + 0.6);
+        }
+        brn.SetSchedule(momentum: 0.1, rMax: 1.2, dMax: 0.3, incStep: 0.01);
+        return brn;
     }
 }
