@@ -3,8 +3,9 @@
 // The latent-replay training step alone, over and over, for a profiler: N steps after 5 warm-up,
 // in fp32 or, with "bf16", in bfloat16 (docs/performance.md#weight-gradient-split). Under perf:
 //   DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 perf record -F 2000 -g dotnet <built dll> 100
-// With "ab" after the precision, steps alternate between the fused BRN + ReLU kernels and
-// LibTorch's composition (BatchRenorm2d.FusedKernels), and the medians of each are printed.
+// With "ab" after the precision, steps alternate between the fused BRN + ReLU and pool kernels
+// and LibTorch's ops (BatchRenorm2d.FusedKernels, GlobalAveragePool.FusedKernels), and the
+// medians of each are printed.
 // Run: dotnet run tools/step-loop/StepLoop.cs -c Release [-- steps [fp32|bf16 [ab]]]
 using System.Diagnostics;
 using Ar1Star.Configuration;
@@ -27,8 +28,13 @@ using var strategy = IncrementalStrategy.Create(model, config with { Strategy = 
 using var latents = ChannelsLast.From(randn([config.MbSize, .. model.LatentShape]).relu_());
 using var labels = randint(0, config.NumClasses, config.MbSize);
 strategy.BeginBatch(1, labels.data<long>().Select(l => (int)l).ToArray());
-var layers = model.EndFeatures.children().OfType<ConvBlock>().Select(b => b.Bn).ToArray();
-void Fused(bool on) { foreach (var bn in layers) bn.FusedKernels = on; }
+var layers = model.modules().OfType<BatchRenorm2d>().ToArray();
+var pools = model.modules().OfType<GlobalAveragePool>().ToArray();
+void Fused(bool on)
+{
+    foreach (var bn in layers) bn.FusedKernels = on;
+    foreach (var pool in pools) pool.FusedKernels = on;
+}
 for (int i = 0; i < 5; i++) { using var s = NewDisposeScope(); strategy.TrainStep(latents, labels); }
 var times = new List<double>[] { new(), new() };
 var clock = Stopwatch.StartNew();
@@ -43,4 +49,4 @@ for (int i = 0; i < steps; i++)
 }
 Console.WriteLine($"{steps} steps, {clock.Elapsed.TotalMilliseconds / steps:F2} ms a step");
 static double Median(List<double> v) { var s = v.Order().ToArray(); return s.Length == 0 ? double.NaN : s[s.Length / 2]; }
-if (alternate) Console.WriteLine($"median ms: fused BRN {Median(times[0]):F2}, LibTorch's BRN {Median(times[1]):F2}, ratio {Median(times[0]) / Median(times[1]):F3}");
+if (alternate) Console.WriteLine($"median ms: fused BRN and pool {Median(times[0]):F2}, LibTorch's {Median(times[1]):F2}, ratio {Median(times[0]) / Median(times[1]):F3}");

@@ -8,7 +8,8 @@ namespace Ar1Star.Model;
 /// <summary>
 /// The network's final average pool (AvgPool2d with a square <see cref="Kernel"/>, stride the
 /// kernel), which the reference sizes to cover the last map. Where the window is the whole map of
-/// a channels-last float32 CPU tensor, on CPUs with 256-bit vectors, it runs on
+/// a channels-last CPU tensor the fused kernels take (float32 on CPUs with 256-bit vectors, the
+/// bfloat16 step's where 512-bit vectors are), it runs on
 /// <see cref="GlobalAveragePoolFunction"/>'s one-pass kernels: LibTorch's pool took a visible share of the
 /// training step at its 128 x 1024 x 4 x 4 (docs/performance.md#global-average-pool). Elsewhere, or with <see cref="FusedKernels"/> off, it is LibTorch's avg_pool2d.
 /// </summary>
@@ -31,6 +32,6 @@ public sealed class GlobalAveragePool : nn.Module<Tensor, Tensor>
     }
 
     private bool Applies(Tensor x) =>
-        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
+        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && ActivationFormats.Fused(x.dtype)
         && x.dim() == 4 && x.shape[2] == Kernel && x.shape[3] == Kernel && x.numel() > 0 && ChannelsLast.Is(x);
 }

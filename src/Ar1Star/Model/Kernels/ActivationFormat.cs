@@ -3,6 +3,18 @@ using System.Runtime.Intrinsics;
 
 namespace Ar1Star.Model.Kernels;
 
+/// <summary>Which stored activations the fused kernels (BRN + ReLU, the final pool) take.</summary>
+internal static class ActivationFormats
+{
+    /// <summary>
+    /// float32, and bfloat16 where 512-bit vectors are: the CPUs where the bfloat16 step is the
+    /// fast one (docs/performance.md#bf16-auto), the only ones its kernels were measured on
+    /// (docs/performance.md#bf16-brn); elsewhere a bfloat16 layer keeps LibTorch's ops.
+    /// </summary>
+    public static bool Fused(TorchSharp.torch.ScalarType type) =>
+        type == TorchSharp.torch.ScalarType.Float32 || type == TorchSharp.torch.ScalarType.BFloat16 && Vector512.IsHardwareAccelerated;
+}
+
 /// <summary>
 /// How a fused kernel reads and writes one stored activation: float32 as it is, or bfloat16 (the
 /// reduced-precision step's activations) widened to float32 on load and rounded back on store,

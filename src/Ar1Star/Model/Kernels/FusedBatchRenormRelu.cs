@@ -8,23 +8,16 @@ namespace Ar1Star.Model.Kernels;
 /// <see cref="BatchRenorm2d"/> followed by ReLU on the fused kernels: the same outputs, gradients
 /// and running-statistics updates as the layer's LibTorch composition up to float rounding, in
 /// fewer passes over memory. Applies to float32 channels-last CPU tensors of more than one value
-/// per channel, on CPUs with 256-bit vectors, and to the bfloat16 step's activations where the
-/// CPU has 512-bit vectors (computed in float32, stored in bfloat16, as LibTorch's bfloat16 batch
-/// norm does: docs/performance.md#bf16-brn); elsewhere (CUDA, NCHW) the layer keeps LibTorch's path.
+/// per channel, on CPUs with 256-bit vectors, and to the bfloat16 step's activations where
+/// <see cref="ActivationFormats.Fused"/> says (computed in float32, stored in bfloat16, as
+/// LibTorch's bfloat16 batch norm does); elsewhere (CUDA, NCHW) the layer keeps LibTorch's path.
 /// </summary>
 internal static class FusedBatchRenormRelu
 {
     public static bool Applies(BatchRenorm2d bn, Tensor x) =>
-        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && StoredAs(x.dtype)
+        Vector256.IsHardwareAccelerated && x.device_type == DeviceType.CPU && ActivationFormats.Fused(x.dtype)
         && bn.Gamma.dtype == ScalarType.Float32 && ChannelsLast.Is(x) && x.numel() > x.shape[1]
         && (bn.training || !NeedsGraph(bn, x));
-
-    /// <summary>
-    /// float32, or bfloat16 where 512-bit vectors are (the CPUs whose bfloat16 step is the fast one,
-    /// the only ones it was measured on).
-    /// </summary>
-    private static bool StoredAs(ScalarType type) =>
-        type == ScalarType.Float32 || type == ScalarType.BFloat16 && Vector512.IsHardwareAccelerated;
 
     /// <summary>relu(bn(x)); <see cref="Applies"/> must hold.</summary>
     public static Tensor Forward(BatchRenorm2d bn, Tensor x)

@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace Ar1Star.Model.Kernels;
 
 /// <summary>
-/// An average pool over the whole map of a channels-last float32 CPU tensor as one autograd
-/// node (see <see cref="AveragePoolKernel"/>): N x C x H x W in, N x C x 1 x 1 out.
+/// An average pool over the whole map of a channels-last float32 or bfloat16 CPU tensor as one
+/// autograd node (see <see cref="AveragePoolKernel"/>): N x C x H x W in, N x C x 1 x 1 out, of x's type.
 /// </summary>
 internal sealed class GlobalAveragePoolFunction : autograd.SingleTensorFunction<GlobalAveragePoolFunction>
 {
@@ -21,11 +21,13 @@ internal sealed class GlobalAveragePoolFunction : autograd.SingleTensorFunction<
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         var shape = (long[])ctx.get_data("shape");
-        var dx = ChannelsLast.Empty(shape, (Device)ctx.get_data("device"));
         using var dy = gradOutput.reshape(shape[0], shape[1]).contiguous();
+        var dx = ChannelsLast.Empty(shape, (Device)ctx.get_data("device"), dy.dtype);
+        int pixels = (int)(shape[2] * shape[3]), channels = (int)shape[1];
         unsafe
         {
-            AveragePoolKernel.Backward(TensorMemory.Floats(dy), TensorMemory.ChannelsLastFloats(dx), shape[0], (int)(shape[2] * shape[3]), (int)shape[1]);
+            if (dy.dtype == ScalarType.BFloat16) AveragePoolKernel.Backward(TensorMemory.Bfloat16(dy), TensorMemory.ChannelsLastBfloat16(dx), shape[0], pixels, channels);
+            else AveragePoolKernel.Backward(TensorMemory.Floats(dy), TensorMemory.ChannelsLastFloats(dx), shape[0], pixels, channels);
         }
         return [dx];
     }
@@ -33,10 +35,12 @@ internal sealed class GlobalAveragePoolFunction : autograd.SingleTensorFunction<
     /// <summary>The pooled N x C x 1 x 1 tensor (stored N x C).</summary>
     public static Tensor Apply(Tensor x)
     {
-        var y = empty([x.shape[0], x.shape[1], 1, 1], device: x.device);
+        var y = empty([x.shape[0], x.shape[1], 1, 1], x.dtype, device: x.device);
+        int pixels = (int)(x.shape[2] * x.shape[3]), channels = (int)x.shape[1];
         unsafe
         {
-            AveragePoolKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.Floats(y), x.shape[0], (int)(x.shape[2] * x.shape[3]), (int)x.shape[1]);
+            if (x.dtype == ScalarType.BFloat16) AveragePoolKernel.Forward(TensorMemory.ChannelsLastBfloat16(x), TensorMemory.Bfloat16(y), x.shape[0], pixels, channels);
+            else AveragePoolKernel.Forward(TensorMemory.ChannelsLastFloats(x), TensorMemory.Floats(y), x.shape[0], pixels, channels);
         }
         return y;
     }

@@ -29,13 +29,19 @@ internal static unsafe class TensorMemory
         return Floats(nhwc);
     }
 
-    /// <summary>Address of a channels-last bfloat16 CPU tensor's elements (stored N, H, W, C), as their 16-bit patterns.</summary>
+    /// <summary>Address of a contiguous bfloat16 CPU tensor's elements, as their 16-bit patterns.</summary>
+    public static ushort* Bfloat16(Tensor contiguous)
+    {
+        if (contiguous.device_type != DeviceType.CPU || contiguous.dtype != ScalarType.BFloat16 || !contiguous.is_contiguous())
+            throw new ArgumentException("a fused kernel needs a contiguous bfloat16 CPU tensor", nameof(contiguous));
+        if (contiguous.numel() == 0) return null;
+        fixed (byte* first = contiguous.bytes) return (ushort*)first;
+    }
+
+    /// <summary>Address of a channels-last bfloat16 tensor's elements (stored N, H, W, C).</summary>
     public static ushort* ChannelsLastBfloat16(Tensor x)
     {
         using var nhwc = x.permute(0, 2, 3, 1);
-        if (nhwc.device_type != DeviceType.CPU || nhwc.dtype != ScalarType.BFloat16 || !nhwc.is_contiguous())
-            throw new ArgumentException("a fused kernel needs a channels-last bfloat16 CPU tensor", nameof(x));
-        if (nhwc.numel() == 0) return null;
-        fixed (byte* first = nhwc.bytes) return (ushort*)first;
+        return Bfloat16(nhwc);
     }
 }

@@ -38,6 +38,31 @@ public class GlobalAveragePoolTests
         Assert.True(ChannelsLast.Is(actualGradient), "the input gradient keeps the input's channels-last layout");
     }
 
+    [Bfloat16KernelTheory]
+    [MemberData(nameof(Shapes))]
+    public void ABfloat16PoolIsTheFloat32PoolRoundedAndAgreesWithLibTorchs(int n, int c, int side)
+    {
+        using var reference = new GlobalAveragePool(side) { FusedKernels = false };
+        using var fused = new GlobalAveragePool(side);
+        using var generator = new Generator(9);
+        using var wideValues = randn([n, c, side, side], generator: generator) * 3 + 0.5;
+        using var values = wideValues.to(ScalarType.BFloat16);
+        using var wideWeights = randn([n, c], generator: generator);
+        using var weights = wideWeights.to(ScalarType.BFloat16);
+        var (wide, wideGradient) = ForwardBackward(fused, values.to(ScalarType.Float32), weights.to(ScalarType.Float32));
+        var (actual, actualGradient) = ForwardBackward(fused, values, weights);
+        Assert.Equal(ScalarType.BFloat16, actual.dtype);
+        Assert.Equal(ScalarType.BFloat16, actualGradient.dtype);
+        Assert.True(ChannelsLast.Is(actualGradient), "the input gradient keeps the input's channels-last layout");
+        Assert.True(TensorBits.Same(wide.to(ScalarType.BFloat16).to(ScalarType.Float32), actual.to(ScalarType.Float32)), "output: not the float32 pool's rounded");
+        Assert.True(TensorBits.Same(wideGradient.to(ScalarType.BFloat16).to(ScalarType.Float32), actualGradient.to(ScalarType.Float32)), "input gradient: not the float32 pool's rounded");
+
+        // LibTorch's bfloat16 pool also sums in float32 and rounds once: within a bfloat16 step.
+        var (expected, expectedGradient) = ForwardBackward(reference, values, weights);
+        AssertClose(expected.to(ScalarType.Float32), actual.to(ScalarType.Float32), "output against LibTorch's", 1.0 / 128);
+        AssertClose(expectedGradient.to(ScalarType.Float32), actualGradient.to(ScalarType.Float32), "input gradient against LibTorch's", 1.0 / 128);
+    }
+
     [Fact]
     public void NchwInputAndSmallerWindowsKeepLibTorchsPool()
     {
@@ -65,11 +90,11 @@ public class GlobalAveragePoolTests
         return (output.detach(), x.grad!);
     }
 
-    private static void AssertClose(Tensor expected, Tensor actual, string what)
+    private static void AssertClose(Tensor expected, Tensor actual, string what, double tolerance = Tolerance)
     {
         Assert.Equal(expected.shape, actual.shape);
         double scale = expected.abs().max().item<float>();
         double error = (actual - expected).abs().max().item<float>();
-        Assert.True(error <= Tolerance * Math.Max(scale, 1e-30), $"{what}: max error {error} against max value {scale}");
+        Assert.True(error <= tolerance * Math.Max(scale, 1e-30), $"{what}: max error {error} against max value {scale}");
     }
 }
