@@ -52,17 +52,9 @@ internal static class DepthwiseConvolution
     /// </summary>
     public static Tensor Forward(Tensor x, Tensor weight, int stride, DepthwiseLanes? lanes = null)
     {
-        // A bfloat16 step's layer is widened to float32 and its output rounded back: oneDNN's
-        // bfloat16 backward of these layers took a third of that step's CPU time on the Zen 5
-        // (docs/performance.md#bf16-depthwise), and the casts' gradients carry the step through.
-        if (x.dtype == ScalarType.BFloat16)
-        {
-            using var widened = x.to(ScalarType.Float32);
-            using var wide = ChannelsLast.From(widened);
-            using var y = Forward(wide, weight, stride, lanes);
-            using var narrowed = y.to(ScalarType.BFloat16);
-            return ChannelsLast.From(narrowed);
-        }
+        // A bfloat16 step's layer computes in float32 (oneDNN's bfloat16 backward of these layers
+        // took a third of that step's CPU time on the Zen 5, docs/performance.md#bf16-depthwise);
+        // the node reads and writes the bfloat16 activations itself.
         var width = lanes ?? DepthwiseConvolutionKernel.NativeLanes;
         bool graph = is_grad_enabled() && (x.requires_grad || weight.requires_grad);
         return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride, width) : DepthwiseConvolutionFunction.Convolve(x, weight, stride);

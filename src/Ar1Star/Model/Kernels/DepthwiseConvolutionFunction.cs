@@ -3,10 +3,12 @@ using static TorchSharp.torch;
 namespace Ar1Star.Model.Kernels;
 
 /// <summary>
-/// A depthwise 3x3 convolution (padding 1) as one autograd node over channels-last float32 CPU
-/// tensors: LibTorch's grouped convolution forward (oneDNN streams the maps front to back; our
-/// own forward pass was slower, docs/performance.md#depthwise-kernel-figures) and
-/// <see cref="DepthwiseConvolutionKernel"/>'s single backward pass for both gradients. Inputs: x, the [C, 1, 3, 3] weight
+/// A depthwise 3x3 convolution (padding 1) as one autograd node over channels-last float32 or
+/// bfloat16 CPU tensors (a float32 weight either way): LibTorch's grouped convolution forward in
+/// float32 (oneDNN streams the maps front to back; our own forward pass was slower,
+/// docs/performance.md#depthwise-kernel-figures; a bfloat16 x is widened for it and the output
+/// rounded back) and <see cref="DepthwiseConvolutionKernel"/>'s single backward pass for both
+/// gradients, which reads and writes bfloat16 itself (docs/performance.md#bf16-depthwise). Inputs: x, the [C, 1, 3, 3] weight
 /// (their gradients come back in that order, each only where it requires one), the stride and
 /// the register width (<see cref="DepthwiseLanes"/>).
 /// </summary>
@@ -37,20 +39,33 @@ internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFuncti
         var lanes = (DepthwiseLanes)ctx.get_data(nameof(DepthwiseLanes));
         var (inputWanted, weightWanted) = ((bool, bool))ctx.get_data(Wanted);
         using var dy = ChannelsLast.From(gradOutput);
-        Tensor? dx = inputWanted ? ChannelsLast.Empty(x.shape, x.device) : null;
+        Tensor? dx = inputWanted ? ChannelsLast.Empty(x.shape, x.device, x.dtype) : null;
         Tensor? dw = weightWanted ? empty(weight.shape, device: weight.device) : null;
         unsafe
         {
-            DepthwiseConvolutionKernel.Backward(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(dy), TensorMemory.Floats(weight),
-                dx is null ? null : TensorMemory.ChannelsLastFloats(dx), dw is null ? null : TensorMemory.Floats(dw), g, lanes);
+            float* weightGradient = dw is null ? null : TensorMemory.Floats(dw);
+            if (x.dtype == ScalarType.BFloat16)
+                DepthwiseConvolutionKernel.Backward(TensorMemory.ChannelsLastBfloat16(x), TensorMemory.ChannelsLastBfloat16(dy), TensorMemory.Floats(weight),
+                    dx is null ? null : TensorMemory.ChannelsLastBfloat16(dx), weightGradient, g, lanes);
+            else
+                DepthwiseConvolutionKernel.Backward(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(dy), TensorMemory.Floats(weight),
+                    dx is null ? null : TensorMemory.ChannelsLastFloats(dx), weightGradient, g, lanes);
         }
         // One entry per argument of apply, the stride and width included (which have none).
         return [dx!, dw!, null!, null!];
     }
 
-    /// <summary>LibTorch's conv(x, weight) with padding 1 at <paramref name="stride"/>, channels last as x is.</summary>
+    /// <summary>LibTorch's conv(x, weight) with padding 1 at <paramref name="stride"/>, channels last and of x's type as x is (in float32 either way).</summary>
     public static Tensor Convolve(Tensor x, Tensor weight, int stride)
     {
+        if (x.dtype == ScalarType.BFloat16)
+        {
+            using var widened = x.to(ScalarType.Float32);
+            using var input = ChannelsLast.From(widened);
+            using var wide = Convolve(input, weight, stride);
+            using var narrowed = wide.to(ScalarType.BFloat16);
+            return ChannelsLast.From(narrowed);
+        }
         using var y = nn.functional.conv2d(x, weight, null, [stride, stride], [1, 1], [1, 1], x.shape[1]);
         return ChannelsLast.From(y);
     }

@@ -51,11 +51,22 @@ internal static unsafe class DepthwiseConvolutionKernel
     /// </summary>
     public static void Backward(float* x, float* dy, float* weight, float* dx, float* dw, DepthwiseGeometry g, DepthwiseLanes lanes)
     {
-        if (lanes == DepthwiseLanes.Vector512) Backward<Lanes512>(x, dy, weight, dx, dw, g);
-        else Backward<Lanes256>(x, dy, weight, dx, dw, g);
+        if (lanes == DepthwiseLanes.Vector512) Backward<Lanes512, float, Float32Activations>(x, dy, weight, dx, dw, g);
+        else Backward<Lanes256, float, Float32Activations>(x, dy, weight, dx, dw, g);
     }
 
-    private static void Backward<TLanes>(float* x, float* dy, float* weight, float* dx, float* dw, DepthwiseGeometry g) where TLanes : struct, ILanes
+    /// <summary>
+    /// <see cref="Backward(float*, float*, float*, float*, float*, DepthwiseGeometry, DepthwiseLanes)"/>
+    /// of bfloat16 x and dy, dx rounded to bfloat16: the float32 pass on the widened values.
+    /// </summary>
+    public static void Backward(ushort* x, ushort* dy, float* weight, ushort* dx, float* dw, DepthwiseGeometry g, DepthwiseLanes lanes)
+    {
+        if (lanes == DepthwiseLanes.Vector512) Backward<Lanes512, ushort, Bfloat16Activations>(x, dy, weight, dx, dw, g);
+        else Backward<Lanes256, ushort, Bfloat16Activations>(x, dy, weight, dx, dw, g);
+    }
+
+    private static void Backward<TLanes, T, TFormat>(T* x, T* dy, float* weight, T* dx, float* dw, DepthwiseGeometry g)
+        where TLanes : struct, ILanes where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         if (dx == null && dw == null) return;
         int channels = g.Channels;
@@ -71,7 +82,7 @@ internal static unsafe class DepthwiseConvolutionKernel
             {
                 nint weights = (nint)taps, sums = (nint)slots;
                 KernelParallel.For(g.Images, workers, (w, first, end) =>
-                    BackwardImages<TLanes>((float*)input, (float*)gradient, (float*)weights, (float*)inputGradient,
+                    BackwardImages<TLanes, T, TFormat>((T*)input, (T*)gradient, (float*)weights, (T*)inputGradient,
                         (double*)sums + (long)w * Taps * channels, g, first, end));
             }
             if (dw != null) AddSlots(partial, workers, channels, dw);
@@ -91,8 +102,8 @@ internal static unsafe class DepthwiseConvolutionKernel
     /// in some; optimised at once, 0.06-0.07 in every one).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardImages<TLanes>(float* x, float* dy, float* weights, float* dx, double* sum, DepthwiseGeometry g, long first, long end)
-        where TLanes : struct, ILanes
+    private static void BackwardImages<TLanes, T, TFormat>(T* x, T* dy, float* weights, T* dx, double* sum, DepthwiseGeometry g, long first, long end)
+        where TLanes : struct, ILanes where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         int channels = g.Channels;
         int vectorEnd = channels - channels % TLanes.Count;
@@ -108,9 +119,9 @@ internal static unsafe class DepthwiseConvolutionKernel
                 PrefetchAhead(x + image * inputImage, g.Height * g.Width, channels, c);
                 PrefetchAhead(dy + image * outputImage, g.OutHeight * g.OutWidth, channels, c);
                 if (dx != null) PrefetchAhead(dx + image * inputImage, g.Height * g.Width, channels, c);
-                TLanes.BackwardPlane(x, dy, weights, dx, sum, g, image, c, rowOutputs, columnOutputs);
+                TLanes.BackwardPlane<T, TFormat>(x, dy, weights, dx, sum, g, image, c, rowOutputs, columnOutputs);
             }
-            for (int c = vectorEnd; c < channels; c++) BackwardChannel(x, dy, weights, dx, sum, g, image, c);
+            for (int c = vectorEnd; c < channels; c++) BackwardChannel<T, TFormat>(x, dy, weights, dx, sum, g, image, c);
         }
     }
 
@@ -124,16 +135,16 @@ internal static unsafe class DepthwiseConvolutionKernel
     /// on the tail's three layers into L2, 3.2 / 2.2 / 1.5 into L1, 3.9 / 2.6 / 1.6 without).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PrefetchAhead(float* image, int pixels, int channels, int c)
+    private static void PrefetchAhead<T>(T* image, int pixels, int channels, int c) where T : unmanaged
     {
-        const int Line = 64 / sizeof(float);
+        int Line = 64 / sizeof(T);
         // Once per line of channels: the passes that start inside a line find it asked for.
         if (!Sse.IsSupported || c % Line != 0) return;
         int from = c == 0 ? Line : c + 2 * Line, to = c + 2 * Line;
         if (from >= channels) return;
         for (int p = 0; p < pixels; p++)
         {
-            float* row = image + (long)p * channels;
+            T* row = image + (long)p * channels;
             for (int k = from; k <= to && k < channels; k += Line) Sse.Prefetch1(row + k);
         }
     }
@@ -149,7 +160,8 @@ internal static unsafe class DepthwiseConvolutionKernel
     }
 
     /// <summary>The backward pass of one image's channel <paramref name="c"/>, one value at a time; dx is skipped where null.</summary>
-    private static void BackwardChannel(float* x, float* dy, float* weights, float* dx, double* sum, DepthwiseGeometry g, long image, int c)
+    private static void BackwardChannel<T, TFormat>(T* x, T* dy, float* weights, T* dx, double* sum, DepthwiseGeometry g, long image, int c)
+        where T : unmanaged where TFormat : struct, IActivationFormat<T>
     {
         int channels = g.Channels;
         float* tapSums = stackalloc float[Taps];
@@ -168,12 +180,12 @@ internal static unsafe class DepthwiseConvolutionKernel
                     {
                         int ox = CoveringOutput(ix, kx, g.Stride, g.OutWidth);
                         if (ox < 0) continue;
-                        float d = dy[((image * g.OutHeight + oy) * g.OutWidth + ox) * channels + c];
+                        float d = TFormat.Load(dy + ((image * g.OutHeight + oy) * g.OutWidth + ox) * channels + c);
                         s = MathF.FusedMultiplyAdd(d, weights[(ky * 3 + kx) * channels + c], s);
-                        tapSums[ky * 3 + kx] = MathF.FusedMultiplyAdd(x[pixel], d, tapSums[ky * 3 + kx]);
+                        tapSums[ky * 3 + kx] = MathF.FusedMultiplyAdd(TFormat.Load(x + pixel), d, tapSums[ky * 3 + kx]);
                     }
                 }
-                if (dx != null) dx[pixel] = s;
+                if (dx != null) TFormat.Store(s, dx + pixel);
             }
         }
         for (int t = 0; t < Taps; t++) sum[t * channels + c] += tapSums[t];
@@ -213,8 +225,8 @@ internal static unsafe class DepthwiseConvolutionKernel
         /// <paramref name="rowOutputs"/>[3 iy + k] and <paramref name="columnOutputs"/>[3 ix + k]:
         /// the output row and column input pixel (iy, ix) meets through tap row / column k, or -1.
         /// </summary>
-        static abstract void BackwardPlane(float* x, float* dy, float* weights, float* dx, double* sum, DepthwiseGeometry g, long image, int c,
-            int* rowOutputs, int* columnOutputs);
+        static abstract void BackwardPlane<T, TFormat>(T* x, T* dy, float* weights, T* dx, double* sum, DepthwiseGeometry g, long image, int c,
+            int* rowOutputs, int* columnOutputs) where T : unmanaged where TFormat : struct, IActivationFormat<T>;
     }
 
     private readonly struct Lanes512 : ILanes
@@ -222,8 +234,8 @@ internal static unsafe class DepthwiseConvolutionKernel
         public static int Count => Vector512<float>.Count;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void BackwardPlane(float* x, float* dy, float* weights, float* dx, double* sum, DepthwiseGeometry g, long image, int c,
-            int* rowOutputs, int* columnOutputs)
+        public static void BackwardPlane<T, TFormat>(T* x, T* dy, float* weights, T* dx, double* sum, DepthwiseGeometry g, long image, int c,
+            int* rowOutputs, int* columnOutputs) where T : unmanaged where TFormat : struct, IActivationFormat<T>
         {
             int channels = g.Channels;
             var w0 = Vector512.Load(weights + 0 * channels + c);
@@ -237,36 +249,36 @@ internal static unsafe class DepthwiseConvolutionKernel
             var w8 = Vector512.Load(weights + 8 * channels + c);
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
             long outRow = (long)g.OutWidth * channels;
-            float* gradients = dy + image * g.OutHeight * outRow + c;
+            T* gradients = dy + image * g.OutHeight * outRow + c;
             long first = image * g.Height * g.Width * channels + c;
-            float* input = x + first;
-            float* inputGradient = dx == null ? null : dx + first;
+            T* input = x + first;
+            T* inputGradient = dx == null ? null : dx + first;
             for (int iy = 0; iy < g.Height; iy++)
             {
                 int oy0 = rowOutputs[3 * iy], oy1 = rowOutputs[3 * iy + 1], oy2 = rowOutputs[3 * iy + 2];
-                float* d0 = gradients + oy0 * outRow, d1 = gradients + oy1 * outRow, d2 = gradients + oy2 * outRow;
+                T* d0 = gradients + oy0 * outRow, d1 = gradients + oy1 * outRow, d2 = gradients + oy2 * outRow;
                 for (int ix = 0; ix < g.Width; ix++, input += channels)
                 {
                     long ox0 = columnOutputs[3 * ix], ox1 = columnOutputs[3 * ix + 1], ox2 = columnOutputs[3 * ix + 2];
-                    var xv = Vector512.Load(input);
+                    var xv = TFormat.Load16(input);
                     var s = Vector512<float>.Zero;
                     if (oy0 >= 0)
                     {
                         if (ox0 >= 0)
                         {
-                            var d = Vector512.Load(d0 + ox0 * channels);
+                            var d = TFormat.Load16(d0 + ox0 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w0, s);
                             a0 = Vector512.FusedMultiplyAdd(xv, d, a0);
                         }
                         if (ox1 >= 0)
                         {
-                            var d = Vector512.Load(d0 + ox1 * channels);
+                            var d = TFormat.Load16(d0 + ox1 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w1, s);
                             a1 = Vector512.FusedMultiplyAdd(xv, d, a1);
                         }
                         if (ox2 >= 0)
                         {
-                            var d = Vector512.Load(d0 + ox2 * channels);
+                            var d = TFormat.Load16(d0 + ox2 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w2, s);
                             a2 = Vector512.FusedMultiplyAdd(xv, d, a2);
                         }
@@ -275,19 +287,19 @@ internal static unsafe class DepthwiseConvolutionKernel
                     {
                         if (ox0 >= 0)
                         {
-                            var d = Vector512.Load(d1 + ox0 * channels);
+                            var d = TFormat.Load16(d1 + ox0 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w3, s);
                             a3 = Vector512.FusedMultiplyAdd(xv, d, a3);
                         }
                         if (ox1 >= 0)
                         {
-                            var d = Vector512.Load(d1 + ox1 * channels);
+                            var d = TFormat.Load16(d1 + ox1 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w4, s);
                             a4 = Vector512.FusedMultiplyAdd(xv, d, a4);
                         }
                         if (ox2 >= 0)
                         {
-                            var d = Vector512.Load(d1 + ox2 * channels);
+                            var d = TFormat.Load16(d1 + ox2 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w5, s);
                             a5 = Vector512.FusedMultiplyAdd(xv, d, a5);
                         }
@@ -296,26 +308,26 @@ internal static unsafe class DepthwiseConvolutionKernel
                     {
                         if (ox0 >= 0)
                         {
-                            var d = Vector512.Load(d2 + ox0 * channels);
+                            var d = TFormat.Load16(d2 + ox0 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w6, s);
                             a6 = Vector512.FusedMultiplyAdd(xv, d, a6);
                         }
                         if (ox1 >= 0)
                         {
-                            var d = Vector512.Load(d2 + ox1 * channels);
+                            var d = TFormat.Load16(d2 + ox1 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w7, s);
                             a7 = Vector512.FusedMultiplyAdd(xv, d, a7);
                         }
                         if (ox2 >= 0)
                         {
-                            var d = Vector512.Load(d2 + ox2 * channels);
+                            var d = TFormat.Load16(d2 + ox2 * channels);
                             s = Vector512.FusedMultiplyAdd(d, w8, s);
                             a8 = Vector512.FusedMultiplyAdd(xv, d, a8);
                         }
                     }
                     if (inputGradient != null)
                     {
-                        s.Store(inputGradient);
+                        TFormat.Store16(s, inputGradient);
                         inputGradient += channels;
                     }
                 }
@@ -344,8 +356,8 @@ internal static unsafe class DepthwiseConvolutionKernel
         public static int Count => Vector256<float>.Count;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void BackwardPlane(float* x, float* dy, float* weights, float* dx, double* sum, DepthwiseGeometry g, long image, int c,
-            int* rowOutputs, int* columnOutputs)
+        public static void BackwardPlane<T, TFormat>(T* x, T* dy, float* weights, T* dx, double* sum, DepthwiseGeometry g, long image, int c,
+            int* rowOutputs, int* columnOutputs) where T : unmanaged where TFormat : struct, IActivationFormat<T>
         {
             int channels = g.Channels;
             var w0 = Vector256.Load(weights + 0 * channels + c);
@@ -359,36 +371,36 @@ internal static unsafe class DepthwiseConvolutionKernel
             var w8 = Vector256.Load(weights + 8 * channels + c);
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
             long outRow = (long)g.OutWidth * channels;
-            float* gradients = dy + image * g.OutHeight * outRow + c;
+            T* gradients = dy + image * g.OutHeight * outRow + c;
             long first = image * g.Height * g.Width * channels + c;
-            float* input = x + first;
-            float* inputGradient = dx == null ? null : dx + first;
+            T* input = x + first;
+            T* inputGradient = dx == null ? null : dx + first;
             for (int iy = 0; iy < g.Height; iy++)
             {
                 int oy0 = rowOutputs[3 * iy], oy1 = rowOutputs[3 * iy + 1], oy2 = rowOutputs[3 * iy + 2];
-                float* d0 = gradients + oy0 * outRow, d1 = gradients + oy1 * outRow, d2 = gradients + oy2 * outRow;
+                T* d0 = gradients + oy0 * outRow, d1 = gradients + oy1 * outRow, d2 = gradients + oy2 * outRow;
                 for (int ix = 0; ix < g.Width; ix++, input += channels)
                 {
                     long ox0 = columnOutputs[3 * ix], ox1 = columnOutputs[3 * ix + 1], ox2 = columnOutputs[3 * ix + 2];
-                    var xv = Vector256.Load(input);
+                    var xv = TFormat.Load8(input);
                     var s = Vector256<float>.Zero;
                     if (oy0 >= 0)
                     {
                         if (ox0 >= 0)
                         {
-                            var d = Vector256.Load(d0 + ox0 * channels);
+                            var d = TFormat.Load8(d0 + ox0 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w0, s);
                             a0 = Vector256.FusedMultiplyAdd(xv, d, a0);
                         }
                         if (ox1 >= 0)
                         {
-                            var d = Vector256.Load(d0 + ox1 * channels);
+                            var d = TFormat.Load8(d0 + ox1 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w1, s);
                             a1 = Vector256.FusedMultiplyAdd(xv, d, a1);
                         }
                         if (ox2 >= 0)
                         {
-                            var d = Vector256.Load(d0 + ox2 * channels);
+                            var d = TFormat.Load8(d0 + ox2 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w2, s);
                             a2 = Vector256.FusedMultiplyAdd(xv, d, a2);
                         }
@@ -397,19 +409,19 @@ internal static unsafe class DepthwiseConvolutionKernel
                     {
                         if (ox0 >= 0)
                         {
-                            var d = Vector256.Load(d1 + ox0 * channels);
+                            var d = TFormat.Load8(d1 + ox0 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w3, s);
                             a3 = Vector256.FusedMultiplyAdd(xv, d, a3);
                         }
                         if (ox1 >= 0)
                         {
-                            var d = Vector256.Load(d1 + ox1 * channels);
+                            var d = TFormat.Load8(d1 + ox1 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w4, s);
                             a4 = Vector256.FusedMultiplyAdd(xv, d, a4);
                         }
                         if (ox2 >= 0)
                         {
-                            var d = Vector256.Load(d1 + ox2 * channels);
+                            var d = TFormat.Load8(d1 + ox2 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w5, s);
                             a5 = Vector256.FusedMultiplyAdd(xv, d, a5);
                         }
@@ -418,26 +430,26 @@ internal static unsafe class DepthwiseConvolutionKernel
                     {
                         if (ox0 >= 0)
                         {
-                            var d = Vector256.Load(d2 + ox0 * channels);
+                            var d = TFormat.Load8(d2 + ox0 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w6, s);
                             a6 = Vector256.FusedMultiplyAdd(xv, d, a6);
                         }
                         if (ox1 >= 0)
                         {
-                            var d = Vector256.Load(d2 + ox1 * channels);
+                            var d = TFormat.Load8(d2 + ox1 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w7, s);
                             a7 = Vector256.FusedMultiplyAdd(xv, d, a7);
                         }
                         if (ox2 >= 0)
                         {
-                            var d = Vector256.Load(d2 + ox2 * channels);
+                            var d = TFormat.Load8(d2 + ox2 * channels);
                             s = Vector256.FusedMultiplyAdd(d, w8, s);
                             a8 = Vector256.FusedMultiplyAdd(xv, d, a8);
                         }
                     }
                     if (inputGradient != null)
                     {
-                        s.Store(inputGradient);
+                        TFormat.Store8(s, inputGradient);
                         inputGradient += channels;
                     }
                 }

@@ -128,21 +128,25 @@ public class DepthwiseConvolutionTests
     /// convolution.
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void ABfloat16InputIsComputedInFloat32(int stride)
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    public void ABfloat16InputIsComputedInFloat32(int stride, bool wideRegisters)
     {
-        var (x32, weight, gradOut32) = Data(4, 40, 8, 8, stride, seed: 26);
+        var lanes = Lanes(wideRegisters);
+        // 16 + 16 + 8 + 5 channels: registers of either width and the one-by-one remainder.
+        var (x32, weight, gradOut32) = Data(4, 45, 8, 8, stride, seed: 26);
         using var x = x32.to(ScalarType.BFloat16);
         using var gradOut = gradOut32.to(ScalarType.BFloat16);
-        var narrow = Run((a, b) => DepthwiseConvolution.Forward(a, b, stride), x, weight, gradOut);
+        var narrow = Run((a, b) => DepthwiseConvolution.Forward(a, b, stride, lanes), x, weight, gradOut);
         Assert.Equal(ScalarType.BFloat16, narrow.Y.dtype);
         Assert.Equal(ScalarType.BFloat16, narrow.Dx!.dtype);
         Assert.Equal(ScalarType.Float32, narrow.Dw!.dtype);
 
         using var xWide = x.to(ScalarType.Float32);
         using var gradWide = gradOut.to(ScalarType.Float32);
-        var wide = Run((a, b) => DepthwiseConvolution.Forward(a, b, stride), xWide, weight, gradWide);
+        var wide = Run((a, b) => DepthwiseConvolution.Forward(a, b, stride, lanes), xWide, weight, gradWide);
         // Rounded to bfloat16 and widened again (exactly), so that the float bits compare bfloat16's.
         using var yRounded = wide.Y.to(ScalarType.BFloat16).to(ScalarType.Float32);
         using var dxRounded = wide.Dx!.to(ScalarType.BFloat16).to(ScalarType.Float32);
