@@ -57,6 +57,6 @@ internal static class DepthwiseConvolution
         // the node reads and writes the bfloat16 activations itself.
         var width = lanes ?? DepthwiseConvolutionKernel.NativeLanes;
         bool graph = is_grad_enabled() && (x.requires_grad || weight.requires_grad);
-        return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride, width) : DepthwiseConvolutionFunction.Convolve(x, weight, stride);
+        return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride, width) : DepthwiseConvolutionFunction.Convolve(x, weight, stride, width);
     }
 }

@@ -28,7 +28,7 @@ internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFuncti
         ctx.save_data(nameof(DepthwiseGeometry), Geometry(x, stride));
         ctx.save_data(nameof(DepthwiseLanes), lanes);
         ctx.save_data(Wanted, (x.requires_grad, weight.requires_grad));
-        return Convolve(x, weight, stride);
+        return Convolve(x, weight, stride, lanes);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
@@ -55,17 +55,39 @@ internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFuncti
         return [dx!, dw!, null!, null!];
     }
 
-    /// <summary>LibTorch's conv(x, weight) with padding 1 at <paramref name="stride"/>, channels last and of x's type as x is (in float32 either way).</summary>
+    /// <summary>
+    /// conv(x, weight) with padding 1 at <paramref name="stride"/>, channels last and of x's type as
+    /// x is, in float32 either way: LibTorch's for float32 x, <see cref="DepthwiseForwardKernel"/>'s
+    /// for bfloat16 x (it reads and writes bfloat16 itself, where LibTorch's needed x widened and
+    /// its output rounded, two more passes over each map), <paramref name="lanes"/> wide.
+    /// </summary>
+    public static Tensor Convolve(Tensor x, Tensor weight, int stride, DepthwiseLanes lanes)
+    {
+        if (x.dtype == ScalarType.BFloat16) return ConvolveBfloat16(x, weight, stride, lanes);
+        return Convolve(x, weight, stride);
+    }
+
+    private static unsafe Tensor ConvolveBfloat16(Tensor x, Tensor weight, int stride, DepthwiseLanes lanes)
+    {
+        var g = Geometry(x, stride);
+        var y = ChannelsLast.Empty([g.Images, g.Channels, g.OutHeight, g.OutWidth], x.device, ScalarType.BFloat16);
+        var taps = DepthwiseConvolutionKernel.TapMajor(TensorMemory.Floats(weight), g.Channels);
+        try
+        {
+            fixed (float* t = taps)
+                DepthwiseForwardKernel.Forward(TensorMemory.ChannelsLastBfloat16(x), g.Images, g.Height, g.Width, g.Channels, t, stride,
+                    TensorMemory.ChannelsLastBfloat16(y), lanes == DepthwiseLanes.Vector512);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(taps);
+        }
+        return y;
+    }
+
+    /// <summary>LibTorch's conv(x, weight) with padding 1 at <paramref name="stride"/>, channels last as x is.</summary>
     public static Tensor Convolve(Tensor x, Tensor weight, int stride)
     {
-        if (x.dtype == ScalarType.BFloat16)
-        {
-            using var widened = x.to(ScalarType.Float32);
-            using var input = ChannelsLast.From(widened);
-            using var wide = Convolve(input, weight, stride);
-            using var narrowed = wide.to(ScalarType.BFloat16);
-            return ChannelsLast.From(narrowed);
-        }
         using var y = nn.functional.conv2d(x, weight, null, [stride, stride], [1, 1], [1, 1], x.shape[1]);
         return ChannelsLast.From(y);
     }

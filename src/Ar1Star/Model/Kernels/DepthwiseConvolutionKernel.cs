@@ -191,8 +191,8 @@ internal static unsafe class DepthwiseConvolutionKernel
         for (int t = 0; t < Taps; t++) sum[t * channels + c] += tapSums[t];
     }
 
-    /// <summary>The weights tap-major ([9, C]), so each tap's weights load a register of channels at a time.</summary>
-    private static float[] TapMajor(float* weight, int channels)
+    /// <summary>The weights tap-major ([9, C]), so each tap's weights load a register of channels at a time; rented, to be returned to ArrayPool&lt;float&gt;.Shared.</summary>
+    internal static float[] TapMajor(float* weight, int channels)
     {
         var transposed = ArrayPool<float>.Shared.Rent(Taps * channels);
         for (int c = 0; c < channels; c++)

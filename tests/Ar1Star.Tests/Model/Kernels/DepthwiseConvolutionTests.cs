@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Ar1Star.Tests.Model.Kernels;
 
 /// <summary>
-/// The depthwise 3x3 node (LibTorch's forward, our backward kernel) against the LibTorch
+/// The depthwise 3x3 node (LibTorch's forward, our backward kernel; a bfloat16 x's forward by
+/// <see cref="DepthwiseForwardKernel"/>) against the LibTorch
 /// convolution it replaces (grouped conv2d, padding 1): output, input gradient and weight
 /// gradient within 1e-5 of the largest reference value, at
 /// strides 1 and 2, on odd and even sides, with a channel remainder past the 16- and 8-wide
@@ -127,6 +128,20 @@ public class DepthwiseConvolutionTests
     /// bit, the weight's gradient the float32 node's; and all three close to LibTorch's bfloat16
     /// convolution.
     /// </summary>
+    /// <summary>conv(x) by <see cref="DepthwiseForwardKernel"/> in float32, no bias, no ReLU: the pass a bfloat16 forward rounds.</summary>
+    private static unsafe Tensor ForwardKernel(Tensor x, Tensor weight, int stride, bool wide)
+    {
+        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        var y = ChannelsLast.Empty([n, c, (h - 1) / stride + 1, (w - 1) / stride + 1], x.device);
+        using var taps = weight.reshape(c, 9).t().contiguous();
+        DepthwiseForwardKernel.Forward(TensorMemory.ChannelsLastFloats(x), n, (int)h, (int)w, (int)c, TensorMemory.Floats(taps), stride,
+            TensorMemory.ChannelsLastFloats(y), wide);
+        // The kernel's own order of sums: within float rounding of LibTorch's convolution.
+        using var expected = Reference(x, weight, stride);
+        AssertClose(expected, y, "the float32 forward kernel");
+        return y;
+    }
+
     [Theory]
     [InlineData(1, true)]
     [InlineData(2, true)]
@@ -147,8 +162,11 @@ public class DepthwiseConvolutionTests
         using var xWide = x.to(ScalarType.Float32);
         using var gradWide = gradOut.to(ScalarType.Float32);
         var wide = Run((a, b) => DepthwiseConvolution.Forward(a, b, stride, lanes), xWide, weight, gradWide);
-        // Rounded to bfloat16 and widened again (exactly), so that the float bits compare bfloat16's.
-        using var yRounded = wide.Y.to(ScalarType.BFloat16).to(ScalarType.Float32);
+        // The forward pass is DepthwiseForwardKernel's (its sums in its own order) on the widened x;
+        // the backward pass the float32 node's. Rounded to bfloat16 and widened again (exactly), so
+        // that the float bits compare bfloat16's.
+        using var yWide = ForwardKernel(xWide, weight, stride, lanes == DepthwiseLanes.Vector512);
+        using var yRounded = yWide.to(ScalarType.BFloat16).to(ScalarType.Float32);
         using var dxRounded = wide.Dx!.to(ScalarType.BFloat16).to(ScalarType.Float32);
         using var yNarrow = narrow.Y.to(ScalarType.Float32);
         using var dxNarrow = narrow.Dx!.to(ScalarType.Float32);

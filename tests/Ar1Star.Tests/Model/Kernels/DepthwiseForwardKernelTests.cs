@@ -38,6 +38,47 @@ public class DepthwiseForwardKernelTests
     }
 
     /// <summary>
+    /// A batch, which the workers split by images, gives the bits of its images passed one at a
+    /// time, which they split by registers of channels (no bias, no ReLU: the bfloat16 step's
+    /// pass, here on float32 data and on bfloat16).
+    /// </summary>
+    [VectorTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public unsafe void ABatchGivesTheBitsOfItsImagesOneAtATime(int stride)
+    {
+        const int n = 6, c = 72, h = 8, w = 8;
+        int oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
+        var generator = new Generator(61);
+        using var x = randn([n, h, w, c], generator: generator);
+        using var taps = randn([9, c], generator: generator);
+        using var batch = full([n, oh, ow, c], float.NaN);
+        using var single = full([n, oh, ow, c], float.NaN);
+        using var xb = x.to(ScalarType.BFloat16);
+        using var batchB = zeros([n, oh, ow, c], ScalarType.BFloat16);
+        using var singleB = zeros([n, oh, ow, c], ScalarType.BFloat16);
+        using (KernelParallel.CallingThreadWorkers(2))
+        {
+            DepthwiseForwardKernel.Forward(TensorMemory.Floats(x), n, h, w, c, TensorMemory.Floats(taps), stride, TensorMemory.Floats(batch), DepthwiseForwardKernel.Wide);
+            DepthwiseForwardKernel.Forward(TensorMemory.Bfloat16(xb), n, h, w, c, TensorMemory.Floats(taps), stride, TensorMemory.Bfloat16(batchB), DepthwiseForwardKernel.Wide);
+            for (int i = 0; i < n; i++)
+            {
+                DepthwiseForwardKernel.Forward(TensorMemory.Floats(x) + (long)i * h * w * c, 1, h, w, c, TensorMemory.Floats(taps), stride,
+                    TensorMemory.Floats(single) + (long)i * oh * ow * c, DepthwiseForwardKernel.Wide);
+                DepthwiseForwardKernel.Forward(TensorMemory.Bfloat16(xb) + (long)i * h * w * c, 1, h, w, c, TensorMemory.Floats(taps), stride,
+                    TensorMemory.Bfloat16(singleB) + (long)i * oh * ow * c, DepthwiseForwardKernel.Wide);
+            }
+        }
+        Assert.True(TensorBits.Same(single, batch), "float32: a batch's outputs differ from its images' alone");
+        Assert.True(TensorBits.Same(singleB.to(ScalarType.Float32), batchB.to(ScalarType.Float32)), "bfloat16: a batch's outputs differ from its images' alone");
+        // The bfloat16 pass is the float32 pass on the widened images, rounded.
+        using var xWide = xb.to(ScalarType.Float32);
+        using var wide = full([n, oh, ow, c], float.NaN);
+        DepthwiseForwardKernel.Forward(TensorMemory.Floats(xWide), n, h, w, c, TensorMemory.Floats(taps), stride, TensorMemory.Floats(wide), DepthwiseForwardKernel.Wide);
+        Assert.True(TensorBits.Same(wide.to(ScalarType.BFloat16).to(ScalarType.Float32), batchB.to(ScalarType.Float32)), "bfloat16: not the float32 pass rounded");
+    }
+
+    /// <summary>
     /// Eight channels a register (CPUs with AVX2 but no AVX-512) give the bits of sixteen: each
     /// sum is the same chain of multiply-adds. Channel counts that leave a register of 8 past the
     /// last 16 and a one-channel tail, strides 1 and 2, a NaN kept by the ReLU. Where AVX-512 is
