@@ -135,7 +135,7 @@ internal static unsafe class DepthwiseConvolutionKernel
     /// on the tail's three layers into L2, 3.2 / 2.2 / 1.5 into L1, 3.9 / 2.6 / 1.6 without).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PrefetchAhead<T>(T* image, int pixels, int channels, int c) where T : unmanaged
+    internal static void PrefetchAhead<T>(T* image, int pixels, int channels, int c) where T : unmanaged
     {
         int Line = 64 / sizeof(T);
         // Once per line of channels: the passes that start inside a line find it asked for.

@@ -91,6 +91,9 @@ internal static unsafe class DepthwiseForwardKernel
         for (long part = first; part < end; part++)
         {
             int channel = (int)part * lanes;
+            // A register's pass reads one line a pixel, a row of channels apart: ask for the lines
+            // of the passes ahead, as the backward pass does (docs/performance.md#bf16-depthwise).
+            if (part < registers) DepthwiseConvolutionKernel.PrefetchAhead(xi, g.H * g.W, g.C, channel);
             if (part == registers)
             {
                 for (; channel < g.C; channel++) Channel<T, TFormat>(xi, taps, bias, yi, g, channel);
