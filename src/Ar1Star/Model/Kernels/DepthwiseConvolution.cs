@@ -6,9 +6,11 @@ namespace Ar1Star.Model.Kernels;
 
 /// <summary>
 /// A <see cref="ConvBlock"/>'s depthwise 3x3 convolution (stride 1 or 2, padding 1) on
-/// channels-last float32 CPU data (a bfloat16 step's widened to it) as one autograd node: LibTorch's convolution forward and
+/// channels-last float32 CPU data as one autograd node: LibTorch's convolution forward and
 /// <see cref="DepthwiseConvolutionKernel"/>'s backward pass, which computes both gradients from
 /// one read of x and dy where LibTorch makes two passes (the same sums up to float rounding).
+/// A bfloat16 step's data is computed in float32 by our kernels, which read and write bfloat16
+/// themselves: <see cref="DepthwiseForwardKernel"/> forward, the same backward pass.
 /// Chosen on maps of up to <see cref="MaxPixels"/> pixels only (the trainable tail's shapes),
 /// where <see cref="ConvBlock.DepthwiseKernel"/> is on: by default where AVX-512 is
 /// (<see cref="OnByDefault"/>). On a Zen 5 with AVX-512 the node took 0.64-0.74 of LibTorch's
