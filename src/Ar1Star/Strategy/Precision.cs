@@ -18,7 +18,7 @@ internal static class TrainPrecisionRule
     /// <summary>
     /// bf16 where the CPU has native BF16 dot products that oneDNN uses and the bf16 step is the
     /// faster one: where our depthwise kernel computes its depthwise layers (AVX-512; on the Zen 5
-    /// the bf16 step then took 87.8 ms against 126.8 in fp32, docs/performance.md#bf16-depthwise),
+    /// the bf16 step then took 71.1 ms against 127.2 in fp32, docs/performance.md#bench-2026-12-07-fourth),
     /// or where the fp32 step's products are MKL's (Intel CPUs). fp32 elsewhere and on any other
     /// device (not measured there).
     /// </summary>

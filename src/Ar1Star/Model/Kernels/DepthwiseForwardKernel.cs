@@ -61,7 +61,7 @@ internal static unsafe class DepthwiseForwardKernel
         // The channels past the last register form one more part, taken one by one.
         long parts = registers + (c % lanes > 0 ? 1 : 0);
         var (from, weights, shift, to) = ((nint)x, (nint)taps, (nint)bias, (nint)y);
-        var geometry = new Geometry(h, w, c, stride, oh, ow, relu);
+        var geometry = new Geometry(h, w, c, stride, oh, ow, relu, Prefetch: n > 1);
         int workers = KernelParallel.Workers(n * oh * ow * c * 9L);
         if (n >= workers)
         {
@@ -79,8 +79,12 @@ internal static unsafe class DepthwiseForwardKernel
         });
     }
 
-    /// <summary>The shape of one layer's pass and whether it ends in a ReLU.</summary>
-    private readonly record struct Geometry(int H, int W, int C, int Stride, int OutH, int OutW, bool Relu);
+    /// <summary>
+    /// The shape of one layer's pass, whether it ends in a ReLU, and whether it asks for the
+    /// lines ahead: for a batch, whose maps come from memory, not for one frame, whose maps the
+    /// layer before has just written into the caches.
+    /// </summary>
+    private readonly record struct Geometry(int H, int W, int C, int Stride, int OutH, int OutW, bool Relu, bool Prefetch);
 
     /// <summary>Parts (registers of channels, the last one the remainder) [first, end) of one image.</summary>
     private static void Image<T, TFormat>(T* x, long image, float* taps, float* bias, T* y, Geometry g, long first, long end, int registers, int lanes, bool wide)
@@ -93,7 +97,7 @@ internal static unsafe class DepthwiseForwardKernel
             int channel = (int)part * lanes;
             // A register's pass reads one line a pixel, a row of channels apart: ask for the lines
             // of the passes ahead, as the backward pass does (docs/performance.md#bf16-depthwise).
-            if (part < registers) DepthwiseConvolutionKernel.PrefetchAhead(xi, g.H * g.W, g.C, channel);
+            if (g.Prefetch && part < registers) DepthwiseConvolutionKernel.PrefetchAhead(xi, g.H * g.W, g.C, channel);
             if (part == registers)
             {
                 for (; channel < g.C; channel++) Channel<T, TFormat>(xi, taps, bias, yi, g, channel);
