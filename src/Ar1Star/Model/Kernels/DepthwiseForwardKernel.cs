@@ -82,7 +82,8 @@ internal static unsafe class DepthwiseForwardKernel
     /// <summary>
     /// The shape of one layer's pass, whether it ends in a ReLU, and whether it asks for the
     /// lines ahead: for a batch, whose maps come from memory, not for one frame, whose maps the
-    /// layer before has just written into the caches.
+    /// layer before has just left in the caches (there it made each layer 6-27 % slower,
+    /// docs/performance.md#bf16-brn).
     /// </summary>
     private readonly record struct Geometry(int H, int W, int C, int Stride, int OutH, int OutW, bool Relu, bool Prefetch);
 
