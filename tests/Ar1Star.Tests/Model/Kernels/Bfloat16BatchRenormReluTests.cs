@@ -75,18 +75,12 @@ public class Bfloat16BatchRenormReluTests
     {
         using var wide = BatchRenormTestLayers.Layer(c, fused: true, seed: 3);
         using var narrow = BatchRenormTestLayers.Layer(c, fused: true, seed: 3);
-        wide.train();
-        narrow.train();
         using var x = Bfloat16Input(n, c, h, w, seed: 11);
         using var gradOut = ChannelsLast.From(randn(n, c, h, w).to(ScalarType.BFloat16));
         Assert.True(FusedBatchRenormRelu.Applies(narrow, x), "the fused kernels do not take this bfloat16 input");
 
-        using var xw = x.to(ScalarType.Float32).detach().requires_grad_();
-        using var yw = wide.ForwardRelu(xw);
-        yw.backward([gradOut.to(ScalarType.Float32)]);
-        using var xn = x.detach().requires_grad_();
-        using var yn = narrow.ForwardRelu(xn);
-        yn.backward([gradOut]);
+        var (yw, xw) = Train(wide, x.to(ScalarType.Float32), gradOut.to(ScalarType.Float32));
+        var (yn, xn) = Train(narrow, x, gradOut);
 
         Assert.Equal(ScalarType.BFloat16, yn.dtype);
         Assert.True(ChannelsLast.Is(yn));
@@ -105,17 +99,11 @@ public class Bfloat16BatchRenormReluTests
     {
         using var reference = BatchRenormTestLayers.Layer(c, fused: false, seed: 4);
         using var fused = BatchRenormTestLayers.Layer(c, fused: true, seed: 4);
-        reference.train();
-        fused.train();
         using var x = Bfloat16Input(n, c, h, w, seed: 12);
         using var gradOut = ChannelsLast.From(randn(n, c, h, w).to(ScalarType.BFloat16));
 
-        using var xr = x.detach().requires_grad_();
-        using var yr = reference.ForwardRelu(xr);
-        yr.backward([gradOut]);
-        using var xf = x.detach().requires_grad_();
-        using var yf = fused.ForwardRelu(xf);
-        yf.backward([gradOut]);
+        var (yr, xr) = Train(reference, x, gradOut);
+        var (yf, xf) = Train(fused, x, gradOut);
 
         // bfloat16 keeps 8 significant bits: a value rounded once either way differs by at most
         // 2^-8 of itself; the gradients pass through a few such roundings.
@@ -129,10 +117,19 @@ public class Bfloat16BatchRenormReluTests
 
     private static Tensor Bfloat16Input(int n, int c, int h, int w, int seed)
     {
-        manual_seed(seed);
-        using var nchw = randn(n, c, h, w) * 2 + 0.3;
-        using var narrow = nchw.to(ScalarType.BFloat16);
+        using var wide = BatchRenormTestLayers.Input(n, c, h, w, seed);
+        using var narrow = wide.to(ScalarType.BFloat16);
         return ChannelsLast.From(narrow);
+    }
+
+    /// <summary>The layer's training-mode output on x and x with its gradient from <paramref name="gradOut"/>.</summary>
+    private static (Tensor Y, Tensor X) Train(BatchRenorm2d layer, Tensor x, Tensor gradOut)
+    {
+        layer.train();
+        var leaf = x.detach().requires_grad_();
+        var y = layer.ForwardRelu(leaf);
+        y.backward([gradOut]);
+        return (y, leaf);
     }
 
     private static void AssertSameBits(Tensor expected, Tensor actual, string what)

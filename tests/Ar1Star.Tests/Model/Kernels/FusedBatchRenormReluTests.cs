@@ -32,12 +32,7 @@ public class FusedBatchRenormReluTests
         Assert.True(error <= Tolerance * Math.Max(scale, 1e-30), $"{what}: max error {error} against max value {scale}");
     }
 
-    private static Tensor Input(int n, int c, int h, int w, int seed)
-    {
-        manual_seed(seed);
-        using var nchw = randn(n, c, h, w) * 2 + 0.3;
-        return ChannelsLast.From(nchw);
-    }
+    private static Tensor Input(int n, int c, int h, int w, int seed) => BatchRenormTestLayers.Input(n, c, h, w, seed);
 
     [Theory]
     [MemberData(nameof(Shapes))]
@@ -120,5 +115,13 @@ internal static class BatchRenormTestLayers
         }
         brn.SetSchedule(momentum: 0.1, rMax: 1.2, dMax: 0.3, incStep: 0.01);
         return brn;
+    }
+
+    /// <summary>A channels-last input whose mean and spread are away from 0 and 1.</summary>
+    public static Tensor Input(int n, int c, int h, int w, int seed)
+    {
+        manual_seed(seed);
+        using var nchw = randn(n, c, h, w) * 2 + 0.3;
+        return ChannelsLast.From(nchw);
     }
 }
