@@ -27,6 +27,7 @@ foreach (var (stackName, stack, input, size) in new[] { ("lat_features", model.L
     variants.Add(($"{stackName}: as built today", () => Run(() => new FoldedConvStack(stack), input, size)));
     variants.Add(($"{stackName}: weights packed once", () => Run(() => new FoldedConvStack(stack, ScalarType.Float32, packWeights: true), input, size)));
     variants.Add(($"{stackName}: packed + depthwise kernel", () => Run(() => new FoldedConvStack(stack, ScalarType.Float32, packWeights: true, depthwiseKernel: true), input, size)));
+    variants.Add(($"{stackName}: depthwise kernel", () => Run(() => new FoldedConvStack(stack, ScalarType.Float32, depthwiseKernel: true), input, size)));
 }
 static double Run(Func<FoldedConvStack> make, Tensor input, int size)
 {
