@@ -4,11 +4,12 @@ namespace Ar1Star.Model.Kernels;
 
 /// <summary>
 /// A depthwise 3x3 convolution (padding 1) as one autograd node over channels-last float32 or
-/// bfloat16 CPU tensors (a float32 weight either way): LibTorch's grouped convolution forward in
-/// float32 (oneDNN streams the maps front to back; our own forward pass was slower,
-/// docs/performance.md#depthwise-kernel-figures; a bfloat16 x is widened for it and the output
-/// rounded back) and <see cref="DepthwiseConvolutionKernel"/>'s single backward pass for both
-/// gradients, which reads and writes bfloat16 itself (docs/performance.md#bf16-depthwise). Inputs: x, the [C, 1, 3, 3] weight
+/// bfloat16 CPU tensors (a float32 weight either way), computed in float32: the forward pass
+/// LibTorch's grouped convolution for float32 x (oneDNN streams the maps front to back; our own
+/// forward pass was slower there, docs/performance.md#depthwise-kernel-figures) and
+/// <see cref="DepthwiseForwardKernel"/>'s for bfloat16 x; the backward pass
+/// <see cref="DepthwiseConvolutionKernel"/>'s single pass for both gradients. Our kernels read
+/// and write bfloat16 themselves (docs/performance.md#bf16-brn). Inputs: x, the [C, 1, 3, 3] weight
 /// (their gradients come back in that order, each only where it requires one), the stride and
 /// the register width (<see cref="DepthwiseLanes"/>).
 /// </summary>

@@ -15,18 +15,22 @@ internal sealed class GlobalAveragePoolFunction : autograd.SingleTensorFunction<
         var x = (Tensor)vars[0];
         ctx.save_data("shape", x.shape);
         ctx.save_data("device", x.device);
+        ctx.save_data("dtype", x.dtype);
         return Apply(x);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         var shape = (long[])ctx.get_data("shape");
-        using var dy = gradOutput.reshape(shape[0], shape[1]).contiguous();
-        var dx = ChannelsLast.Empty(shape, (Device)ctx.get_data("device"), dy.dtype);
+        // The input's type, whatever type the gradient came back in.
+        var type = (ScalarType)ctx.get_data("dtype");
+        using var flat = gradOutput.reshape(shape[0], shape[1]);
+        using var dy = flat.to(type).contiguous();
+        var dx = ChannelsLast.Empty(shape, (Device)ctx.get_data("device"), type);
         int pixels = (int)(shape[2] * shape[3]), channels = (int)shape[1];
         unsafe
         {
-            if (dy.dtype == ScalarType.BFloat16) AveragePoolKernel.Backward(TensorMemory.Bfloat16(dy), TensorMemory.ChannelsLastBfloat16(dx), shape[0], pixels, channels);
+            if (type == ScalarType.BFloat16) AveragePoolKernel.Backward(TensorMemory.Bfloat16(dy), TensorMemory.ChannelsLastBfloat16(dx), shape[0], pixels, channels);
             else AveragePoolKernel.Backward(TensorMemory.Floats(dy), TensorMemory.ChannelsLastFloats(dx), shape[0], pixels, channels);
         }
         return [dx];
