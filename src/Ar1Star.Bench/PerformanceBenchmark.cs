@@ -154,7 +154,13 @@ public static class PerformanceBenchmark
             Report("first_batch_extra_s", ours[0].FirstBatchExtra, "F2");
             Report("test_latents_s_mb_calls", miniBatchCalls.TestLatents, "F2");
             Report("incremental_encode_s_mb_calls", miniBatchCalls.Encode, "F2");
-            if (options.Bf16) Report("incremental_batch_s_bf16", ours[1].Total, "F2");
+            if (options.Bf16)
+            {
+                Report("incremental_encode_s_bf16", ours[1].Encode, "F2");
+                Report("incremental_train_s_bf16", ours[1].Train, "F2");
+                Report("incremental_eval_s_bf16", ours[1].Evaluate, "F2");
+                Report("incremental_batch_s_bf16", ours[1].Total, "F2");
+            }
 
             progress("the same batch as the reference computes it (lat_features unfolded, latents every epoch, full network on the test set)");
             var reference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default], fold: false)[0];
