@@ -57,7 +57,9 @@ internal sealed class BatchRenormReluFunction : autograd.SingleTensorFunction<Ba
     {
         var x = ctx.get_saved_variables()[0];
         var step = (BatchRenormReluStep)ctx.get_data(nameof(BatchRenormReluStep));
-        using var dy = ChannelsLast.From(gradOutput);
+        // In the input's type (a bfloat16 layer's kernels read bfloat16), whatever type it came back in.
+        using var typed = gradOutput.to(x.dtype);
+        using var dy = ChannelsLast.From(typed);
         long channels = x.shape[1], rows = x.numel() / channels;
         var sumG = new double[channels];
         var sumGCentered = new double[channels];

@@ -39,7 +39,9 @@ internal sealed class DepthwiseConvolutionFunction : autograd.SingleTensorFuncti
         var g = (DepthwiseGeometry)ctx.get_data(nameof(DepthwiseGeometry));
         var lanes = (DepthwiseLanes)ctx.get_data(nameof(DepthwiseLanes));
         var (inputWanted, weightWanted) = ((bool, bool))ctx.get_data(Wanted);
-        using var dy = ChannelsLast.From(gradOutput);
+        // In the input's type (a bfloat16 layer's kernels read bfloat16), whatever type it came back in.
+        using var typed = gradOutput.to(x.dtype);
+        using var dy = ChannelsLast.From(typed);
         Tensor? dx = inputWanted ? ChannelsLast.Empty(x.shape, x.device, x.dtype) : null;
         Tensor? dw = weightWanted ? empty(weight.shape, device: weight.device) : null;
         unsafe
