@@ -70,10 +70,12 @@ internal sealed class BatchRenormReluFunction : autograd.SingleTensorFunction<Ba
         var beta = new float[channels];
         var dx = ChannelsLast.Empty(x.shape, x.device, x.dtype);
         bool bf16 = x.dtype == ScalarType.BFloat16;
+        // Each tensor's address once: both passes read x and dy.
+        nint input = TensorMemory.ChannelsLastAddress(x), gradient = TensorMemory.ChannelsLastAddress(dy), result = TensorMemory.ChannelsLastAddress(dx);
         unsafe
         {
-            if (bf16) BatchRenormReluKernel.BackwardSums(TensorMemory.ChannelsLastBfloat16(x), TensorMemory.ChannelsLastBfloat16(dy), rows, (int)channels, step.Scale, step.Shift, step.MeanF, sumG, sumGCentered);
-            else BatchRenormReluKernel.BackwardSums(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(dy), rows, (int)channels, step.Scale, step.Shift, step.MeanF, sumG, sumGCentered);
+            if (bf16) BatchRenormReluKernel.BackwardSums((ushort*)input, (ushort*)gradient, rows, (int)channels, step.Scale, step.Shift, step.MeanF, sumG, sumGCentered);
+            else BatchRenormReluKernel.BackwardSums((float*)input, (float*)gradient, rows, (int)channels, step.Scale, step.Shift, step.MeanF, sumG, sumGCentered);
             for (int c = 0; c < channels; c++)
             {
                 // BatchNorm's input gradient, w/s * (g - mean(g) - xhat * mean(g * xhat)), as k*g + c1*(x - m) + c0.
@@ -86,12 +88,8 @@ internal sealed class BatchRenormReluFunction : autograd.SingleTensorFunction<Ba
                 gamma[c] = (float)(step.R[c] * sumGCentered[c] * inv + step.D[c] * sumG[c]);
                 beta[c] = (float)sumG[c];
             }
-            if (bf16)
-                BatchRenormReluKernel.BackwardInput(TensorMemory.ChannelsLastBfloat16(x), TensorMemory.ChannelsLastBfloat16(dy), TensorMemory.ChannelsLastBfloat16(dx),
-                    rows, (int)channels, step.MeanF, step.Scale, step.Shift, k, c1, c0);
-            else
-                BatchRenormReluKernel.BackwardInput(TensorMemory.ChannelsLastFloats(x), TensorMemory.ChannelsLastFloats(dy), TensorMemory.ChannelsLastFloats(dx),
-                    rows, (int)channels, step.MeanF, step.Scale, step.Shift, k, c1, c0);
+            if (bf16) BatchRenormReluKernel.BackwardInput((ushort*)input, (ushort*)gradient, (ushort*)result, rows, (int)channels, step.MeanF, step.Scale, step.Shift, k, c1, c0);
+            else BatchRenormReluKernel.BackwardInput((float*)input, (float*)gradient, (float*)result, rows, (int)channels, step.MeanF, step.Scale, step.Shift, k, c1, c0);
         }
         // One entry per argument of apply, the step included (which has none).
         return [dx, tensor(gamma, device: x.device), tensor(beta, device: x.device), null!];

@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Ar1Star.Model.Kernels;
 
 /// <summary>
-/// The loops of Batch Renormalization + ReLU over channels-last float32 memory: rows of
+/// The loops of Batch Renormalization + ReLU over channels-last memory: rows of
 /// <c>channels</c> contiguous values, one row per pixel of every image. With r and d constant
 /// the layer is y = max((x - m) * a + b, 0) per channel (centred first, so
 /// a large mean costs no precision), so the forward pass is one read and one write
@@ -15,8 +15,9 @@ namespace Ar1Star.Model.Kernels;
 /// bit for bit as the forward pass computed it, instead of being stored). Sums run in float
 /// over blocks of rows and in double across blocks. The one-input loops (statistics, forward)
 /// take 16 channels at a time in AVX-512 registers where the CPU has them, then 8 in AVX
-/// registers, the remainder one by one; the two-input backward loops take 8 at a time and ask
-/// for their inputs a few rows ahead (docs/performance.md#fused-brn). Every lane computes
+/// registers, the remainder one by one; the two-input backward loops take 8 at a time (16 on
+/// bfloat16 where AVX-512 is, <see cref="WideTwoInputLoops{T}"/>) and ask for their inputs a few
+/// rows ahead (docs/performance.md#fused-brn). Every lane computes
 /// exactly what the scalar code would, in the same order, so the width changes no bit. Every
 /// loop also reads and writes bfloat16 activations (<see cref="IActivationFormat{T}"/>): the same
 /// float32 arithmetic on the widened values, each result rounded to bfloat16 as it is stored.

@@ -54,9 +54,6 @@ internal static class DepthwiseConvolution
     /// </summary>
     public static Tensor Forward(Tensor x, Tensor weight, int stride, DepthwiseLanes? lanes = null)
     {
-        // A bfloat16 step's layer computes in float32 (oneDNN's bfloat16 backward of these layers
-        // took a third of that step's CPU time on the Zen 5, docs/performance.md#bf16-depthwise);
-        // the node reads and writes the bfloat16 activations itself.
         var width = lanes ?? DepthwiseConvolutionKernel.NativeLanes;
         bool graph = is_grad_enabled() && (x.requires_grad || weight.requires_grad);
         return graph ? DepthwiseConvolutionFunction.apply(x, weight, stride, width) : DepthwiseConvolutionFunction.Convolve(x, weight, stride, width);

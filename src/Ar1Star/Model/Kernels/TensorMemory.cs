@@ -38,6 +38,13 @@ internal static unsafe class TensorMemory
         fixed (byte* first = contiguous.bytes) return (ushort*)first;
     }
 
+    /// <summary>
+    /// Address of a channels-last float32 or bfloat16 tensor's elements (stored N, H, W, C), for a
+    /// kernel that reads it as <c>float*</c> or <c>ushort*</c> by its type.
+    /// </summary>
+    public static nint ChannelsLastAddress(Tensor x) =>
+        x.dtype == ScalarType.BFloat16 ? (nint)ChannelsLastBfloat16(x) : (nint)ChannelsLastFloats(x);
+
     /// <summary>Address of a channels-last bfloat16 tensor's elements (stored N, H, W, C).</summary>
     public static ushort* ChannelsLastBfloat16(Tensor x)
     {
