@@ -32,6 +32,12 @@ public sealed record RunOptions(string OutDir, int? MaxBatches = null, bool Cach
     /// <summary>What <see cref="PrepareModel"/> puts in, as the learner records it (informative).</summary>
     public InitialWeights Weights { get; init; } = InitialWeights.None;
 
+    /// <summary>
+    /// Number format of the frozen forward passes: every image's latents and the evaluation's
+    /// end_features (<see cref="LearnerOptions.InferencePrecision"/>); float32 by default, as the spec.
+    /// </summary>
+    public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Fp32;
+
     /// <summary>Continue from the checkpoint in <see cref="OutDir"/> (an error when there is none).</summary>
     public bool Resume { get; init; }
 
@@ -124,6 +130,7 @@ public static class ExperimentRunner
             Device = device,
             CacheLatents = options.CacheLatents,
             Precision = options.Precision ?? PrecisionOptions.Default,
+            InferencePrecision = options.InferencePrecision,
             Weights = options.Weights,
             Live = false,
             CumulativeBatches = options.CumulativeBatches,

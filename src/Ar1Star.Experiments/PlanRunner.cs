@@ -67,6 +67,7 @@ public static class PlanRunner
             var options = new RunOptions(run.Dir, resolved.MaxBatches, request.CacheLatents, Precision: resolved.Precision)
             {
                 PrepareModel = resolved.Weights.Prepare(resolved.CacheDir, resolved.Config.Seed, progress.Log),
+                InferencePrecision = resolved.Inference,
                 Resume = checkpoint is not null,
                 Folder = folder,
                 Weights = resolved.Weights,

@@ -16,11 +16,20 @@ namespace Ar1Star.Experiments;
 /// <param name="CacheDir">Where cached artefacts are.</param>
 /// <param name="Precision">Number formats of the training step and the replay memory.</param>
 /// <param name="MaxBatches">Stop after this many batches (null: all).</param>
+/// <param name="Inference">Number format of the frozen forward passes, resolved (fp32 or bf16, never auto).</param>
 internal sealed record ResolvedRun(Ar1Config Config, Core50Options? Data, int ProtocolRun, SyntheticCore50Options Benchmark,
-    InitialWeights Weights, string CacheDir, PrecisionOptions Precision, int? MaxBatches)
+    InitialWeights Weights, string CacheDir, PrecisionOptions Precision, int? MaxBatches, InferencePrecision Inference = InferencePrecision.Fp32)
 {
-    /// <summary>The run settings besides the configuration, as the checkpoint records and compares them.</summary>
-    public IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?>
+    /// <summary>
+    /// The run settings besides the configuration, as the checkpoint records and compares them;
+    /// inference_precision only where it is bf16, so that runs recorded before it existed resume.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?> Settings => Inference == InferencePrecision.Fp32 ? Common : new Dictionary<string, object?>(Common)
+    {
+        ["inference_precision"] = Inference.ToString().ToLowerInvariant(),
+    };
+
+    private Dictionary<string, object?> Common => new()
     {
         ["image_size"] = Benchmark.ImageSize,
         ["frames"] = Benchmark.FramesPerUnit,

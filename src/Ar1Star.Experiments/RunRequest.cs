@@ -68,8 +68,11 @@ public sealed record RunRequest
     /// <summary>Built-in benchmark: test frames per (session, object) (<c>--test-frames</c>).</summary>
     public int? TestFrames { get; init; }
 
-    /// <summary><c>--train-precision</c>: fp32 or bf16.</summary>
+    /// <summary><c>--train-precision</c>: fp32, bf16 or auto.</summary>
     public string? TrainPrecision { get; init; }
+
+    /// <summary><c>--inference-precision</c>: fp32, bf16 or auto (the latents and the evaluation's end_features).</summary>
+    public string? InferencePrecision { get; init; }
 
     /// <summary>
     /// <c>--reference</c>: the strategy of a reference run on the same stream beside a single run

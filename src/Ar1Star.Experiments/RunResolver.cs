@@ -60,7 +60,8 @@ internal static class RunResolver
             new PrecisionOptions(
                 TrainChoice(request.TrainPrecision ?? saved.Text("train_precision") ?? "fp32", ExperimentRunner.ChooseDevice(config).type),
                 Choice<MemoryPrecision>("RunRequest.MemoryPrecision", request.MemoryPrecision ?? saved.Text("memory_precision") ?? "fp32")),
-            request.MaxBatches ?? savedMaxBatches);
+            request.MaxBatches ?? savedMaxBatches,
+            InferenceChoice(request.InferencePrecision ?? saved.Text("inference_precision") ?? "fp32", ExperimentRunner.ChooseDevice(config).type));
     }
 
     /// <summary>The config file over <paramref name="lower"/>, then each key given, validated.</summary>
@@ -101,6 +102,12 @@ internal static class RunResolver
         text.Equals("auto", StringComparison.OrdinalIgnoreCase)
             ? TrainPrecisionRule.Auto(Runtime.CpuDescription.Current, device)
             : Choice<TrainPrecision>("RunRequest.TrainPrecision", text, "auto");
+
+    /// <summary>fp32, bf16, or auto: bf16 where the CPU has native BF16 units (InferencePrecisionRule), recorded resolved as the training step's choice is.</summary>
+    private static InferencePrecision InferenceChoice(string text, TorchSharp.DeviceType device) =>
+        InferencePrecisionRule.Resolve(Choice<InferencePrecision>("RunRequest.InferencePrecision", text), device) == TorchSharp.torch.ScalarType.BFloat16
+            ? InferencePrecision.Bf16
+            : InferencePrecision.Fp32;
 
     /// <summary>An enum value by its lower-case name, or an error naming the setting and the choices.</summary>
     private static T Choice<T>(string option, string text, params string[] more) where T : struct, Enum

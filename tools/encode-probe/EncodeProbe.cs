@@ -25,9 +25,9 @@ var variants = new List<(string Name, Func<double> Run)>();
 foreach (var (stackName, stack, input, size) in new[] { ("lat_features", model.LatFeatures, pictures, chunk), ("end_features", model.EndFeatures, latents, 128) })
 {
     variants.Add(($"{stackName}: as built today", () => Run(() => new FoldedConvStack(stack), input, size)));
-    variants.Add(($"{stackName}: weights packed once", () => Run(() => new FoldedConvStack(stack, ScalarType.Float32, packWeights: true), input, size)));
-    variants.Add(($"{stackName}: packed + depthwise kernel", () => Run(() => new FoldedConvStack(stack, ScalarType.Float32, packWeights: true, depthwiseKernel: true), input, size)));
     variants.Add(($"{stackName}: depthwise kernel", () => Run(() => new FoldedConvStack(stack, ScalarType.Float32, depthwiseKernel: true), input, size)));
+    variants.Add(($"{stackName}: bfloat16", () => Run(() => new FoldedConvStack(stack, ScalarType.BFloat16), input, size)));
+    variants.Add(($"{stackName}: bfloat16 + depthwise kernel", () => Run(() => new FoldedConvStack(stack, ScalarType.BFloat16, depthwiseKernel: true), input, size)));
 }
 static double Run(Func<FoldedConvStack> make, Tensor input, int size)
 {

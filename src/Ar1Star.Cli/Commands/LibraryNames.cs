@@ -49,6 +49,7 @@ internal static class LibraryNames
         ["RunRequest.Weights"] = "--weights",
         ["RunRequest.NoPretraining"] = "--no-pretraining",
         ["RunRequest.TrainPrecision"] = "--train-precision",
+        ["RunRequest.InferencePrecision"] = "--inference-precision",
         ["RunRequest.MemoryPrecision"] = "--memory-precision",
     };
 

@@ -49,6 +49,11 @@ internal sealed class RunArguments
         Description = "Number format of the end_features training step: fp32 (default), bf16, or auto (bf16 where the CPU has native BF16 units and AVX-512 or MKL's fp32 products, else fp32; docs/performance.md#bf16-auto)",
         DefaultValueFactory = _ => "fp32",
     };
+    public Option<string> InferencePrecision { get; } = new("--inference-precision")
+    {
+        Description = "Number format of the frozen forward passes (every image's latents, end_features when evaluating): fp32 (default), bf16, or auto (bf16 where the CPU has native BF16 units; docs/performance.md#bf16-frozen-forward)",
+        DefaultValueFactory = _ => "fp32",
+    };
     public Option<string> MemoryPrecision { get; } = new("--memory-precision")
     {
         Description = "Number format of the latent replay memory: fp32 (default), fp16 or uint8 (per-channel scales)",
@@ -93,7 +98,7 @@ internal sealed class RunArguments
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Config, Name, Out, MaxBatches, NoLatentCache, Verbose, CacheDir, NoPretraining, Weights, ImageSize, Frames, TestFrames, Resume, Overwrite, Run, Runs, Reference, TrainPrecision, MemoryPrecision })
+        foreach (var o in new Option[] { Config, Name, Out, MaxBatches, NoLatentCache, Verbose, CacheDir, NoPretraining, Weights, ImageSize, Frames, TestFrames, Resume, Overwrite, Run, Runs, Reference, TrainPrecision, InferencePrecision, MemoryPrecision })
             command.Options.Add(o);
         _core50.AddTo(command, withRun: false); // --run above serves the built-in benchmark too
         foreach (var (_, option) in _keys) command.Options.Add(option);
@@ -155,6 +160,7 @@ internal sealed class RunArguments
         Frames = Given(parse, Frames),
         TestFrames = Given(parse, TestFrames),
         TrainPrecision = IsGiven(parse, TrainPrecision) ? parse.GetValue(TrainPrecision) : null,
+        InferencePrecision = IsGiven(parse, InferencePrecision) ? parse.GetValue(InferencePrecision) : null,
         MemoryPrecision = IsGiven(parse, MemoryPrecision) ? parse.GetValue(MemoryPrecision) : null,
     };
 

@@ -72,16 +72,17 @@ public sealed partial class ContinualLearner : IDisposable
     /// On the CPU every learner encodes in chunks small enough to stay out of fresh pages
     /// (<see cref="LatentEncoder.CpuChunk"/>): the spec's experiment too, since the chunks give
     /// the latents of a mini-batch-sized call to the bit (docs/performance.md#run-encode-chunks).
-    /// The spec's experiment computes in float32; a live learner in its inference precision
+    /// Every learner computes in its inference precision, float32 unless asked
     /// (docs/performance.md#frozen-forward-chunks).
     /// </summary>
     private static LatentEncoder CreateEncoder(LearnerOptions options, SplitNetwork model, Device device)
     {
         int chunk = LatentEncoder.ChunkFor(device, options.ImageSize, options.Config.MbSize);
-        if (!options.Live) return new LatentEncoder(model, device, options.CacheLatents, chunk);
+        var precision = InferencePrecisionRule.Resolve(options.InferencePrecision, device.type);
+        if (!options.Live) return new LatentEncoder(model, device, options.CacheLatents, chunk) { ForwardPrecision = precision };
         return new LatentEncoder(model, device, options.CacheLatents, chunk)
         {
-            ForwardPrecision = InferencePrecisionRule.Resolve(options.InferencePrecision, device.type),
+            ForwardPrecision = precision,
             // docs/performance.md#onnx-runtime-trunk: the teach's latents from the session its snapshots share.
             OnnxRuntimeThreads = options.InferenceEngine == InferenceEngine.OnnxRuntime && device.type == TorchSharp.DeviceType.CPU ? get_num_threads() : 0,
         };

@@ -16,7 +16,8 @@ public sealed record Evaluation(double Accuracy, double Loss, double[] PerClassA
 /// <summary>
 /// Evaluates the whole model in eval mode on a fixed test set. end_features runs with its BRN
 /// layers folded into the convolutions (the same outputs up to float rounding, one pass fewer
-/// per layer), refolded at every evaluation since it learns between them.
+/// per layer), refolded at every evaluation since it learns between them, in the encoder's
+/// precision (float32, or bfloat16 where the learner asked: docs/performance.md#bf16-frozen-forward).
 /// </summary>
 internal static class Evaluator
 {
@@ -36,7 +37,8 @@ internal static class Evaluator
         var correctPerClass = zeros(numClasses, ScalarType.Int64, device);
         var totalPerClass = zeros(numClasses, ScalarType.Int64, device);
         var lossSum = zeros(1, ScalarType.Float64, device);
-        using var endFeatures = foldEndFeatures ? new FoldedConvStack(model.EndFeatures) : null;
+        bool bf16 = encoder.ForwardPrecision == ScalarType.BFloat16;
+        using var endFeatures = foldEndFeatures ? new FoldedConvStack(model.EndFeatures, encoder.ForwardPrecision, depthwiseKernel: bf16) : null;
         using (no_grad())
         {
             var indices = Enumerable.Range(0, testSet.Count).ToArray();

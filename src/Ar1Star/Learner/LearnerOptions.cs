@@ -38,8 +38,10 @@ public sealed record LearnerOptions
     public PrecisionOptions Precision { get; init; } = PrecisionOptions.Default;
 
     /// <summary>
-    /// Number format of a live learner's frozen forward (the taught frames' latents and the
-    /// inference snapshot's predictions); float32 by default. Ignored unless <see cref="Live"/>.
+    /// Number format of the learner's frozen forward passes: the latents of the images it learns
+    /// from and is evaluated on, end_features in <see cref="ContinualLearner.Evaluate(Data.IPatternSet)"/>,
+    /// and a live learner's inference snapshot; float32 by default (the spec's), the training step
+    /// being <see cref="PrecisionOptions.Train"/>'s (docs/performance.md#frozen-forward-precision).
     /// </summary>
     public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Fp32;
 

@@ -48,11 +48,12 @@ public sealed class FoldedConvStack : IDisposable
                 if (precision != ScalarType.Float32) (weight, bias) = (Rounded(weight, precision), Rounded(bias, precision));
                 bool pointwise = PointwiseConvolution.Eligible(block);
                 var taps = depthwiseKernel && TakesDepthwiseKernel(block, weight) ? TapMajor(weight) : null;
-                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null, pointwise, pointwise && packWeights ? Packed(weight) : null, taps));
+                layers.Add(new Layer(weight, bias, block.Stride, block.Padding, block.Groups, null, pointwise, pointwise && packWeights ? Packed(weight) : null, taps,
+                    KernelBias(bias, taps)));
             }
             else
             {
-                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false, null, null));
+                layers.Add(new Layer(null, null, 0, 0, 0, (nn.Module<Tensor, Tensor>)child, false, null, null, null));
             }
         }
         journalled = Enumerable.Repeat(-1L, layers.Count).ToArray();
@@ -67,29 +68,51 @@ public sealed class FoldedConvStack : IDisposable
             ? PointwiseProductFunction.PackWeight(weight)
             : null;
 
+    /// <summary>
+    /// A 3x3 depthwise layer on the CPU in float32, or in bfloat16 where the kernels take bfloat16
+    /// activations (<see cref="ActivationFormats.Fused"/>: 512-bit vectors).
+    /// </summary>
     private static bool TakesDepthwiseKernel(ConvBlock block, Tensor weight) =>
         DepthwiseForwardKernel.Applies && block.IsDepthwise && block.Padding == 1 && (block.Stride == 1 || block.Stride == 2)
-        && weight.shape[2] == 3 && weight.shape[3] == 3 && weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU;
+        && weight.shape[2] == 3 && weight.shape[3] == 3 && weight.device_type == DeviceType.CPU
+        && (weight.dtype == ScalarType.Float32 || weight.dtype == ScalarType.BFloat16 && ActivationFormats.Fused(ScalarType.BFloat16));
 
-    /// <summary>A depthwise weight [C, 1, 3, 3] as the kernel reads it: [9, C], tap by tap.</summary>
+    /// <summary>
+    /// A depthwise weight [C, 1, 3, 3] as the kernel reads it: [9, C], tap by tap, in float32 (a
+    /// bfloat16 weight widened exactly, so the kernel multiplies by the rounded weights).
+    /// </summary>
     private static Tensor TapMajor(Tensor weight)
     {
         using var flat = weight.reshape(weight.shape[0], 9);
         using var transposed = flat.t();
-        return transposed.contiguous().DetachFromDisposeScope();
+        using var contiguous = transposed.contiguous();
+        return contiguous.to(ScalarType.Float32).DetachFromDisposeScope();
     }
 
-    /// <summary>relu(the layer's depthwise convolution) by <see cref="DepthwiseForwardKernel"/>, or LibTorch's where h is not channels-last float32.</summary>
+    /// <summary>The layer's bias as the kernel reads it: float32 (a bfloat16 bias widened exactly).</summary>
+    private static Tensor? KernelBias(Tensor bias, Tensor? taps) =>
+        taps is null || bias.dtype == ScalarType.Float32 ? null : bias.to(ScalarType.Float32).DetachFromDisposeScope();
+
+    /// <summary>
+    /// relu(the layer's depthwise convolution) by <see cref="DepthwiseForwardKernel"/> on channels-last
+    /// float32 or bfloat16 (its type is the weights'), or LibTorch's where h is neither.
+    /// </summary>
     private static unsafe Tensor Depthwise(Tensor h, Layer layer)
     {
         using var nhwc = h.permute(0, 2, 3, 1);
-        if (!TensorMemory.HasFloats(nhwc))
+        bool bf16 = h.dtype == ScalarType.BFloat16;
+        if (h.dtype != layer.Weight!.dtype || h.device_type != DeviceType.CPU || !nhwc.is_contiguous())
             return nn.functional.conv2d(h, layer.Weight!, layer.Bias, [layer.Stride, layer.Stride], [layer.Padding, layer.Padding], [1, 1], layer.Groups).relu_();
         var shape = nhwc.shape;
         int stride = (int)layer.Stride;
-        using var result = empty([shape[0], (shape[1] - 1) / stride + 1, (shape[2] - 1) / stride + 1, shape[3]], dtype: ScalarType.Float32, device: h.device);
-        DepthwiseForwardKernel.ForwardRelu(TensorMemory.Floats(nhwc), shape[0], (int)shape[1], (int)shape[2], (int)shape[3],
-            TensorMemory.Floats(layer.Taps!), TensorMemory.Floats(layer.Bias!), stride, TensorMemory.Floats(result));
+        using var result = empty([shape[0], (shape[1] - 1) / stride + 1, (shape[2] - 1) / stride + 1, shape[3]], dtype: h.dtype, device: h.device);
+        float* taps = TensorMemory.Floats(layer.Taps!), bias = TensorMemory.Floats(layer.KernelBias ?? layer.Bias!);
+        if (bf16)
+            DepthwiseForwardKernel.ForwardRelu(TensorMemory.Bfloat16(nhwc), shape[0], (int)shape[1], (int)shape[2], (int)shape[3],
+                taps, bias, stride, TensorMemory.Bfloat16(result), DepthwiseForwardKernel.Wide);
+        else
+            DepthwiseForwardKernel.ForwardRelu(TensorMemory.Floats(nhwc), shape[0], (int)shape[1], (int)shape[2], (int)shape[3],
+                taps, bias, stride, TensorMemory.Floats(result));
         return result.permute(0, 3, 1, 2);
     }
 
@@ -181,6 +204,7 @@ public sealed class FoldedConvStack : IDisposable
             layer.Bias?.Dispose();
             layer.Packed?.Dispose();
             layer.Taps?.Dispose();
+            layer.KernelBias?.Dispose();
         }
     }
 
@@ -189,5 +213,5 @@ public sealed class FoldedConvStack : IDisposable
     /// product; Packed: its weight packed for our product, where asked and where that computes it)
     /// or a module run as it is.
     /// </summary>
-    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module, bool Pointwise, PackedMatrix? Packed, Tensor? Taps);
+    private sealed record Layer(Tensor? Weight, Tensor? Bias, long Stride, long Padding, long Groups, nn.Module<Tensor, Tensor>? Module, bool Pointwise, PackedMatrix? Packed, Tensor? Taps, Tensor? KernelBias);
 }

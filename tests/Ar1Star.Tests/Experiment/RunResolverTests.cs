@@ -139,9 +139,15 @@ public sealed class RunResolverTests : IDisposable
     [Theory]
     [InlineData("RunRequest.TrainPrecision", "fp16", "fp32, bf16, auto")]
     [InlineData("RunRequest.MemoryPrecision", "fp8", "fp32, fp16, uint8")]
+    [InlineData("RunRequest.InferencePrecision", "int8", "fp32, bf16, auto")]
     public void ABadPrecisionIsAnErrorNamingTheSettingAndTheChoices(string option, string value, string choices)
     {
-        var request = option == "RunRequest.TrainPrecision" ? new RunRequest { TrainPrecision = value } : new RunRequest { MemoryPrecision = value };
+        var request = option switch
+        {
+            "RunRequest.TrainPrecision" => new RunRequest { TrainPrecision = value },
+            "RunRequest.InferencePrecision" => new RunRequest { InferencePrecision = value },
+            _ => new RunRequest { MemoryPrecision = value },
+        };
         var e = Assert.Throws<ArgumentException>(() => Fresh(request));
         Assert.Contains($"{option}: expected one of {choices}, got '{value}'", e.Message);
     }
@@ -156,13 +162,33 @@ public sealed class RunResolverTests : IDisposable
         Assert.Equal(expected.ToString().ToLowerInvariant(), (string?)resolved.Settings["train_precision"]);
     }
 
+    /// <summary>
+    /// The frozen forward's precision: fp32 by default and then not recorded (so that checkpoints
+    /// written before it existed resume); bf16 recorded; auto recorded as what it resolved to.
+    /// </summary>
+    [Fact]
+    public void InferencePrecisionIsRecordedOnlyWhereItIsBf16AndAutoAsWhatItResolvedTo()
+    {
+        var byDefault = Fresh(new RunRequest());
+        Assert.Equal(InferencePrecision.Fp32, byDefault.Inference);
+        Assert.False(byDefault.Settings.ContainsKey("inference_precision"));
+        Assert.Equal(InferencePrecision.Fp32, Fresh(new RunRequest { InferencePrecision = "FP32" }).Inference);
+        var bf16 = Fresh(new RunRequest { InferencePrecision = "bf16" });
+        Assert.Equal(InferencePrecision.Bf16, bf16.Inference);
+        Assert.Equal("bf16", (string?)bf16.Settings["inference_precision"]);
+        var auto = Fresh(new RunRequest { InferencePrecision = "auto" });
+        bool native = InferencePrecisionRule.Resolve(InferencePrecision.Auto, TorchSharp.DeviceType.CPU) == TorchSharp.torch.ScalarType.BFloat16;
+        Assert.Equal(native ? InferencePrecision.Bf16 : InferencePrecision.Fp32, auto.Inference);
+        Assert.Equal(native, auto.Settings.ContainsKey("inference_precision"));
+    }
+
     /// <summary>A run started with settings that differ from every default, as its checkpoint records them.</summary>
     private static (ResolvedRun Started, Checkpoint Checkpoint) StartedRun(Core50Options? data = null)
     {
         var started = Fresh(new RunRequest
         {
             Data = data, ImageSize = 32, Frames = 2, TestFrames = 1, Weights = "none", CacheDir = "/tmp/ar1-started-cache",
-            MemoryPrecision = "fp16", Overrides = new Dictionary<string, string> { ["rm_sz"] = "9", ["seed"] = "5" },
+            MemoryPrecision = "fp16", InferencePrecision = "bf16", Overrides = new Dictionary<string, string> { ["rm_sz"] = "9", ["seed"] = "5" },
         }, run: 3);
         return (started, new Checkpoint { Settings = Checkpoint.SettingsOf(started.Config, started.Settings), MaxBatches = 2 });
     }

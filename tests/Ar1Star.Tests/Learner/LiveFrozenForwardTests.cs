@@ -26,17 +26,41 @@ public class LiveFrozenForwardTests
         Assert.Equal(expected, LatentEncoder.CpuChunk(imageSize, limit));
 
     [Fact]
-    public void OnlyALiveLearnerTakesItsInferencePrecision()
+    public void EveryLearnerTakesItsInferencePrecisionFloat32ByDefault()
     {
         var config = LearnerPresets.Realtime with { NumClasses = 6 };
         using var live = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = 128, Device = CPU });
-        using var spec = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = 128, Device = CPU, Live = false, InferencePrecision = InferencePrecision.Bf16 });
-        // Both encode in the CPU chunks (the spec's experiment since they proved bit-identical: RunEncodeChunksTests).
+        using var spec = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = 128, Device = CPU, Live = false });
+        using var specBf16 = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = 128, Device = CPU, Live = false, InferencePrecision = InferencePrecision.Bf16 });
+        // All encode in the CPU chunks (the spec's experiment since they proved bit-identical: RunEncodeChunksTests).
         Assert.Equal(16, live.Encoder.ChunkSize);
-        Assert.Equal(16, spec.Encoder.ChunkSize);
+        Assert.Equal(16, specBf16.Encoder.ChunkSize);
         Assert.Equal(ScalarType.Float32, live.Encoder.ForwardPrecision);
-        // The spec's experiment computes in float32 whatever the option says.
         Assert.Equal(ScalarType.Float32, spec.Encoder.ForwardPrecision);
+        // ar1 run --inference-precision bf16 (docs/performance.md#bf16-frozen-forward).
+        Assert.Equal(ScalarType.BFloat16, specBf16.Encoder.ForwardPrecision);
+    }
+
+    /// <summary>
+    /// An evaluation in bfloat16 (the latents and end_features) gives nearly the float32 loss, not
+    /// its bits: the learner's precision reaches end_features, not only the latents.
+    /// </summary>
+    [Fact]
+    public void ABfloat16EvaluationIsNearTheFloat32One()
+    {
+        var config = TinyScenario.Config;
+        var images = TinyScenario.Images(24, 64, seed: 9);
+        double Loss(InferencePrecision precision)
+        {
+            using var learner = ContinualLearner.Create(new LearnerOptions { Config = config, ImageSize = 64, Device = CPU, Live = false, InferencePrecision = precision });
+            BatchRenormCalibration.Recalibrate(learner.Model, images, 12, CPU);
+            return learner.Evaluate(images).Loss;
+        }
+        double fp32 = Loss(InferencePrecision.Fp32), bf16 = Loss(InferencePrecision.Bf16);
+        Assert.NotEqual(fp32, bf16);
+        Assert.InRange(Math.Abs(bf16 - fp32), 0, 0.02 * fp32);
+        // The same precision gives the same bits twice.
+        Assert.Equal(bf16, Loss(InferencePrecision.Bf16));
     }
 
     [Fact]

@@ -90,6 +90,37 @@ public class FoldedConvStackTests
         Assert.True(Ar1Star.Tests.Model.Kernels.TensorBits.Same(within, alone), "a frame alone gave other bits than within five");
     }
 
+    /// <summary>
+    /// A bfloat16 stack whose depthwise layers run our kernel (docs/performance.md#bf16-frozen-forward)
+    /// agrees with the bfloat16 stack on LibTorch's convolutions far within bfloat16's own distance
+    /// from float32 (on the Zen 5 it gave oneDNN's bits: both sum in float32 from the bias, tap by
+    /// tap, and round once), for lat_features and end_features.
+    /// </summary>
+    [Kernels.Bfloat16KernelFact]
+    public void ABfloat16StacksDepthwiseKernelAgreesWithLibTorchsWithinBfloat16Rounding()
+    {
+        using var model = Network();
+        using var _ = no_grad();
+        using var images = randn(5, 3, 64, 64);
+        using var latents = model.Latent(images);
+        foreach (var (stack, input) in new[] { (model.LatFeatures, images), (model.EndFeatures, latents) })
+        {
+            using var fp32 = new FoldedConvStack(stack);
+            using var libTorch = new FoldedConvStack(stack, ScalarType.BFloat16);
+            using var kernel = new FoldedConvStack(stack, ScalarType.BFloat16, depthwiseKernel: true);
+            using var exact = fp32.Forward(input);
+            using var expected = libTorch.Forward(input);
+            using var actual = kernel.Forward(input);
+            Assert.Equal(ScalarType.Float32, actual.dtype);
+            Assert.True(ChannelsLast.Is(actual));
+            double norm = exact.norm().item<float>();
+            double bf16FromFp32 = (expected - exact).norm().item<float>() / norm;
+            // bfloat16's 8 bits over 13 (lat_features) or a few (end_features) layers.
+            Assert.InRange(bf16FromFp32, 1e-4, 0.1);
+            Assert.InRange((actual - expected).norm().item<float>() / norm, 0, bf16FromFp32 / 10);
+        }
+    }
+
     [Fact]
     public void FoldedEndFeaturesAgreeWithTheEvalModeForward()
     {

@@ -38,6 +38,13 @@ internal static unsafe class DepthwiseForwardKernel
     internal static void ForwardRelu(float* x, long n, int h, int w, int c, float* taps, float* bias, int stride, float* y, bool wide) =>
         Forward<float, Float32Activations>(x, n, h, w, c, taps, bias, relu: true, stride, y, wide);
 
+    /// <summary>
+    /// relu(bias + conv(<paramref name="x"/>)) of bfloat16 images, rounded to bfloat16: a bfloat16
+    /// folded stack's depthwise layers (the float32 sums of the widened values, as <see cref="Forward(ushort*, long, int, int, int, float*, int, ushort*, bool)"/>).
+    /// </summary>
+    public static void ForwardRelu(ushort* x, long n, int h, int w, int c, float* taps, float* bias, int stride, ushort* y, bool wide) =>
+        Forward<ushort, Bfloat16Activations>(x, n, h, w, c, taps, bias, relu: true, stride, y, wide);
+
     /// <summary>conv(<paramref name="x"/>) of bfloat16 images, no bias, no ReLU, rounded to bfloat16: the float32 sums of the widened values.</summary>
     public static void Forward(ushort* x, long n, int h, int w, int c, float* taps, int stride, ushort* y, bool wide) =>
         Forward<ushort, Bfloat16Activations>(x, n, h, w, c, taps, null, relu: false, stride, y, wide);

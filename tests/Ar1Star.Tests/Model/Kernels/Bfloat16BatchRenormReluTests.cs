@@ -159,3 +159,13 @@ internal sealed class Bfloat16KernelTheoryAttribute : TheoryAttribute
         set => base.Skip = value;
     }
 }
+
+/// <summary>A fact that needs AVX-512, where the fused kernels take bfloat16 activations.</summary>
+internal sealed class Bfloat16KernelFactAttribute : FactAttribute
+{
+    public override string Skip
+    {
+        get => Vector512.IsHardwareAccelerated ? base.Skip! : "needs AVX-512: elsewhere a bfloat16 layer keeps LibTorch's convolution";
+        set => base.Skip = value;
+    }
+}

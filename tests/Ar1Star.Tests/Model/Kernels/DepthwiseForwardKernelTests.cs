@@ -79,6 +79,34 @@ public class DepthwiseForwardKernelTests
     }
 
     /// <summary>
+    /// A bfloat16 folded stack's pass (bias, ReLU: docs/performance.md#bf16-frozen-forward) is the
+    /// float32 pass on the widened images, rounded to bfloat16 to the nearest even, at either
+    /// register width; a tail of channels past the last register, strides 1 and 2.
+    /// </summary>
+    [Bfloat16KernelTheory]
+    [InlineData(2, 40, 7, 5, 1, true)]
+    [InlineData(2, 40, 7, 5, 2, false)]
+    [InlineData(3, 57, 8, 8, 2, true)]
+    [InlineData(1, 24, 4, 6, 1, false)]
+    public unsafe void TheBfloat16PassWithBiasAndReluIsTheFloat32PassRounded(int n, int c, int h, int w, int stride, bool wide)
+    {
+        var generator = new Generator(67);
+        using var x = randn([n, h, w, c], generator: generator).to(ScalarType.BFloat16);
+        using var taps = randn([9, c], generator: generator);
+        using var bias = randn([c], generator: generator);
+        int oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
+        using var actual = zeros([n, oh, ow, c], ScalarType.BFloat16);
+        DepthwiseForwardKernel.ForwardRelu(TensorMemory.Bfloat16(x), n, h, w, c, TensorMemory.Floats(taps), TensorMemory.Floats(bias), stride, TensorMemory.Bfloat16(actual), wide);
+        using var widened = x.to(ScalarType.Float32);
+        using var exact = full([n, oh, ow, c], float.NaN);
+        DepthwiseForwardKernel.ForwardRelu(TensorMemory.Floats(widened), n, h, w, c, TensorMemory.Floats(taps), TensorMemory.Floats(bias), stride, TensorMemory.Floats(exact), wide);
+        using var rounded = exact.to(ScalarType.BFloat16);
+        Assert.True(TensorBits.Same(rounded.to(ScalarType.Float32), actual.to(ScalarType.Float32)), $"{n}x{h}x{w}x{c}, stride {stride}: not the float32 pass rounded");
+        Assert.True(actual.to(ScalarType.Float32).min().item<float>() >= 0, "a negative value passed the ReLU");
+        Assert.True(actual.to(ScalarType.Float32).max().item<float>() > 0, "every output was zero");
+    }
+
+    /// <summary>
     /// Eight channels a register (CPUs with AVX2 but no AVX-512) give the bits of sixteen: each
     /// sum is the same chain of multiply-adds. Channel counts that leave a register of 8 past the
     /// last 16 and a one-channel tail, strides 1 and 2, a NaN kept by the ReLU. Where AVX-512 is
