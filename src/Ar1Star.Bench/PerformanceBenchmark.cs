@@ -167,6 +167,8 @@ public static class PerformanceBenchmark
             var reference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default], fold: false)[0];
             Report("reference_schedule_batch_s", reference.Total, "F2");
             Report("speedup_vs_reference_schedule", reference.Total / ours[0].Total, "F2");
+            // The same reference batch (float32, as the reference computes) against our bf16 batch, where measured.
+            if (options.Bf16) Report("speedup_vs_reference_schedule_bf16", reference.Total / ours[1].Total, "F2");
             ReportFaults(ours[0], reference, PageFaults.FreshPageMicroseconds(), Report);
             progress("the reference's schedule with BRN folded (how much of the speedup is the schedule alone)");
             var foldedReference = MeasureBatch(weights, options, config, device, newBatch, testSet, cache: false, [PrecisionOptions.Default])[0];
@@ -189,6 +191,8 @@ public static class PerformanceBenchmark
             // What --train-precision auto would train in here, and its projection where it was measured.
             var auto = TrainPrecisionRule.Auto(CpuDescription.Current, device.type);
             report("train_precision_auto", auto == TrainPrecision.Bf16 ? "bf16" : "fp32");
+            // The bf16 batch's frozen forward is bf16 too: where auto trains in bf16 the units are native, so --inference-precision auto is bf16 as well.
+            report("inference_precision_auto", InferencePrecisionRule.Resolve(InferencePrecision.Auto, device.type) == ScalarType.BFloat16 ? "bf16" : "fp32");
             if (auto == TrainPrecision.Fp32) Report("full_run_projection_min_auto", projection, "F2");
             else if (projectionBf16 is { } autoBf16) Report("full_run_projection_min_auto", autoBf16, "F2");
         }

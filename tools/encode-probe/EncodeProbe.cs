@@ -28,6 +28,7 @@ foreach (var (stackName, stack, input, size) in new[] { ("lat_features", model.L
     variants.Add(($"{stackName}: depthwise kernel", () => Run(() => new FoldedConvStack(stack, ScalarType.Float32, depthwiseKernel: true), input, size)));
     variants.Add(($"{stackName}: bfloat16", () => Run(() => new FoldedConvStack(stack, ScalarType.BFloat16), input, size)));
     variants.Add(($"{stackName}: bfloat16 + depthwise kernel", () => Run(() => new FoldedConvStack(stack, ScalarType.BFloat16, depthwiseKernel: true), input, size)));
+    variants.Add(($"{stackName}: bfloat16 + depthwise kernel, {size * 2} a call", () => Run(() => new FoldedConvStack(stack, ScalarType.BFloat16, depthwiseKernel: true), input, size * 2)));
 }
 static double Run(Func<FoldedConvStack> make, Tensor input, int size)
 {
