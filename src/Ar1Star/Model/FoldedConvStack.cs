@@ -30,9 +30,10 @@ public sealed class FoldedConvStack : IDisposable
     /// the CPU): a snapshot answering frame after frame then does not pack them at every frame,
     /// for as much memory again as those weights (docs/performance.md#packed-weights). With
     /// <paramref name="depthwiseKernel"/> its depthwise layers run <see cref="DepthwiseForwardKernel"/>
-    /// where it applies (float32 on an AVX-512 CPU): a snapshot's frames, whose depthwise layers
-    /// cost LibTorch more in dispatch than in arithmetic; the values then equal LibTorch's to float
-    /// rounding, not to the bit (docs/performance.md#snapshot-depthwise).
+    /// where it applies (float32 on an AVX-512 or AVX2 CPU, bfloat16 where AVX-512 is): a snapshot's
+    /// frames, whose depthwise layers cost LibTorch more in dispatch than in arithmetic, and a
+    /// bfloat16 stack's batches; the values then equal LibTorch's to float rounding, not to the bit
+    /// (docs/performance.md#snapshot-depthwise, docs/performance.md#bf16-frozen-forward).
     /// </summary>
     internal FoldedConvStack(Sequential stack, ScalarType precision, bool packWeights = false, bool depthwiseKernel = false)
     {
