@@ -49,9 +49,11 @@ internal static class TrainPrecisionRule
 }
 
 /// <summary>
-/// Number format of a live learner's frozen forward pass: the latents of the frames it is taught
-/// and the predictions of its <see cref="Learner.InferenceSnapshot"/> (docs/performance.md#frozen-forward-precision).
-/// The spec's experiment (<c>ar1 run</c>) always computes in float32.
+/// Number format of a learner's frozen forward passes: the latents of the images it learns from
+/// and is evaluated on, end_features when it evaluates, and the predictions of its
+/// <see cref="Learner.InferenceSnapshot"/> (docs/performance.md#frozen-forward-precision). The
+/// spec's experiment (<c>ar1 run</c>) computes in float32 unless <c>--inference-precision</c> says
+/// otherwise (docs/performance.md#bf16-frozen-forward).
 /// </summary>
 public enum InferencePrecision
 {
