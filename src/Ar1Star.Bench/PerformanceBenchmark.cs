@@ -182,6 +182,12 @@ public static class PerformanceBenchmark
             Report("full_run_projection_min", projection, "F2");
             double floor = TrainingFloorMinutes(options, config, iterations, peakGflops);
             Report("training_floor_min", floor, "F2");
+            // One incremental batch's training at matmul_gflops: no batch of either schedule can be
+            // faster (both train the same steps), so reference / this bounds the fp32 speedup
+            // (docs/performance.md#bf16-frozen-forward).
+            double batchFloor = IncrementalTrainingFloorSeconds(options, config, iterations, peakGflops);
+            Report("incremental_training_floor_s", batchFloor, "F2");
+            Report("speedup_vs_reference_schedule_at_floor", reference.Total / batchFloor, "F2");
             Report("full_run_vs_floor", projection / floor, "F2");
             double projectionMbCalls = Projection(options, config, ours[0] with { TestLatents = miniBatchCalls.TestLatents, Encode = miniBatchCalls.Encode }, iterations) / 60;
             Report("full_run_projection_min_mb_calls", projectionMbCalls, "F2");
@@ -378,10 +384,18 @@ public static class PerformanceBenchmark
     /// </summary>
     public static double TrainingFloorMinutes(BenchmarkOptions options, Ar1Config config, int incrementalIterations, double gflops)
     {
-        using var shapeOnly = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize);
-        double perStep = TrainingStepFlops.Count(shapeOnly, options.MiniBatch);
         int first = MiniBatchPlan.FirstBatch(options.FirstBatchImages, options.MiniBatch).Iterations * config.InitTrainEp;
-        return perStep * (first + (double)options.IncrementalBatches * incrementalIterations) / (gflops * 1e9) / 60;
+        return StepFlops(options, config) * (first + (double)options.IncrementalBatches * incrementalIterations) / (gflops * 1e9) / 60;
+    }
+
+    /// <summary>Seconds of one incremental batch's <paramref name="incrementalIterations"/> training steps at <paramref name="gflops"/>.</summary>
+    public static double IncrementalTrainingFloorSeconds(BenchmarkOptions options, Ar1Config config, int incrementalIterations, double gflops) =>
+        StepFlops(options, config) * incrementalIterations / (gflops * 1e9);
+
+    private static double StepFlops(BenchmarkOptions options, Ar1Config config)
+    {
+        using var shapeOnly = new MobileNetV1(config.LatentLayerNum, config.NumClasses, options.ImageSize);
+        return TrainingStepFlops.Count(shapeOnly, options.MiniBatch);
     }
 
     /// <summary>The same n^3 product as a 1x1 convolution of channels-last data: oneDNN's route.</summary>

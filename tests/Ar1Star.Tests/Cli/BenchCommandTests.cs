@@ -41,6 +41,7 @@ public class BenchCommandTests
         Assert.Equal(Get("train_step_gflops") / Get("matmul_gflops"), Get("train_step_peak_ratio"), 0.01 * Get("train_step_peak_ratio") + 0.002);
         Assert.Equal(Get("reference_schedule_batch_s") / Get("incremental_batch_s"), Get("speedup_vs_reference_schedule"), 0.05 * Get("speedup_vs_reference_schedule") + 0.01);
         Assert.Equal(Get("reference_schedule_batch_s") / Get("incremental_batch_s_bf16"), Get("speedup_vs_reference_schedule_bf16"), 0.05 * Get("speedup_vs_reference_schedule_bf16") + 0.01);
+        Assert.Equal(Get("reference_schedule_batch_s") / Get("incremental_training_floor_s"), Get("speedup_vs_reference_schedule_at_floor"), 0.05 * Get("speedup_vs_reference_schedule_at_floor") + 0.01);
         bool inferenceBf16 = Ar1Star.Strategy.InferencePrecisionRule.Resolve(Ar1Star.Strategy.InferencePrecision.Auto, TorchSharp.DeviceType.CPU) == TorchSharp.torch.ScalarType.BFloat16;
         Assert.Equal(inferenceBf16 ? "bf16" : "fp32", figures["inference_precision_auto"]);
         Assert.Equal(Get("incremental_encode_s") + Get("incremental_train_s") + Get("incremental_eval_s"), Get("incremental_batch_s"), 0.02);

@@ -28,6 +28,20 @@ public class PerformanceBenchmarkTests
     }
 
     [Fact]
+    public void TheRunsTrainingFloorIsBatch0sStepsPlusThe390BatchesFloors()
+    {
+        var options = new BenchmarkOptions();
+        var config = new Ar1Config();
+        // 56 steps of an incremental batch at 400 GFLOPS; batch 0: 3,072 padded images = 24 mini-batches x 4 epochs = 96 steps.
+        double batch = PerformanceBenchmark.IncrementalTrainingFloorSeconds(options, config, 56, 400);
+        double run = PerformanceBenchmark.TrainingFloorMinutes(options, config, 56, 400) * 60;
+        Assert.Equal(run, batch / 56 * 96 + 390 * batch, 9);
+        // Twice the rate, half the time; twice the steps, twice the time.
+        Assert.Equal(batch / 2, PerformanceBenchmark.IncrementalTrainingFloorSeconds(options, config, 56, 800), 12);
+        Assert.Equal(batch * 2, PerformanceBenchmark.IncrementalTrainingFloorSeconds(options, config, 112, 400), 12);
+    }
+
+    [Fact]
     public void GrowthIsTheLeastSquaresSlope()
     {
         Assert.Equal(2.0, PerformanceBenchmark.Slope([(0, 1), (1, 3), (2, 5)]), 12);
