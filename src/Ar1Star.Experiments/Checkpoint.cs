@@ -49,6 +49,23 @@ public sealed class Checkpoint
     public static readonly IReadOnlySet<string> Informational = new HashSet<string> { "cache_dir" };
 
     /// <summary>
+    /// Settings that came after checkpoints were first written, with the value every run before
+    /// them had: a checkpoint without one reads as that value, so it still resumes.
+    /// </summary>
+    private static readonly Dictionary<string, JsonElement> AddedLater = new()
+    {
+        ["inference_precision"] = JsonSerializer.SerializeToElement("fp32"),
+    };
+
+    /// <summary><see cref="Settings"/> with the settings added later at the value older checkpoints ran with.</summary>
+    private Dictionary<string, JsonElement> SettingsNow()
+    {
+        var all = new Dictionary<string, JsonElement>(Settings);
+        foreach (var (key, value) in AddedLater) all.TryAdd(key, value);
+        return all;
+    }
+
+    /// <summary>
     /// Refuses a checkpoint made with other settings, naming each key that differs
     /// (and its value in the checkpoint and now).
     /// </summary>
@@ -57,7 +74,7 @@ public sealed class Checkpoint
     /// <param name="onlyThese">Compare only the keys of <paramref name="now"/> (an early check, before the data is loaded).</param>
     public void RequireSettings(IReadOnlyDictionary<string, JsonElement> now, string where, bool onlyThese = false)
     {
-        var differing = Ar1ConfigJson.Differences(Settings, now, "checkpoint", onlyThese ? now.Keys : null, Informational);
+        var differing = Ar1ConfigJson.Differences(SettingsNow(), now, "checkpoint", onlyThese ? now.Keys : null, Informational);
         if (differing.Count > 0)
             throw new CheckpointException(
                 $"{where} was written with another configuration; differing keys: {string.Join(", ", differing)}");
@@ -117,5 +134,5 @@ public sealed class Checkpoint
     public Ar1Config Config() => Ar1ConfigJson.FromJson(Settings);
 
     /// <summary>A run setting of the checkpoint (not a configuration key), or null.</summary>
-    public JsonNode? Setting(string key) => Settings.TryGetValue(key, out var v) ? JsonNode.Parse(v.GetRawText()) : null;
+    public JsonNode? Setting(string key) => SettingsNow().TryGetValue(key, out var v) ? JsonNode.Parse(v.GetRawText()) : null;
 }

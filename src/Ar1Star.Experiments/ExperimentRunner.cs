@@ -264,13 +264,18 @@ public static class ExperimentRunner
         }
     }
 
-    /// <summary>What identifies a run in its checkpoint: configuration, run settings, and the scenario's name and sizes.</summary>
+    /// <summary>
+    /// What identifies a run in its checkpoint: configuration, run settings, the scenario's name and
+    /// sizes, and what the frozen passes compute in (auto as it resolved on this CPU, so that a
+    /// resume on a CPU that resolves otherwise is refused, not changed).
+    /// </summary>
     public static Dictionary<string, JsonElement> SettingsOf(Scenario scenario, Ar1Config config, RunOptions options) =>
         Checkpoint.SettingsOf(config, new Dictionary<string, object?>(options.Settings)
         {
             ["scenario"] = scenario.Name,
             ["train_batches"] = scenario.TrainBatches.Count,
             ["test_patterns"] = scenario.TestSet.Count,
+            ["inference_precision"] = InferencePrecisionRule.Resolve(options.InferencePrecision, (options.Device ?? ChooseDevice(config)).type) == ScalarType.BFloat16 ? "bf16" : "fp32",
         });
 
     private static void SaveCheckpoint(string outDir, Dictionary<string, JsonElement> settings, RunResults results, int? maxBatches,

@@ -20,16 +20,8 @@ namespace Ar1Star.Experiments;
 internal sealed record ResolvedRun(Ar1Config Config, Core50Options? Data, int ProtocolRun, SyntheticCore50Options Benchmark,
     InitialWeights Weights, string CacheDir, PrecisionOptions Precision, int? MaxBatches, InferencePrecision Inference = InferencePrecision.Fp32)
 {
-    /// <summary>
-    /// The run settings besides the configuration, as the checkpoint records and compares them;
-    /// inference_precision only where it is bf16, so that runs recorded before it existed resume.
-    /// </summary>
-    public IReadOnlyDictionary<string, object?> Settings => Inference == InferencePrecision.Fp32 ? Common : new Dictionary<string, object?>(Common)
-    {
-        ["inference_precision"] = Inference.ToString().ToLowerInvariant(),
-    };
-
-    private Dictionary<string, object?> Common => new()
+    /// <summary>The run settings besides the configuration, as the checkpoint records and compares them.</summary>
+    public IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?>
     {
         ["image_size"] = Benchmark.ImageSize,
         ["frames"] = Benchmark.FramesPerUnit,
@@ -39,6 +31,7 @@ internal sealed record ResolvedRun(Ar1Config Config, Core50Options? Data, int Pr
         ["data"] = Data,
         ["train_precision"] = Precision.Train.ToString().ToLowerInvariant(),
         ["memory_precision"] = Precision.Memory.ToString().ToLowerInvariant(),
+        ["inference_precision"] = Inference.ToString().ToLowerInvariant(),
         ["cache_dir"] = CacheDir,
     };
 }

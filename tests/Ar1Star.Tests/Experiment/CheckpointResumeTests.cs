@@ -115,6 +115,20 @@ public class CheckpointResumeTests
         Assert.DoesNotContain("mb_size", e.Message);
     }
 
+    /// <summary>The library's runs record their frozen passes' precision too: a resume in another is refused, in the same one continues.</summary>
+    [Fact]
+    public void AResumeInAnotherInferencePrecisionIsRefused()
+    {
+        string dir = Directory.CreateTempSubdirectory("ar1-inference-").FullName;
+        ExperimentRunner.Run(TinyScenario.Create(), TinyScenario.Config, new RunOptions(dir, MaxBatches: 1) { InferencePrecision = Ar1Star.Strategy.InferencePrecision.Bf16 });
+        var e = Assert.Throws<CheckpointException>(() => ExperimentRunner.Run(TinyScenario.Create(), TinyScenario.Config,
+            new RunOptions(dir, MaxBatches: 2) { Resume = true }));
+        Assert.Contains("inference_precision (checkpoint \"bf16\", now \"fp32\")", e.Message);
+        var resumed = ExperimentRunner.Run(TinyScenario.Create(), TinyScenario.Config,
+            new RunOptions(dir, MaxBatches: 2) { Resume = true, InferencePrecision = Ar1Star.Strategy.InferencePrecision.Bf16 });
+        Assert.Equal(2, resumed.Batches.Count);
+    }
+
     [Fact]
     public void ResumingWithoutACheckpointIsAnErrorNamingTheFolder()
     {

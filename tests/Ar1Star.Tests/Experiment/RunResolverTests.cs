@@ -162,16 +162,13 @@ public sealed class RunResolverTests : IDisposable
         Assert.Equal(expected.ToString().ToLowerInvariant(), (string?)resolved.Settings["train_precision"]);
     }
 
-    /// <summary>
-    /// The frozen forward's precision: fp32 by default and then not recorded (so that checkpoints
-    /// written before it existed resume); bf16 recorded; auto recorded as what it resolved to.
-    /// </summary>
+    /// <summary>The frozen forward's precision: fp32 by default, bf16 where asked, auto recorded as what it resolved to.</summary>
     [Fact]
-    public void InferencePrecisionIsRecordedOnlyWhereItIsBf16AndAutoAsWhatItResolvedTo()
+    public void InferencePrecisionIsRecordedAndAutoAsWhatItResolvedTo()
     {
         var byDefault = Fresh(new RunRequest());
         Assert.Equal(InferencePrecision.Fp32, byDefault.Inference);
-        Assert.False(byDefault.Settings.ContainsKey("inference_precision"));
+        Assert.Equal("fp32", (string?)byDefault.Settings["inference_precision"]);
         Assert.Equal(InferencePrecision.Fp32, Fresh(new RunRequest { InferencePrecision = "FP32" }).Inference);
         var bf16 = Fresh(new RunRequest { InferencePrecision = "bf16" });
         Assert.Equal(InferencePrecision.Bf16, bf16.Inference);
@@ -179,7 +176,25 @@ public sealed class RunResolverTests : IDisposable
         var auto = Fresh(new RunRequest { InferencePrecision = "auto" });
         bool native = InferencePrecisionRule.Resolve(InferencePrecision.Auto, TorchSharp.DeviceType.CPU) == TorchSharp.torch.ScalarType.BFloat16;
         Assert.Equal(native ? InferencePrecision.Bf16 : InferencePrecision.Fp32, auto.Inference);
-        Assert.Equal(native, auto.Settings.ContainsKey("inference_precision"));
+        Assert.Equal(native ? "bf16" : "fp32", (string?)auto.Settings["inference_precision"]);
+    }
+
+    /// <summary>
+    /// A checkpoint written before inference_precision existed ran in fp32: it resumes as fp32,
+    /// and a resume that asks for bf16 is refused naming both values.
+    /// </summary>
+    [Fact]
+    public void ACheckpointWithoutInferencePrecisionResumesAsFp32()
+    {
+        var started = Fresh(new RunRequest { ImageSize = 32, Frames = 2, TestFrames = 1, Weights = "none" });
+        var settings = Checkpoint.SettingsOf(started.Config, started.Settings);
+        Assert.True(settings.Remove("inference_precision"));
+        var older = new Checkpoint { Settings = settings, MaxBatches = 2 };
+        var resumed = RunResolver.Resolve(new RunRequest(), run: null, older);
+        Assert.Equal(InferencePrecision.Fp32, resumed.Inference);
+        Assert.Equal(started with { MaxBatches = 2 }, resumed);
+        var e = Assert.Throws<CheckpointException>(() => RunResolver.Resolve(new RunRequest { InferencePrecision = "bf16" }, run: null, older));
+        Assert.Contains("inference_precision (checkpoint \"fp32\", now \"bf16\")", e.Message);
     }
 
     /// <summary>A run started with settings that differ from every default, as its checkpoint records them.</summary>
