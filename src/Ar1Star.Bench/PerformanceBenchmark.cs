@@ -198,7 +198,7 @@ public static class PerformanceBenchmark
             var auto = TrainPrecisionRule.Auto(CpuDescription.Current, device.type);
             report("train_precision_auto", auto == TrainPrecision.Bf16 ? "bf16" : "fp32");
             // The bf16 batch's frozen forward is bf16 too: where auto trains in bf16 the units are native, so --inference-precision auto is bf16 as well.
-            report("inference_precision_auto", InferencePrecisionRule.Resolve(InferencePrecision.Auto, device.type) == ScalarType.BFloat16 ? "bf16" : "fp32");
+            report("inference_precision_auto", InferencePrecisionRule.Resolved(InferencePrecision.Auto, device.type).ToString().ToLowerInvariant());
             if (auto == TrainPrecision.Fp32) Report("full_run_projection_min_auto", projection, "F2");
             else if (projectionBf16 is { } autoBf16) Report("full_run_projection_min_auto", autoBf16, "F2");
         }

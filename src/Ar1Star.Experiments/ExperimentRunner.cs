@@ -275,7 +275,7 @@ public static class ExperimentRunner
             ["scenario"] = scenario.Name,
             ["train_batches"] = scenario.TrainBatches.Count,
             ["test_patterns"] = scenario.TestSet.Count,
-            ["inference_precision"] = InferencePrecisionRule.Resolve(options.InferencePrecision, (options.Device ?? ChooseDevice(config)).type) == ScalarType.BFloat16 ? "bf16" : "fp32",
+            ["inference_precision"] = InferencePrecisionRule.Resolved(options.InferencePrecision, (options.Device ?? ChooseDevice(config)).type).ToString().ToLowerInvariant(),
         });
 
     private static void SaveCheckpoint(string outDir, Dictionary<string, JsonElement> settings, RunResults results, int? maxBatches,

@@ -105,9 +105,7 @@ internal static class RunResolver
 
     /// <summary>fp32, bf16, or auto: bf16 where the CPU has native BF16 units (InferencePrecisionRule), recorded resolved as the training step's choice is.</summary>
     private static InferencePrecision InferenceChoice(string text, TorchSharp.DeviceType device) =>
-        InferencePrecisionRule.Resolve(Choice<InferencePrecision>("RunRequest.InferencePrecision", text), device) == TorchSharp.torch.ScalarType.BFloat16
-            ? InferencePrecision.Bf16
-            : InferencePrecision.Fp32;
+        InferencePrecisionRule.Resolved(Choice<InferencePrecision>("RunRequest.InferencePrecision", text), device);
 
     /// <summary>An enum value by its lower-case name, or an error naming the setting and the choices.</summary>
     private static T Choice<T>(string option, string text, params string[] more) where T : struct, Enum

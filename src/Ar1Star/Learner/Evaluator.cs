@@ -37,8 +37,7 @@ internal static class Evaluator
         var correctPerClass = zeros(numClasses, ScalarType.Int64, device);
         var totalPerClass = zeros(numClasses, ScalarType.Int64, device);
         var lossSum = zeros(1, ScalarType.Float64, device);
-        bool bf16 = encoder.ForwardPrecision == ScalarType.BFloat16;
-        using var endFeatures = foldEndFeatures ? new FoldedConvStack(model.EndFeatures, encoder.ForwardPrecision, depthwiseKernel: bf16) : null;
+        using var endFeatures = foldEndFeatures ? FoldedConvStack.ForBatches(model.EndFeatures, encoder.ForwardPrecision) : null;
         using (no_grad())
         {
             var indices = Enumerable.Range(0, testSet.Count).ToArray();

@@ -287,12 +287,7 @@ internal sealed class LatentEncoder : IDisposable
     /// <summary>Streams for a call of <paramref name="chunks"/> chunks on <paramref name="device"/>.</summary>
     internal int StreamsFor(Device device, int chunks) => Streams > 0 ? Math.Min(Streams, chunks) : Runtime.ChunkStreams.For(device, chunks);
 
-    /// <summary>
-    /// The folded lat_features; in bfloat16 its depthwise layers run our kernel, 1.1 times faster
-    /// than LibTorch's on the Zen 5 (float32 keeps LibTorch's, whose bits the spec's runs record;
-    /// docs/performance.md#bf16-frozen-forward).
-    /// </summary>
-    private FoldedConvStack Folded() => folded ??= new FoldedConvStack(model.LatFeatures, ForwardPrecision, depthwiseKernel: ForwardPrecision == ScalarType.BFloat16);
+    private FoldedConvStack Folded() => folded ??= FoldedConvStack.ForBatches(model.LatFeatures, ForwardPrecision);
 
     /// <summary>The chunks one after the other on the calling thread, each written into the result as it is done.</summary>
     private Tensor RunChunks(IPatternSet set, ReadOnlySpan<int> indices, bool fold)

@@ -76,6 +76,10 @@ internal static class InferencePrecisionRule
     public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, TorchSharp.DeviceType device) =>
         Resolve(precision, Runtime.CpuDescription.Current, device, Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA"));
 
+    /// <summary><paramref name="precision"/> as it resolves on <paramref name="device"/> of this CPU: Fp32 or Bf16, never Auto (what a run records).</summary>
+    public static InferencePrecision Resolved(InferencePrecision precision, TorchSharp.DeviceType device) =>
+        Resolve(precision, device) == TorchSharp.torch.ScalarType.BFloat16 ? InferencePrecision.Bf16 : InferencePrecision.Fp32;
+
     /// <summary><see cref="Resolve(InferencePrecision, TorchSharp.DeviceType)"/> on <paramref name="cpu"/> with oneDNN capped at <paramref name="isaCap"/>.</summary>
     public static TorchSharp.torch.ScalarType Resolve(InferencePrecision precision, Runtime.CpuDescription cpu, TorchSharp.DeviceType device, string? isaCap) => precision switch
     {

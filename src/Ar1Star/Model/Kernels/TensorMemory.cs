@@ -11,7 +11,10 @@ namespace Ar1Star.Model.Kernels;
 internal static unsafe class TensorMemory
 {
     /// <summary>Whether <see cref="Floats"/> can read <paramref name="t"/>: a contiguous float32 CPU tensor.</summary>
-    public static bool HasFloats(Tensor t) => t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous();
+    public static bool HasFloats(Tensor t) => Holds(t, ScalarType.Float32);
+
+    /// <summary>Whether a kernel can read <paramref name="t"/> as <paramref name="type"/>: a contiguous CPU tensor of that type.</summary>
+    public static bool Holds(Tensor t, ScalarType type) => t.device_type == DeviceType.CPU && t.dtype == type && t.is_contiguous();
 
     /// <summary>Address of a contiguous float32 CPU tensor's elements.</summary>
     public static float* Floats(Tensor contiguous)
@@ -32,7 +35,7 @@ internal static unsafe class TensorMemory
     /// <summary>Address of a contiguous bfloat16 CPU tensor's elements, as their 16-bit patterns.</summary>
     public static ushort* Bfloat16(Tensor contiguous)
     {
-        if (contiguous.device_type != DeviceType.CPU || contiguous.dtype != ScalarType.BFloat16 || !contiguous.is_contiguous())
+        if (!Holds(contiguous, ScalarType.BFloat16))
             throw new ArgumentException("a fused kernel needs a contiguous bfloat16 CPU tensor", nameof(contiguous));
         if (contiguous.numel() == 0) return null;
         fixed (byte* first = contiguous.bytes) return (ushort*)first;
